@@ -1,0 +1,93 @@
+"""The HTTP edge: create_app builds the Flask app, the Swagger-documented API and the CLI."""
+
+import os
+
+from flask import Flask
+from flask_cors import CORS
+from flask_restx import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import config as configuration
+from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
+from services import db
+
+API_PREFIX = "/api/v1"
+
+
+class CitizenApi(Api):
+    """flask-restx Api whose errors are the same problem+json as the rest of the app."""
+
+    def handle_error(self, e):
+        return problem_for(e)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(configuration.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    configuration.check(app.config)
+    app.config.update(
+        RESTX_ERROR_404_HELP=False,
+        RESTX_MASK_SWAGGER=False,
+        RESTX_VALIDATE=False,
+        RESTX_JSON={"ensure_ascii": False},  # Vietnamese as UTF-8, not \u escapes: smaller on slow networks
+    )
+    app.json.ensure_ascii = False
+
+    engine = db.make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
+    db.bind(engine)
+    app.extensions["db_engine"] = engine
+    app.teardown_appcontext(lambda _exc: db.session.remove())
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config["CORS_ORIGINS"]:
+        CORS(
+            app,
+            resources={rf"{API_PREFIX}/*": {"origins": app.config["CORS_ORIGINS"]}},
+            expose_headers=["ETag", "Retry-After", "Location"],
+            max_age=600,
+        )
+
+    register_errors(app)
+    _register_api(app)
+
+    from api import cli, health
+
+    health.register(app)
+    cli.register(app)
+    return app
+
+
+def _register_api(app: Flask) -> None:
+    from api.namespaces import NAMESPACES
+
+    api = CitizenApi(
+        app,
+        version="1.0",
+        title="Citizen API",
+        description=(
+            "Backend of a province's Citizen App: policy notices, scam alerts, feedback routing and push. "
+            "Errors are RFC 9457 problem details with a stable `code`. "
+            "Authenticate with `Authorization: Bearer <token>`: a staff JWT from POST /api/v1/auth/token, "
+            "a device token from POST /api/v1/devices, or an integrator's API key."
+        ),
+        license="AGPL-3.0-or-later",
+        license_url="https://www.gnu.org/licenses/agpl-3.0.html",
+        doc="/docs",
+        authorizations={
+            "bearer": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Bearer <staff JWT | device token | API key>",
+            }
+        },
+        security="bearer",
+    )
+    api.representations[PROBLEM_MIMETYPE] = api.representations["application/json"]
+    for ns in NAMESPACES:
+        api.add_namespace(ns, path=f"{API_PREFIX}/{ns.name}")

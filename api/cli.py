@@ -1,0 +1,94 @@
+"""Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`."""
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+
+from services import demo, departments, users
+from services.db import session
+from services.principals import SYSTEM
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str | None = None, connection=None) -> Config:
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@click.group("db", help="Database migrations (Alembic).")
+def db_group():
+    pass
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade(revision):
+    """Migrate the configured database up to REVISION (default: head)."""
+    command.upgrade(alembic_config(), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1")
+def downgrade(revision):
+    """Migrate down to REVISION (default: one step)."""
+    command.downgrade(alembic_config(), revision)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True, help="Diff the models against the database.")
+def revision(message, autogenerate):
+    """Write a new migration in migrations/versions/."""
+    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_group.command("check")
+def check():
+    """Fail when the models and the migrations disagree."""
+    command.check(alembic_config())
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["admin", "editor", "officer", "viewer"]), required=True)
+@click.option("--department", "department_code", help="Department code (required except for admins).")
+def create_user(email, password, role, department_code):
+    """Create a staff user."""
+    data = {"email": email, "password": password, "role": role}
+    if department_code:
+        department = departments.by_code(session(), department_code)
+        if department is None:
+            raise click.ClickException(f"No department with code {department_code}.")
+        data["department_id"] = department.id
+    user, created = users.ensure(session(), SYSTEM, data)
+    if not created:
+        raise click.ClickException(f"A user with email {user.email} exists.")
+    click.echo(f"Created {role} {user.email} ({user.id}).")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load idempotent demo data: a province's departments, focal points, categories and an admin."""
+    credentials = Path(current_app.instance_path) / "demo-admin-password.txt"
+    password = credentials.read_text().strip() if credentials.exists() else secrets.token_urlsafe(12)
+    created = demo.seed(session(), admin_password=password)
+    if created:
+        credentials.write_text(password + "\n")
+        os.chmod(credentials, 0o600)
+    click.echo(f"Demo data ready. Sign in as {demo.ADMIN_EMAIL} with password: {password}")
+
+
+def register(app: Flask) -> None:
+    for cmd in (db_group, create_user, seed_demo):
+        app.cli.add_command(cmd)

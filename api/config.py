@@ -1,0 +1,36 @@
+"""Configuration from environment variables (12-factor); a `.env` file in the working directory is honoured."""
+
+import os
+
+from dotenv import load_dotenv
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def from_environment(instance_path: str) -> dict:
+    load_dotenv(os.path.join(os.getcwd(), ".env"))
+    env = os.environ.get
+    config = {
+        "APP_ENV": env("APP_ENV", "development"),
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'citizen.db')}",
+        "SECRET_KEY": env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "JWT_TTL": int(env("JWT_TTL", "3600")),
+        "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+        "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
+        "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
+    }
+    return config
+
+
+def check(config: dict) -> None:
+    """Refuse to start in production with development defaults."""
+    if config["APP_ENV"] == "production":
+        if config["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("APP_ENV=production needs SECRET_KEY set to a random value of 32+ characters.")
+        if "*" in config["CORS_ORIGINS"]:
+            raise ConfigError("APP_ENV=production refuses CORS_ORIGINS=*; list the mini app's origins.")

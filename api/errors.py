@@ -1,0 +1,87 @@
+"""RFC 9457 problem details for every error, from Flask, flask-restx, marshmallow and the services.
+
+Every problem carries a stable machine `code`; validation problems list every bad field in `errors`.
+"""
+
+import logging
+
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+# Werkzeug's HTTP errors, by status, under the codes clients match on.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def problem(status: int, code: str, title: str, detail: str | None = None, headers=None, **extra) -> Response:
+    body = {"type": f"urn:citizen-api:problem:{code}", "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _field_errors(messages) -> dict:
+    return messages if isinstance(messages, dict) else {"_schema": messages}
+
+
+def problem_for(error: Exception) -> Response:
+    """The one mapping from an exception to its problem response."""
+    if isinstance(error, DomainError):
+        headers = {"WWW-Authenticate": 'Bearer realm="citizen-api"'} if error.status == 401 else None
+        return problem(error.status, error.code, error.title, error.detail, headers, **error.extra)
+    if isinstance(error, ValidationError):
+        return problem(
+            422,
+            "validation_failed",
+            "Validation failed",
+            "One or more fields are invalid.",
+            errors=_field_errors(error.messages),
+        )
+    if isinstance(error, HTTPException):
+        status = error.code or 500
+        headers = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+        return problem(
+            status,
+            _HTTP_CODES.get(status, "http_error"),
+            error.name,
+            error.description,
+            headers,
+        )
+    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        return problem(
+            503,
+            "database_unavailable",
+            "Service temporarily unavailable",
+            "The database cannot be reached; try again shortly.",
+            {"Retry-After": "5"},
+        )
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, "internal_error", "Internal server error", "The error was logged.")
+
+
+def register_errors(app: Flask) -> None:
+    app.register_error_handler(Exception, problem_for)

@@ -1,0 +1,21 @@
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.http import query
+from api.openapi import operation
+from schemas.audit import AuditEventSchema, AuditQuerySchema
+from schemas.common import page_of
+from services import audit
+from services.db import session
+
+ns = Namespace("audit", description="The audit log of staff and API-key writes (admin)")
+AuditEventPage = page_of(AuditEventSchema)
+
+
+@ns.route("")
+class AuditLog(Resource):
+    @operation(ns, query=AuditQuerySchema, returns=AuditEventPage)
+    def get(self):
+        """Audit events, newest first."""
+        page = audit.list_events(session(), current_principal(), **query(AuditQuerySchema()))
+        return AuditEventPage().dump(page)

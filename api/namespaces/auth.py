@@ -1,0 +1,23 @@
+from flask import current_app
+from flask_restx import Namespace, Resource
+
+from api.http import body
+from api.openapi import operation
+from schemas.users import TokenRequestSchema, TokenSchema
+from services import users
+from services.db import session
+
+ns = Namespace("auth", description="Staff sign-in")
+
+
+@ns.route("/token")
+class Token(Resource):
+    @operation(ns, body=TokenRequestSchema, returns=TokenSchema, auth="none")
+    def post(self):
+        """Exchange a staff email and password for a bearer token (JWT)."""
+        data = body(TokenRequestSchema())
+        ttl = current_app.config["JWT_TTL"]
+        token = users.authenticate(
+            session(), data["email"], data["password"], secret=current_app.config["SECRET_KEY"], ttl=ttl
+        )
+        return TokenSchema().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl})

@@ -1,0 +1,43 @@
+import uuid
+
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.http import body, query
+from api.openapi import operation
+from schemas.common import page_of
+from schemas.users import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
+from services import users
+from services.db import session
+
+ns = Namespace("users", description="Staff users (admins manage; staff see their own department)")
+UserPage = page_of(UserSchema)
+
+
+@ns.route("")
+class Users(Resource):
+    @operation(ns, query=UserQuerySchema, returns=UserPage)
+    def get(self):
+        """List staff users: all for admins, the caller's department for other staff."""
+        page = users.list_users(session(), current_principal(), **query(UserQuerySchema()))
+        return UserPage().dump(page)
+
+    @operation(ns, body=UserCreateSchema, returns=UserSchema, status=201)
+    def post(self):
+        """Create a staff user (admin)."""
+        user = users.create(session(), current_principal(), body(UserCreateSchema()))
+        return UserSchema().dump(user), 201
+
+
+@ns.route("/<uuid:user_id>")
+class User(Resource):
+    @operation(ns, returns=UserSchema)
+    def get(self, user_id: uuid.UUID):
+        """One staff user."""
+        return UserSchema().dump(users.get(session(), current_principal(), user_id))
+
+    @operation(ns, body=UserUpdateSchema, returns=UserSchema)
+    def patch(self, user_id: uuid.UUID):
+        """Change a user's role, department, name or password, or deactivate it (admin)."""
+        user = users.update(session(), current_principal(), user_id, body(UserUpdateSchema()))
+        return UserSchema().dump(user)

@@ -1,0 +1,173 @@
+"""The marshmallow → Swagger 2.0 bridge: each shape is written once, as a marshmallow schema.
+
+flask-restx only documents. `operation()` attaches a schema's JSON Schema as the request body and
+responses, the query parameters, the problem responses and the security of one operation.
+"""
+
+from flask_restx.model import SchemaModel
+from marshmallow import Schema, fields, validate
+
+from api.errors import PROBLEM_MIMETYPE
+from schemas.common import ProblemSchema
+
+_TYPES = [
+    # Most specific first: Email is a String, AwareDateTime a DateTime, and so on.
+    (fields.Email, {"type": "string", "format": "email"}),
+    (fields.URL, {"type": "string", "format": "uri"}),
+    (fields.UUID, {"type": "string", "format": "uuid"}),
+    (fields.DateTime, {"type": "string", "format": "date-time"}),
+    (fields.Date, {"type": "string", "format": "date"}),
+    (fields.String, {"type": "string"}),
+    (fields.Boolean, {"type": "boolean"}),
+    (fields.Integer, {"type": "integer"}),
+    (fields.Number, {"type": "number"}),
+]
+
+
+def _schema_instance(schema) -> Schema:
+    return schema() if isinstance(schema, type) else schema
+
+
+def json_schema(schema, direction: str = "response") -> dict:
+    """A Swagger 2.0 schema object for a marshmallow schema, as sent in a request or a response.
+
+    Requests leave out dump_only fields and responses load_only ones; nested schemas are inlined.
+    In a response, `required` marks the fields that are always present.
+    """
+    schema = _schema_instance(schema)
+    skipped = "dump_only" if direction == "request" else "load_only"
+    properties, required = {}, []
+    for name, field in schema.fields.items():
+        if getattr(field, skipped):
+            continue
+        key = field.data_key or name
+        properties[key] = field_schema(field, direction)
+        if field.required:
+            required.append(key)
+    result = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        result["required"] = required
+    if schema.__doc__:
+        result["description"] = " ".join(schema.__doc__.split())
+    return result
+
+
+def field_schema(field: fields.Field, direction: str = "response") -> dict:
+    if isinstance(field, fields.Nested):
+        nested = json_schema(field.schema, direction)
+        result = {"type": "array", "items": nested} if field.many else nested
+    elif isinstance(field, fields.List):
+        result = {"type": "array", "items": field_schema(field.inner, direction)}
+    elif isinstance(field, fields.Dict):
+        result = {"type": "object"}
+        if field.value_field is not None and type(field.value_field) is not fields.Raw:
+            result["additionalProperties"] = field_schema(field.value_field, direction)
+    elif "type" in field.metadata:
+        result = {"type": field.metadata["type"]}
+    else:
+        result = next((dict(shape) for kind, shape in _TYPES if isinstance(field, kind)), {})
+
+    for validator in field.validators:
+        _apply_validator(result, validator)
+    if field.allow_none:
+        result["x-nullable"] = True
+    for key in ("description", "example"):
+        if key in field.metadata:
+            result[key] = field.metadata[key]
+    default = field.load_default
+    if default is not None and not callable(default) and default.__class__.__name__ != "_Missing":
+        result["default"] = default
+    return result
+
+
+def _apply_validator(result: dict, validator) -> None:
+    if isinstance(validator, validate.OneOf):
+        result["enum"] = list(validator.choices)
+    elif isinstance(validator, validate.Length):
+        low, high = ("minItems", "maxItems") if result.get("type") == "array" else ("minLength", "maxLength")
+        if validator.equal is not None:
+            result[low] = result[high] = validator.equal
+        if validator.min is not None:
+            result[low] = validator.min
+        if validator.max is not None:
+            result[high] = validator.max
+    elif isinstance(validator, validate.Range):
+        if validator.min is not None:
+            result["minimum"] = validator.min
+            if not validator.min_inclusive:
+                result["exclusiveMinimum"] = True
+        if validator.max is not None:
+            result["maximum"] = validator.max
+            if not validator.max_inclusive:
+                result["exclusiveMaximum"] = True
+    elif isinstance(validator, validate.Regexp):
+        result["pattern"] = validator.regex.pattern
+
+
+def query_params(schema) -> dict:
+    """flask-restx `params` for a query-string schema."""
+    params = {}
+    for name, field in _schema_instance(schema).fields.items():
+        spec = field_schema(field)
+        param = {"in": "query", "type": spec.get("type", "string")}
+        for key in ("format", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern", "default"):
+            if key in spec:
+                param[key] = spec[key]
+        param["description"] = spec.get("description", "")
+        if field.required:
+            param["required"] = True
+        params[field.data_key or name] = param
+    return params
+
+
+_models: dict[str, SchemaModel] = {}
+
+
+def model(ns, schema, direction: str = "response") -> SchemaModel:
+    """The named restx model of `schema` in one direction, built once and known to `ns`."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema") + ("Request" if direction == "request" else "")
+    if name not in _models:
+        _models[name] = SchemaModel(name, json_schema(schema, direction))
+    ns.models[name] = _models[name]
+    return _models[name]
+
+# Problems a caller may get from any operation, beyond those its options add.
+_ALWAYS = {404: "Not found (also for objects the caller may not see)", 429: "Too many requests"}
+_WITH_BODY = {
+    400: "Malformed JSON",
+    413: "Body too large",
+    415: "Body is not JSON",
+    409: "Conflict with the current state",
+    422: "Validation failed: `errors` names every bad field",
+}
+_WITH_AUTH = {401: "Missing, expired or revoked credentials", 403: "Authenticated but not allowed"}
+
+# Swagger security requirements: `bearer` required, optional (anonymous allowed), or none.
+SECURITY = {"bearer": [{"bearer": []}], "optional": [{}, {"bearer": []}], "none": []}
+
+
+def operation(ns, *, returns=None, status=200, body=None, query=None, auth="bearer", conflicts=False):
+    """Document one operation: request body, query, success response, problems and security."""
+
+    def decorate(fn):
+        problems = dict(_ALWAYS)
+        if body is not None:
+            problems.update(_WITH_BODY)
+        elif conflicts:
+            problems[409] = _WITH_BODY[409]
+        if query is not None:
+            problems[422] = _WITH_BODY[422]
+        if auth != "none":
+            problems.update(_WITH_AUTH)
+        for code, description in sorted(problems.items(), reverse=True):
+            fn = ns.response(code, description, model(ns, ProblemSchema))(fn)
+        fn = ns.response(status, "Success", model(ns, returns) if returns is not None else None)(fn)
+        if body is not None:
+            fn = ns.expect(model(ns, body, "request"), validate=False)(fn)
+        doc = {"security": SECURITY[auth], "produces": ["application/json", PROBLEM_MIMETYPE]}
+        if query is not None:
+            doc["params"] = query_params(query)
+        return ns.doc(**doc)(fn)
+
+    return decorate

@@ -1,0 +1,23 @@
+from marshmallow import Schema, fields, validate
+
+from schemas.common import ListQuerySchema
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    actor_type = fields.String(required=True, metadata={"description": "user | api_key | device | system"})
+    actor_id = fields.String(required=True, allow_none=True)
+    actor_label = fields.String(required=True)
+    action = fields.String(required=True, metadata={"example": "department.update"})
+    entity = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    before = fields.Dict(required=True, allow_none=True)
+    after = fields.Dict(required=True, allow_none=True)
+    ip = fields.String(required=True, allow_none=True)
+
+
+class AuditQuerySchema(ListQuerySchema):
+    entity = fields.String(validate=validate.Length(max=32), metadata={"example": "departments"})
+    entity_id = fields.String(validate=validate.Length(max=64))
+    actor = fields.String(validate=validate.Length(max=64), metadata={"description": "Actor id (user or key)."})

@@ -1,0 +1,45 @@
+from marshmallow import Schema, fields, validate
+
+from schemas.common import ListQuerySchema
+from services.models import ROLES
+
+PASSWORD = validate.Length(min=10, max=200)
+
+
+class TokenRequestSchema(Schema):
+    email = fields.Email(required=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds."})
+
+
+class UserSchema(Schema):
+    id = fields.UUID(dump_only=True, required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    full_name = fields.String(validate=validate.Length(max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    department_id = fields.UUID(allow_none=True, metadata={"description": "Required except for admins."})
+    active = fields.Boolean(dump_only=True, required=True)
+    created_at = fields.AwareDateTime(dump_only=True, required=True)
+    last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True, required=True)
+
+
+class UserCreateSchema(UserSchema):
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class UserUpdateSchema(Schema):
+    full_name = fields.String(validate=validate.Length(max=200))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    department_id = fields.UUID(allow_none=True)
+    active = fields.Boolean(metadata={"description": "false deactivates: the user's tokens stop working at once."})
+    password = fields.String(load_only=True, validate=PASSWORD)
+
+
+class UserQuerySchema(ListQuerySchema):
+    department_id = fields.UUID()
+    role = fields.String(validate=validate.OneOf(ROLES))

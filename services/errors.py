@@ -1,0 +1,51 @@
+"""Domain errors. The HTTP edge (api/errors.py) turns each into an RFC 9457 problem with its stable code."""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code:
+            self.code = code
+        self.extra = extra
+
+
+class Invalid(DomainError):
+    """Input that parses but breaks a rule; `errors` is {field: [messages]} like marshmallow's."""
+
+    status = 422
+    code = "validation_failed"
+    title = "Validation failed"
+
+    def __init__(self, errors: dict, detail: str | None = None, *, code: str | None = None):
+        super().__init__(detail or "One or more fields are invalid.", code=code, errors=errors)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(DomainError):
+    """Also raised for objects that exist but the caller may not see."""
+
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict with the current state"

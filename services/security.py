@@ -1,0 +1,58 @@
+"""Secrets: argon2 password hashes, opaque bearer tokens stored as SHA-256, staff JWTs."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.db import utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" close to "wrong password".
+_DUMMY_HASH = _hasher.hash("citizen-api-dummy-password")
+
+DEVICE_TOKEN_PREFIX = "dev_"
+API_KEY_PREFIX = "cak_"
+JWT_ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token(prefix: str) -> tuple[str, str]:
+    """A fresh bearer token and the hash to store."""
+    token = prefix + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_hash(stored: str, token: str) -> bool:
+    return hmac.compare_digest(stored, token_hash(token))
+
+
+def issue_jwt(secret: str, ttl: int, **claims) -> str:
+    now = utcnow()
+    payload = {**claims, "iat": now, "exp": now + timedelta(seconds=ttl)}
+    return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM)
+
+
+def read_jwt(secret: str, token: str) -> dict | None:
+    try:
+        return jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError:
+        return None

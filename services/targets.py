@@ -1,0 +1,54 @@
+"""Where something is aimed: the whole country, or lists of provinces and wards.
+
+One shape for notices, alerts, forms and notifications. A ward implies its own province, so a
+ward-targeted item is found by "what is for province P?" queries that need to know which provinces
+are touched.
+"""
+
+from dataclasses import dataclass
+
+from services import areas
+
+
+@dataclass(frozen=True)
+class Targets:
+    national: bool = False
+    province_codes: tuple[int, ...] = ()
+    ward_codes: tuple[int, ...] = ()
+
+    @property
+    def implied_province_codes(self) -> tuple[int, ...]:
+        """The named provinces plus the province of each named ward."""
+        wards_provinces = {areas.ward(code).province_code for code in self.ward_codes}
+        return tuple(sorted(set(self.province_codes) | wards_provinces))
+
+    def as_dict(self) -> dict:
+        if self.national:
+            return {"national": True, "province_codes": [], "ward_codes": []}
+        return {"national": False, "province_codes": list(self.province_codes), "ward_codes": list(self.ward_codes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Targets":
+        return cls(
+            national=bool(data.get("national")),
+            province_codes=tuple(sorted(set(data.get("province_codes") or ()))),
+            ward_codes=tuple(sorted(set(data.get("ward_codes") or ()))),
+        )
+
+
+def target_errors(targets: Targets) -> dict[str, list[str]]:
+    """Field errors: national together with places, no place at all, or unknown codes."""
+    if targets.national:
+        if targets.province_codes or targets.ward_codes:
+            return {"national": ["Give either national or lists of places, not both."]}
+        return {}
+    if not targets.province_codes and not targets.ward_codes:
+        return {"_schema": ["Give national: true or at least one province or ward code."]}
+    errors = {}
+    unknown_provinces = [c for c in targets.province_codes if not areas.is_province(c)]
+    unknown_wards = [c for c in targets.ward_codes if areas.ward(c) is None]
+    if unknown_provinces:
+        errors["province_codes"] = [f"Unknown province codes: {unknown_provinces}."]
+    if unknown_wards:
+        errors["ward_codes"] = [f"Unknown ward codes: {unknown_wards}."]
+    return errors

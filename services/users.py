@@ -1,0 +1,118 @@
+"""Staff users and sign-in. Admins manage everyone; other staff see their own department's people."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.db import transactional, utcnow
+from services.errors import Conflict, Invalid, NotFound, Unauthorized
+from services.models import Department, User
+from services.pagination import Page, keyset_page
+from services.principals import Principal
+from services.security import hash_password, issue_jwt, verify_password
+
+
+def authenticate(db: Session, email: str, password: str, *, secret: str, ttl: int) -> str:
+    """A signed staff token for valid, active credentials."""
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if not verify_password(user.password_hash if user else None, password) or not user.active:
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    user.last_login_at = utcnow()
+    db.commit()
+    return issue_jwt(secret, ttl, sub=str(user.id), role=user.role)
+
+
+def from_claims(db: Session, claims: dict) -> User | None:
+    """The active user a staff token names; deactivating a user ends its tokens at once."""
+    try:
+        user = db.get(User, uuid.UUID(claims["sub"]))
+    except (ValueError, KeyError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
+    principal.require_staff()
+    user = db.get(User, user_id)
+    if user is None or not _visible(principal, user):
+        raise NotFound("No such user.")
+    return user
+
+
+def _visible(principal: Principal, user: User) -> bool:
+    return principal.is_admin or user.department_id == principal.department_id
+
+
+def list_users(db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20) -> Page:
+    principal.require_staff()
+    stmt = select(User)
+    if not principal.is_admin:
+        stmt = stmt.where(User.department_id == principal.department_id)
+    if department_id:
+        stmt = stmt.where(User.department_id == department_id)
+    if role:
+        stmt = stmt.where(User.role == role)
+    return keyset_page(db, stmt, [User.email], cursor, limit)
+
+
+@transactional
+def create(db: Session, principal: Principal, data: dict) -> User:
+    principal.require_admin()
+    return _create(db, principal, data)
+
+
+def _create(db: Session, principal: Principal, data: dict) -> User:
+    email = data["email"].strip().lower()
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with email {email} exists.", code="email_taken")
+    user = User(
+        email=email,
+        full_name=data.get("full_name", ""),
+        password_hash=hash_password(data["password"]),
+        role=data["role"],
+        department_id=data.get("department_id"),
+        active=True,
+    )
+    _check_department(db, user)
+    db.add(user)
+    audit.record(db, principal, "user.create", user)
+    return user
+
+
+@transactional
+def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) -> User:
+    principal.require_admin()
+    user = get(db, principal, user_id)
+    before = audit.snapshot(user)
+    if user.id == principal.user.id and (data.get("active") is False or data.get("role", "admin") != "admin"):
+        raise Conflict("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    for key in ("full_name", "role", "department_id", "active"):
+        if key in data:
+            setattr(user, key, data[key])
+    if "password" in data:
+        user.password_hash = hash_password(data["password"])
+    _check_department(db, user)
+    audit.record(db, principal, "user.update", user, before)
+    return user
+
+
+def _check_department(db: Session, user: User) -> None:
+    if user.department_id is None:
+        if user.role != "admin":
+            raise Invalid({"department_id": [f"A {user.role} belongs to a department."]})
+        return
+    department = db.get(Department, user.department_id)
+    if department is None:
+        raise Invalid({"department_id": ["No such department."]})
+    user.department = department
+
+
+@transactional
+def ensure(db: Session, principal: Principal, data: dict) -> tuple[User, bool]:
+    """Create the user unless its email exists (CLI and demo data). Returns (user, created)."""
+    existing = db.scalar(select(User).where(User.email == data["email"].strip().lower()))
+    if existing is not None:
+        return existing, False
+    return _create(db, principal, data), True

@@ -1,0 +1,260 @@
+"""Fixtures: a real PostgreSQL built by the migrations, one rolled-back transaction per test,
+row factories, and a client for every kind of caller.
+
+Set TEST_DATABASE_URL to use an existing server instead of a throwaway one.
+"""
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+from api import create_app
+from api.cli import alembic_config
+from services import db as database
+from services.models import ApiKey, Department, Device, User
+from services.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
+from services.text import normalize
+from tests import postgres
+
+TEST_SECRET = "test-secret-key-with-at-least-32-characters"
+PASSWORD = "correct horse battery"
+_server = {}
+
+
+def _database_url() -> str:
+    if "url" not in _server:
+        url = os.environ.get("TEST_DATABASE_URL")
+        version = "external server"
+        if not url:
+            url, version = postgres.start()
+        _server.update(url=url, version=version)
+    return _server["url"]
+
+
+def pytest_report_header(config):
+    url = _database_url()
+    return f"database: {_server['version']} at {url.split('@')[-1]} (schema built by the Alembic migrations)"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    return _database_url()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "TESTING": True, "APP_ENV": "test"})
+    engine = app.extensions["db_engine"]
+    assert engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(database_url, connection), "head")
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def transaction(app):
+    """Run the test inside a transaction that is rolled back; services' commits become savepoints."""
+    connection = app.extensions["db_engine"].connect()
+    outer = connection.begin()
+    database.bind(connection, join_transaction_mode="create_savepoint")
+    yield connection
+    database.session.remove()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def db(transaction):
+    return database.session()
+
+
+# ---------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_department(db):
+    def make(code=None, *, province_code=48, intake=False, focal=True, **extra):
+        code = code or f"D{uuid.uuid4().hex[:6].upper()}"
+        name = extra.pop("name", f"Phòng {code}")
+        department = Department(
+            code=code,
+            name=name,
+            name_search=normalize(name),
+            province_code=province_code,
+            intake=intake,
+            active=True,
+            focal_name="Cán bộ đầu mối" if focal else None,
+            focal_phone="+84912345678" if focal else None,
+            **extra,
+        )
+        db.add(department)
+        db.flush()
+        return department
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role="officer", department=None, *, email=None, password=PASSWORD, active=True):
+        user = User(
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.org",
+            full_name=role.title(),
+            password_hash=hash_password(password),
+            role=role,
+            department_id=department.id if department else None,
+            active=active,
+        )
+        db.add(user)
+        db.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_device(db):
+    def make(province_code=48, ward_code=20242, **extra):
+        token, hashed = new_token(DEVICE_TOKEN_PREFIX)
+        device = Device(token_hash=hashed, platform="android", province_code=province_code, ward_code=ward_code, **extra)
+        db.add(device)
+        db.flush()
+        device.token = token
+        return device
+
+    return make
+
+
+@pytest.fixture
+def make_api_key(db):
+    def make(scopes=("notices:read",), department=None):
+        key, hashed = new_token(API_KEY_PREFIX)
+        api_key = ApiKey(
+            name="Cổng thông tin tỉnh",
+            prefix=key[:10],
+            key_hash=hashed,
+            scopes=list(scopes),
+            department_id=department.id if department else None,
+        )
+        db.add(api_key)
+        db.flush()
+        api_key.key = key
+        return api_key
+
+    return make
+
+
+# ---------------------------------------------------------------- callers
+
+
+@dataclass
+class Caller:
+    """A test client that sends one principal's bearer token with every request."""
+
+    client: object
+    token: str | None = None
+    principal: object = None
+
+    def open(self, method, url, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if self.token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.client.open(url, method=method.upper(), headers=headers, **kwargs)
+
+    def get(self, url, **kw):
+        return self.open("GET", url, **kw)
+
+    def post(self, url, **kw):
+        return self.open("POST", url, **kw)
+
+    def patch(self, url, **kw):
+        return self.open("PATCH", url, **kw)
+
+    def put(self, url, **kw):
+        return self.open("PUT", url, **kw)
+
+    def delete(self, url, **kw):
+        return self.open("DELETE", url, **kw)
+
+
+def staff_token(user) -> str:
+    return issue_jwt(TEST_SECRET, 3600, sub=str(user.id), role=user.role)
+
+
+@pytest.fixture
+def client(app):
+    """Anonymous."""
+    return Caller(app.test_client())
+
+
+@pytest.fixture
+def department_a(make_department):
+    return make_department("DEPT-A", intake=True)
+
+
+@pytest.fixture
+def department_b(make_department):
+    return make_department("DEPT-B")
+
+
+@pytest.fixture
+def staff(app, make_user, department_a, department_b):
+    """Callers by name: admin, editor_a, officer_a, viewer_a, officer_b."""
+
+    def caller(role, department):
+        user = make_user(role, department)
+        return Caller(app.test_client(), staff_token(user), user)
+
+    return {
+        "admin": caller("admin", None),
+        "editor_a": caller("editor", department_a),
+        "officer_a": caller("officer", department_a),
+        "viewer_a": caller("viewer", department_a),
+        "officer_b": caller("officer", department_b),
+    }
+
+
+@pytest.fixture
+def admin(staff):
+    return staff["admin"]
+
+
+@pytest.fixture
+def citizen(app, make_device):
+    device = make_device()
+    return Caller(app.test_client(), device.token, device)
+
+
+@pytest.fixture
+def integrator(app, make_api_key):
+    """An API key holding every read scope."""
+    api_key = make_api_key(scopes=("notices:read", "alerts:read", "feedback:read", "departments:read"))
+    return Caller(app.test_client(), api_key.key, api_key)
+
+
+@pytest.fixture
+def integrator_without_scope(app, make_api_key):
+    api_key = make_api_key(scopes=("alerts:read",))
+    return Caller(app.test_client(), api_key.key, api_key)
+
+
+def assert_problem(response, status, code=None):
+    """The response is an RFC 9457 problem with this status (and code)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["type"]
+    if code:
+        assert body["code"] == code, body
+    return body
+
+
+@pytest.fixture
+def sql(db):
+    """Run raw SQL in the test's transaction (to check what is stored)."""
+    return lambda statement, **params: db.execute(text(statement), params)
