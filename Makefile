@@ -19,10 +19,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## Migrate the configured database (SQLite instance/citizen.db by default), load demo data, serve.
+## Migrate the configured database (SQLite instance/citizen.db by default), load demo data, then serve
+## the API and run the push worker beside it (it stops with the server).
 run: $(VENV)/.installed migrate
 	$(FLASK) seed-demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) push-worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade

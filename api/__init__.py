@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
+from api.limits import limiter
 from services import db
 
 API_PREFIX = "/api/v1"
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_errors(app)
+    limiter.init_app(app)
     _register_api(app)
 
     from api import cli, health

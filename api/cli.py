@@ -1,7 +1,11 @@
-"""Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`."""
+"""Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
+`push-worker`."""
 
 import os
 import secrets
+import signal
+import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +16,8 @@ from flask import Flask, current_app
 from services import demo, departments, users
 from services.db import session
 from services.principals import SYSTEM
+from services.push import backends
+from services.push.dispatcher import Dispatcher, Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -89,6 +95,29 @@ def seed_demo():
     click.echo(f"Demo data ready. Sign in as {demo.ADMIN_EMAIL} with password: {password}")
 
 
+@click.command("push-worker")
+@click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
+def push_worker(once):
+    """Send queued push notifications and keep device topic subscriptions in step (runs until stopped)."""
+    config = current_app.config
+    dispatcher = Dispatcher(
+        session,
+        backends.from_config(config),
+        Settings(
+            lease=timedelta(seconds=config["PUSH_LEASE_SECONDS"]),
+            max_attempts=config["PUSH_MAX_ATTEMPTS"],
+            poll_interval=config["PUSH_POLL_INTERVAL"],
+        ),
+    )
+    if once:
+        click.echo(f"push-worker: {dispatcher.run_once()} items handled")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    dispatcher.run(stop)
+
+
 def register(app: Flask) -> None:
-    for cmd in (db_group, create_user, seed_demo):
+    for cmd in (db_group, create_user, seed_demo, push_worker):
         app.cli.add_command(cmd)

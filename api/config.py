@@ -1,4 +1,4 @@
-"""Configuration from environment variables (12-factor); a `.env` file in the working directory is honoured."""
+"""Configuration from environment variables (12-factor); a `.env` file in the working directory counts too."""
 
 import os
 
@@ -23,6 +23,19 @@ def from_environment(instance_path: str) -> dict:
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
+        # Push (services/push): FCM when credentials are configured, else the explicit log backend.
+        "PUSH_BACKEND": env("PUSH_BACKEND", ""),
+        "FIREBASE_CREDENTIALS": env("FIREBASE_CREDENTIALS", ""),
+        "GOOGLE_APPLICATION_CREDENTIALS": env("GOOGLE_APPLICATION_CREDENTIALS", ""),
+        "FIREBASE_PROJECT_ID": env("FIREBASE_PROJECT_ID", ""),
+        "FCM_ENDPOINT": env("FCM_ENDPOINT", ""),
+        "FCM_DRY_RUN": env("FCM_DRY_RUN", "false").lower() in ("1", "true", "yes"),
+        "FCM_TIMEOUT": float(env("FCM_TIMEOUT", "10")),
+        "PUSH_MAX_ATTEMPTS": int(env("PUSH_MAX_ATTEMPTS", "8")),
+        "PUSH_LEASE_SECONDS": int(env("PUSH_LEASE_SECONDS", "60")),
+        "PUSH_POLL_INTERVAL": float(env("PUSH_POLL_INTERVAL", "0.2")),
     }
     return config
 

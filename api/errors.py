@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, Response, json
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from services.errors import DomainError
@@ -70,7 +70,19 @@ def problem_for(error: Exception) -> Response:
             error.description,
             headers,
         )
-    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+    if isinstance(error, DataError):
+        # The database refused a value for its type (a NUL character in text, a number out of range):
+        # bad input that got past the schemas, not a server fault.
+        log.info("value refused by the database: %s", error.orig)
+        return problem(
+            422,
+            "invalid_value",
+            "Invalid value",
+            "A value cannot be stored or compared as given (for example, it contains a NUL character).",
+        )
+    if isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
         log.warning("database unavailable: %s", error.__class__.__name__)
         return problem(
             503,

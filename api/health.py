@@ -20,6 +20,10 @@ def register(app: Flask) -> None:
             session().execute(text("SELECT 1"))
         except Exception:
             return problem(
-                503, "database_unavailable", "Not ready", "The database cannot be reached.", {"Retry-After": "5"}
+                503,
+                "database_unavailable",
+                "Not ready",
+                "The database cannot be reached.",
+                {"Retry-After": "5"},
             )
         return jsonify(status="ready")

@@ -132,6 +132,7 @@ def model(ns, schema, direction: str = "response") -> SchemaModel:
     ns.models[name] = _models[name]
     return _models[name]
 
+
 # Problems a caller may get from any operation, beyond those its options add.
 _ALWAYS = {404: "Not found (also for objects the caller may not see)", 429: "Too many requests"}
 _WITH_BODY = {
@@ -147,20 +148,26 @@ _WITH_AUTH = {401: "Missing, expired or revoked credentials", 403: "Authenticate
 SECURITY = {"bearer": [{"bearer": []}], "optional": [{}, {"bearer": []}], "none": []}
 
 
-def operation(ns, *, returns=None, status=200, body=None, query=None, auth="bearer", conflicts=False):
-    """Document one operation: request body, query, success response, problems and security."""
+def operation(
+    ns, *, returns=None, status=200, body=None, query=None, auth="bearer", conflicts=False, problems=None
+):
+    """Document one operation: request body, query, success response, problems and security.
+
+    `problems` adds {status: description} for answers the options do not imply (a public sign-in's 401).
+    """
 
     def decorate(fn):
-        problems = dict(_ALWAYS)
+        documented = dict(_ALWAYS)
         if body is not None:
-            problems.update(_WITH_BODY)
+            documented.update(_WITH_BODY)
         elif conflicts:
-            problems[409] = _WITH_BODY[409]
+            documented[409] = _WITH_BODY[409]
         if query is not None:
-            problems[422] = _WITH_BODY[422]
+            documented[422] = _WITH_BODY[422]
         if auth != "none":
-            problems.update(_WITH_AUTH)
-        for code, description in sorted(problems.items(), reverse=True):
+            documented.update(_WITH_AUTH)
+        documented.update(problems or {})
+        for code, description in sorted(documented.items(), reverse=True):
             fn = ns.response(code, description, model(ns, ProblemSchema))(fn)
         fn = ns.response(status, "Success", model(ns, returns) if returns is not None else None)(fn)
         if body is not None:

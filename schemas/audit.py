@@ -20,4 +20,6 @@ class AuditEventSchema(Schema):
 class AuditQuerySchema(ListQuerySchema):
     entity = fields.String(validate=validate.Length(max=32), metadata={"example": "departments"})
     entity_id = fields.String(validate=validate.Length(max=64))
-    actor = fields.String(validate=validate.Length(max=64), metadata={"description": "Actor id (user or key)."})
+    actor = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "Actor id (user or key)."}
+    )

@@ -30,7 +30,9 @@ class ListQuerySchema(Schema):
         unknown = EXCLUDE
 
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "Opaque; from next_cursor."})
+    cursor = fields.String(
+        validate=validate.Length(max=500), metadata={"description": "Opaque; from next_cursor."}
+    )
 
 
 def page_of(item_schema: type[Schema]) -> type[Schema]:

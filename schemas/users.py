@@ -36,7 +36,9 @@ class UserUpdateSchema(Schema):
     full_name = fields.String(validate=validate.Length(max=200))
     role = fields.String(validate=validate.OneOf(ROLES))
     department_id = fields.UUID(allow_none=True)
-    active = fields.Boolean(metadata={"description": "false deactivates: the user's tokens stop working at once."})
+    active = fields.Boolean(
+        metadata={"description": "false deactivates: the user's tokens stop working at once."}
+    )
     password = fields.String(load_only=True, validate=PASSWORD)
 
 

@@ -38,7 +38,9 @@ def _index() -> _Index:
     }
     wards, by_province = {}, defaultdict(list)
     for w in sorted(Ward.iter_all(), key=lambda w: int(w.code)):
-        area = Area(int(w.code), w.name, w.division_type.value, w.codename, int(w.province_code), _searchable(w))
+        area = Area(
+            int(w.code), w.name, w.division_type.value, w.codename, int(w.province_code), _searchable(w)
+        )
         wards[area.code] = area
         by_province[area.province_code].append(area)
     return _Index(provinces, wards, dict(by_province))

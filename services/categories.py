@@ -36,10 +36,13 @@ def create(db: Session, principal: Principal, data: dict) -> Category:
         raise Conflict(f"Category {data['code']} exists.", code="category_code_taken")
     priority = data.get("priority", "normal")
     category = Category(
-        **{"name_en": "", **data},
-        priority=priority,
-        deadline_working_days=data.get("deadline_working_days") or DEFAULT_DEADLINE_DAYS[priority],
-        active=True,
+        **{
+            "name_en": "",
+            **data,
+            "priority": priority,
+            "deadline_working_days": data.get("deadline_working_days") or DEFAULT_DEADLINE_DAYS[priority],
+            "active": True,
+        }
     )
     db.add(category)
     audit.record(db, principal, "category.create", category)

@@ -18,8 +18,12 @@ PROVINCE = 48  # Thành phố Đà Nẵng
 
 DEPARTMENTS = [
     # code, name, intake, focal point (name, phone, email)
-    ("STTTT-DN", "Sở Khoa học và Công nghệ (Thông tin - Truyền thông)", True,
-     ("Nguyễn Thị Lan", "+842363822111", "tiepnhan@example.org")),
+    (
+        "STTTT-DN",
+        "Sở Khoa học và Công nghệ (Thông tin - Truyền thông)",
+        True,
+        ("Nguyễn Thị Lan", "+842363822111", "tiepnhan@example.org"),
+    ),
     ("CA-DN", "Công an thành phố Đà Nẵng", False, ("Trần Văn Minh", "+842363822112", "canhbao@example.org")),
     ("SXD-DN", "Sở Xây dựng", False, ("Lê Hoàng Nam", "+842363822113", "xaydung@example.org")),
     ("SYT-DN", "Sở Y tế", False, ("Phạm Thu Hà", "+842363822114", "yte@example.org")),
@@ -42,7 +46,9 @@ def seed(db: Session, *, admin_password: str) -> bool:
     """Create whatever demo rows are missing. True when the admin was created now."""
     _seed_reference_data(db)
     _, created = users.ensure(
-        db, SYSTEM, {"email": ADMIN_EMAIL, "password": admin_password, "role": "admin", "full_name": "Demo admin"}
+        db,
+        SYSTEM,
+        {"email": ADMIN_EMAIL, "password": admin_password, "role": "admin", "full_name": "Demo admin"},
     )
     return created
 

@@ -117,7 +117,9 @@ def _parent_errors(db: Session, department: Department, parent_id: uuid.UUID) ->
 def _claim_intake(db: Session, department: Department, province_code: int) -> None:
     holder = db.scalar(
         select(Department).where(
-            Department.intake.is_(True), Department.province_code == province_code, Department.id != department.id
+            Department.intake.is_(True),
+            Department.province_code == province_code,
+            Department.id != department.id,
         )
     )
     if holder is not None:
@@ -125,4 +127,3 @@ def _claim_intake(db: Session, department: Department, province_code: int) -> No
             f"Province {province_code} already has intake department {holder.code}; unset it there first.",
             code="intake_taken",
         )
-

@@ -22,7 +22,10 @@ class Page:
 
 
 def _encode(values: list) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
+    plain = [
+        v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -37,13 +40,23 @@ def _decode(cursor: str, columns) -> list:
 
 
 def _from_json(value, column):
+    """A cursor value of the column's type, or an error: a forged cursor must not reach the database."""
     python_type = column.type.python_type
-    if python_type is datetime:
-        return datetime.fromisoformat(value)
-    if python_type is uuid.UUID:
-        return uuid.UUID(value)
-    if not isinstance(value, python_type):
+    if python_type in (datetime, uuid.UUID):
+        if not isinstance(value, str):
+            raise TypeError
+        if python_type is uuid.UUID:
+            return uuid.UUID(value)
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError
+        return parsed
+    if type(value) is not python_type:  # exactly: JSON true is not an integer here
         raise TypeError
+    if python_type is int and not -(2**63) <= value < 2**63:
+        raise ValueError  # beyond BIGINT
+    if python_type is str and "\x00" in value:
+        raise ValueError  # PostgreSQL text cannot hold NUL
     return value
 
 

@@ -25,7 +25,11 @@ class Targets:
     def as_dict(self) -> dict:
         if self.national:
             return {"national": True, "province_codes": [], "ward_codes": []}
-        return {"national": False, "province_codes": list(self.province_codes), "ward_codes": list(self.ward_codes)}
+        return {
+            "national": False,
+            "province_codes": list(self.province_codes),
+            "ward_codes": list(self.ward_codes),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Targets":

@@ -45,7 +45,9 @@ def _visible(principal: Principal, user: User) -> bool:
     return principal.is_admin or user.department_id == principal.department_id
 
 
-def list_users(db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20) -> Page:
+def list_users(
+    db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20
+) -> Page:
     principal.require_staff()
     stmt = select(User)
     if not principal.is_admin:

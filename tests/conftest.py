@@ -47,7 +47,9 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "TESTING": True, "APP_ENV": "test"})
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "TESTING": True, "APP_ENV": "test"}
+    )
     engine = app.extensions["db_engine"]
     assert engine.dialect.name == "postgresql"
     with engine.begin() as connection:
@@ -93,7 +95,7 @@ def make_department(db):
             **extra,
         )
         db.add(department)
-        db.flush()
+        db.commit()  # a savepoint: the test's outer transaction still rolls it back
         return department
 
     return make
@@ -111,7 +113,7 @@ def make_user(db):
             active=active,
         )
         db.add(user)
-        db.flush()
+        db.commit()  # a savepoint: the test's outer transaction still rolls it back
         return user
 
     return make
@@ -121,9 +123,11 @@ def make_user(db):
 def make_device(db):
     def make(province_code=48, ward_code=20242, **extra):
         token, hashed = new_token(DEVICE_TOKEN_PREFIX)
-        device = Device(token_hash=hashed, platform="android", province_code=province_code, ward_code=ward_code, **extra)
+        device = Device(
+            token_hash=hashed, platform="android", province_code=province_code, ward_code=ward_code, **extra
+        )
         db.add(device)
-        db.flush()
+        db.commit()  # a savepoint: the test's outer transaction still rolls it back
         device.token = token
         return device
 
@@ -142,7 +146,7 @@ def make_api_key(db):
             department_id=department.id if department else None,
         )
         db.add(api_key)
-        db.flush()
+        db.commit()  # a savepoint: the test's outer transaction still rolls it back
         api_key.key = key
         return api_key
 
@@ -258,3 +262,41 @@ def assert_problem(response, status, code=None):
 def sql(db):
     """Run raw SQL in the test's transaction (to check what is stored)."""
     return lambda statement, **params: db.execute(text(statement), params)
+
+
+@pytest.fixture
+def rows_kept_between_requests(monkeypatch, db):
+    """Give each request a fresh session, as in production, after committing the test's own writes.
+
+    Otherwise a request shares the test's scoped session: its teardown closes that session (rolling back
+    anything only flushed), and a request that fails rolls it back, expiring the test's objects, which then
+    raise DetachedInstanceError when read. (The commits release savepoints; the test's outer transaction is
+    still rolled back.)
+    """
+    send = Caller.open
+
+    def open_in_fresh_session(self, method, url, **kwargs):
+        db.commit()
+        database.session.commit()
+        database.session.remove()
+        return send(self, method, url, **kwargs)
+
+    monkeypatch.setattr(Caller, "open", open_in_fresh_session)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app):
+    """Rate-limit counters start at zero in every test (they live in process memory)."""
+    from api.limits import limiter
+
+    limiter.reset()
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch):
+    """Cheap argon2 settings for tests that make users but do not test passwords (0.4 s a user otherwise)."""
+    from argon2 import PasswordHasher
+
+    from services import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

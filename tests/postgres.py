@@ -18,7 +18,9 @@ def _bindir() -> str:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     found = [d for d in candidates if os.path.exists(os.path.join(d, "initdb"))]
     if not found:
-        raise RuntimeError("No PostgreSQL server binaries in /usr/lib/postgresql/*/bin; run .ci/run or apt-get install postgresql")
+        raise RuntimeError(
+            "No PostgreSQL server in /usr/lib/postgresql/*/bin: run `make test` or apt-get install postgresql"
+        )
     return found[-1]
 
 
@@ -45,23 +47,32 @@ def start() -> tuple[str, str]:
         entry = pwd.getpwnam(user)
         os.chown(base, entry.pw_uid, entry.pw_gid)
     port = _free_port()
-    _run_as(user, [f"{bindir}/initdb", "-D", datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale"])
+    _run_as(
+        user,
+        [f"{bindir}/initdb", "-D", datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale"],
+    )
     options = (
         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    _run_as(user, [f"{bindir}/pg_ctl", "-D", datadir, "-o", options, "-l", os.path.join(base, "log"), "-w", "start"])
+    _run_as(
+        user,
+        [f"{bindir}/pg_ctl", "-D", datadir, "-o", options, "-l", os.path.join(base, "log"), "-w", "start"],
+    )
 
     def stop():
         subprocess.run(
-            (["runuser", "-u", user, "--"] if user else []) + [f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
+            (["runuser", "-u", user, "--"] if user else [])
+            + [f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(base, ignore_errors=True)
 
     atexit.register(stop)
-    version = subprocess.run([f"{bindir}/postgres", "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [f"{bindir}/postgres", "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return f"postgresql+psycopg://citizen@127.0.0.1:{port}/postgres", version
 
 

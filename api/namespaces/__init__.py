@@ -1,6 +1,16 @@
 """One flask-restx Namespace per resource, mounted under /api/v1 by api.create_app."""
 
-from api.namespaces import api_keys, areas, audit, auth, categories, departments, devices, users
+from api.namespaces import (
+    api_keys,
+    areas,
+    audit,
+    auth,
+    categories,
+    departments,
+    devices,
+    notifications,
+    users,
+)
 
 NAMESPACES = [
     auth.ns,
@@ -10,5 +20,6 @@ NAMESPACES = [
     areas.ns,
     departments.ns,
     categories.ns,
+    notifications.ns,
     audit.ns,
 ]

@@ -19,7 +19,9 @@ class ApiKeys(Resource):
     @operation(ns, query=ApiKeyQuerySchema, returns=ApiKeyPage)
     def get(self):
         """List active and revoked keys, newest first."""
-        return ApiKeyPage().dump(api_keys.list_keys(session(), current_principal(), **query(ApiKeyQuerySchema())))
+        return ApiKeyPage().dump(
+            api_keys.list_keys(session(), current_principal(), **query(ApiKeyQuerySchema()))
+        )
 
     @operation(ns, body=ApiKeySchema, returns=ApiKeyCreatedSchema, status=201)
     def post(self):

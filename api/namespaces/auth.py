@@ -2,6 +2,7 @@ from flask import current_app
 from flask_restx import Namespace, Resource
 
 from api.http import body
+from api.limits import SIGN_IN, limiter
 from api.openapi import operation
 from schemas.users import TokenRequestSchema, TokenSchema
 from services import users
@@ -12,7 +13,14 @@ ns = Namespace("auth", description="Staff sign-in")
 
 @ns.route("/token")
 class Token(Resource):
-    @operation(ns, body=TokenRequestSchema, returns=TokenSchema, auth="none")
+    @operation(
+        ns,
+        body=TokenRequestSchema,
+        returns=TokenSchema,
+        auth="none",
+        problems={401: "Wrong email or password"},
+    )
+    @limiter.limit(SIGN_IN)
     def post(self):
         """Exchange a staff email and password for a bearer token (JWT)."""
         data = body(TokenRequestSchema())

@@ -12,7 +12,6 @@ ns = Namespace("categories", description="Categories of feedback, notices and al
 CategoryPage = page_of(CategorySchema)
 
 
-
 @ns.route("")
 class Categories(Resource):
     @operation(ns, query=CategoryQuerySchema, returns=CategoryPage, auth="none")

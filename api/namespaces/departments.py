@@ -40,4 +40,6 @@ class Department(Resource):
     def patch(self, department_id: uuid.UUID):
         """Change a department (admin)."""
         data = body(DepartmentUpdateSchema())
-        return DepartmentSchema().dump(departments.update(session(), current_principal(), department_id, data))
+        return DepartmentSchema().dump(
+            departments.update(session(), current_principal(), department_id, data)
+        )

@@ -1,21 +1,32 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
-from api.http import body
+from api.http import body, query
+from api.limits import DEVICE_REGISTRATION, limiter
 from api.openapi import operation
+from schemas.common import ListQuerySchema, page_of
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
-from services import devices
+from schemas.notifications import InboxItemSchema
+from services import devices, notifications
 from services.db import session
 
-ns = Namespace("devices", description="Citizen devices: register once, then authenticate with the device token")
+InboxPage = page_of(InboxItemSchema)
+ns = Namespace(
+    "devices", description="Citizen devices: register once, then authenticate with the device token"
+)
 
 
 @ns.route("")
 class Devices(Resource):
-    @operation(ns, body=DeviceSchema, returns=DeviceRegisteredSchema, status=201, auth="none")
+    @operation(ns, body=DeviceSchema, returns=DeviceRegisteredSchema, status=201, auth="optional")
+    @limiter.limit(DEVICE_REGISTRATION)
     def post(self):
-        """Register a device; the response carries its bearer token, shown only once."""
-        device, token = devices.register(session(), body(DeviceSchema()))
+        """Register a device; the response carries its bearer token, shown only once.
+
+        Sent with an existing device's token, the new device joins the same citizen, so personal
+        messages reach both.
+        """
+        device, token = devices.register(session(), current_principal(), body(DeviceSchema()))
         result = DeviceRegisteredSchema().dump(device)
         result["device_token"] = token
         return result, 201
@@ -38,4 +49,22 @@ class Me(Resource):
     def delete(self):
         """Forget this device and its token."""
         devices.delete(session(), current_principal())
+        return "", 204
+
+
+@ns.route("/me/notifications")
+class Inbox(Resource):
+    @operation(ns, query=ListQuerySchema, returns=InboxPage)
+    def get(self):
+        """What was pushed to this device: personal messages and those for its place, newest first."""
+        page = notifications.inbox(session(), current_principal(), **query(ListQuerySchema()))
+        return InboxPage().dump(page)
+
+
+@ns.route("/me/notifications/<uuid:notification_id>/read")
+class InboxRead(Resource):
+    @operation(ns, status=204)
+    def post(self, notification_id):
+        """Mark a notification read in this device's inbox."""
+        notifications.mark_read(session(), current_principal(), notification_id)
         return "", 204

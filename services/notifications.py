@@ -1,0 +1,144 @@
+"""What was pushed: ad-hoc announcements by admins, the admin delivery view, and each device's
+in-app inbox (personal messages plus everything sent to its place), so a missed push is never a
+missed message."""
+
+import uuid
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from services import audit, push
+from services.db import transactional, utcnow
+from services.errors import NotFound
+from services.models import Notification, NotificationPlace, NotificationRead, NotificationRecipient
+from services.pagination import Page, keyset_page
+from services.principals import Principal
+from services.push.messages import text_for
+
+# Once handed to FCM (or the log), a message belongs in the inbox.
+DELIVERED = ("sent", "logged")
+
+
+@transactional
+def announce(db: Session, principal: Principal, data: dict) -> Notification:
+    """An admin's one-off message to a place (e.g. a water cut, an office closing)."""
+    principal.require_admin()
+    content = {"vi": {"title": data["title"], "body": data["body"]}}
+    for tag, text in (data.get("translations") or {}).items():
+        content[tag] = {"title": text["title"], "body": text["body"]}
+    notification = push.enqueue(
+        db,
+        push.Audience.place(data["targets"]),
+        content,
+        source_type="announcement",
+        data=data.get("data"),
+        priority=data.get("priority", "normal"),
+        created_by_id=principal.user.id,
+    )
+    audit.record(db, principal, "notification.create", notification)
+    return notification
+
+
+def list_for_admin(
+    db: Session, principal: Principal, *, status=None, source=None, cursor=None, limit=20
+) -> Page:
+    principal.require_admin()
+    stmt = select(Notification)
+    if status:
+        stmt = stmt.where(Notification.status == status)
+    if source:
+        stmt = stmt.where(Notification.source_type == source)
+    return keyset_page(db, stmt, [Notification.created_at, Notification.id], cursor, limit, descending=True)
+
+
+def get_for_admin(db: Session, principal: Principal, notification_id: uuid.UUID) -> Notification:
+    principal.require_admin()
+    notification = db.get(Notification, notification_id)
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification
+
+
+def delivery_summary(db: Session, source_type: str, source_id: str) -> dict:
+    """Counts by status and the first and last send for everything pushed about one item."""
+    rows = db.execute(
+        select(
+            Notification.status,
+            func.count(),
+            func.sum(Notification.success_count),
+            func.sum(Notification.failure_count),
+            func.min(Notification.first_sent_at),
+            func.max(Notification.completed_at),
+        )
+        .where(Notification.source_type == source_type, Notification.source_id == source_id)
+        .group_by(Notification.status)
+    ).all()
+    return {
+        "by_status": {status: count for status, count, *_ in rows},
+        "delivered": sum(ok or 0 for _, _, ok, *_ in rows),
+        "failed_recipients": sum(bad or 0 for _, _, _, bad, *_ in rows),
+        "first_sent_at": min((r[4] for r in rows if r[4]), default=None),
+        # A failure's completion is not a send.
+        "last_sent_at": max((r[5] for r in rows if r[5] and r[0] in DELIVERED), default=None),
+    }
+
+
+def _for_device(device):
+    """Notifications meant for `device`: its citizen's personal ones and those for its place."""
+    place = or_(
+        NotificationPlace.scope == "national",
+        and_(NotificationPlace.scope == "province", NotificationPlace.code == device.province_code),
+        and_(NotificationPlace.scope == "ward", NotificationPlace.code == (device.ward_code or -1)),
+    )
+    return or_(
+        exists().where(NotificationPlace.notification_id == Notification.id, place),
+        exists().where(
+            NotificationRecipient.notification_id == Notification.id,
+            NotificationRecipient.citizen_id == device.citizen_id,
+        ),
+    )
+
+
+def inbox(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
+    device = principal.require_device()
+    stmt = select(Notification).where(Notification.status.in_(DELIVERED), _for_device(device))
+    page = keyset_page(db, stmt, [Notification.created_at, Notification.id], cursor, limit, descending=True)
+    read = set(
+        db.scalars(
+            select(NotificationRead.notification_id).where(
+                NotificationRead.device_id == device.id,
+                NotificationRead.notification_id.in_([n.id for n in page.items]),
+            )
+        )
+    )
+    page.items = [inbox_item(n, device.locale, n.id in read) for n in page.items]
+    return page
+
+
+def inbox_item(notification: Notification, locale: str, read: bool) -> dict:
+    text = text_for(notification.content, locale)
+    return {
+        "id": notification.id,
+        "title": text.title,
+        "body": text.body,
+        "type": notification.source_type,
+        "source_id": notification.source_id,
+        "data": notification.data,
+        "priority": notification.priority,
+        "sent_at": notification.first_sent_at or notification.created_at,
+        "read": read,
+    }
+
+
+@transactional
+def mark_read(db: Session, principal: Principal, notification_id: uuid.UUID) -> None:
+    device = principal.require_device()
+    visible = db.scalar(
+        select(Notification.id).where(
+            Notification.id == notification_id, Notification.status.in_(DELIVERED), _for_device(device)
+        )
+    )
+    if visible is None:
+        raise NotFound("No such notification in this device's inbox.")
+    if db.get(NotificationRead, (notification_id, device.id)) is None:
+        db.add(NotificationRead(notification_id=notification_id, device_id=device.id, read_at=utcnow()))

@@ -1,0 +1,131 @@
+"""Where an item is aimed: the whole country, or provinces and wards known to the area data."""
+
+import pytest
+from marshmallow import ValidationError
+
+from schemas.common import TargetsSchema
+from services import areas
+from services.targets import Targets
+
+DA_NANG, HA_NOI, LAO_CAI = 48, 1, 15
+HAI_CHAU = 20242  # a ward of Đà Nẵng
+
+
+def load(data) -> Targets:
+    return TargetsSchema().load(data)
+
+
+def errors_of(data) -> dict:
+    with pytest.raises(ValidationError) as caught:
+        load(data)
+    return caught.value.messages
+
+
+def test_national():
+    targets = load({"national": True})
+
+    assert targets.national is True
+    assert targets.as_dict() == {"national": True, "province_codes": [], "ward_codes": []}
+
+
+def test_provinces_and_wards():
+    targets = load({"province_codes": [LAO_CAI, HA_NOI], "ward_codes": [HAI_CHAU]})
+
+    assert targets.national is False
+    assert targets.province_codes == (HA_NOI, LAO_CAI)
+    assert targets.ward_codes == (HAI_CHAU,)
+
+
+def test_repeated_codes_count_once():
+    assert load({"province_codes": [DA_NANG, DA_NANG, HA_NOI]}).province_codes == (HA_NOI, DA_NANG)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"province_codes": [DA_NANG]},
+        {"ward_codes": [HAI_CHAU]},
+        {"national": False, "province_codes": [HA_NOI]},
+    ],
+)
+def test_a_single_list_is_enough(data):
+    assert load(data).national is False
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"national": True, "province_codes": [DA_NANG]},
+        {"national": True, "ward_codes": [HAI_CHAU]},
+        {"national": True, "province_codes": [DA_NANG], "ward_codes": [HAI_CHAU]},
+    ],
+)
+def test_national_together_with_places_is_refused(data):
+    assert "national" in errors_of(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"national": False},
+        {"province_codes": [], "ward_codes": []},
+        {"national": False, "province_codes": []},
+    ],
+)
+def test_no_place_at_all_is_refused(data):
+    assert errors_of(data) == {"_schema": ["Give national: true or at least one province or ward code."]}
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"),
+    [
+        ({"province_codes": [DA_NANG, 2]}, "province_codes", "2"),  # code 2 (Hà Giang) was merged in 2025
+        ({"province_codes": [99]}, "province_codes", "99"),
+        ({"ward_codes": [HAI_CHAU, 99999]}, "ward_codes", "99999"),
+        ({"province_codes": [DA_NANG], "ward_codes": [12345]}, "ward_codes", "12345"),
+    ],
+)
+def test_unknown_codes_are_refused_naming_the_field_and_code(data, field, code):
+    errors = errors_of(data)
+
+    assert list(errors) == [field]
+    assert code in errors[field][0]
+
+
+def test_unknown_provinces_and_wards_are_reported_together():
+    assert set(errors_of({"province_codes": [99], "ward_codes": [99999]})) == {"province_codes", "ward_codes"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"province_codes": [0]}, "province_codes"),
+        ({"province_codes": ["Đà Nẵng"]}, "province_codes"),
+        ({"ward_codes": [100000]}, "ward_codes"),
+        ({"ward_codes": "20242"}, "ward_codes"),
+        ({"national": "everywhere"}, "national"),
+        ({"regions": ["central"]}, "regions"),
+    ],
+)
+def test_badly_typed_targets_are_refused(data, field):
+    assert field in errors_of(data)
+
+
+def test_a_ward_implies_its_own_province():
+    targets = load({"province_codes": [HA_NOI], "ward_codes": [HAI_CHAU]})
+
+    assert targets.implied_province_codes == (HA_NOI, DA_NANG)
+
+
+def test_implied_provinces_cover_wards_of_several_provinces():
+    lao_cai_ward = areas.wards(LAO_CAI)[0].code
+
+    targets = load({"ward_codes": [HAI_CHAU, lao_cai_ward]})
+
+    assert targets.province_codes == ()
+    assert targets.implied_province_codes == (LAO_CAI, DA_NANG)
+
+
+def test_implied_provinces_of_national_targets_are_empty():
+    assert load({"national": True}).implied_province_codes == ()
