@@ -92,4 +92,4 @@ def _register_api(app: Flask) -> None:
     )
     api.representations[PROBLEM_MIMETYPE] = api.representations["application/json"]
     for ns in NAMESPACES:
-        api.add_namespace(ns, path=f"{API_PREFIX}/{ns.name}")
+        api.add_namespace(ns, path=getattr(ns, "mount_path", f"{API_PREFIX}/{ns.name}"))

@@ -4,11 +4,16 @@ flask-restx only documents. `operation()` attaches a schema's JSON Schema as the
 responses, the query parameters, the problem responses and the security of one operation.
 """
 
+import functools
+
 from flask_restx.model import SchemaModel
 from marshmallow import Schema, fields, validate
 
+from api.auth import current_principal
 from api.errors import PROBLEM_MIMETYPE
 from schemas.common import ProblemSchema
+from services.errors import Unauthorized
+from services.principals import Principal
 
 _TYPES = [
     # Most specific first: Email is a String, AwareDateTime a DateTime, and so on.
@@ -147,16 +152,38 @@ _WITH_AUTH = {401: "Missing, expired or revoked credentials", 403: "Authenticate
 # Swagger security requirements: `bearer` required, optional (anonymous allowed), or none.
 SECURITY = {"bearer": [{"bearer": []}], "optional": [{}, {"bearer": []}], "none": []}
 
+# Who may call an operation, checked before the body is read so that a caller who may not act gets
+# 401/403, not 422. The services check again: they are the authority, and tests call them directly.
+CALLERS = {
+    "admin": Principal.require_admin,
+    "staff": Principal.require_staff,
+    "device": Principal.require_device,
+}
+
 
 def operation(
-    ns, *, returns=None, status=200, body=None, query=None, auth="bearer", conflicts=False, problems=None
+    ns,
+    *,
+    returns=None,
+    status=200,
+    body=None,
+    query=None,
+    auth="bearer",
+    who=None,
+    conflicts=False,
+    problems=None,
+    produces=None,
 ):
     """Document one operation: request body, query, success response, problems and security.
 
-    `problems` adds {status: description} for answers the options do not imply (a public sign-in's 401).
+    `who` ("admin", "staff", "device") names the callers let through to the handler; with
+    auth="bearer" an anonymous caller gets 401 before anything else. `problems` adds
+    {status: description} for answers the options do not imply (a public sign-in's 401).
+    `produces` lists the success media types when they are not JSON (Atom, CAP XML, CSV).
     """
 
     def decorate(fn):
+        fn = _guarded(fn, auth, who)
         documented = dict(_ALWAYS)
         if body is not None:
             documented.update(_WITH_BODY)
@@ -172,9 +199,26 @@ def operation(
         fn = ns.response(status, "Success", model(ns, returns) if returns is not None else None)(fn)
         if body is not None:
             fn = ns.expect(model(ns, body, "request"), validate=False)(fn)
-        doc = {"security": SECURITY[auth], "produces": ["application/json", PROBLEM_MIMETYPE]}
+        media_types = [*(produces or ["application/json"]), PROBLEM_MIMETYPE]
+        doc = {"security": SECURITY[auth], "produces": media_types}
         if query is not None:
             doc["params"] = query_params(query)
         return ns.doc(**doc)(fn)
 
     return decorate
+
+
+def _guarded(fn, auth: str, who: str | None):
+    if auth != "bearer" and who is None:
+        return fn
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        principal = current_principal()
+        if principal.kind == "anonymous":
+            raise Unauthorized()
+        if who is not None:
+            CALLERS[who](principal)
+        return fn(*args, **kwargs)
+
+    return guarded

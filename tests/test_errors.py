@@ -164,11 +164,12 @@ def test_json_that_is_not_an_object_is_422(admin, department_a, stored, document
     assert stored() == before
 
 
-def test_oversize_body_is_413(make_app, stored):
+def test_oversize_body_is_413(make_app, stored, admin):
     small = make_app(MAX_CONTENT_LENGTH=1024).test_client()
     before = stored()
 
-    response = small.post(DEPARTMENTS, json={"code": "SO-YT", "name": "x" * 2048})
+    oversize = {"code": "SO-YT", "name": "x" * 2048}
+    response = small.post(DEPARTMENTS, json=oversize, headers={"Authorization": f"Bearer {admin.token}"})
 
     assert_problem(response, 413, "payload_too_large")
     assert stored() == before
@@ -374,3 +375,11 @@ def test_production_starts_with_a_real_secret(make_app):
     app = make_app(APP_ENV="production", SECRET_KEY="s" * 40, CORS_ORIGINS=[MINI_APP])
 
     assert app.test_client().get("/api/v1/areas/provinces/48").status_code == 200
+
+
+@pytest.mark.parametrize(("caller", "status"), [("anonymous", 401), ("officer_a", 403)])
+def test_callers_who_may_not_write_are_refused_before_their_body_is_read(client, staff, caller, status):
+    """An invalid body from someone who may not act at all is a 401/403, not a 422."""
+    who = client if caller == "anonymous" else staff[caller]
+
+    assert_problem(who.post(DEPARTMENTS, json={"code": "??", "nonsense": 1}), status)

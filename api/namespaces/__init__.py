@@ -8,6 +8,7 @@ from api.namespaces import (
     categories,
     departments,
     devices,
+    feeds,
     notifications,
     users,
 )
@@ -22,4 +23,5 @@ NAMESPACES = [
     categories.ns,
     notifications.ns,
     audit.ns,
+    feeds.ns,
 ]

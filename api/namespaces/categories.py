@@ -19,7 +19,7 @@ class Categories(Resource):
         """Active categories by code (public)."""
         return CategoryPage().dump(categories.list_categories(session(), **query(CategoryQuerySchema())))
 
-    @operation(ns, body=CategorySchema, returns=CategorySchema, status=201)
+    @operation(ns, body=CategorySchema, returns=CategorySchema, status=201, who="admin")
     def post(self):
         """Create a category (admin)."""
         category = categories.create(session(), current_principal(), body(CategorySchema()))
@@ -33,7 +33,7 @@ class Category(Resource):
         """One category."""
         return CategorySchema().dump(categories.get(session(), code))
 
-    @operation(ns, body=CategoryUpdateSchema, returns=CategorySchema)
+    @operation(ns, body=CategoryUpdateSchema, returns=CategorySchema, who="admin")
     def patch(self, code: str):
         """Change a category's names, priority or deadline, or retire it (admin)."""
         data = body(CategoryUpdateSchema())

@@ -16,13 +16,13 @@ DepartmentPage = page_of(DepartmentSchema)
 
 @ns.route("")
 class Departments(Resource):
-    @operation(ns, query=DepartmentQuerySchema, returns=DepartmentPage)
+    @operation(ns, query=DepartmentQuerySchema, returns=DepartmentPage, who="staff")
     def get(self):
         """List departments by code."""
         args = query(DepartmentQuerySchema())
         return DepartmentPage().dump(departments.list_departments(session(), current_principal(), **args))
 
-    @operation(ns, body=DepartmentSchema, returns=DepartmentSchema, status=201)
+    @operation(ns, body=DepartmentSchema, returns=DepartmentSchema, status=201, who="admin")
     def post(self):
         """Create a department (admin)."""
         department = departments.create(session(), current_principal(), body(DepartmentSchema()))
@@ -31,12 +31,12 @@ class Departments(Resource):
 
 @ns.route("/<uuid:department_id>")
 class Department(Resource):
-    @operation(ns, returns=DepartmentSchema)
+    @operation(ns, returns=DepartmentSchema, who="staff")
     def get(self, department_id: uuid.UUID):
         """One department."""
         return DepartmentSchema().dump(departments.get(session(), current_principal(), department_id))
 
-    @operation(ns, body=DepartmentUpdateSchema, returns=DepartmentSchema)
+    @operation(ns, body=DepartmentUpdateSchema, returns=DepartmentSchema, who="admin")
     def patch(self, department_id: uuid.UUID):
         """Change a department (admin)."""
         data = body(DepartmentUpdateSchema())

@@ -34,18 +34,18 @@ class Devices(Resource):
 
 @ns.route("/me")
 class Me(Resource):
-    @operation(ns, returns=DeviceSchema)
+    @operation(ns, returns=DeviceSchema, who="device")
     def get(self):
         """The calling device."""
         return DeviceSchema().dump(current_principal().require_device())
 
-    @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema)
+    @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema, who="device")
     def patch(self):
         """Change the device's place, language or push token."""
         device = devices.update(session(), current_principal(), body(DeviceUpdateSchema()))
         return DeviceSchema().dump(device)
 
-    @operation(ns, status=204)
+    @operation(ns, status=204, who="device")
     def delete(self):
         """Forget this device and its token."""
         devices.delete(session(), current_principal())
@@ -54,7 +54,7 @@ class Me(Resource):
 
 @ns.route("/me/notifications")
 class Inbox(Resource):
-    @operation(ns, query=ListQuerySchema, returns=InboxPage)
+    @operation(ns, query=ListQuerySchema, returns=InboxPage, who="device")
     def get(self):
         """What was pushed to this device: personal messages and those for its place, newest first."""
         page = notifications.inbox(session(), current_principal(), **query(ListQuerySchema()))
@@ -63,7 +63,7 @@ class Inbox(Resource):
 
 @ns.route("/me/notifications/<uuid:notification_id>/read")
 class InboxRead(Resource):
-    @operation(ns, status=204)
+    @operation(ns, status=204, who="device")
     def post(self, notification_id):
         """Mark a notification read in this device's inbox."""
         notifications.mark_read(session(), current_principal(), notification_id)

@@ -1,70 +1,13 @@
-"""SQLAlchemy 2.0 typed tables. Every change here ships with an Alembic migration (tests compare them)."""
+"""Foundation tables: departments, staff users, categories, devices, API keys, the audit log."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    TypeDecorator,
-    Uuid,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db import utcnow
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset of its own)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC column")
-            value = value.astimezone(UTC)
-            if dialect.name == "sqlite":
-                value = value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid, dict: JSONDocument, list: JSONDocument}
-
-
-class Timestamps:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
+from services.models.base import Base, Timestamps
 
 ROLES = ("admin", "editor", "officer", "viewer")
 
@@ -176,109 +119,6 @@ class Device(Timestamps, Base):
     subscribed_topics: Mapped[list] = mapped_column(default=list)
     topics_dirty: Mapped[bool] = mapped_column(Boolean, default=False)
     topics_retry_at: Mapped[datetime | None]
-
-
-class TokenRetirement(Base):
-    """A push token that left its device (replaced or deleted) and must leave its FCM topics too."""
-
-    __tablename__ = "token_retirements"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    push_token: Mapped[str] = mapped_column(String(4096))
-    topics: Mapped[list] = mapped_column(default=list)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    retry_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-NOTIFICATION_STATUSES = ("pending", "retrying", "sent", "logged", "failed")
-
-
-class Notification(Base):
-    """A push message in the outbox, written in the publishing transaction, then its delivery record.
-
-    `audience` is "place" (FCM topics for the targeted provinces/wards, or "all") or "citizens"
-    (each device of the citizens in notification_recipients). The push worker claims due rows,
-    sends them and records the outcome here.
-    """
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        CheckConstraint(f"status IN {NOTIFICATION_STATUSES}", name="status"),
-        CheckConstraint("audience IN ('place', 'citizens')", name="audience"),
-        CheckConstraint("priority IN ('high', 'normal')", name="priority"),
-        # The worker's claim query: due rows only (partial index stays small as rows complete).
-        Index(
-            "ix_notifications_due",
-            "next_attempt_at",
-            postgresql_where=text("status IN ('pending', 'retrying')"),
-            sqlite_where=text("status IN ('pending', 'retrying')"),
-        ),
-        Index("ix_notifications_source", "source_type", "source_id"),
-        Index("ix_notifications_created", "created_at", "id"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    source_type: Mapped[str] = mapped_column(String(32))
-    source_id: Mapped[str | None] = mapped_column(String(64))
-    audience: Mapped[str] = mapped_column(String(16))
-    targets: Mapped[dict | None]
-    category: Mapped[str | None] = mapped_column(String(64))
-    content: Mapped[dict]  # {"vi": {"title", "body"}, "en": {...}}
-    data: Mapped[dict] = mapped_column(default=dict)
-    priority: Mapped[str] = mapped_column(String(8), default="normal")
-    ttl_seconds: Mapped[int | None] = mapped_column(Integer)
-    collapse_key: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None]
-    progress: Mapped[dict] = mapped_column(default=dict)
-    success_count: Mapped[int] = mapped_column(Integer, default=0)
-    failure_count: Mapped[int] = mapped_column(Integer, default=0)
-    message_ids: Mapped[list] = mapped_column(default=list)
-    last_error: Mapped[str | None] = mapped_column(String(1000))
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    first_sent_at: Mapped[datetime | None]
-    completed_at: Mapped[datetime | None]
-
-
-class NotificationPlace(Base):
-    """A place a notification is for, so a device's inbox finds it by province, ward or nationally."""
-
-    __tablename__ = "notification_places"
-    __table_args__ = (Index("ix_notification_places_place", "scope", "code"),)
-
-    notification_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
-    )
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
-
-
-class NotificationRecipient(Base):
-    """A citizen a personal notification is for."""
-
-    __tablename__ = "notification_recipients"
-
-    notification_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
-    )
-    citizen_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
-
-
-class NotificationRead(Base):
-    """A device opened a notification in its in-app inbox."""
-
-    __tablename__ = "notification_reads"
-
-    notification_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
-    )
-    device_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
-    )
-    read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiKey(Base):
