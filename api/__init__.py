@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
 from api.limits import limiter
-from services import db
+from services import db, storage
 
 API_PREFIX = "/api/v1"
 
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.bind(engine)
     app.extensions["db_engine"] = engine
     app.teardown_appcontext(lambda _exc: db.session.remove())
+    storage.configure(storage.LocalStorage(app.config["ATTACHMENTS_DIR"]))
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

@@ -12,6 +12,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from services import demo, departments, users
 from services.db import session
@@ -31,7 +32,7 @@ def alembic_config(url: str | None = None, connection=None) -> Config:
     return config
 
 
-@click.group("db", help="Database migrations (Alembic).")
+@click.group("db", cls=AppGroup, help="Database migrations (Alembic).")
 def db_group():
     pass
 
@@ -65,6 +66,7 @@ def check():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--role", type=click.Choice(["admin", "editor", "officer", "viewer"]), required=True)
@@ -84,6 +86,7 @@ def create_user(email, password, role, department_code):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Load idempotent demo data: a province's departments, focal points, categories and an admin."""
     credentials = Path(current_app.instance_path) / "demo-admin-password.txt"
@@ -96,6 +99,7 @@ def seed_demo():
 
 
 @click.command("push-worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
 def push_worker(once):
     """Send queued push notifications and keep device topic subscriptions in step (runs until stopped)."""

@@ -19,7 +19,9 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'citizen.db')}",
         "SECRET_KEY": env("SECRET_KEY", DEFAULT_SECRET_KEY),
         "JWT_TTL": int(env("JWT_TTL", "3600")),
+        # JSON bodies; POST /api/v1/attachments raises it for itself to 10 MB.
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+        "ATTACHMENTS_DIR": env("ATTACHMENTS_DIR") or os.path.join(instance_path, "attachments"),
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
@@ -36,6 +38,8 @@ def from_environment(instance_path: str) -> dict:
         "PUSH_MAX_ATTEMPTS": int(env("PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_LEASE_SECONDS": int(env("PUSH_LEASE_SECONDS", "60")),
         "PUSH_POLL_INTERVAL": float(env("PUSH_POLL_INTERVAL", "0.2")),
+        # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); the API's host name when empty.
+        "CAP_SENDER": env("CAP_SENDER", ""),
     }
     return config
 

@@ -31,3 +31,8 @@ def body(schema, *, partial: bool = False):
 
 def query(schema):
     return schema.load(request.args.to_dict())
+
+
+def languages() -> tuple[str, ...]:
+    """The caller's Accept-Language tags, most wanted first."""
+    return tuple(tag for tag, _quality in request.accept_languages if tag != "*")

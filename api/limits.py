@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in and device registration.
+"""Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check.
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -8,8 +8,21 @@ so they share counts. A limited request gets 429 problem+json with Retry-After.
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from api.auth import current_principal
+
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 SIGN_IN = "10 per minute;100 per hour"
 # Generous: many phones share one carrier-grade NAT address.
 DEVICE_REGISTRATION = "60 per minute"
+# "Has this been reported?": enough for a family behind one address, not for bulk harvesting.
+SCAM_CHECK = "30 per minute;300 per hour"
+# Feedback submissions: a device's successful ones, and every attempt from one address (NAT-generous).
+FEEDBACK_PER_DEVICE = "10 per hour;30 per day"
+FEEDBACK_PER_IP = "60 per hour"
+
+
+def calling_device() -> str:
+    """The limit key of the calling device (its operation has already checked the caller)."""
+    principal = current_principal()
+    return f"device:{principal.device.id}" if principal.device else get_remote_address()

@@ -10,7 +10,7 @@ class FocalPointSchema(Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = fields.String(
-        allow_none=True, validate=validate.Length(max=30), metadata={"description": "Stored in E.164."}
+        allow_none=True, validate=validate.Length(min=1, max=30), metadata={"description": "Stored in E.164."}
     )
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 

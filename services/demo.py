@@ -3,14 +3,17 @@
 Idempotent: rows are looked up by code or email and created only when missing.
 """
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import users
+from services import notices, users
 from services.categories import DEFAULT_DEADLINE_DAYS
-from services.db import transactional
-from services.models import Category, Department
-from services.principals import SYSTEM
+from services.db import transactional, utcnow
+from services.models import Category, Department, Form, FormPlace, FormVersion, Notice, RoutingRule
+from services.principals import SYSTEM, Principal
+from services.targets import Targets
 from services.text import normalize
 
 ADMIN_EMAIL = "admin@example.org"
@@ -45,11 +48,13 @@ CATEGORIES = [
 def seed(db: Session, *, admin_password: str) -> bool:
     """Create whatever demo rows are missing. True when the admin was created now."""
     _seed_reference_data(db)
-    _, created = users.ensure(
+    _seed_feedback(db)
+    admin, created = users.ensure(
         db,
         SYSTEM,
         {"email": ADMIN_EMAIL, "password": admin_password, "role": "admin", "full_name": "Demo admin"},
     )
+    _seed_notices(db, Principal(kind="staff", user=admin))
     return created
 
 
@@ -83,4 +88,138 @@ def _seed_reference_data(db: Session) -> None:
                     deadline_working_days=DEFAULT_DEADLINE_DAYS[priority],
                     active=True,
                 )
+            )
+
+
+# Notices: one policy in consultation and one adopted, for Đà Nẵng, found again by document number.
+NOTICES = [
+    # document number, department, category, stages, title, summary, body
+    (
+        "DT-15/2026/UBND",
+        "SXD-DN",
+        "land",
+        ("consultation",),
+        "Dự thảo quy định bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
+        "Thành phố lấy ý kiến người dân về mức hỗ trợ thuê nhà và tái định cư đến hết 30 ngày tới.",
+        "## Điều 5. Hỗ trợ thuê nhà\n\n"
+        "Hộ gia đình phải di chuyển chỗ ở được hỗ trợ **6 tháng** tiền thuê nhà.",
+    ),
+    (
+        "82/2026/NQ-HĐND",
+        "SYT-DN",
+        "social-welfare",
+        ("consultation", "adopted"),
+        "Nghị quyết hỗ trợ bảo hiểm y tế cho người cao tuổi",
+        "Người từ 70 tuổi chưa có thẻ bảo hiểm y tế được hỗ trợ 100% mức đóng từ năm 2027.",
+        "Hội đồng nhân dân thành phố đã thông qua nghị quyết sau khi lấy ý kiến người dân.",
+    ),
+]
+
+
+def _seed_notices(db: Session, editor: Principal) -> None:
+    for number, department_code, category, stages, title, summary, body in NOTICES:
+        if db.scalar(select(Notice.id).where(Notice.document_number == number)) is not None:
+            continue
+        department = db.scalar(select(Department).where(Department.code == department_code))
+        notice = notices.create(
+            db,
+            editor,
+            {
+                "kind": "policy",
+                "department_id": department.id,
+                "category_code": category,
+                "document_number": number,
+                "title": title,
+                "summary": summary,
+                "body": body,
+                "targets": Targets(province_codes=(PROVINCE,)),
+                "consultation_closes_at": utcnow() + timedelta(days=30),
+            },
+        )
+        for stage in stages:
+            notices.transition(db, editor, notice.id, {"to": stage, "push": False})
+
+
+# ---------------------------------------------------------------- feedback forms and routing
+
+ROUTING = [
+    # category, department (province-wide rules for Đà Nẵng)
+    ("roads", "SXD-DN"),
+    ("urban-order", "SXD-DN"),
+    ("health", "SYT-DN"),
+    ("scam", "CA-DN"),
+]
+
+_WHERE = {"name": "where", "label": {"vi": "Địa điểm", "en": "Where"}, "type": "text", "required": True}
+_DETAILS = {
+    "name": "details",
+    "label": {"vi": "Mô tả", "en": "Details"},
+    "type": "textarea",
+    "required": True,
+}
+_PHOTOS = {"name": "photos", "label": {"vi": "Ảnh", "en": "Photos"}, "type": "photo", "max": 3}
+
+FORMS = [
+    # slug, category, title (vi, en), fields
+    (
+        "road-damage",
+        "roads",
+        ("Phản ánh hư hỏng đường", "Report road damage"),
+        [
+            _WHERE,
+            {
+                "name": "kind",
+                "label": {"vi": "Loại hư hỏng", "en": "Kind of damage"},
+                "type": "choice",
+                "required": True,
+                "options": [
+                    {"value": "pothole", "label": {"vi": "Ổ gà", "en": "Pothole"}},
+                    {"value": "flooding", "label": {"vi": "Ngập nước", "en": "Flooding"}},
+                    {"value": "streetlight", "label": {"vi": "Đèn đường hỏng", "en": "Broken streetlight"}},
+                ],
+            },
+            _DETAILS,
+            _PHOTOS,
+        ],
+    ),
+    (
+        "waste",
+        "environment",
+        ("Phản ánh rác thải, ô nhiễm", "Report waste or pollution"),
+        [_WHERE, _DETAILS, _PHOTOS],
+    ),
+]
+
+
+@transactional
+def _seed_feedback(db: Session) -> None:
+    """Forms offered in Đà Nẵng and routing rules to its departments; the rest goes to intake."""
+    categories = {c.code: c for c in db.scalars(select(Category))}
+    departments = {d.code: d for d in db.scalars(select(Department))}
+    for category, department in ROUTING:
+        rule = select(RoutingRule.id).where(
+            RoutingRule.category_id == categories[category].id, RoutingRule.province_code == PROVINCE
+        )
+        if db.scalar(rule) is None:
+            db.add(
+                RoutingRule(
+                    category_id=categories[category].id,
+                    province_code=PROVINCE,
+                    department_id=departments[department].id,
+                )
+            )
+    for slug, category, (title_vi, title_en), fields in FORMS:
+        if db.scalar(select(Form.id).where(Form.slug == slug)) is None:
+            form = Form(
+                slug=slug,
+                category_id=categories[category].id,
+                targets={"national": False, "province_codes": [PROVINCE], "ward_codes": []},
+                active=True,
+                version=1,
+                places=[FormPlace(scope="province", code=PROVINCE)],
+            )
+            db.add(form)
+            db.flush()
+            db.add(
+                FormVersion(form_id=form.id, version=1, title_vi=title_vi, title_en=title_en, fields=fields)
             )

@@ -81,8 +81,9 @@ def _apply(db: Session, department: Department, data: dict) -> None:
         errors.update(_parent_errors(db, department, data["parent_id"]))
     focal = data.get("focal_point", ...)
     if focal is not ... and focal and focal.get("phone"):
+        # A focal point answers citizens in Việt Nam: a foreign number is a typo, not a choice.
         phone = to_e164(focal["phone"])
-        if phone is None:
+        if phone is None or not phone.startswith("+84"):
             errors["focal_point"] = {"phone": ["Not a valid Vietnamese phone number."]}
         focal = {**focal, "phone": phone}
     intake = data.get("intake", department.intake)

@@ -22,6 +22,14 @@ class Targets:
         wards_provinces = {areas.ward(code).province_code for code in self.ward_codes}
         return tuple(sorted(set(self.province_codes) | wards_provinces))
 
+    def places(self) -> list[dict]:
+        """Rows for a places table, found by "what is for this province or ward?" (0 = national)."""
+        if self.national:
+            return [{"scope": "national", "code": 0}]
+        return [{"scope": "province", "code": p} for p in self.province_codes] + [
+            {"scope": "ward", "code": w} for w in self.ward_codes
+        ]
+
     def as_dict(self) -> dict:
         if self.national:
             return {"national": True, "province_codes": [], "ward_codes": []}

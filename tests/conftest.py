@@ -284,6 +284,19 @@ def rows_kept_between_requests(monkeypatch, db):
     monkeypatch.setattr(Caller, "open", open_in_fresh_session)
 
 
+@pytest.fixture(scope="session")
+def attachments_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("attachments")
+
+
+@pytest.fixture(autouse=True)
+def attachment_storage(attachments_dir):
+    """Uploads go to a temporary folder, whichever app was created last (create_app configures storage)."""
+    from services import storage
+
+    storage.configure(storage.LocalStorage(attachments_dir))
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(app):
     """Rate-limit counters start at zero in every test (they live in process memory)."""

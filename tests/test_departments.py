@@ -123,7 +123,9 @@ def test_focal_point_null_removes_it(admin, make_department):
     assert response.get_json()["focal_point"] is None
 
 
-@pytest.mark.parametrize("phone", ["12345", "0912", "0912 345 6789", "0123 456 789", "not a phone"])
+@pytest.mark.parametrize(
+    "phone", ["12345", "0912", "0912 345 6789", "0123 456 789", "not a phone", "+1 202 555 0100", ""]
+)
 def test_invalid_focal_phone_is_rejected_naming_the_field(admin, sql, phone):
     before = count_departments(sql)
 

@@ -716,6 +716,19 @@ def test_an_expired_notice_is_failed_not_sent(fake_fcm, dispatcher):
     assert failed.status == "failed" and "Expired" in failed.last_error
 
 
+def test_a_notification_whose_workers_keep_dying_is_failed_not_claimed_forever(fake_fcm, dispatcher):
+    notification = to_place(Targets(ward_codes=(HAI_CHAU,)))
+    # Every earlier claim ended with its worker killed mid-send.
+    session().execute(update(Notification).values(attempts=dispatcher.settings.max_attempts))
+    session().commit()
+
+    dispatcher.run_once()
+
+    assert fake_fcm.sends() == []
+    abandoned = fresh(Notification, notification.id)
+    assert abandoned.status == "failed" and "Abandoned" in abandoned.last_error
+
+
 # ---------------------------------------------------------------- payload limits
 
 

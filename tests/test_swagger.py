@@ -27,6 +27,20 @@ PUBLIC = {
     "get /api/v1/areas/provinces/{code}/wards",
     "get /api/v1/categories",
     "get /api/v1/categories/{code}",
+    "get /api/v1/notices",
+    "get /api/v1/notices/{notice_id}",
+    "get /api/v1/notices/{notice_id}/versions",
+    "get /api/v1/notices/{notice_id}/comments",
+    "get /api/v1/feed",
+    "get /feeds/notices.atom",
+    "get /api/v1/forms",
+    "get /api/v1/forms/{slug}",
+    "get /api/v1/feedback/public",
+    "get /api/v1/alerts",
+    "get /api/v1/alerts/{alert_id}",
+    "get /api/v1/alerts/{alert_id}/cap",
+    "get /api/v1/scam-check",
+    "get /feeds/alerts.atom",
 }
 
 

@@ -1,15 +1,24 @@
 """One flask-restx Namespace per resource, mounted under /api/v1 by api.create_app."""
 
 from api.namespaces import (
+    alerts,
     api_keys,
     areas,
+    attachments,
     audit,
     auth,
     categories,
     departments,
     devices,
+    feed,
+    feedback,
     feeds,
+    forms,
+    notices,
     notifications,
+    routing_rules,
+    scam_check,
+    scam_reports,
     users,
 )
 
@@ -22,6 +31,15 @@ NAMESPACES = [
     departments.ns,
     categories.ns,
     notifications.ns,
+    notices.ns,
+    feed.ns,
     audit.ns,
     feeds.ns,
+    alerts.ns,
+    scam_check.ns,
+    scam_reports.ns,
+    forms.ns,
+    routing_rules.ns,
+    feedback.ns,
+    attachments.ns,
 ]

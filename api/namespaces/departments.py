@@ -7,11 +7,13 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.departments import DepartmentQuerySchema, DepartmentSchema, DepartmentUpdateSchema
-from services import departments
+from schemas.feedback import FeedbackSummarySchema, InboxQuerySchema
+from services import departments, feedback
 from services.db import session
 
 ns = Namespace("departments", description="Departments and their focal points (admins write, staff read)")
 DepartmentPage = page_of(DepartmentSchema)
+FeedbackPage = page_of(FeedbackSummarySchema)
 
 
 @ns.route("")
@@ -43,3 +45,12 @@ class Department(Resource):
         return DepartmentSchema().dump(
             departments.update(session(), current_principal(), department_id, data)
         )
+
+
+@ns.route("/<uuid:department_id>/feedback")
+class DepartmentFeedback(Resource):
+    @operation(ns, query=InboxQuerySchema, returns=FeedbackPage, who="staff")
+    def get(self, department_id: uuid.UUID):
+        """The department's feedback inbox, oldest due first (staff of the department; admins any)."""
+        args = query(InboxQuerySchema())
+        return FeedbackPage().dump(feedback.inbox(session(), current_principal(), department_id, **args))

@@ -2,8 +2,44 @@
 migration (tests/test_migrations.py compares them). Import tables from here: `from services.models import X`.
 """
 
+from services.models.alerts import (
+    ALERT_CATEGORIES,
+    ALERT_STATUSES,
+    CERTAINTIES,
+    INDICATOR_TYPES,
+    SCAM_CHANNELS,
+    SEVERITIES,
+    URGENCIES,
+    Alert,
+    AlertIndicator,
+    AlertPlace,
+    ScamReport,
+)
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
 from services.models.core import ROLES, ApiKey, AuditEvent, Category, Department, Device, User
+from services.models.feedback import (
+    FEEDBACK_STATUSES,
+    FIELD_TYPES,
+    Attachment,
+    Feedback,
+    FeedbackEvent,
+    FeedbackReply,
+    Form,
+    FormPlace,
+    FormVersion,
+    RoutingRule,
+)
+from services.models.notices import (
+    COMMENT_STATUSES,
+    NOTICE_KINDS,
+    NOTICE_STAGES,
+    Notice,
+    NoticeComment,
+    NoticeHistory,
+    NoticePlace,
+    NoticeReadCount,
+    NoticeVersion,
+)
 from services.models.push import (
     NOTIFICATION_STATUSES,
     Notification,
@@ -14,6 +50,30 @@ from services.models.push import (
 )
 
 __all__ = [
+    "FEEDBACK_STATUSES",
+    "FIELD_TYPES",
+    "Attachment",
+    "Feedback",
+    "FeedbackEvent",
+    "FeedbackReply",
+    "Form",
+    "FormPlace",
+    "FormVersion",
+    "RoutingRule",
+    "COMMENT_STATUSES",
+    "NOTICE_KINDS",
+    "NOTICE_STAGES",
+    "ALERT_CATEGORIES",
+    "ALERT_STATUSES",
+    "CERTAINTIES",
+    "INDICATOR_TYPES",
+    "SCAM_CHANNELS",
+    "SEVERITIES",
+    "URGENCIES",
+    "Alert",
+    "AlertIndicator",
+    "AlertPlace",
+    "ScamReport",
     "NOTIFICATION_STATUSES",
     "ROLES",
     "ApiKey",
@@ -23,6 +83,12 @@ __all__ = [
     "Department",
     "Device",
     "JSONDocument",
+    "Notice",
+    "NoticeComment",
+    "NoticeHistory",
+    "NoticePlace",
+    "NoticeReadCount",
+    "NoticeVersion",
     "Notification",
     "NotificationPlace",
     "NotificationRead",

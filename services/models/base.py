@@ -23,6 +23,7 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    python_type = datetime  # TypeDecorator does not pass it on; keyset cursors need it
 
     def process_bind_param(self, value, dialect):
         if value is not None:

@@ -95,18 +95,10 @@ def enqueue(
     db.flush()
     if audience.targets is not None:
         db.add_all(
-            NotificationPlace(notification_id=notification.id, **place) for place in _places(audience.targets)
+            NotificationPlace(notification_id=notification.id, **place) for place in audience.targets.places()
         )
     else:
         db.add_all(
             NotificationRecipient(notification_id=notification.id, citizen_id=c) for c in audience.citizen_ids
         )
     return notification
-
-
-def _places(targets: Targets) -> list[dict]:
-    if targets.national:
-        return [{"scope": "national", "code": 0}]
-    return [{"scope": "province", "code": p} for p in targets.province_codes] + [
-        {"scope": "ward", "code": w} for w in targets.ward_codes
-    ]

@@ -112,6 +112,12 @@ class Dispatcher:
         ):
             self._finish(db, notification, "failed", "Expired before it could be delivered.")
             return
+        # Claims count attempts, so a row whose workers keep dying mid-send stops here.
+        if notification.attempts > self.settings.max_attempts:
+            self._finish(
+                db, notification, "failed", f"Abandoned by workers {notification.attempts - 1} times."
+            )
+            return
         try:
             if notification.audience == "place":
                 failure = self._send_to_topics(db, notification)

@@ -1,0 +1,89 @@
+import uuid
+
+from flask import Response, current_app, request
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.http import body, query
+from api.openapi import operation
+from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema, CapDocumentSchema
+from schemas.common import page_of
+from schemas.notifications import DeliverySummarySchema
+from services import alert_syndication, alerts
+from services.db import session
+
+ns = Namespace(
+    "alerts",
+    description="Public alerts (scams, misinformation, safety…): editors publish, anyone reads, CAP 1.2",
+)
+AlertPage = page_of(AlertSchema)
+
+
+def cap_sender() -> str:
+    """CAP `sender`: globally unique and stable, by default the API's host name."""
+    return current_app.config["CAP_SENDER"] or request.host.split(":")[0]
+
+
+@ns.route("")
+class Alerts(Resource):
+    @operation(ns, query=AlertQuerySchema, returns=AlertPage, auth="optional")
+    def get(self):
+        """Alerts, most severe and most recent first: active ones by default, for a ward or province."""
+        args = query(AlertQuerySchema())
+        return AlertPage().dump(alerts.list_alerts(session(), current_principal(), **args))
+
+    @operation(ns, body=AlertSchema, returns=AlertSchema, status=201, who="staff")
+    def post(self):
+        """Draft an alert (editor for their department, or admin); publish it with POST …/publish."""
+        alert = alerts.create(session(), current_principal(), body(AlertSchema()))
+        return AlertSchema().dump(alert), 201
+
+
+@ns.route("/<uuid:alert_id>")
+class Alert(Resource):
+    @operation(ns, returns=AlertSchema, auth="optional")
+    def get(self, alert_id: uuid.UUID):
+        """One alert (drafts only for their department)."""
+        return AlertSchema().dump(alerts.get(session(), current_principal(), alert_id))
+
+    @operation(ns, body=AlertChangesSchema, returns=AlertSchema, who="staff")
+    def patch(self, alert_id: uuid.UUID):
+        """Change a draft; on a published alert, issue an Update (CAP msgType=Update, pushed again)."""
+        data = body(AlertChangesSchema())
+        return AlertSchema().dump(alerts.update(session(), current_principal(), alert_id, data))
+
+
+@ns.route("/<uuid:alert_id>/publish")
+class Publish(Resource):
+    @operation(ns, returns=AlertSchema, who="staff", conflicts=True)
+    def post(self, alert_id: uuid.UUID):
+        """Publish a draft: pushed at once (high priority, until it expires) to the places it targets."""
+        return AlertSchema().dump(alerts.publish(session(), current_principal(), alert_id))
+
+
+@ns.route("/<uuid:alert_id>/cancel")
+class Cancel(Resource):
+    @operation(ns, body=CancelSchema, returns=AlertSchema, who="staff")
+    def post(self, alert_id: uuid.UUID):
+        """Cancel a published alert (CAP msgType=Cancel); phones get a cancel notice in its place."""
+        reason = body(CancelSchema())["reason"]
+        return AlertSchema().dump(alerts.cancel(session(), current_principal(), alert_id, reason))
+
+
+@ns.route("/<uuid:alert_id>/cap")
+class Cap(Resource):
+    @operation(ns, returns=CapDocumentSchema, auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
+    def get(self, alert_id: uuid.UUID):
+        """The alert's OASIS CAP 1.2 document: its latest message (Alert, Update or Cancel)."""
+        alert = alerts.issued(session(), current_principal(), alert_id)
+        return Response(
+            alert_syndication.cap_document(alert, cap_sender()), mimetype=alert_syndication.CAP_MIMETYPE
+        )
+
+
+@ns.route("/<uuid:alert_id>/deliveries")
+class Deliveries(Resource):
+    @operation(ns, returns=DeliverySummarySchema, who="staff")
+    def get(self, alert_id: uuid.UUID):
+        """How the alert's pushes went: counts by status, first and last send (its department, admins)."""
+        return DeliverySummarySchema().dump(alerts.deliveries(session(), current_principal(), alert_id))

@@ -1,0 +1,141 @@
+import uuid
+
+from flask import request
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.http import body, query
+from api.limits import FEEDBACK_PER_DEVICE, FEEDBACK_PER_IP, calling_device, limiter
+from api.openapi import operation
+from schemas.common import ListQuerySchema, page_of
+from schemas.feedback import (
+    AssignSchema,
+    FeedbackSchema,
+    FeedbackStaffSchema,
+    FeedbackSummarySchema,
+    NewReplySchema,
+    PublicBoardQuerySchema,
+    PublicFeedbackSchema,
+    RatingSchema,
+    ReopenSchema,
+    StatusChangeSchema,
+    SubmissionSchema,
+    TransferSchema,
+)
+from services import feedback, workflow
+from services.db import session
+
+ns = Namespace("feedback", description="Citizens' feedback: submission, tracking, the department workflow")
+FeedbackPage = page_of(FeedbackSummarySchema)
+PublicFeedbackPage = page_of(PublicFeedbackSchema)
+
+
+@ns.route("")
+class FeedbackSubmissions(Resource):
+    @operation(ns, body=SubmissionSchema, returns=FeedbackSchema, status=201, who="device")
+    @ns.doc(
+        params={
+            "Idempotency-Key": {
+                "in": "header",
+                "type": "string",
+                "maxLength": 100,
+                "description": "Retries with the same key return the first submission and create nothing.",
+            }
+        }
+    )
+    @limiter.limit(FEEDBACK_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201)
+    @limiter.limit(FEEDBACK_PER_IP)
+    def post(self):
+        """Submit a form's answers; routed to the responsible department with a working-day deadline."""
+        key = request.headers.get("Idempotency-Key")
+        item = feedback.submit(session(), current_principal(), body(SubmissionSchema()), key)
+        return FeedbackSchema().dump(item), 201
+
+
+@ns.route("/mine")
+class FeedbackMine(Resource):
+    @operation(ns, query=ListQuerySchema, returns=FeedbackPage, who="device")
+    def get(self):
+        """The calling citizen's feedback (from any of their devices), newest first."""
+        return FeedbackPage().dump(feedback.mine(session(), current_principal(), **query(ListQuerySchema())))
+
+
+@ns.route("/public")
+class FeedbackPublicBoard(Resource):
+    @operation(ns, query=PublicBoardQuerySchema, returns=PublicFeedbackPage, auth="none")
+    def get(self):
+        """Answered feedback its department published, without personal data; newest answer first."""
+        page = feedback.public_board(session(), **query(PublicBoardQuerySchema()))
+        return PublicFeedbackPage().dump(page)
+
+
+@ns.route("/track/<string:tracking_code>")
+class FeedbackTrack(Resource):
+    @operation(ns, returns=FeedbackSchema)
+    def get(self, tracking_code: str):
+        """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
+        return FeedbackSchema().dump(feedback.track(session(), current_principal(), tracking_code))
+
+
+@ns.route("/<uuid:feedback_id>")
+class FeedbackItem(Resource):
+    @operation(ns, returns=FeedbackStaffSchema, who="staff")
+    def get(self, feedback_id: uuid.UUID):
+        """One feedback of the caller's department with its full timeline."""
+        item = workflow.visible_to_staff(session(), current_principal(), feedback_id)
+        return FeedbackStaffSchema().dump(item)
+
+
+@ns.route("/<uuid:feedback_id>/assign")
+class FeedbackAssign(Resource):
+    @operation(ns, body=AssignSchema, returns=FeedbackStaffSchema, who="staff")
+    def post(self, feedback_id: uuid.UUID):
+        """Give the feedback to an officer of its department."""
+        data = body(AssignSchema())
+        item = workflow.assign(session(), current_principal(), feedback_id, data["user_id"])
+        return FeedbackStaffSchema().dump(item)
+
+
+@ns.route("/<uuid:feedback_id>/transfer")
+class FeedbackTransfer(Resource):
+    @operation(ns, body=TransferSchema, returns=FeedbackStaffSchema, who="staff")
+    def post(self, feedback_id: uuid.UUID):
+        """ "Not responsible": hand it to the department that is (fresh deadline; the citizen is told)."""
+        item = workflow.transfer(session(), current_principal(), feedback_id, body(TransferSchema()))
+        return FeedbackStaffSchema().dump(item)
+
+
+@ns.route("/<uuid:feedback_id>/replies")
+class FeedbackReplies(Resource):
+    @operation(ns, body=NewReplySchema, returns=FeedbackStaffSchema, status=201, who="staff")
+    def post(self, feedback_id: uuid.UUID):
+        """Answer the citizen (with photos or documents); the feedback becomes answered."""
+        item = workflow.reply(session(), current_principal(), feedback_id, body(NewReplySchema()))
+        return FeedbackStaffSchema().dump(item), 201
+
+
+@ns.route("/<uuid:feedback_id>/status")
+class FeedbackStatus(Resource):
+    @operation(ns, body=StatusChangeSchema, returns=FeedbackStaffSchema, who="staff")
+    def post(self, feedback_id: uuid.UUID):
+        """Move to in_progress, rejected or closed; a refused transition names the allowed ones (409)."""
+        item = workflow.change_status(session(), current_principal(), feedback_id, body(StatusChangeSchema()))
+        return FeedbackStaffSchema().dump(item)
+
+
+@ns.route("/<uuid:feedback_id>/rating")
+class FeedbackRating(Resource):
+    @operation(ns, body=RatingSchema, returns=FeedbackSchema, who="device")
+    def post(self, feedback_id: uuid.UUID):
+        """Rate the answer, 1 to 5 (the citizen who sent it, once it is answered)."""
+        item = feedback.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
+        return FeedbackSchema().dump(item)
+
+
+@ns.route("/<uuid:feedback_id>/reopen")
+class FeedbackReopen(Resource):
+    @operation(ns, body=ReopenSchema, returns=FeedbackSchema, who="device")
+    def post(self, feedback_id: uuid.UUID):
+        """Not satisfied, within 7 days of the answer: back to the department with a fresh deadline."""
+        item = feedback.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))
+        return FeedbackSchema().dump(item)

@@ -1,0 +1,38 @@
+import uuid
+
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.http import body, query
+from api.openapi import operation
+from schemas.common import page_of
+from schemas.routing import RoutingRuleQuerySchema, RoutingRuleSchema
+from services import routing
+from services.db import session
+
+ns = Namespace("routing-rules", description="Which department answers feedback of a category from a place")
+RoutingRulePage = page_of(RoutingRuleSchema)
+
+
+@ns.route("")
+class RoutingRules(Resource):
+    @operation(ns, query=RoutingRuleQuerySchema, returns=RoutingRulePage, who="staff")
+    def get(self):
+        """Routing rules (staff read)."""
+        args = query(RoutingRuleQuerySchema())
+        return RoutingRulePage().dump(routing.list_rules(session(), current_principal(), **args))
+
+    @operation(ns, body=RoutingRuleSchema, returns=RoutingRuleSchema, status=201, who="admin")
+    def post(self):
+        """Add a rule (admin); one per category and place."""
+        rule = routing.create(session(), current_principal(), body(RoutingRuleSchema()))
+        return RoutingRuleSchema().dump(rule), 201
+
+
+@ns.route("/<uuid:rule_id>")
+class RoutingRule(Resource):
+    @operation(ns, status=204, who="admin")
+    def delete(self, rule_id: uuid.UUID):
+        """Remove a rule (admin); new feedback then follows the next most specific rule."""
+        routing.delete(session(), current_principal(), rule_id)
+        return "", 204

@@ -1,0 +1,181 @@
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
+from schemas.devices import CATEGORY_CODE, LOCALE
+from services.models import NOTICE_KINDS, NOTICE_STAGES
+
+TITLE = validate.Length(min=1, max=200)
+SUMMARY = validate.Length(min=1, max=300)
+# Markdown; larger bodies are refused with 422 (and anything over MAX_CONTENT_LENGTH with 413).
+BODY = validate.Length(min=1, max=100_000)
+
+
+class NoticeTextSchema(Schema):
+    """A notice in another language."""
+
+    title = fields.String(required=True, validate=TITLE)
+    summary = fields.String(required=True, validate=SUMMARY)
+    body = fields.String(required=True, validate=BODY)
+
+
+class NoticeUpdateSchema(Schema):
+    """Fields an editor may change; a change to a public notice keeps the previous version."""
+
+    category_code = fields.String(validate=CATEGORY_CODE, metadata={"example": "land"})
+    title = fields.String(validate=TITLE, metadata={"example": "Dự thảo quy định hỗ trợ tái định cư"})
+    summary = fields.String(
+        validate=SUMMARY, metadata={"description": "Plain text, ≤ 300 characters: lists and pushes."}
+    )
+    body = fields.String(validate=BODY, metadata={"description": "Markdown; offered as sanitised body_html."})
+    translations = fields.Dict(
+        keys=fields.String(validate=LOCALE),
+        values=fields.Nested(NoticeTextSchema),
+        validate=validate.Length(max=3),
+        metadata={"description": 'Other languages: {"en": {"title", "summary", "body"}}.'},
+    )
+    document_number = fields.String(
+        allow_none=True, validate=validate.Length(min=1, max=64), metadata={"example": "82CV-DU"}
+    )
+    issued_on = fields.Date(allow_none=True)
+    effective_on = fields.Date(allow_none=True)
+    links = fields.List(
+        fields.URL(schemes={"https"}, validate=validate.Length(max=2000)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Official sources, https only."},
+    )
+    claim_url = fields.URL(
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2000),
+        metadata={"description": "Corrections only (required there): the false claim rebutted."},
+    )
+    targets = fields.Nested(
+        TargetsSchema,
+        metadata={"description": "With both lists, every ward must lie in one of the listed provinces."},
+    )
+    publish_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "Scheduled publishing: public (and pushed) from then. Drafts only."},
+    )
+    consultation_closes_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Policies: end of the public consultation (future)."}
+    )
+
+
+class NoticeCreateSchema(NoticeUpdateSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(NOTICE_KINDS))
+    department_id = fields.UUID(
+        metadata={
+            "description": "The issuing department: an editor's own (the default); required for admins."
+        }
+    )
+    category_code = fields.String(required=True, validate=CATEGORY_CODE, metadata={"example": "land"})
+    title = fields.String(required=True, validate=TITLE)
+    summary = fields.String(required=True, validate=SUMMARY)
+    body = fields.String(required=True, validate=BODY)
+    targets = fields.Nested(TargetsSchema, required=True)
+
+
+class DepartmentRefSchema(Schema):
+    id = fields.UUID(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class HistoryEntrySchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(NOTICE_STAGES))
+    at = fields.AwareDateTime(required=True)
+    note = fields.String(required=True, allow_none=True)
+
+
+class NoticeSummarySchema(Schema):
+    """A notice in lists and the feed, in the caller's language (Accept-Language) or Vietnamese.
+
+    Text fields are plain text: show them as text, never as HTML."""
+
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(NOTICE_KINDS))
+    stage = fields.String(required=True, validate=validate.OneOf(NOTICE_STAGES))
+    category_code = fields.String(required=True)
+    department = fields.Nested(DepartmentRefSchema, required=True)
+    language = fields.String(required=True, metadata={"description": "Language of title/summary/body."})
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    document_number = fields.String(required=True, allow_none=True)
+    issued_on = fields.Date(required=True, allow_none=True)
+    effective_on = fields.Date(required=True, allow_none=True)
+    targets = fields.Nested(TargetsSchema, required=True)
+    published_at = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "null for drafts."}
+    )
+    consultation_closes_at = fields.AwareDateTime(required=True, allow_none=True)
+    consultation_open = fields.Boolean(required=True, metadata={"description": "Comments accepted now."})
+
+
+class NoticeSchema(NoticeSummarySchema):
+    """One notice with its body, links, translations and life-cycle history."""
+
+    body = fields.String(required=True, metadata={"description": "Markdown as written."})
+    body_html = fields.String(required=True, metadata={"description": "Sanitised HTML of body."})
+    languages = fields.List(fields.String(), required=True, metadata={"description": "vi plus translations."})
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(NoticeTextSchema), required=True)
+    links = fields.List(fields.String(), required=True)
+    claim_url = fields.String(required=True, allow_none=True)
+    publish_at = fields.AwareDateTime(required=True, allow_none=True)
+    version = fields.Integer(required=True, metadata={"description": "Earlier ones: /versions."})
+    history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    read_count = fields.Integer(required=True, metadata={"description": "Reads by citizens and integrators."})
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class NoticeVersionSchema(Schema):
+    """The content of a public notice before an edit replaced it."""
+
+    version = fields.Integer(required=True)
+    replaced_at = fields.AwareDateTime(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    body = fields.String(required=True)
+    body_html = fields.String(required=True)
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(NoticeTextSchema), required=True)
+    document_number = fields.String(required=True, allow_none=True)
+    issued_on = fields.Date(required=True, allow_none=True)
+    effective_on = fields.Date(required=True, allow_none=True)
+    links = fields.List(fields.String(), required=True)
+    claim_url = fields.String(required=True, allow_none=True)
+
+
+class TransitionSchema(Schema):
+    to = fields.String(
+        required=True, validate=validate.OneOf(NOTICE_STAGES), metadata={"example": "consultation"}
+    )
+    note = fields.String(
+        validate=validate.Length(max=1000), metadata={"description": "Shown in the history."}
+    )
+    push = fields.Boolean(
+        load_default=True, metadata={"description": "false publishes without a push to the targeted places."}
+    )
+
+
+class PlaceQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    province_code = fields.Integer(validate=PROVINCE_CODE, metadata={"example": 48})
+    ward_code = fields.Integer(
+        validate=WARD_CODE,
+        metadata={"description": "Sees ward, province and national notices.", "example": 20242},
+    )
+
+
+class NoticeQuerySchema(ListQuerySchema, PlaceQuerySchema):
+    category = fields.String(validate=CATEGORY_CODE)
+    kind = fields.String(validate=validate.OneOf(NOTICE_KINDS))
+    stage = fields.String(
+        validate=validate.OneOf(NOTICE_STAGES), metadata={"description": "Default: every stage but archived."}
+    )
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Title, summary or body; diacritics optional."},
+    )

@@ -1,0 +1,342 @@
+"""Public alerts: draft → published → (updated) → cancelled, expiring on their own.
+
+Editors write for their own department (admins for any). Publishing, updating and cancelling each
+record a CAP message and enqueue the push in the same transaction. Active = published and
+expires_at > now at query time, so nothing has to run when an alert expires.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+from services import areas, audit, indicators, notifications, push
+from services.db import transactional, utcnow
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
+from services.pagination import Page, keyset_page
+from services.principals import Principal
+from services.push import topics
+from services.targets import Targets
+
+READ_SCOPE = "alerts:read"
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
+ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
+# Title prefixes of the pushes that follow the first one (other languages get none).
+_PREFIXES = {
+    "alert": {},
+    "update": {"vi": "Cập nhật: ", "en": "Update: "},
+    "cancel": {"vi": "Đã hủy: ", "en": "Cancelled: "},
+}
+_FIELDS = (
+    "category",
+    "headline",
+    "description",
+    "instruction",
+    "severity",
+    "urgency",
+    "certainty",
+    "source_url",
+    "expires_at",
+    "translations",
+)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(principal: Principal):
+    """Who sees what: published and cancelled alerts are public; drafts stay with their department."""
+    if principal.kind == "api_key":
+        principal.require_staff_or_scope(READ_SCOPE)
+    if principal.kind == "staff":
+        return (
+            true()
+            if principal.is_admin
+            else or_(Alert.status != "draft", Alert.department_id == principal.department_id)
+        )
+    return Alert.status != "draft"
+
+
+def _live(now: datetime):
+    return and_(Alert.status == "published", Alert.expires_at > now)
+
+
+def _at_place(province_code: int | None, ward_code: int | None):
+    """Alerts for a ward (its own, its province's, national) or a province (any of its places)."""
+    national = AlertPlace.scope == "national"
+    if ward_code is not None:
+        province = areas.ward(ward_code).province_code
+        place = or_(
+            national,
+            and_(AlertPlace.scope == "province", AlertPlace.code == province),
+            and_(AlertPlace.scope == "ward", AlertPlace.code == ward_code),
+        )
+    elif province_code is not None:
+        place = or_(national, AlertPlace.province_code == province_code)
+    else:
+        return true()
+    return exists().where(AlertPlace.alert_id == Alert.id, place)
+
+
+def list_alerts(
+    db: Session,
+    principal: Principal,
+    *,
+    province_code=None,
+    ward_code=None,
+    active=True,
+    category=None,
+    cursor=None,
+    limit=20,
+) -> Page:
+    errors = areas.place_errors(province_code, ward_code)
+    if errors:
+        raise Invalid(errors)
+    stmt = select(Alert).where(_visible(principal), _at_place(province_code, ward_code))
+    if active:
+        stmt = stmt.where(_live(utcnow()))
+    if category:
+        stmt = stmt.where(Alert.category == category)
+    return keyset_page(db, stmt, ORDER, cursor, limit, descending=True)
+
+
+def active_at(db: Session, province_code: int | None, ward_code: int | None, limit: int = 20) -> list[Alert]:
+    """What a citizen in this place (anywhere, without one) should see now, most severe and most recent
+    first: the home feed and the Atom feed."""
+    stmt = select(Alert).where(_live(utcnow()), _at_place(province_code, ward_code))
+    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+
+
+def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
+    """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
+    wanted = topics.language(locale)
+    items = []
+    for alert in active_at(db, province_code, ward_code):
+        headlines = {topics.language(tag): text["headline"] for tag, text in texts(alert).items()}
+        items.append(
+            {
+                "id": alert.id,
+                "category": alert.category,
+                "headline": headlines.get(wanted, alert.headline),
+                "severity": alert.severity,
+                "urgency": alert.urgency,
+                "expires_at": alert.expires_at,
+                "source_url": alert.source_url,
+                "published_at": alert.published_at,
+            }
+        )
+    return items
+
+
+def get(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    alert = db.scalar(select(Alert).where(Alert.id == alert_id, _visible(principal)))
+    if alert is None:
+        raise NotFound("No such alert.")
+    return alert
+
+
+def issued(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    """A visible alert that has a CAP document: published or cancelled, not a draft."""
+    alert = get(db, principal, alert_id)
+    if not alert.cap_messages:
+        raise NotFound("A draft has no CAP document yet.")
+    return alert
+
+
+def with_indicator(db: Session, keys: list[str], limit: int = 20) -> list[Alert]:
+    """Published alerts (active or expired; not cancelled) naming any of these normalised values."""
+    named = exists().where(AlertIndicator.alert_id == Alert.id, AlertIndicator.normalized.in_(keys))
+    stmt = select(Alert).where(Alert.status == "published", named)
+    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+
+
+def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
+    principal.require_staff()
+    alert = _own(db, principal, alert_id)
+    return notifications.delivery_summary(db, "alert", str(alert.id))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _own(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    """The alert if it belongs to the caller's department (any, for admins); NotFound otherwise."""
+    alert = db.get(Alert, alert_id)
+    if alert is None or not (principal.is_admin or alert.department_id == principal.department_id):
+        raise NotFound("No such alert.")
+    return alert
+
+
+def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
+    """A new draft in the caller's transaction (create() and scam-report promotion commit it)."""
+    principal.require_staff("editor")
+    alert = Alert(
+        id=uuid.uuid4(),
+        status="draft",
+        department_id=_department_for(db, principal, data.get("department_id")),
+        instruction="",
+        translations={},
+        cap_messages=[],
+        sent_at=utcnow(),
+        created_by_id=principal.user.id,
+    )
+    db.add(alert)
+    _apply(db, alert, data)
+    audit.record(db, principal, "alert.create", alert)
+    return alert
+
+
+@transactional
+def create(db: Session, principal: Principal, data: dict) -> Alert:
+    return add_draft(db, principal, data)
+
+
+@transactional
+def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -> Alert:
+    """Change a draft, or issue an Update of a published alert (CAP Update, pushed again)."""
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status == "cancelled":
+        raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
+    if not data:
+        return alert
+    before = audit.snapshot(alert)
+    if "department_id" in data:
+        alert.department_id = _department_for(db, principal, data["department_id"])
+    _apply(db, alert, data)
+    if alert.status == "published":
+        _issue(db, principal, alert, "Update")
+    audit.record(db, principal, "alert.update", alert, before)
+    return alert
+
+
+@transactional
+def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status != "draft":
+        raise Conflict(f"The alert is already {alert.status}.", code="alert_already_published")
+    now = utcnow()
+    if alert.expires_at <= now:
+        raise Invalid({"expires_at": ["Already past: set a later expiry before publishing."]})
+    before = audit.snapshot(alert)
+    alert.status = "published"
+    alert.published_at = now
+    _issue(db, principal, alert, "Alert")
+    audit.record(db, principal, "alert.publish", alert, before)
+    return alert
+
+
+@transactional
+def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) -> Alert:
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status == "cancelled":
+        raise Conflict("The alert is already cancelled.", code="alert_already_cancelled")
+    if alert.status == "draft":
+        raise Conflict("A draft was never published: there is nothing to cancel.", code="alert_not_published")
+    before = audit.snapshot(alert)
+    alert.status = "cancelled"
+    alert.cancel_reason = reason
+    alert.cancelled_at = utcnow()
+    _issue(db, principal, alert, "Cancel")
+    audit.record(db, principal, "alert.cancel", alert, before)
+    return alert
+
+
+def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Editors publish for their own department; admins for any department, or for the province."""
+    if not principal.is_admin:
+        if department_id is not None and department_id != principal.department_id:
+            raise Forbidden("Editors publish for their own department.", code="other_department")
+        return principal.department_id
+    if department_id is not None and db.get(Department, department_id) is None:
+        raise Invalid({"department_id": ["No such department."]})
+    return department_id
+
+
+def _apply(db: Session, alert: Alert, data: dict) -> None:
+    """Validate `data` against the rules the schema cannot see, then copy it onto `alert`."""
+    errors = {}
+    if "expires_at" in data and data["expires_at"] <= utcnow():
+        errors["expires_at"] = ["Must be in the future."]
+    normalized = []
+    for index, item in enumerate(data.get("indicators") or ()):
+        try:
+            normalized.append(indicators.normalize(item["type"], item["value"]))
+        except indicators.BadIndicator as error:
+            errors.setdefault("indicators", {})[index] = {"value": [str(error)]}
+    if errors:
+        raise Invalid(errors)
+
+    for key in _FIELDS:
+        if key in data:
+            setattr(alert, key, data[key])
+    alert.severity_rank = SEVERITY_RANK[alert.severity]
+    if "targets" in data:
+        alert.targets = data["targets"].as_dict()
+        db.flush()
+        db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
+        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in _places(data["targets"]))
+    if "indicators" in data:
+        alert.indicators = [
+            AlertIndicator(
+                position=index,
+                type=n.type,
+                value=item["value"].strip(),
+                normalized=n.value,
+                domain=n.domain,
+                note=item.get("note"),
+            )
+            for index, (item, n) in enumerate(zip(data["indicators"], normalized, strict=True))
+        ]
+
+
+def _places(targets: Targets) -> list[dict]:
+    if targets.national:
+        return [{"scope": "national", "code": 0, "province_code": None}]
+    return [{"scope": "province", "code": p, "province_code": p} for p in targets.province_codes] + [
+        {"scope": "ward", "code": w, "province_code": areas.ward(w).province_code} for w in targets.ward_codes
+    ]
+
+
+def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:
+    """Record the next CAP message and push it to the alert's place, in the caller's transaction."""
+    now = utcnow().replace(microsecond=0)  # CAP times carry whole seconds
+    number = len(alert.cap_messages) + 1
+    message = {"identifier": f"{alert.id}.{number}", "msg_type": msg_type, "sent": now.isoformat()}
+    alert.cap_messages = [*alert.cap_messages, message]
+    alert.sent_at = now
+    kind = {"Alert": "alert", "Update": "update", "Cancel": "cancel"}[msg_type]
+    content = {}
+    for language, text in texts(alert).items():
+        body = alert.cancel_reason if kind == "cancel" else text["description"]
+        content[language] = {"title": _PREFIXES[kind].get(language, "") + text["headline"], "body": body}
+    push.enqueue(
+        db,
+        push.Audience.place(Targets.from_dict(alert.targets)),
+        content,
+        source_type="alert",
+        source_id=str(alert.id),
+        data={"category": alert.category, "severity": alert.severity, "msg_type": msg_type},
+        priority="normal" if kind == "cancel" else "high",
+        ttl=alert.expires_at - now,
+        collapse_key=f"alert-{alert.id}",
+        created_by_id=principal.user.id if principal.user else None,
+    )
+
+
+def texts(alert: Alert) -> dict[str, dict[str, str]]:
+    """{language: {headline, description, instruction}}, Vietnamese first."""
+    result = {
+        "vi": {"headline": alert.headline, "description": alert.description, "instruction": alert.instruction}
+    }
+    for language, text in (alert.translations or {}).items():
+        result[language] = {
+            "headline": text["headline"],
+            "description": text.get("description") or "",
+            "instruction": text.get("instruction") or "",
+        }
+    return result

@@ -1,0 +1,204 @@
+"""Scam indicators (phone numbers, URLs, domains, bank accounts, social accounts, e-mail addresses)
+in one canonical form, so "0912 345 678" and "+84 912-345-678" are one number.
+
+Alerts, citizen reports and the "has this been reported?" check all store and look up `Normalized.value`
+(indexed), never the raw text. The public suffix list is tldextract's bundled snapshot: nothing is
+fetched at run time.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import tldextract
+
+from services.phones import to_e164
+
+# suffix_list_urls=() and no cache: the snapshot shipped in the package, never the network.
+_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+# Click trackers: the same link shared from Facebook, Zalo or an ad must be one URL.
+_TRACKING = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|ttclid|twclid|igshid|mc_cid|mc_eid|"
+    r"zarsrc|gidzl|_hsenc|_hsmi|si|ref_src)$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_CHARS = re.compile(r"^[+()\d\s.\-]+$")
+_BANK = re.compile(r"^\s*(?P<bank>[A-Za-z][A-Za-z0-9]{1,15}|970\d{3})\b[\s:/\-]*(?P<number>[\d\s.\-]{6,30})$")
+_SOCIAL_PREFIX = re.compile(r"^(?P<network>[a-z]+)\s*[:/]\s*@?(?P<handle>\S+)$", re.IGNORECASE)
+# Host → network, for profile links pasted as social accounts.
+_NETWORKS = {
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "fb.me": "facebook",
+    "zalo.me": "zalo",
+    "tiktok.com": "tiktok",
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "instagram.com": "instagram",
+    "x.com": "x",
+    "twitter.com": "x",
+    "youtube.com": "youtube",
+}
+NETWORKS = frozenset(_NETWORKS.values())
+
+
+class BadIndicator(ValueError):
+    """A value that does not parse as its type; the message says why, for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Normalized:
+    type: str
+    value: str  # the lookup key
+    domain: str | None = None  # URLs and domains: the registrable domain (e.g. example.com.vn)
+
+
+def normalize(type_: str, raw: str) -> Normalized:
+    raw = (raw or "").strip()
+    if not raw:
+        raise BadIndicator("Empty value.")
+    return _NORMALIZERS[type_](raw)
+
+
+def guess(raw: str) -> str:
+    """The most likely type of a pasted value; BadIndicator when nothing fits."""
+    raw = raw.strip()
+    if _EMAIL.match(raw) and "/" not in raw:
+        return "email"
+    if _PHONE_CHARS.match(raw) and to_e164(raw):
+        return "phone"
+    prefixed = _SOCIAL_PREFIX.match(raw)
+    if prefixed and prefixed["network"].lower() in NETWORKS:
+        return "social_account"
+    if _BANK.match(raw):
+        return "bank_account"
+    if _PHONE_CHARS.match(raw):
+        return "phone"  # so that the error says it is not a valid number
+    if " " not in raw and "." in raw:
+        parts = _url_parts(raw)
+        if parts is not None:
+            host, path, query = parts
+            if _network(host):
+                return "social_account"
+            return "url" if path or query or "://" in raw else "domain"
+    raise BadIndicator("Could not tell what kind of value this is: give its type.")
+
+
+def _phone(raw: str) -> Normalized:
+    number = to_e164(raw) if _PHONE_CHARS.match(raw) else None
+    if number is None:
+        raise BadIndicator("Not a valid phone number.")
+    return Normalized("phone", number)
+
+
+def _url_parts(raw: str) -> tuple[str, str, str] | None:
+    """(host without www., path without trailing /, query without trackers), or None."""
+    text = raw if "://" in raw else f"//{raw}"
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").rstrip(".")
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+        host = host.encode("idna").decode("ascii").lower()
+    except (ValueError, UnicodeError):
+        return None
+    if parts.scheme not in ("", "http", "https") or not _is_public_host(host):
+        return None
+    host = host.removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())))
+    return host, parts.path.rstrip("/"), query
+
+
+def _is_public_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    extracted = _extract(host)
+    return bool(extracted.suffix and extracted.domain)
+
+
+def _registrable(host: str) -> str:
+    return _extract(host).top_domain_under_public_suffix or host
+
+
+def _url(raw: str) -> Normalized:
+    parts = _url_parts(raw)
+    if parts is None:
+        raise BadIndicator("Not a web address (expected something like example.com/path).")
+    host, path, query = parts
+    return Normalized("url", host + path + (f"?{query}" if query else ""), _registrable(host))
+
+
+def _domain(raw: str) -> Normalized:
+    parts = _url_parts(raw)
+    if parts is None:
+        raise BadIndicator("Not a domain name (expected something like example.com.vn).")
+    host = parts[0]
+    return Normalized("domain", host, _registrable(host))
+
+
+def _bank_account(raw: str) -> Normalized:
+    match = _BANK.match(raw)
+    if match is None:
+        raise BadIndicator("Give the bank and the account number, e.g. 'VCB 0011 0023 45678'.")
+    digits = re.sub(r"\D", "", match["number"])
+    return Normalized("bank_account", f"{match['bank'].upper()}:{digits}")
+
+
+def _network(host: str) -> str | None:
+    return _NETWORKS.get(_registrable(host))
+
+
+def _social_account(raw: str) -> Normalized:
+    """`network:handle`: a profile link (facebook.com/some.page) or `facebook: some.page`."""
+    prefixed = _SOCIAL_PREFIX.match(raw)
+    if prefixed and prefixed["network"].lower() in NETWORKS:
+        network, handle = prefixed["network"].lower(), prefixed["handle"]
+    else:
+        parts = _url_parts(raw)
+        network = _network(parts[0]) if parts else None
+        if network is None:
+            raise BadIndicator(
+                f"Give a profile link or network:handle; networks: {', '.join(sorted(NETWORKS))}."
+            )
+        path, query = parts[1], dict(parse_qsl(parts[2]))
+        # facebook.com/profile.php?id=1000… names the account by number.
+        handle = query.get("id") if path.endswith("profile.php") else path.strip("/").split("/")[0]
+    handle = (handle or "").lstrip("@").strip().lower()
+    if network == "zalo":  # Zalo accounts are phone numbers
+        handle = to_e164(handle) or handle
+    if not handle or len(handle) > 200:
+        raise BadIndicator("The account name is missing.")
+    return Normalized("social_account", f"{network}:{handle}")
+
+
+def _email(raw: str) -> Normalized:
+    if not _EMAIL.match(raw):
+        raise BadIndicator("Not an e-mail address.")
+    local, _, domain = raw.lower().rpartition("@")
+    if not _is_public_host(domain):
+        raise BadIndicator("Not an e-mail address.")
+    return Normalized("email", f"{local}@{domain}")
+
+
+_NORMALIZERS = {
+    "phone": _phone,
+    "url": _url,
+    "domain": _domain,
+    "bank_account": _bank_account,
+    "social_account": _social_account,
+    "email": _email,
+}
+
+
+def lookup_keys(normalized: Normalized) -> list[str]:
+    """Stored values that mean "this has been reported": the value itself, and for a URL also its host
+    and registrable domain (an alert naming the domain covers every page on it)."""
+    keys = [normalized.value]
+    if normalized.type == "url":
+        host = normalized.value.split("/")[0].split("?")[0]
+        keys += [host, normalized.domain]
+    return list(dict.fromkeys(k for k in keys if k))

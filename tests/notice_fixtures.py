@@ -1,0 +1,89 @@
+"""Fixtures for the notice, feed and consultation tests: notice categories, writing notices
+through the API and moving them through their life cycle.
+
+Import into a test module: `from tests.notice_fixtures import *  # noqa: F403`.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from services.db import utcnow
+from services.models import Category
+
+__all__ = [
+    "BA_DINH",
+    "DA_NANG",
+    "HAI_CHAU",
+    "HA_NOI",
+    "NOTICES",
+    "THANH_KHE",
+    "categories",
+    "later",
+    "move",
+    "write",
+]
+
+NOTICES = "/api/v1/notices"
+DA_NANG, HAI_CHAU, THANH_KHE = 48, 20242, 20209  # Đà Nẵng and two of its wards
+HA_NOI, BA_DINH = 1, 4  # Hà Nội and one of its wards
+
+
+def later(**delta) -> str:
+    """An ISO time `delta` from now (e.g. later(days=14))."""
+    return (utcnow() + timedelta(**delta)).isoformat()
+
+
+@pytest.fixture
+def categories(db):
+    for code, name in (("land", "Đất đai"), ("social-welfare", "An sinh xã hội")):
+        db.add(
+            Category(
+                code=code,
+                kind="notice",
+                name_vi=name,
+                name_en=code,
+                priority="normal",
+                deadline_working_days=5,
+                active=True,
+            )
+        )
+    db.commit()
+
+
+@pytest.fixture
+def write(staff, categories):
+    """write(caller=editor_a, **fields) -> the created draft (a policy for Hải Châu by default)."""
+
+    def create(caller=None, **fields) -> dict:
+        data = {
+            "kind": "policy",
+            "category_code": "land",
+            "title": "Dự thảo quy định bồi thường, hỗ trợ tái định cư",
+            "summary": "Lấy ý kiến người dân về mức hỗ trợ khi Nhà nước thu hồi đất.",
+            "body": "## Điều 1\n\nMức hỗ trợ **tăng 20%**.",
+            "targets": {"ward_codes": [HAI_CHAU]},
+            "consultation_closes_at": later(days=14),
+            **fields,
+        }
+        response = (caller or staff["editor_a"]).post(NOTICES, json=data)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return create
+
+
+@pytest.fixture
+def move(staff):
+    """move(notice, *stages, caller=editor_a, **extra) -> the notice after the last transition."""
+
+    def transition(notice: dict, *stages: str, caller=None, **extra) -> dict:
+        for stage in stages:
+            response = (caller or staff["editor_a"]).post(
+                f"{NOTICES}/{notice['id']}/transitions", json={"to": stage, **extra}
+            )
+            assert response.status_code == 200, response.get_json()
+            notice = response.get_json()
+        return notice
+
+    return transition

@@ -1,0 +1,302 @@
+"""Alerts: drafting, publishing (with its push in the same transaction), updates, cancels, expiry, who
+sees what, and the push reaching FCM topics through the real firebase-admin SDK and the fake FCM."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services import audit
+from services.db import utcnow
+from services.models import Alert, Notification
+from tests.conftest import assert_problem
+from tests.push_fixtures import *  # noqa: F403
+
+pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
+
+ALERTS = "/api/v1/alerts"
+DA_NANG, HAI_CHAU, THANH_KHE = 48, 20242, 20209
+
+
+def payload(**overrides) -> dict:
+    data = {
+        "category": "scam",
+        "headline": "Giả danh công an gọi điện yêu cầu chuyển tiền",
+        "description": "Đối tượng gọi từ số 0912 345 678, tự xưng công an, đòi chuyển tiền để 'xác minh'.",
+        "instruction": "Không chuyển tiền, không cung cấp mã OTP. Báo ngay công an phường.",
+        "severity": "severe",
+        "urgency": "immediate",
+        "certainty": "observed",
+        "targets": {"ward_codes": [HAI_CHAU]},
+        "source_url": "https://congan.danang.gov.vn/canh-bao-lua-dao",
+        "expires_at": (utcnow() + timedelta(days=3)).isoformat(),
+        "indicators": [{"type": "phone", "value": "0912 345 678", "note": "số gọi đến"}],
+    }
+    return {**data, **overrides}
+
+
+def draft(caller, **overrides) -> dict:
+    response = caller.post(ALERTS, json=payload(**overrides))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def published(caller, **overrides) -> dict:
+    alert = draft(caller, **overrides)
+    response = caller.post(f"{ALERTS}/{alert['id']}/publish")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def pushes(db, alert_id) -> list[Notification]:
+    stmt = (
+        select(Notification).where(Notification.source_id == str(alert_id)).order_by(Notification.created_at)
+    )
+    return list(db.scalars(stmt))
+
+
+def test_an_editor_publishes_and_a_citizen_in_the_commune_sees_it_first(staff, citizen, sql):
+    editor = staff["editor_a"]
+    minor = published(editor, severity="minor", headline="Tin nhắn trúng thưởng giả")
+    alert = draft(editor)
+    assert alert["status"] == "draft" and alert["active"] is False and alert["msg_type"] is None
+    assert alert["indicators"][0]["normalized"] == "+84912345678"
+
+    response = editor.post(f"{ALERTS}/{alert['id']}/publish")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "published" and body["active"] and body["msg_type"] == "Alert"
+    assert body["department_id"] == str(editor.principal.department_id)
+
+    listed = citizen.get(f"{ALERTS}?ward_code={HAI_CHAU}").get_json()["items"]
+    assert [a["id"] for a in listed] == [alert["id"], minor["id"]]  # most severe first
+    actions = {
+        row.action for row in sql("SELECT action FROM audit_events WHERE entity_id = :id", id=alert["id"])
+    }
+    assert actions == {"alert.create", "alert.publish"}
+
+
+def test_publishing_enqueues_a_high_priority_push_until_expiry_in_the_same_transaction(staff, db):
+    alert = published(staff["editor_a"])
+    [notification] = pushes(db, alert["id"])
+    assert notification.source_type == "alert" and notification.priority == "high"
+    assert notification.collapse_key == f"alert-{alert['id']}"
+    assert notification.targets == {"national": False, "province_codes": [], "ward_codes": [HAI_CHAU]}
+    assert 3 * 86400 - 120 < notification.ttl_seconds <= 3 * 86400
+    assert notification.content["vi"]["title"] == payload()["headline"]
+
+
+def test_a_publish_that_rolls_back_enqueues_and_sends_nothing(staff, db, monkeypatch, fake_fcm, dispatcher):
+    alert = draft(staff["editor_a"])
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "record", fail)
+    assert staff["editor_a"].post(f"{ALERTS}/{alert['id']}/publish").status_code == 500
+    assert pushes(db, alert["id"]) == []
+    assert db.get(Alert, alert["id"]).status == "draft"
+    dispatcher.run_once()
+    assert fake_fcm.sends() == []
+
+
+def test_the_push_reaches_the_ward_topic_with_priority_high_and_its_ttl(staff, fake_fcm, dispatcher):
+    alert = published(staff["editor_a"], translations={"en": {"headline": "Fake police calls"}})
+    dispatcher.run_once()
+    sends = {r.target: r.message for r in fake_fcm.sends()}
+    assert set(sends) == {
+        "condition:'w-20242' in topics && !('lang-en' in topics)",
+        "condition:'w-20242' in topics && 'lang-en' in topics",
+    }
+    for message in sends.values():
+        assert message["android"]["priority"].lower() == "high"
+        assert 3 * 86400 - 120 < int(message["android"]["ttl"].removesuffix("s")) <= 3 * 86400
+        assert message["android"]["collapse_key"] == f"alert-{alert['id']}"
+        assert message["data"]["type"] == "alert" and message["data"]["id"] == alert["id"]
+    english = sends["condition:'w-20242' in topics && 'lang-en' in topics"]
+    assert english["notification"]["title"] == "Fake police calls"
+
+    summary = staff["editor_a"].get(f"{ALERTS}/{alert['id']}/deliveries").get_json()
+    assert summary["by_status"] == {"sent": 1} and summary["delivered"] == 2
+    assert_problem(staff["officer_b"].get(f"{ALERTS}/{alert['id']}/deliveries"), 404)
+
+
+def test_national_and_province_alerts_go_to_their_topics(admin, fake_fcm, dispatcher):
+    published(admin, targets={"national": True})
+    published(admin, targets={"province_codes": [DA_NANG], "ward_codes": [HAI_CHAU]})
+    dispatcher.run_once()
+    assert sorted(r.target for r in fake_fcm.sends()) == ["topic:all", "topic:p-48"]
+
+
+def test_an_update_references_the_original_and_pushes_again_with_the_same_collapse_key(staff, db):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    response = editor.patch(f"{ALERTS}/{alert['id']}", json={"severity": "extreme"})
+    assert response.status_code == 200
+    assert response.get_json()["msg_type"] == "Update" and response.get_json()["severity"] == "extreme"
+    first, update = pushes(db, alert["id"])
+    assert update.collapse_key == first.collapse_key
+    assert update.content["vi"]["title"].startswith("Cập nhật: ")
+    messages = db.get(Alert, alert["id"]).cap_messages
+    assert [m["msg_type"] for m in messages] == ["Alert", "Update"]
+
+
+def test_cancel_pushes_a_cancel_notice_and_a_second_cancel_conflicts(staff, db, citizen):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    response = editor.post(
+        f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Thông tin đã được xác minh là sai."}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "cancelled" and response.get_json()["msg_type"] == "Cancel"
+    notice = pushes(db, alert["id"])[-1]
+    assert notice.content["vi"] == {
+        "title": "Đã hủy: " + payload()["headline"],
+        "body": "Thông tin đã được xác minh là sai.",
+    }
+    assert notice.collapse_key == f"alert-{alert['id']}"
+    assert citizen.get(f"{ALERTS}?ward_code={HAI_CHAU}").get_json()["items"] == []
+
+    again = editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "again"})
+    assert_problem(again, 409, "alert_already_cancelled")
+    assert_problem(editor.patch(f"{ALERTS}/{alert['id']}", json={"headline": "x"}), 409, "alert_cancelled")
+
+
+def test_publishing_twice_conflicts_and_a_draft_cannot_be_cancelled(staff):
+    editor = staff["editor_a"]
+    alert = draft(editor)
+    assert_problem(
+        editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "x"}), 409, "alert_not_published"
+    )
+    editor.post(f"{ALERTS}/{alert['id']}/publish")
+    assert_problem(editor.post(f"{ALERTS}/{alert['id']}/publish"), 409, "alert_already_published")
+
+
+def test_expired_alerts_leave_the_active_list_without_any_job(staff, citizen, db):
+    alert = published(staff["editor_a"])
+    db.get(Alert, alert["id"]).expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    assert citizen.get(f"{ALERTS}?ward_code={HAI_CHAU}").get_json()["items"] == []
+    everything = citizen.get(f"{ALERTS}?ward_code={HAI_CHAU}&active=false").get_json()["items"]
+    assert [(a["id"], a["active"]) for a in everything] == [(alert["id"], False)]
+
+
+def test_places_a_ward_sees_its_own_its_provinces_and_national_alerts(admin, client):
+    ward = published(admin, targets={"ward_codes": [HAI_CHAU]})
+    other_ward = published(admin, targets={"ward_codes": [THANH_KHE]})
+    province = published(admin, targets={"province_codes": [DA_NANG]})
+    national = published(admin, targets={"national": True})
+    elsewhere = published(admin, targets={"province_codes": [1]})
+
+    def ids(url):
+        return {a["id"] for a in client.get(url).get_json()["items"]}
+
+    assert ids(f"{ALERTS}?ward_code={HAI_CHAU}") == {ward["id"], province["id"], national["id"]}
+    assert ids(f"{ALERTS}?province_code={DA_NANG}") == {
+        ward["id"],
+        other_ward["id"],
+        province["id"],
+        national["id"],
+    }
+    assert elsewhere["id"] in ids(ALERTS)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"expires_at": (utcnow() - timedelta(hours=1)).isoformat()}, "expires_at"),
+        ({"expires_at": "2030-01-01T00:00:00"}, "expires_at"),  # no offset
+        ({"targets": {"ward_codes": [99999]}}, "targets"),
+        ({"targets": {"province_codes": [77]}}, "targets"),
+        ({"source_url": "http://congan.danang.gov.vn/x"}, "source_url"),
+        ({"headline": "x" * 121}, "headline"),
+        ({"description": "x" * 4001}, "description"),
+        ({"category": "weather"}, "category"),
+        ({"translations": {"vi": {"headline": "x"}}}, "translations"),
+        (
+            {"indicators": [{"type": "phone", "value": "0912 345 678"}, {"type": "phone", "value": "12"}]},
+            "indicators",
+        ),
+        ({"indicators": [{"type": "url", "value": "not a link"}]}, "indicators"),
+        ({"indicators": [{"type": "bank_account", "value": "0011002345678"}]}, "indicators"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field(staff, sql, change, field):
+    body = assert_problem(staff["editor_a"].post(ALERTS, json=payload(**change)), 422)
+    assert field in body["errors"], body
+    assert sql("SELECT count(*) FROM alerts").scalar() == 0
+
+
+def test_an_unparsable_indicator_is_named_by_its_position(staff):
+    change = {"indicators": [{"type": "phone", "value": "0912 345 678"}, {"type": "phone", "value": "12"}]}
+    body = assert_problem(staff["editor_a"].post(ALERTS, json=payload(**change)), 422)
+    assert body["errors"]["indicators"] == {"1": {"value": ["Not a valid phone number."]}}
+
+
+def test_editors_write_only_for_their_own_department(staff, department_b, client):
+    editor = staff["editor_a"]
+    assert_problem(staff["officer_a"].post(ALERTS, json=payload()), 403)
+    assert_problem(client.post(ALERTS, json=payload()), 401)
+    assert_problem(
+        editor.post(ALERTS, json=payload(department_id=str(department_b.id))), 403, "other_department"
+    )
+
+    theirs = draft(staff["admin"], department_id=str(department_b.id))
+    assert_problem(editor.patch(f"{ALERTS}/{theirs['id']}", json={"headline": "x"}), 404)
+    assert_problem(editor.post(f"{ALERTS}/{theirs['id']}/publish"), 404)
+    assert_problem(editor.get(f"{ALERTS}/{theirs['id']}"), 404)  # a draft stays with its department
+    assert staff["admin"].get(f"{ALERTS}/{theirs['id']}").status_code == 200
+
+
+def test_drafts_are_not_public_and_published_alerts_are(
+    staff, citizen, client, integrator, make_api_key, app
+):
+    editor = staff["editor_a"]
+    alert = draft(editor)
+    for caller in (citizen, client, integrator, staff["officer_b"]):
+        assert_problem(caller.get(f"{ALERTS}/{alert['id']}"), 404)
+        assert_problem(caller.get(f"{ALERTS}/{alert['id']}/cap"), 404)
+    assert staff["viewer_a"].get(f"{ALERTS}/{alert['id']}").status_code == 200
+
+    editor.post(f"{ALERTS}/{alert['id']}/publish")
+    for caller in (citizen, client, integrator, staff["officer_b"]):
+        assert caller.get(f"{ALERTS}/{alert['id']}").status_code == 200
+
+    from tests.conftest import Caller
+
+    notices_only = Caller(app.test_client(), make_api_key(scopes=("notices:read",)).key)
+    assert_problem(notices_only.get(ALERTS), 403, "missing_scope")
+
+
+def test_a_draft_can_be_edited_without_a_message_and_lists_page_by_cursor(admin, client):
+    alert = draft(admin)
+    response = admin.patch(f"{ALERTS}/{alert['id']}", json={"headline": "Sửa tiêu đề", "indicators": []})
+    assert response.status_code == 200
+    assert response.get_json()["msg_type"] is None and response.get_json()["indicators"] == []
+    for _ in range(3):
+        published(admin)
+    first = client.get(f"{ALERTS}?limit=2").get_json()
+    second = client.get(f"{ALERTS}?limit=2&cursor={first['next_cursor']}").get_json()
+    assert len(first["items"]) == 2 and len(second["items"]) == 1 and second["next_cursor"] is None
+
+
+def test_done_when_a_citizen_in_the_targeted_commune_sees_the_alert_at_the_top_of_the_feed(
+    staff, citizen, app
+):
+    editor = staff["editor_a"]
+    published(editor, severity="minor", targets={"province_codes": [DA_NANG]})
+    alert = published(editor, translations={"en": {"headline": "Fake police calls"}})
+    published(editor, severity="extreme", targets={"ward_codes": [THANH_KHE]})  # another commune
+
+    feed = citizen.get("/api/v1/feed")
+    assert feed.status_code == 200, feed.get_json()
+    [top, province_wide] = feed.get_json()["alerts"]
+    assert top["id"] == alert["id"] and top["headline"] == alert["headline"]
+    assert (top["severity"], top["urgency"], top["source_url"]) == (
+        "severe",
+        "immediate",
+        alert["source_url"],
+    )
+    assert province_wide["severity"] == "minor"
+    english = citizen.get("/api/v1/feed", headers={"Accept-Language": "en"}).get_json()["alerts"][0]
+    assert english["headline"] == "Fake police calls"

@@ -1,0 +1,111 @@
+"""Attachments: the type is sniffed from the bytes, the size is capped at 10 MB, and a file is served
+only to its uploader and to those who may see the feedback that references it."""
+
+import pytest
+
+from services import attachments
+from tests.conftest import Caller, assert_problem
+from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import FEEDBACK, JPEG, PNG, submit, upload
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "content_type"),
+    [
+        (JPEG, "a.jpg", "image/jpeg"),
+        (PNG, "a.jpg", "image/png"),
+        (WEBP, "a.webp", "image/webp"),
+        (PDF, "a.pdf", "application/pdf"),
+    ],
+)
+def test_the_type_comes_from_the_content_not_the_name(citizen, data, name, content_type):
+    created = upload(citizen, data, name)
+    assert created["content_type"] == content_type and created["size"] == len(data)
+    fetched = citizen.get(created["url"])
+    assert fetched.status_code == 200 and fetched.mimetype == content_type and fetched.data == data
+
+
+def test_other_files_are_refused(citizen, staff):
+    body = upload(citizen, b"<html><script>alert(1)</script></html>", "photo.jpg", expect=422)
+    assert body["code"] == "unsupported_file_type"
+    assert upload(citizen, b"", "empty.jpg", expect=422)["errors"]["file"]
+    missing = citizen.post("/api/v1/attachments", data={}, content_type="multipart/form-data")
+    assert_problem(missing, 422)
+    assert_problem(
+        staff["viewer_a"].post("/api/v1/attachments", data={}, content_type="multipart/form-data"), 422
+    )
+
+
+def test_ten_megabytes_is_the_limit_for_attachments_only(citizen):
+    upload(citizen, JPEG + b"\x00" * (attachments.MAX_BYTES - len(JPEG)), "big.jpg")
+    assert (
+        upload(citizen, JPEG + b"\x00" * (attachments.MAX_BYTES + 1 - len(JPEG)), "big.jpg", expect=422)[
+            "code"
+        ]
+        == "file_too_large"
+    )
+    assert_problem(
+        citizen.post(
+            "/api/v1/attachments",
+            data={"file": (__import__("io").BytesIO(b"\x00" * (11 * 1024 * 1024)), "x.jpg")},
+            content_type="multipart/form-data",
+        ),
+        413,
+    )
+    # JSON bodies keep the app-wide 1 MiB limit.
+    assert_problem(citizen.post(FEEDBACK, json={"form": "x" * (2 * 1024 * 1024)}), 413)
+
+
+def test_a_file_is_served_to_its_uploader_and_those_who_may_see_its_feedback(
+    app, staff, citizen, client, road_form, make_device
+):
+    stranger = Caller(app.test_client(), make_device().token)
+    photo = upload(citizen)
+    assert_problem(stranger.get(photo["url"]), 404)
+    assert_problem(staff["officer_a"].get(photo["url"]), 404)  # not referenced yet: the uploader's only
+    assert_problem(client.get(photo["url"]), 401)
+
+    item = submit(citizen, answers={"where": "x", "kind": "pothole", "photos": [photo["id"]]})
+    assert [a["id"] for a in item["attachments"]] == [photo["id"]]
+    assert staff["officer_a"].get(photo["url"]).status_code == 200
+    assert staff["admin"].get(photo["url"]).status_code == 200
+    assert_problem(staff["officer_b"].get(photo["url"]), 404)
+    assert_problem(stranger.get(photo["url"]), 404)
+
+
+def test_a_photo_is_used_once_and_only_by_its_own_device(
+    app, citizen, road_form, department_a, make_device, staff
+):
+    photo = upload(citizen)
+    submit(citizen, answers={"where": "x", "kind": "pothole", "photos": [photo["id"]]})
+    again = citizen.post(
+        FEEDBACK,
+        json={
+            "form": "road-damage",
+            "answers": {"where": "x", "kind": "pothole", "photos": [photo["id"]]},
+            "province_code": 48,
+        },
+    )
+    assert "photos" in assert_problem(again, 422)["errors"]["answers"]
+    pdf = upload(citizen, PDF, "a.pdf")
+    not_a_photo = citizen.post(
+        FEEDBACK,
+        json={
+            "form": "road-damage",
+            "answers": {"where": "x", "kind": "pothole", "photos": [pdf["id"]]},
+            "province_code": 48,
+        },
+    )
+    assert "photos" in assert_problem(not_a_photo, 422)["errors"]["answers"]
+
+    # A reply's attachments must be the officer's own unused uploads.
+    item = submit(citizen)
+    citizens_file = upload(citizen, PDF, "b.pdf")
+    refused = staff["officer_a"].post(
+        f"{FEEDBACK}/{item['id']}/replies", json={"body": "x", "attachment_ids": [citizens_file["id"]]}
+    )
+    assert "attachment_ids" in assert_problem(refused, 422)["errors"]

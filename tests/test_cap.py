@@ -1,0 +1,144 @@
+"""CAP 1.2 documents and the Atom feed of active alerts, parsed back (untrusted XML: defusedxml)
+and checked against the OASIS CAP 1.2 schema and the rules of issue 5."""
+
+import re
+from datetime import timedelta
+
+import defusedxml.ElementTree as SafeET
+import pytest
+from lxml import etree
+
+from services.db import utcnow
+from tests.conftest import assert_problem
+from tests.test_alerts import ALERTS, DA_NANG, HAI_CHAU, draft, published
+
+pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
+
+NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2", "atom": "http://www.w3.org/2005/Atom"}
+CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")  # offset, whole seconds, never Z
+
+
+def cap(caller, alert_id):
+    response = caller.get(f"{ALERTS}/{alert_id}/cap")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/cap+xml"
+    SafeET.fromstring(response.data)  # parses as untrusted input would be
+    document = etree.fromstring(response.data)
+    return document
+
+
+def text(node, path):
+    return node.findtext(path, namespaces=NS)
+
+
+def test_a_published_scam_alert_is_a_valid_cap_1_2_alert(staff, client):
+    alert = published(
+        staff["editor_a"],
+        targets={"province_codes": [1], "ward_codes": [HAI_CHAU]},
+        translations={
+            "en": {"headline": "Fake police calls", "description": "Callers pretend to be police."}
+        },
+    )
+    document = cap(client, alert["id"])
+    assert document.tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert"
+    assert text(document, "cap:identifier") == f"{alert['id']}.1"
+    assert text(document, "cap:sender") == "localhost"
+    assert CAP_TIME.match(text(document, "cap:sent"))
+    assert text(document, "cap:status") == "Actual"
+    assert text(document, "cap:msgType") == "Alert"
+    assert text(document, "cap:scope") == "Public"
+    assert document.find("cap:references", NS) is None
+
+    infos = document.findall("cap:info", NS)
+    assert [text(i, "cap:language") for i in infos] == ["vi-VN", "en"]
+    vi, en = infos
+    assert text(vi, "cap:category") == "Security"
+    assert (text(vi, "cap:event"), text(en, "cap:event")) == ("Lừa đảo", "Scam")
+    assert (text(vi, "cap:urgency"), text(vi, "cap:severity"), text(vi, "cap:certainty")) == (
+        "Immediate",
+        "Severe",
+        "Observed",
+    )
+    assert CAP_TIME.match(text(vi, "cap:expires"))
+    assert text(vi, "cap:senderName") == "Phòng DEPT-A"
+    assert text(vi, "cap:headline") == alert["headline"] and text(en, "cap:headline") == "Fake police calls"
+    assert text(vi, "cap:description") == alert["description"]
+    assert text(vi, "cap:instruction") == alert["instruction"]
+    assert text(vi, "cap:web") == alert["source_url"]
+    areas = [
+        (text(a, "cap:areaDesc"), text(a, "cap:geocode/cap:valueName"), text(a, "cap:geocode/cap:value"))
+        for a in vi.findall("cap:area", NS)
+    ]
+    assert [(name, code) for _, name, code in areas] == [("VN-ADMIN", "01"), ("VN-ADMIN", "20242")]
+    assert all(description for description, *_ in areas)
+    assert [(text(p, "cap:valueName"), text(p, "cap:value")) for p in vi.findall("cap:parameter", NS)] == [
+        ("indicator:phone", "+84912345678")
+    ]
+
+
+def test_every_cap_category_and_the_national_area(admin, client):
+    expected = {"scam": "Security", "misinformation": "Other", "safety": "Safety", "health": "Health"}
+    for category, cap_category in expected.items():
+        alert = published(
+            admin, category=category, targets={"national": True}, severity="minor", urgency="past"
+        )
+        info = cap(client, alert["id"]).find("cap:info", NS)
+        assert text(info, "cap:category") == cap_category
+        assert (text(info, "cap:area/cap:areaDesc"), text(info, "cap:area/cap:geocode/cap:value")) == (
+            "Việt Nam",
+            "VN",
+        )
+        assert text(info, "cap:severity") == "Minor" and text(info, "cap:urgency") == "Past"
+
+
+def test_update_and_cancel_reference_every_earlier_message(staff, client):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    original = cap(client, alert["id"])
+    editor.patch(f"{ALERTS}/{alert['id']}", json={"severity": "extreme"})
+    update = cap(client, alert["id"])
+    assert text(update, "cap:msgType") == "Update" and text(update, "cap:identifier") == f"{alert['id']}.2"
+    first = f"localhost,{alert['id']}.1,{text(original, 'cap:sent')}"
+    assert text(update, "cap:references") == first
+    assert text(update, "cap:info/cap:severity") == "Extreme"
+
+    editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Đã xác minh"})
+    cancel = cap(client, alert["id"])
+    assert text(cancel, "cap:msgType") == "Cancel" and text(cancel, "cap:note") == "Đã xác minh"
+    assert text(cancel, "cap:references").split(" ") == [
+        first,
+        f"localhost,{alert['id']}.2,{text(update, 'cap:sent')}",
+    ]
+
+
+def test_a_draft_has_no_cap_document(staff):
+    alert = draft(staff["editor_a"])
+    assert_problem(staff["editor_a"].get(f"{ALERTS}/{alert['id']}/cap"), 404)
+
+
+def test_the_atom_feed_lists_active_alerts_each_linking_its_cap_document(admin, client, db):
+    severe = published(admin, targets={"province_codes": [DA_NANG]})
+    minor = published(admin, severity="minor", headline="Tin nhắn trúng thưởng")
+    expired = published(admin)
+    from services.models import Alert
+
+    db.get(Alert, expired["id"]).expires_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+
+    response = client.get("/feeds/alerts.atom")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = SafeET.fromstring(response.data)
+    entries = feed.findall("atom:entry", NS)
+    assert [e.findtext("atom:id", namespaces=NS) for e in entries] == [
+        f"urn:uuid:{severe['id']}",
+        f"urn:uuid:{minor['id']}",
+    ]
+    cap_url = f"http://localhost/api/v1/alerts/{severe['id']}/cap"
+    links = {
+        (link.get("rel"), link.get("type")): link.get("href") for link in entries[0].findall("atom:link", NS)
+    }
+    assert links == {
+        ("alternate", "application/cap+xml"): cap_url,
+        ("related", "text/html"): severe["source_url"],
+    }
+    assert client.get(cap_url.removeprefix("http://localhost")).mimetype == "application/cap+xml"

@@ -1,0 +1,69 @@
+"""Working-time deadlines: weekends, Tết, swapped Saturdays, office hours."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.deadlines import LOCAL, add_working_days, add_working_hours, is_working_day
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=LOCAL)
+
+
+def test_five_working_days_from_a_thursday_skip_the_weekend():
+    # Thu 19 Nov 2026 → Fri 20, Mon 23, Tue 24 is Vietnam Cultural Day, Wed 25, Thu 26, Fri 27.
+    assert add_working_days(local(2026, 11, 19, 9, 0), 5) == local(2026, 11, 27, 17, 30)
+
+
+def test_working_days_skip_tet():
+    # Tết 2027: Thu 4 Feb to Wed 10 Feb are all days off.
+    assert add_working_days(local(2027, 2, 3, 10, 0), 1) == local(2027, 2, 11, 17, 30)
+
+
+def test_a_saturday_swapped_in_for_a_bridge_holiday_counts_as_a_working_day():
+    assert is_working_day(local(2026, 8, 22).date())  # Saturday, worked for Monday 31 August
+    assert not is_working_day(local(2026, 8, 31).date())
+    assert add_working_days(local(2026, 8, 21, 16, 0), 1) == local(2026, 8, 22, 17, 30)
+
+
+def test_an_item_arriving_on_a_sunday_counts_from_monday():
+    assert add_working_days(local(2026, 11, 22, 20, 0), 1) == local(2026, 11, 23, 17, 30)
+
+
+def test_four_working_hours_cross_lunch():
+    assert add_working_hours(local(2026, 11, 23, 10, 0), 4) == local(2026, 11, 23, 16, 0)
+
+
+def test_working_hours_after_closing_on_friday_run_on_monday_morning():
+    assert add_working_hours(local(2026, 11, 20, 18, 0), 4) == local(2026, 11, 23, 11, 30)
+
+
+def test_working_hours_jump_over_tet():
+    assert add_working_hours(local(2027, 2, 3, 16, 30), 2) == local(2027, 2, 11, 8, 30)
+
+
+def test_deadlines_come_back_in_utc():
+    due = add_working_days(local(2026, 11, 23, 9, 0), 1)  # Tuesday 24 is a holiday
+    assert due.tzinfo == UTC and due == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+
+moments = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 1), timezones=st.just(UTC)
+)
+
+
+@given(moments, st.integers(min_value=1, max_value=30))
+def test_a_working_day_deadline_is_a_working_days_close_after_the_arrival_day(received_at, days):
+    due = add_working_days(received_at, days).astimezone(LOCAL)
+    assert is_working_day(due.date())
+    assert due.date() > received_at.astimezone(LOCAL).date()
+    assert due.time().hour == 17 and due.time().minute == 30
+
+
+@given(moments, st.integers(min_value=1, max_value=16))
+def test_more_working_hours_never_make_an_earlier_deadline(received_at, hours):
+    earlier, later = add_working_hours(received_at, hours), add_working_hours(received_at, hours + 1)
+    assert later - earlier >= timedelta(hours=1)
+    assert is_working_day(later.astimezone(LOCAL).date())

@@ -1,0 +1,126 @@
+"""The home feed: what it holds for a place, HTTP caching (ETag/304, Cache-Control, Vary), and a
+fixed number of SQL queries whatever the number of notices."""
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import Caller, assert_problem
+from tests.notice_fixtures import *  # noqa: F403
+from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, THANH_KHE, later
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
+
+FEED = "/api/v1/feed"
+
+
+def announce(write, move, title, **fields):
+    return move(write(kind="announcement", consultation_closes_at=None, title=title, **fields), "published")
+
+
+def test_the_feed_has_alerts_latest_notices_and_consultations_closing_soonest(client, write, move, sql):
+    announce(write, move, "Cũ")
+    announce(write, move, "Mới", targets={"province_codes": [DA_NANG]})
+    announce(write, move, "Hà Nội", targets={"province_codes": [HA_NOI]})
+    announce(write, move, "Thanh Khê", targets={"ward_codes": [THANH_KHE]})
+    move(write(title="Đóng sau", consultation_closes_at=later(days=20)), "consultation")
+    move(write(title="Đóng trước", consultation_closes_at=later(days=3)), "consultation")
+    closed = move(write(title="Đã đóng"), "consultation")
+    sql(
+        "UPDATE notices SET consultation_closes_at = now() - interval '1 hour' WHERE id = :id",
+        id=closed["id"],
+    )
+    move(write(kind="announcement", consultation_closes_at=None, title="Lưu trữ"), "published", "archived")
+
+    response = client.get(f"{FEED}?ward_code={HAI_CHAU}")
+
+    assert response.status_code == 200
+    home = response.get_json()
+    assert (home["province_code"], home["ward_code"], home["alerts"]) == (DA_NANG, HAI_CHAU, [])
+    assert [n["title"] for n in home["latest_notices"]] == ["Đã đóng", "Đóng trước", "Đóng sau", "Mới", "Cũ"]
+    assert [n["title"] for n in home["open_consultations"]] == ["Đóng trước", "Đóng sau"]
+    assert all(n["consultation_open"] for n in home["open_consultations"])
+    assert "body" not in home["latest_notices"][0]  # summaries only
+
+
+def test_a_device_gets_its_registered_place_and_language(app, make_device, client, write, move):
+    english = {"title": "In English", "summary": "S", "body": "B"}
+    announce(write, move, "Tiếng Việt", translations={"en": english})
+    device = Caller(
+        app.test_client(), make_device(province_code=DA_NANG, ward_code=HAI_CHAU, locale="en").token
+    )
+
+    home = device.get(FEED).get_json()
+    assert (home["province_code"], home["ward_code"]) == (DA_NANG, HAI_CHAU)
+    assert [n["title"] for n in home["latest_notices"]] == ["In English"]
+    assert_problem(client.get(FEED), 422)  # anonymous callers name the place
+    assert_problem(client.get(f"{FEED}?ward_code=99999"), 422, "unknown_area")
+
+
+def test_etag_and_if_none_match_give_304_until_something_changes(client, write, move):
+    announce(write, move, "Một")
+    first = client.get(f"{FEED}?ward_code={HAI_CHAU}")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")  # strong
+    assert client.get(f"{FEED}?ward_code={HAI_CHAU}").headers["ETag"] == etag
+
+    cached = client.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.get_data() == b""
+    assert cached.headers["ETag"] == etag
+
+    announce(write, move, "Hai")
+    fresh = client.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
+    assert [n["title"] for n in fresh.get_json()["latest_notices"]] == ["Hai", "Một"]
+
+
+def test_cache_headers_public_for_anonymous_private_for_devices(client, citizen):
+    anonymous = client.get(f"{FEED}?province_code={DA_NANG}")
+    assert anonymous.headers["Cache-Control"] in ("public, max-age=30", "max-age=30, public")
+    assert {"Accept-Language", "Authorization"} <= set(anonymous.vary)
+
+    mine = citizen.get(FEED)
+    assert "private" in mine.cache_control and mine.cache_control.max_age == 30
+
+
+def test_languages_have_their_own_etag(client, write, move):
+    announce(
+        write, move, "Tiếng Việt", translations={"en": {"title": "English", "summary": "S", "body": "B"}}
+    )
+    vi = client.get(f"{FEED}?ward_code={HAI_CHAU}")
+    en = client.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"Accept-Language": "en"})
+    assert en.get_json()["latest_notices"][0]["title"] == "English"
+    assert en.headers["ETag"] != vi.headers["ETag"]
+
+
+@pytest.fixture
+def statements(app):
+    """SQL statements sent while the fixture is active (savepoint bookkeeping of the tests left out)."""
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            sent.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, write, move, statements):
+    def feed_queries() -> int:
+        statements.clear()
+        response = client.get(f"{FEED}?ward_code={HAI_CHAU}")
+        assert response.status_code == 200
+        return len(statements)
+
+    for n in range(2):
+        move(write(title=f"Tham vấn {n}"), "consultation")
+    few = feed_queries()
+    for n in range(18):
+        announce(write, move, f"Thông báo {n}")
+        move(write(title=f"Tham vấn thêm {n}"), "consultation")
+    many = feed_queries()
+
+    assert few == many <= 3
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements)  # a read writes nothing

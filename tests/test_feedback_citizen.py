@@ -1,0 +1,262 @@
+"""The citizen's side: submitting (idempotently, within rate limits), their own list, tracking by
+code, rating and reopening within their windows, and the public board without personal data."""
+
+import re
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from schemas.forms import FormSchema
+from services import feedback, forms
+from services.db import utcnow
+from services.models import (
+    AuditEvent,
+    Category,
+    Department,
+    Device,
+    Feedback,
+    FeedbackEvent,
+    Form,
+    RoutingRule,
+    User,
+)
+from services.principals import Principal
+from tests.conftest import Caller, assert_problem
+from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submit
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
+
+
+@pytest.fixture
+def answered(staff, citizen, road_form):
+    """A submission department A has answered."""
+    item = submit(citizen)
+    response = staff["officer_a"].post(f"{FEEDBACK}/{item['id']}/replies", json={"body": "Đã xử lý."})
+    assert response.status_code == 201
+    return item
+
+
+def test_a_submission_gets_a_tracking_code_department_deadline_and_priority(citizen, road_form, department_a):
+    created = submit(citizen)
+    assert re.match(TRACKING_CODE, created["tracking_code"])
+    assert created["status"] == "received" and created["priority"] == "normal"
+    assert created["department"]["name"] == department_a.name and created["department"]["focal_point"]
+    assert created["due_at"] > created["received_at"]
+    assert created["contact"]["phone"] == "+84912345678"
+    assert created["form"] == {"slug": "road-damage", "version": 1, "title": ROAD_FORM["title"]}
+
+
+def test_an_anonymous_submission_carries_no_contact(citizen, road_form, department_a):
+    body = assert_problem(
+        citizen.post(
+            FEEDBACK,
+            json={
+                "form": "road-damage",
+                "answers": {"where": "x", "kind": "pothole"},
+                "province_code": 48,
+                "anonymous": True,
+                "contact": {"name": "A"},
+            },
+        ),
+        422,
+    )
+    assert "contact" in body["errors"]
+    assert submit(citizen, anonymous=True, contact=None)["contact"] is None
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_submission(
+    citizen, road_form, department_a, db
+):
+    key = {"Idempotency-Key": "retry-1"}
+    first, retried = submit(citizen, headers=key), submit(citizen, headers=key)
+    assert retried["id"] == first["id"] and retried["tracking_code"] == first["tracking_code"]
+    assert db.scalar(select(func.count()).select_from(Feedback)) == 1
+    changed = citizen.post(
+        FEEDBACK,
+        json={"form": "road-damage", "answers": {"where": "khác", "kind": "pothole"}, "province_code": 48},
+        headers=key,
+    )
+    assert_problem(changed, 409, "idempotency_key_reused")
+    assert submit(citizen, headers={"Idempotency-Key": "retry-2"})["id"] != first["id"]
+
+
+def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
+    """Two sessions race on PostgreSQL (committed rows, cleaned up after): the unique (device, key)
+    constraint lets one insert win; the other answers with the winner's submission."""
+    engine = app.extensions["db_engine"]
+    with Session(engine, expire_on_commit=False) as setup:
+        department = Department(
+            code=f"RACE-{uuid.uuid4().hex[:6]}",
+            name="Race",
+            name_search="race",
+            province_code=1,
+            active=True,
+            intake=False,
+        )
+        category = Category(
+            code=f"race-{uuid.uuid4().hex[:6]}",
+            kind="feedback",
+            name_vi="Race",
+            name_en="",
+            priority="normal",
+            deadline_working_days=5,
+            active=True,
+        )
+        admin = User(
+            email=f"race-{uuid.uuid4().hex[:6]}@example.org", password_hash="x", role="admin", full_name=""
+        )
+        device = Device(token_hash=uuid.uuid4().hex, platform="android", province_code=1)
+        setup.add_all([department, category, admin, device])
+        setup.flush()
+        setup.add(RoutingRule(category_id=category.id, department_id=department.id))
+        setup.commit()
+        form = forms.create(
+            setup,
+            Principal(kind="staff", user=admin),
+            FormSchema().load(
+                {
+                    **ROAD_FORM,
+                    "slug": f"race-{uuid.uuid4().hex[:6]}",
+                    "category_code": category.code,
+                    "targets": {"national": True},
+                }
+            ),
+        )
+    body = {"form": form.slug, "answers": {"where": "x", "kind": "pothole"}, "province_code": 1}
+    barrier, results = threading.Barrier(2), []
+
+    def send():
+        with Session(engine, expire_on_commit=False) as db:
+            principal = Principal(kind="device", device=db.get(Device, device.id))
+            barrier.wait()
+            results.append(feedback.submit(db, principal, dict(body), "same-key").id)
+
+    try:
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 2 and results[0] == results[1]
+        with Session(engine) as check:
+            assert (
+                check.scalar(
+                    select(func.count()).select_from(Feedback).where(Feedback.device_id == device.id)
+                )
+                == 1
+            )
+    finally:
+        with Session(engine) as cleanup:
+            ids = cleanup.scalars(select(Feedback.id).where(Feedback.device_id == device.id)).all()
+            cleanup.execute(
+                delete(AuditEvent).where(AuditEvent.entity_id.in_([str(i) for i in ids] + [str(form.id)]))
+            )
+            cleanup.execute(delete(FeedbackEvent).where(FeedbackEvent.feedback_id.in_(ids)))
+            cleanup.execute(delete(Feedback).where(Feedback.id.in_(ids)))
+            cleanup.execute(delete(Form).where(Form.id == form.id))
+            cleanup.execute(delete(RoutingRule).where(RoutingRule.category_id == category.id))
+            for model, row in (
+                (Device, device),
+                (User, admin),
+                (Category, category),
+                (Department, department),
+            ):
+                cleanup.execute(delete(model).where(model.id == row.id))
+            cleanup.commit()
+
+
+def test_mine_lists_the_citizens_feedback_from_all_their_devices_only(
+    app, citizen, road_form, department_a, make_device
+):
+    second_phone = Caller(app.test_client(), make_device(citizen_id=citizen.principal.citizen_id).token)
+    stranger = Caller(app.test_client(), make_device().token)
+    first, second = submit(citizen), submit(second_phone)
+    submit(stranger)
+    mine = citizen.get(f"{FEEDBACK}/mine").get_json()["items"]
+    assert [item["id"] for item in mine] == [second["id"], first["id"]]
+    assert second_phone.get(f"{FEEDBACK}/track/{first['tracking_code']}").status_code == 200
+
+
+def test_tracking_is_for_the_owner_and_the_owning_department_only(
+    app, staff, citizen, client, road_form, make_device
+):
+    code = submit(citizen)["tracking_code"]
+    assert citizen.get(f"{FEEDBACK}/track/{code.lower()}").status_code == 200
+    assert staff["officer_a"].get(f"{FEEDBACK}/track/{code}").status_code == 200
+    assert_problem(staff["officer_b"].get(f"{FEEDBACK}/track/{code}"), 404)
+    assert_problem(Caller(app.test_client(), make_device().token).get(f"{FEEDBACK}/track/{code}"), 404)
+    assert_problem(client.get(f"{FEEDBACK}/track/{code}"), 401)
+
+
+def test_rating_once_answered(citizen, road_form, answered, app, make_device):
+    unanswered = submit(citizen)
+    assert_problem(
+        citizen.post(f"{FEEDBACK}/{unanswered['id']}/rating", json={"score": 4}), 409, "not_answered"
+    )
+    assert_problem(citizen.post(f"{FEEDBACK}/{answered['id']}/rating", json={"score": 6}), 422)
+    stranger = Caller(app.test_client(), make_device().token)
+    assert_problem(stranger.post(f"{FEEDBACK}/{answered['id']}/rating", json={"score": 1}), 404)
+    rated = citizen.post(
+        f"{FEEDBACK}/{answered['id']}/rating", json={"score": 2, "comment": "Chưa rõ"}
+    ).get_json()
+    assert rated["rating"] == {"score": 2, "comment": "Chưa rõ"}
+
+
+def test_reopening_within_seven_days_of_the_answer_sends_it_back_with_a_new_deadline(
+    citizen, staff, answered, sql
+):
+    reopened = citizen.post(f"{FEEDBACK}/{answered['id']}/reopen", json={"reason": "Ổ gà vẫn còn"})
+    assert reopened.status_code == 200, reopened.get_json()
+    body = reopened.get_json()
+    assert body["status"] == "reopened" and body["timeline"][-1]["note"] == "Ổ gà vẫn còn"
+    assert body["due_at"] >= answered["due_at"]
+    # Back in the department's hands: it answers again.
+    again = staff["officer_a"].post(f"{FEEDBACK}/{answered['id']}/replies", json={"body": "Đã vá lại."})
+    assert again.get_json()["status"] == "answered"
+    assert_problem(citizen.post(f"{FEEDBACK}/{answered['id']}/status", json={"to": "closed"}), 403)
+
+
+def test_reopening_after_seven_days_or_before_an_answer_is_refused(citizen, answered, sql, road_form):
+    sql(
+        "UPDATE feedback SET answered_at = :at WHERE id = :id",
+        at=utcnow() - timedelta(days=8),
+        id=answered["id"],
+    )
+    assert_problem(
+        citizen.post(f"{FEEDBACK}/{answered['id']}/reopen", json={"reason": "x"}), 409, "reopen_window_closed"
+    )
+    fresh = submit(citizen)
+    body = assert_problem(
+        citizen.post(f"{FEEDBACK}/{fresh['id']}/reopen", json={"reason": "x"}), 409, "invalid_transition"
+    )
+    assert "reopened" not in body["allowed"]
+
+
+def test_the_public_board_shows_published_answers_without_personal_data(client, staff, citizen, road_form):
+    private, published = submit(citizen), submit(citizen)
+    officer = staff["officer_a"]
+    officer.post(f"{FEEDBACK}/{private['id']}/replies", json={"body": "Riêng"})
+    officer.post(f"{FEEDBACK}/{published['id']}/replies", json={"body": "Công khai", "public": True})
+    officer.post(f"{FEEDBACK}/{published['id']}/replies", json={"body": "Nội bộ"})
+    items = client.get(f"{FEEDBACK}/public?province_code=48&category=roads").get_json()["items"]
+    assert [i["tracking_code"] for i in items] == [published["tracking_code"]]
+    assert [r["body"] for r in items[0]["replies"]] == ["Công khai"]
+    assert not {"answers", "contact", "location", "timeline"} & set(items[0])
+    assert client.get(f"{FEEDBACK}/public?province_code=1").get_json()["items"] == []
+
+
+def test_submissions_are_rate_limited_per_device(citizen, road_form, department_a):
+    from api.limits import FEEDBACK_PER_DEVICE
+
+    allowed = int(FEEDBACK_PER_DEVICE.split(" ")[0])
+    for _ in range(allowed):
+        submit(citizen)
+    limited = citizen.post(FEEDBACK, json={"form": "road-damage", "answers": {}, "province_code": 48})
+    assert_problem(limited, 429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) > 0

@@ -1,0 +1,257 @@
+"""The department workflow: inbox, assignment, transfer, replies, status changes — each a timeline
+event and an audit entry, officers confined to their own department — and the whole path walked."""
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from services import workflow
+from services.models import AuditEvent, Notification, NotificationRecipient
+from tests.conftest import assert_problem
+from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import FEEDBACK, PNG, submit, upload
+from tests.push_fixtures import *  # noqa: F403
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing", "road_form")
+
+
+def inbox(caller, department, query=""):
+    response = caller.get(f"/api/v1/departments/{department.id}/feedback{query}")
+    assert response.status_code == 200, response.get_json()
+    return [item["tracking_code"] for item in response.get_json()["items"]]
+
+
+def act(caller, feedback, action, expect=200, **body):
+    response = caller.post(f"{FEEDBACK}/{feedback['id']}/{action}", json=body)
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def test_the_inbox_shows_the_departments_feedback_oldest_due_first(
+    staff, citizen, department_a, department_b, make_category, sql
+):
+    first, second = submit(citizen), submit(citizen, answers={"where": "Cầu Rồng", "kind": "flooding"})
+    sql("UPDATE feedback SET due_at = due_at - interval '30 days' WHERE id = :id", id=second["id"])
+    officer = staff["officer_a"]
+    assert inbox(officer, department_a) == [second["tracking_code"], first["tracking_code"]]
+    assert inbox(officer, department_a, "?overdue=true") == [second["tracking_code"]]
+    assert inbox(officer, department_a, "?overdue=false") == [first["tracking_code"]]
+    assert inbox(officer, department_a, "?q=cau rong") == [second["tracking_code"]]
+    assert inbox(officer, department_a, f"?q={first['tracking_code'].lower()}") == [first["tracking_code"]]
+    assert inbox(officer, department_a, "?status=answered") == []
+    assert inbox(officer, department_a, "?priority=normal&limit=1") == [second["tracking_code"]]
+    assert inbox(staff["admin"], department_a) == [second["tracking_code"], first["tracking_code"]]
+    assert_problem(staff["officer_b"].get(f"/api/v1/departments/{department_a.id}/feedback"), 404)
+    assert_problem(citizen.get(f"/api/v1/departments/{department_a.id}/feedback"), 403)
+
+
+def test_officers_see_and_act_on_their_own_departments_feedback_only(staff, citizen):
+    item = submit(citizen)
+    assert staff["viewer_a"].get(f"{FEEDBACK}/{item['id']}").status_code == 200
+    assert_problem(staff["officer_b"].get(f"{FEEDBACK}/{item['id']}"), 404)
+    assert_problem(
+        staff["officer_b"].post(f"{FEEDBACK}/{item['id']}/status", json={"to": "in_progress"}), 404
+    )
+    assert_problem(staff["viewer_a"].post(f"{FEEDBACK}/{item['id']}/status", json={"to": "in_progress"}), 403)
+    assert_problem(citizen.get(f"{FEEDBACK}/{item['id']}"), 403)
+
+
+def test_assigning_to_an_officer_of_the_department(staff, citizen):
+    item = submit(citizen)
+    assigned = act(staff["editor_a"], item, "assign", user_id=str(staff["officer_a"].principal.id))
+    assert assigned["status"] == "assigned" and assigned["assignee"]["id"] == str(
+        staff["officer_a"].principal.id
+    )
+    body = assert_problem(
+        staff["editor_a"].post(
+            f"{FEEDBACK}/{item['id']}/assign", json={"user_id": str(staff["officer_b"].principal.id)}
+        ),
+        422,
+    )
+    assert "user_id" in body["errors"]
+
+
+def test_a_transfer_names_the_new_department_restarts_the_deadline_and_tells_the_citizen(
+    staff, citizen, department_b, feedback_category, db
+):
+    item = submit(citizen)
+    act(staff["officer_a"], item, "assign", user_id=str(staff["officer_a"].principal.id))
+    moved = act(
+        staff["officer_a"],
+        item,
+        "transfer",
+        department_id=str(department_b.id),
+        reason="Thuộc thẩm quyền Sở B",
+    )
+    assert moved["status"] == "received" and moved["department"]["name"] == department_b.name
+    assert moved["assignee"] is None and moved["needs_triage"] is False
+    step = moved["timeline"][-1]
+    assert step["kind"] == "transferred" and step["note"] == "Thuộc thẩm quyền Sở B"
+    assert step["data"] == {"from_department": "Phòng DEPT-A", "to_department": "Phòng DEPT-B"}
+    assert datetime.fromisoformat(moved["due_at"]) == workflow.due_at(
+        feedback_category, datetime.fromisoformat(step["at"])
+    )
+
+    assert_problem(staff["officer_a"].get(f"{FEEDBACK}/{item['id']}"), 404)
+    assert staff["officer_b"].get(f"{FEEDBACK}/{item['id']}").status_code == 200
+    push = db.scalar(select(Notification).where(Notification.source_id == item["id"]))
+    assert push.content["vi"]["body"] == f"Đơn vị xử lý mới: {department_b.name}."
+    assert push.content["en"]["title"] == f"Your report {item['tracking_code']} was transferred"
+    assert (
+        db.scalar(
+            select(NotificationRecipient.citizen_id).where(NotificationRecipient.notification_id == push.id)
+        )
+        == citizen.principal.citizen_id
+    )
+
+    citizen_view = citizen.get(f"{FEEDBACK}/track/{item['tracking_code']}").get_json()
+    assert citizen_view["department"]["name"] == department_b.name
+    assert citizen_view["timeline"][-1]["note"] == "Thuộc thẩm quyền Sở B"
+    assert "data" not in citizen_view["timeline"][-1]  # staff names stay inside
+
+
+def test_transfer_to_the_same_or_an_unknown_department_is_refused(staff, citizen, department_a):
+    item = submit(citizen)
+    assert_problem(
+        staff["officer_a"].post(
+            f"{FEEDBACK}/{item['id']}/transfer", json={"department_id": str(department_a.id), "reason": "x"}
+        ),
+        422,
+    )
+    assert_problem(
+        staff["officer_a"].post(
+            f"{FEEDBACK}/{item['id']}/transfer",
+            json={"department_id": "00000000-0000-0000-0000-000000000000", "reason": "x"},
+        ),
+        422,
+    )
+
+
+def test_the_state_machine_refuses_transitions_naming_the_allowed_ones(staff, citizen):
+    officer = staff["officer_a"]
+    item = submit(citizen)
+    assert act(officer, item, "status", to="in_progress")["status"] == "in_progress"
+    # Closing as resolved needs an answer; unresolved needs a note.
+    assert_problem(
+        officer.post(f"{FEEDBACK}/{item['id']}/status", json={"to": "closed", "resolution": "resolved"}),
+        422,
+        "answer_required",
+    )
+    assert_problem(
+        officer.post(f"{FEEDBACK}/{item['id']}/status", json={"to": "closed", "resolution": "unresolved"}),
+        422,
+    )
+    # Answering needs a body.
+    assert_problem(officer.post(f"{FEEDBACK}/{item['id']}/replies", json={"body": ""}), 422)
+    answered = act(officer, item, "replies", expect=201, body="Đã vá ổ gà.", public=True)
+    assert answered["status"] == "answered" and answered["replies"][0]["body"] == "Đã vá ổ gà."
+
+    body = assert_problem(
+        officer.post(f"{FEEDBACK}/{item['id']}/status", json={"to": "in_progress"}), 409, "invalid_transition"
+    )
+    assert body["allowed"] == ["answered", "closed", "reopened"]
+    closed = act(officer, item, "status", to="closed", resolution="resolved", note="Xong")
+    assert (closed["status"], closed["resolution"]) == ("closed", "resolved")
+    body = assert_problem(officer.post(f"{FEEDBACK}/{item['id']}/replies", json={"body": "Thêm"}), 409)
+    assert body["allowed"] == ["reopened"]
+    assert [e["kind"] for e in closed["timeline"]] == ["submitted", "in_progress", "answered", "closed"]
+
+
+def test_rejection_needs_a_reason_and_a_duplicate_names_its_original(staff, citizen):
+    officer = staff["officer_a"]
+    original, copy = submit(citizen), submit(citizen)
+    assert_problem(officer.post(f"{FEEDBACK}/{copy['id']}/status", json={"to": "rejected"}), 422)
+    assert_problem(
+        officer.post(f"{FEEDBACK}/{copy['id']}/status", json={"to": "rejected", "reason": "duplicate"}), 422
+    )
+    rejected = act(officer, copy, "status", to="rejected", reason="duplicate", duplicate_of=original["id"])
+    assert rejected["duplicate_of_id"] == original["id"] and rejected["rejection_reason"] == "duplicate"
+    body = assert_problem(officer.post(f"{FEEDBACK}/{copy['id']}/status", json={"to": "in_progress"}), 409)
+    assert body["allowed"] == []
+
+
+def test_every_step_is_audited(staff, citizen, db, department_b):
+    item = submit(citizen)
+    act(staff["officer_a"], item, "status", to="in_progress")
+    act(staff["officer_a"], item, "transfer", department_id=str(department_b.id), reason="B")
+    act(staff["officer_b"], item, "replies", expect=201, body="Trả lời")
+    actions = db.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_id == item["id"]).order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["feedback.create", "feedback.status", "feedback.transfer", "feedback.reply"]
+
+
+def test_done_when_submit_route_transfer_answer_with_photo_track_and_rate(
+    staff,
+    admin,
+    citizen,
+    department_a,
+    department_b,
+    make_department,
+    feedback_category,
+    db,
+    fake_fcm,
+    dispatcher,
+    sql,
+):
+    """A citizen submits a form; it lands in the right department's inbox with the right deadline; an
+    officer transfers it, the other department answers with a photo; the citizen sees the answer by
+    tracking code and rates it."""
+    roads = make_department("SXD-DN", name="Sở Xây dựng")
+    rule = admin.post(
+        "/api/v1/routing-rules",
+        json={"category_code": "roads", "province_code": 48, "department_id": str(roads.id)},
+    )
+    assert rule.status_code == 201
+    sql("UPDATE users SET department_id = :d WHERE id = :u", d=roads.id, u=staff["officer_a"].principal.id)
+    sql("UPDATE devices SET push_token = 'fcm-phone', locale = 'en' WHERE id = :id", id=citizen.principal.id)
+
+    # 1. The citizen submits; it lands in Sở Xây dựng's inbox, due at close of the 5th working day.
+    item = submit(citizen)
+    assert item["department"]["name"] == "Sở Xây dựng" and item["needs_triage"] is False
+    assert datetime.fromisoformat(item["due_at"]) == workflow.due_at(
+        feedback_category, datetime.fromisoformat(item["received_at"])
+    )
+    officer = staff["officer_a"]  # now of Sở Xây dựng
+    assert inbox(officer, roads) == [item["tracking_code"]]
+
+    # 2. Not theirs: transferred to department B.
+    act(officer, item, "transfer", department_id=str(department_b.id), reason="Thuộc Sở B")
+    assert inbox(staff["officer_b"], department_b) == [item["tracking_code"]]
+
+    # 3. Department B answers with a photo.
+    photo = upload(staff["officer_b"], PNG, "after.png")
+    assert photo["content_type"] == "image/png"
+    answered = act(
+        staff["officer_b"],
+        item,
+        "replies",
+        expect=201,
+        body="Đã sửa xong.",
+        attachment_ids=[photo["id"]],
+        public=True,
+    )
+    assert answered["status"] == "answered"
+
+    # 4. The citizen's phone was told (in English, its language) of the transfer and the answer.
+    dispatcher.run_once()
+    titles = sorted(
+        r.message["notification"]["title"]
+        for r in fake_fcm.sent_ok()
+        if r.message.get("token") == "fcm-phone"
+    )
+    assert titles == [
+        f"Your report {item['tracking_code']} has an answer",
+        f"Your report {item['tracking_code']} was transferred",
+    ]
+
+    # 5. The citizen sees the answer and its photo by tracking code, and rates it.
+    tracked = citizen.get(f"{FEEDBACK}/track/{item['tracking_code']}").get_json()
+    reply = tracked["replies"][0]
+    assert reply["body"] == "Đã sửa xong." and reply["department"]["name"] == department_b.name
+    image = citizen.get(reply["attachments"][0]["url"])
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
+    rated = act(citizen, item, "rating", score=5, comment="Nhanh")
+    assert rated["rating"] == {"score": 5, "comment": "Nhanh"}
+    assert [e["kind"] for e in rated["timeline"]] == ["submitted", "transferred", "answered", "rated"]

@@ -1,0 +1,194 @@
+"""Indicator normalisation (a table per type, hypothesis for phones) and "has this been reported?"."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.indicators import BadIndicator, guess, lookup_keys, normalize
+from tests.conftest import assert_problem
+from tests.test_alerts import ALERTS, published
+
+CHECK = "/api/v1/scam-check"
+# Mobile network prefixes in use in Việt Nam (after the 0 of the national form).
+MOBILE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81", "82"]
+MOBILE_PREFIXES += ["83", "84", "85", "86", "88", "90", "91", "93", "94", "96", "97", "98"]
+SPELLINGS = [
+    "0912 345 678",
+    "+84912345678",
+    "84-912-345-678",
+    "0912.345.678",
+    "(+84) 912 345 678",
+    "0084912345678",
+]
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw", "normalized", "domain"),
+    [
+        *[("phone", spelling, "+84912345678", None) for spelling in SPELLINGS],
+        ("phone", "0236 3822 222", "+842363822222", None),  # a landline in Đà Nẵng
+        (
+            "url",
+            "https://www.Example.com.vn/Dang-Nhap/?utm_source=zalo&fbclid=x&b=2&a=1#top",
+            "example.com.vn/Dang-Nhap?a=1&b=2",
+            "example.com.vn",
+        ),
+        ("url", "HTTP://WWW.SCAM.COM", "scam.com", "scam.com"),
+        ("url", "scam.com/login?zarsrc=30&gclid=1", "scam.com/login", "scam.com"),
+        ("url", "http://103.1.2.3/otp", "103.1.2.3/otp", "103.1.2.3"),
+        ("url", "bücher.vn/x", "xn--bcher-kva.vn/x", "xn--bcher-kva.vn"),
+        (
+            "url",
+            "https://hotro-vcb.github.io/nhan-qua",
+            "hotro-vcb.github.io/nhan-qua",
+            "hotro-vcb.github.io",
+        ),
+        ("domain", "WWW.Vietcombank-HoTro.com", "vietcombank-hotro.com", "vietcombank-hotro.com"),
+        (
+            "domain",
+            "https://login.vietcombank-hotro.com.vn/x",
+            "login.vietcombank-hotro.com.vn",
+            "vietcombank-hotro.com.vn",
+        ),
+        ("bank_account", "VCB 0011 0023 45678", "VCB:0011002345678", None),
+        ("bank_account", "vcb: 0011-0023-45678", "VCB:0011002345678", None),
+        ("bank_account", "970436 0011002345678", "970436:0011002345678", None),
+        ("email", "Ho.Tro@Example.COM ", "ho.tro@example.com", None),
+        ("social_account", "https://www.facebook.com/Ho.Tro.CongAn/", "facebook:ho.tro.congan", None),
+        ("social_account", "https://m.facebook.com/profile.php?id=100012345", "facebook:100012345", None),
+        ("social_account", "Facebook: @Ho.Tro.CongAn", "facebook:ho.tro.congan", None),
+        ("social_account", "zalo.me/0912345678", "zalo:+84912345678", None),
+        ("social_account", "tiktok:@LuaDao", "tiktok:luadao", None),
+    ],
+)
+def test_normalisation(type_, raw, normalized, domain):
+    result = normalize(type_, raw)
+    assert (result.type, result.value, result.domain) == (type_, normalized, domain)
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw"),
+    [
+        ("phone", "12"),
+        ("phone", "0912 abc"),
+        ("url", "ftp://scam.com/x"),
+        ("url", "localhost/x"),
+        ("domain", "not a domain"),
+        ("bank_account", "0011002345678"),  # which bank?
+        ("email", "ho.tro@"),
+        ("social_account", "some.page"),
+        ("phone", "   "),
+    ],
+)
+def test_values_that_do_not_parse(type_, raw):
+    with pytest.raises(BadIndicator):
+        normalize(type_, raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    subscriber=st.builds(
+        str.__add__,
+        st.sampled_from(MOBILE_PREFIXES),
+        st.from_regex(r"[0-9]{7}", fullmatch=True),
+    ),
+    prefix=st.sampled_from(["0", "+84", "84", "0084", "(+84) ", "+84 "]),
+    separator=st.sampled_from(["", " ", "-", "."]),
+)
+def test_every_spelling_of_a_mobile_number_is_one_number(subscriber, prefix, separator):
+    spelled = prefix + separator.join([subscriber[:3], subscriber[3:6], subscriber[6:]])
+    expected = normalize("phone", "0" + subscriber)
+    assert normalize("phone", spelled) == expected
+    assert normalize("phone", expected.value) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("raw", "type_"),
+    [
+        ("0912 345 678", "phone"),
+        ("https://scam.com/x", "url"),
+        ("scam.com/x", "url"),
+        ("scam.com", "domain"),
+        ("VCB 0011002345678", "bank_account"),
+        ("facebook.com/some.page", "social_account"),
+        ("zalo: 0912345678", "social_account"),
+        ("a@b.vn", "email"),
+    ],
+)
+def test_the_type_is_guessed(raw, type_):
+    assert guess(raw) == type_
+
+
+def test_a_url_is_also_looked_up_by_host_and_registrable_domain():
+    assert lookup_keys(normalize("url", "https://a.scam.com.vn/x")) == [
+        "a.scam.com.vn/x",
+        "a.scam.com.vn",
+        "scam.com.vn",
+    ]
+
+
+@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
+def test_scam_check_finds_a_published_number_however_it_is_written(staff, client, citizen):
+    alert = published(staff["editor_a"])
+    for spelling in SPELLINGS:
+        for caller in (client, citizen):
+            body = caller.get(CHECK, query_string={"value": spelling}).get_json()
+            assert body["verdict"] == "reported", spelling
+            assert body["type"] == "phone" and body["normalized"] == "+84912345678"
+            assert [a["id"] for a in body["alerts"]] == [alert["id"]]
+            assert body["alerts"][0]["active"] is True
+
+
+@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
+def test_drafts_and_cancelled_alerts_do_not_count_and_unknown_values_are_never_called_safe(staff, client):
+    editor = staff["editor_a"]
+    editor.post(ALERTS, json={**_domain_alert(), "indicators": [{"type": "phone", "value": "0912 345 678"}]})
+    cancelled = published(editor)
+    editor.post(f"{ALERTS}/{cancelled['id']}/cancel", json={"reason": "Nhầm số"})
+    body = client.get(CHECK, query_string={"value": "0912345678"}).get_json()
+    assert body == {
+        "verdict": "no_reports",
+        "type": "phone",
+        "normalized": "+84912345678",
+        "alerts": [],
+        "citizen_reports": 0,
+    }
+    assert "safe" not in str(body)
+
+
+@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
+def test_a_domain_alert_covers_every_link_on_it(staff, client):
+    published(staff["editor_a"], **_domain_alert())
+    body = client.get(
+        CHECK, query_string={"value": "https://www.login.vcb-hotro.com/otp?utm_source=sms"}
+    ).get_json()
+    assert body["verdict"] == "reported" and body["type"] == "url"
+    assert body["normalized"] == "login.vcb-hotro.com/otp"
+
+
+def _domain_alert() -> dict:
+    from tests.test_alerts import payload
+
+    return payload(indicators=[{"type": "domain", "value": "vcb-hotro.com"}])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"value": ""},
+        {"value": "x" * 2048},
+        {},
+        {"value": "hello world"},
+        {"value": "12", "type": "phone"},
+        {"value": "a", "type": "fax"},
+    ],
+)
+def test_bad_values_are_a_422(client, params):
+    body = assert_problem(client.get(CHECK, query_string=params), 422)
+    assert set(body["errors"]) <= {"value", "type"}
+
+
+def test_scam_check_is_rate_limited(client):
+    statuses = [client.get(CHECK, query_string={"value": "0912345678"}).status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30
+    assert_problem(client.get(CHECK, query_string={"value": "0912345678"}), 429)
