@@ -279,7 +279,7 @@ def _apply(db: Session, alert: Alert, data: dict) -> None:
         alert.targets = data["targets"].as_dict()
         db.flush()
         db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
-        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in _places(data["targets"]))
+        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in data["targets"].places())
     if "indicators" in data:
         alert.indicators = [
             AlertIndicator(
@@ -292,14 +292,6 @@ def _apply(db: Session, alert: Alert, data: dict) -> None:
             )
             for index, (item, n) in enumerate(zip(data["indicators"], normalized, strict=True))
         ]
-
-
-def _places(targets: Targets) -> list[dict]:
-    if targets.national:
-        return [{"scope": "national", "code": 0, "province_code": None}]
-    return [{"scope": "province", "code": p, "province_code": p} for p in targets.province_codes] + [
-        {"scope": "ward", "code": w, "province_code": areas.ward(w).province_code} for w in targets.ward_codes
-    ]
 
 
 def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:

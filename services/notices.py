@@ -402,13 +402,7 @@ def _target_errors(targets: Targets) -> dict:
 
 def _aim(notice: Notice, targets: Targets) -> None:
     notice.targets = targets.as_dict()
-    notice.places = [NoticePlace(**row, province_code=_province_of(**row)) for row in targets.places()]
-
-
-def _province_of(scope: str, code: int) -> int | None:
-    if scope == "national":
-        return None
-    return code if scope == "province" else areas.ward(code).province_code
+    notice.places = [NoticePlace(**row) for row in targets.places()]
 
 
 @transactional

@@ -23,12 +23,16 @@ class Targets:
         return tuple(sorted(set(self.province_codes) | wards_provinces))
 
     def places(self) -> list[dict]:
-        """Rows for a places table, found by "what is for this province or ward?" (0 = national)."""
+        """Rows for a places table, found by "what is for this province or ward?": scope, code
+        (0 when national) and the province the place lies in (None when national)."""
         if self.national:
-            return [{"scope": "national", "code": 0}]
-        return [{"scope": "province", "code": p} for p in self.province_codes] + [
-            {"scope": "ward", "code": w} for w in self.ward_codes
+            return [{"scope": "national", "code": 0, "province_code": None}]
+        provinces = [{"scope": "province", "code": p, "province_code": p} for p in self.province_codes]
+        wards = [
+            {"scope": "ward", "code": code, "province_code": areas.ward(code).province_code}
+            for code in self.ward_codes
         ]
+        return provinces + wards
 
     def as_dict(self) -> dict:
         if self.national:

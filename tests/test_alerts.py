@@ -12,8 +12,6 @@ from services.models import Alert, Notification
 from tests.conftest import assert_problem
 from tests.push_fixtures import *  # noqa: F403
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 ALERTS = "/api/v1/alerts"
 DA_NANG, HAI_CHAU, THANH_KHE = 48, 20242, 20209
 

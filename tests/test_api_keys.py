@@ -14,8 +14,6 @@ from services.models import ApiKey, AuditEvent
 from services.security import token_hash
 from tests.conftest import Caller, assert_problem
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 API_KEYS = "/api/v1/api-keys"
 # Any authenticated call will do to tell a live key (403: not staff) from a dead one (401).
 PROBE = "/api/v1/users"

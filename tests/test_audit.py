@@ -5,8 +5,6 @@ import pytest
 from tests.conftest import Caller, assert_problem, staff_token
 from tests.test_departments import forged
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 AUDIT = "/api/v1/audit"
 NON_ADMIN_STAFF = ["editor_a", "officer_a", "viewer_a", "officer_b"]
 

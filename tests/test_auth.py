@@ -9,8 +9,6 @@ from tests.conftest import PASSWORD, TEST_SECRET, assert_problem
 TOKEN_URL = "/api/v1/auth/token"
 STAFF_ONLY_URL = "/api/v1/users"
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests")
-
 
 def sign_in(client, email, password=PASSWORD):
     return client.post(TOKEN_URL, json={"email": email, "password": password})

@@ -5,14 +5,11 @@ import re
 from datetime import timedelta
 
 import defusedxml.ElementTree as SafeET
-import pytest
 from lxml import etree
 
 from services.db import utcnow
 from tests.conftest import assert_problem
 from tests.test_alerts import ALERTS, DA_NANG, HAI_CHAU, draft, published
-
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
 
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2", "atom": "http://www.w3.org/2005/Atom"}
 CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")  # offset, whole seconds, never Z

@@ -4,8 +4,6 @@ import pytest
 
 from tests.conftest import assert_problem
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 CATEGORIES = "/api/v1/categories"
 NON_ADMIN_STAFF = ["editor_a", "officer_a", "viewer_a", "officer_b"]
 

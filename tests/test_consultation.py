@@ -12,8 +12,6 @@ from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import HAI_CHAU, NOTICES
 from tests.push_fixtures import *  # noqa: F403
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 
 @pytest.fixture
 def consultation(write, move):

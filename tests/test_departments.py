@@ -8,8 +8,6 @@ import pytest
 
 from tests.conftest import assert_problem
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 DEPARTMENTS = "/api/v1/departments"
 STAFF_ROLES = ["admin", "editor_a", "officer_a", "viewer_a", "officer_b"]
 NON_ADMIN_STAFF = ["editor_a", "officer_a", "viewer_a", "officer_b"]

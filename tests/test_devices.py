@@ -5,8 +5,6 @@ import pytest
 from services.security import token_hash
 from tests.conftest import Caller, assert_problem
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 DEVICES = "/api/v1/devices"
 ME = "/api/v1/devices/me"
 DA_NANG, HAI_CHAU, HOA_CUONG = 48, 20242, 20257  # Thành phố Đà Nẵng, Phường Hải Châu, Phường Hòa Cường

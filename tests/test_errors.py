@@ -14,8 +14,6 @@ from api.config import DEFAULT_SECRET_KEY, ConfigError
 from services import db as database
 from tests.conftest import TEST_SECRET, assert_problem
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 DEPARTMENTS = "/api/v1/departments"
 MINI_APP = "https://h5.zalo.me"
 

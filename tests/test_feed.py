@@ -8,8 +8,6 @@ from tests.conftest import Caller, assert_problem
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, THANH_KHE, later
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 FEED = "/api/v1/feed"
 
 

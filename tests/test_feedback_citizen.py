@@ -29,7 +29,6 @@ from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submit
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
 
 

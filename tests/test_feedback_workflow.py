@@ -13,7 +13,7 @@ from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, PNG, submit, upload
 from tests.push_fixtures import *  # noqa: F403
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "road_form")
+pytestmark = pytest.mark.usefixtures("road_form")
 
 
 def inbox(caller, department, query=""):

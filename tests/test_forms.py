@@ -3,13 +3,10 @@ offered where they are, and answers are checked against the version they answer.
 
 import copy
 
-import pytest
-
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import DA_NANG, HAI_CHAU, ROAD_FORM, submit, upload
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 FORMS = "/api/v1/forms"
 
 

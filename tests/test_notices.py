@@ -12,8 +12,6 @@ from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import BA_DINH, DA_NANG, HA_NOI, HAI_CHAU, NOTICES, THANH_KHE, later
 from tests.push_fixtures import *  # noqa: F403
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 
 def titles(response) -> set[str]:
     assert response.status_code == 200, response.get_json()

@@ -30,7 +30,7 @@ from tests.conftest import Caller, staff_token
 from tests.push_fixtures import *  # noqa: F403
 from tests.push_fixtures import PROJECT, SETTINGS
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "no_google_traffic", "fresh_rate_limits")
+pytestmark = pytest.mark.usefixtures("no_google_traffic", "fresh_rate_limits")
 
 DEVICES = "/api/v1/devices"
 NOTIFICATIONS = "/api/v1/notifications"

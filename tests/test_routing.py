@@ -3,15 +3,12 @@
 
 from datetime import datetime
 
-import pytest
-
 from services import routing, workflow
 from services.deadlines import LOCAL
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import DA_NANG, HAI_CHAU, submit
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 RULES = "/api/v1/routing-rules"
 OTHER_WARD = 20194  # another ward of Đà Nẵng
 

@@ -127,7 +127,6 @@ def test_a_url_is_also_looked_up_by_host_and_registrable_domain():
     ]
 
 
-@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
 def test_scam_check_finds_a_published_number_however_it_is_written(staff, client, citizen):
     alert = published(staff["editor_a"])
     for spelling in SPELLINGS:
@@ -139,7 +138,6 @@ def test_scam_check_finds_a_published_number_however_it_is_written(staff, client
             assert body["alerts"][0]["active"] is True
 
 
-@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
 def test_drafts_and_cancelled_alerts_do_not_count_and_unknown_values_are_never_called_safe(staff, client):
     editor = staff["editor_a"]
     editor.post(ALERTS, json={**_domain_alert(), "indicators": [{"type": "phone", "value": "0912 345 678"}]})
@@ -156,7 +154,6 @@ def test_drafts_and_cancelled_alerts_do_not_count_and_unknown_values_are_never_c
     assert "safe" not in str(body)
 
 
-@pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
 def test_a_domain_alert_covers_every_link_on_it(staff, client):
     published(staff["editor_a"], **_domain_alert())
     body = client.get(

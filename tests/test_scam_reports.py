@@ -8,8 +8,6 @@ import pytest
 from services.db import utcnow
 from tests.conftest import Caller, assert_problem
 
-pytestmark = pytest.mark.usefixtures("rows_kept_between_requests", "fast_password_hashing")
-
 REPORTS = "/api/v1/scam-reports"
 
 

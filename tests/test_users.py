@@ -8,8 +8,6 @@ from sqlalchemy import select
 from services.models import AuditEvent, User
 from tests.conftest import PASSWORD, assert_problem
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing", "rows_kept_between_requests")
-
 USERS = "/api/v1/users"
 NEW_PASSWORD = "mật khẩu mới rất dài"
 NON_ADMIN_STAFF = ["editor_a", "officer_a", "viewer_a", "officer_b"]

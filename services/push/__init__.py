@@ -95,7 +95,8 @@ def enqueue(
     db.flush()
     if audience.targets is not None:
         db.add_all(
-            NotificationPlace(notification_id=notification.id, **place) for place in audience.targets.places()
+            NotificationPlace(notification_id=notification.id, scope=place["scope"], code=place["code"])
+            for place in audience.targets.places()
         )
     else:
         db.add_all(
