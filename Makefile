@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint migrate postgres-binaries
+.PHONY: run test soak fuzz bench lint migrate postgres-binaries bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,29 @@ migrate: $(VENV)/.installed
 ## The whole suite on a throwaway PostgreSQL server that the tests start themselves.
 test: $(VENV)/.installed-dev postgres-binaries
 	$(BIN)/pytest
+
+## Minutes-long load tests (tests/reliability, marked soak): 20,000 submissions without loss.
+soak: $(VENV)/.installed-dev postgres-binaries
+	$(BIN)/pytest -m soak tests/reliability
+
+## schemathesis over every operation with many more examples (FUZZ_EXAMPLES, default 300).
+fuzz: $(VENV)/.installed-dev postgres-binaries
+	$(BIN)/pytest tests/test_swagger.py --hypothesis-profile=fuzz
+
+## Benchmarks (bench/run.py): ratios to the framework and hardware ceilings, written to bench/RESULTS.md.
+bench: $(VENV)/.installed-dev postgres-binaries bench-tools
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run
+
+# wrk loads the servers, nginx is the static-file ceiling (Debian packages; installed as root when absent).
+bench-tools:
+	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; \
+		else \
+			echo "wrk and nginx missing: sudo apt-get install wrk nginx-light" >&2; exit 1; \
+		fi; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -37,10 +37,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
 
-    engine = db.make_engine(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
+    engine = db.make_engine(
+        app.config["DATABASE_URL"],
+        pool_size=app.config["DB_POOL_SIZE"],
+        pool_timeout=app.config["DB_POOL_TIMEOUT"],
+        connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
+        statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
+    )
     db.bind(engine)
     app.extensions["db_engine"] = engine
-    app.teardown_appcontext(lambda _exc: db.session.remove())
+    app.teardown_appcontext(lambda _exc: db.end_session())
     storage.configure(storage.LocalStorage(app.config["ATTACHMENTS_DIR"]))
 
     if app.config["TRUSTED_PROXIES"]:

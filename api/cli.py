@@ -111,6 +111,7 @@ def push_worker(once):
             lease=timedelta(seconds=config["PUSH_LEASE_SECONDS"]),
             max_attempts=config["PUSH_MAX_ATTEMPTS"],
             poll_interval=config["PUSH_POLL_INTERVAL"],
+            backoff_base=config["PUSH_BACKOFF_SECONDS"],
         ),
     )
     if once:

@@ -24,6 +24,12 @@ def from_environment(instance_path: str) -> dict:
         "ATTACHMENTS_DIR": env("ATTACHMENTS_DIR") or os.path.join(instance_path, "attachments"),
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
+        # Bounds on waiting for PostgreSQL, so a request fails with 503 instead of hanging when it is down
+        # or stuck: seconds to open a connection, seconds to wait for a free pooled one, and
+        # milliseconds a statement may run (0: no limit).
+        "DB_CONNECT_TIMEOUT": int(env("DB_CONNECT_TIMEOUT", "5")),
+        "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "10")),
+        "DB_STATEMENT_TIMEOUT": int(env("DB_STATEMENT_TIMEOUT", "15000")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
@@ -38,6 +44,7 @@ def from_environment(instance_path: str) -> dict:
         "PUSH_MAX_ATTEMPTS": int(env("PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_LEASE_SECONDS": int(env("PUSH_LEASE_SECONDS", "60")),
         "PUSH_POLL_INTERVAL": float(env("PUSH_POLL_INTERVAL", "0.2")),
+        "PUSH_BACKOFF_SECONDS": float(env("PUSH_BACKOFF_SECONDS", "5")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); the API's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
     }

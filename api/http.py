@@ -26,6 +26,8 @@ def body(schema, *, partial: bool = False):
         raise NotJSON("Send the body as application/json.") from None
     except BadRequest:
         raise MalformedJSON("The body is not valid JSON.") from None
+    except RecursionError:  # json.loads gives up on arrays or objects nested thousands deep
+        raise MalformedJSON("The body nests too deeply.") from None
     return schema.load(data, partial=partial)
 
 
@@ -34,5 +36,5 @@ def query(schema):
 
 
 def languages() -> tuple[str, ...]:
-    """The caller's Accept-Language tags, most wanted first."""
-    return tuple(tag for tag, _quality in request.accept_languages if tag != "*")
+    """The caller's Accept-Language tags, most wanted first (q=0 means "not this one")."""
+    return tuple(tag for tag, quality in request.accept_languages if tag != "*" and quality > 0)

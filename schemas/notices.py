@@ -1,4 +1,4 @@
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
 from schemas.devices import CATEGORY_CODE, LOCALE
@@ -6,8 +6,17 @@ from services.models import NOTICE_KINDS, NOTICE_STAGES
 
 TITLE = validate.Length(min=1, max=200)
 SUMMARY = validate.Length(min=1, max=300)
-# Markdown; larger bodies are refused with 422 (and anything over MAX_CONTENT_LENGTH with 413).
-BODY = validate.Length(min=1, max=100_000)
+# Markdown of at most 100 KB in UTF-8 (a Vietnamese letter takes 2 or 3 bytes); larger bodies are
+# refused with 422 (and a request over MAX_CONTENT_LENGTH with 413).
+BODY_BYTES = 100_000
+
+
+def _at_most_100_kb(text: str) -> None:
+    if len(text.encode()) > BODY_BYTES:
+        raise ValidationError(f"Longer than {BODY_BYTES:,} bytes (UTF-8).")
+
+
+BODY = [validate.Length(min=1, max=BODY_BYTES), _at_most_100_kb]
 
 
 class NoticeTextSchema(Schema):

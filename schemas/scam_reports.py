@@ -43,7 +43,12 @@ class ScamReportSchema(Schema):
     status = fields.String(dump_only=True, required=True, metadata={"description": "new | promoted"})
     department_id = fields.UUID(dump_only=True, required=True, allow_none=True)
     needs_triage = fields.Boolean(
-        dump_only=True, required=True, metadata={"description": "No department took it yet: admins route it."}
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "No routing rule matched: the intake department (or, without one, an admin) "
+            "triages it."
+        },
     )
     province_code = fields.Integer(dump_only=True, required=True)
     ward_code = fields.Integer(dump_only=True, required=True, allow_none=True)

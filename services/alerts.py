@@ -200,6 +200,8 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
     alert = _own(db, principal, alert_id)
     if alert.status == "cancelled":
         raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
+    if alert.status == "published" and not alert.active:
+        raise Conflict("An expired alert cannot change: issue a new alert.", code="alert_expired")
     if not data:
         return alert
     before = audit.snapshot(alert)
@@ -241,7 +243,8 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
     alert.status = "cancelled"
     alert.cancel_reason = reason
     alert.cancelled_at = utcnow()
-    _issue(db, principal, alert, "Cancel")
+    # An expired alert can still be withdrawn (scam-check stops citing it); phones are not told again.
+    _issue(db, principal, alert, "Cancel", notify=alert.expires_at > alert.cancelled_at)
     audit.record(db, principal, "alert.cancel", alert, before)
     return alert
 
@@ -294,13 +297,18 @@ def _apply(db: Session, alert: Alert, data: dict) -> None:
         ]
 
 
-def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:
+def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str, *, notify: bool = True) -> None:
     """Record the next CAP message and push it to the alert's place, in the caller's transaction."""
     now = utcnow().replace(microsecond=0)  # CAP times carry whole seconds
     number = len(alert.cap_messages) + 1
     message = {"identifier": f"{alert.id}.{number}", "msg_type": msg_type, "sent": now.isoformat()}
     alert.cap_messages = [*alert.cap_messages, message]
     alert.sent_at = now
+    if notify:
+        _push(db, principal, alert, msg_type, now)
+
+
+def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: datetime) -> None:
     kind = {"Alert": "alert", "Update": "update", "Cancel": "cancel"}[msg_type]
     content = {}
     for language, text in texts(alert).items():

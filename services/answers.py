@@ -154,8 +154,18 @@ def _date(_spec: dict, value) -> str:
         _fail("Not a date (YYYY-MM-DD).")
 
 
+def _finite(value) -> bool:
+    """A JSON number that fits a float (a 400-digit integer does not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _number(spec: dict, value) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not _finite(value):
         _fail("Not a number.")
     _bounded(spec, value, "")
     return value
@@ -173,7 +183,7 @@ def _location(_spec: dict, value) -> dict:
     if not isinstance(value, dict) or set(value) != {"lat", "lon"}:
         _fail('Not a location {"lat", "lon"}.')
     lat, lon = value["lat"], value["lon"]
-    if any(isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) for v in (lat, lon)):
+    if not (_finite(lat) and _finite(lon)):
         _fail("lat and lon must be numbers.")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         _fail("lat or lon out of range.")

@@ -10,19 +10,31 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 SessionFactory = sessionmaker(expire_on_commit=False)
 session: scoped_session[Session] = scoped_session(SessionFactory)
 
 
-def make_engine(url: str, **options) -> Engine:
+def make_engine(url: str, *, connect_timeout: int = 0, statement_timeout: int = 0, **options) -> Engine:
+    """An engine; on PostgreSQL `connect_timeout` (s) and `statement_timeout` (ms) bound every wait,
+    so a request meets a 503 rather than a hang when the server is down or stuck (0: no bound)."""
     if url.startswith("sqlite"):
         options.pop("pool_size", None)
+        options.pop("pool_timeout", None)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    connect_args = dict(options.pop("connect_args", {}))
+    if connect_timeout:
+        connect_args["connect_timeout"] = connect_timeout
+    if statement_timeout:
+        connect_args["options"] = (
+            f"{connect_args.get('options', '')} -c statement_timeout={statement_timeout}".strip()
+        )
+    # pre-ping: connections broken by a server restart are replaced, so the API recovers by itself.
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -37,6 +49,16 @@ def bind(engine: Engine, **options) -> None:
     """Point the one session factory at an engine (or, in tests, at a connection)."""
     session.remove()
     SessionFactory.configure(bind=engine, **options)
+
+
+def end_session() -> None:
+    """Close the thread's session after a request. When the server dropped the connection meanwhile
+    (PostgreSQL restarting), the closing rollback fails: the pool has already discarded that connection,
+    so forget the session instead of failing a request whose response is made."""
+    try:
+        session.remove()
+    except DBAPIError:
+        session.registry.clear()
 
 
 def transactional(fn):

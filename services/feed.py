@@ -3,19 +3,12 @@ consultations closing soonest, in a fixed handful of queries whatever the number
 
 from sqlalchemy.orm import Session
 
-from services import notices
+from services import alerts, notices
 from services.errors import Invalid
 from services.principals import Principal
 
 LATEST_NOTICES = 10
 OPEN_CONSULTATIONS = 5
-
-
-def active_alerts(db: Session, province_code: int, ward_code: int | None, locale: str) -> list:
-    """Active alerts for the place, shaped as schemas.feed.FeedAlertSchema, most urgent first."""
-    from services import alerts  # imported here: this function is the alerts module's slot in the feed
-
-    return alerts.for_feed(db, province_code, ward_code, locale)
 
 
 def home(db: Session, principal: Principal, *, province_code=None, ward_code=None, languages=()) -> dict:
@@ -30,7 +23,7 @@ def home(db: Session, principal: Principal, *, province_code=None, ward_code=Non
     return {
         "province_code": province_code,
         "ward_code": ward_code,
-        "alerts": active_alerts(db, province_code, ward_code, languages[0] if languages else "vi"),
+        "alerts": alerts.for_feed(db, province_code, ward_code, languages[0] if languages else "vi"),
         "latest_notices": notices.latest(db, province_code, ward_code, languages, LATEST_NOTICES),
         "open_consultations": notices.open_consultations(
             db, province_code, ward_code, languages, OPEN_CONSULTATIONS

@@ -25,6 +25,8 @@ from services.text import normalize
 # Crockford's base32 without I, L, O, U: easy to read out over the phone.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REOPEN_WINDOW = timedelta(days=7)
+IDEMPOTENCY_KEY_LENGTH = 100  # the column's size
+_INSERT_ATTEMPTS = 3  # a tracking code drawn twice is redrawn
 
 
 def tracking_code() -> str:
@@ -37,23 +39,29 @@ def tracking_code() -> str:
 def submit(db: Session, principal: Principal, data: dict, idempotency_key: str | None = None) -> Feedback:
     """A citizen's submission. A retry with the same Idempotency-Key returns the first submission."""
     device = principal.require_device()
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:
+        raise Invalid({"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_LENGTH} characters."]})
     fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     if idempotency_key:
         earlier = _by_key(db, device.id, idempotency_key, fingerprint)
         if earlier is not None:
             return earlier
     feedback, photos = _new_feedback(db, principal, data)
-    feedback.idempotency_key, feedback.request_hash = idempotency_key, fingerprint
-    try:
-        with db.begin_nested():
-            db.add(feedback)
-            db.flush()
-    except IntegrityError:
-        # A concurrent request with the same key won the race: answer with its submission.
-        earlier = _by_key(db, device.id, idempotency_key, fingerprint) if idempotency_key else None
-        if earlier is None:
-            raise
-        return earlier
+    feedback.idempotency_key, feedback.request_hash = idempotency_key or None, fingerprint
+    for attempt in range(_INSERT_ATTEMPTS):
+        try:
+            with db.begin_nested():
+                db.add(feedback)
+                db.flush()
+            break
+        except IntegrityError:
+            # A concurrent request with the same key won the race: answer with its submission.
+            earlier = _by_key(db, device.id, idempotency_key, fingerprint) if idempotency_key else None
+            if earlier is not None:
+                return earlier
+            if attempt == _INSERT_ATTEMPTS - 1:
+                raise
+            feedback.tracking_code = tracking_code()  # the code was taken: draw another
     for attachment in photos:
         attachment.feedback_id = feedback.id
     workflow.step(

@@ -8,6 +8,7 @@ fetched at run time.
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -26,7 +27,26 @@ _TRACKING = re.compile(
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = re.compile(r"^[+()\d\s.\-]+$")
 _BANK = re.compile(r"^\s*(?P<bank>[A-Za-z][A-Za-z0-9]{1,15}|970\d{3})\b[\s:/\-]*(?P<number>[\d\s.\-]{6,30})$")
-_SOCIAL_PREFIX = re.compile(r"^(?P<network>[a-z]+)\s*[:/]\s*@?(?P<handle>\S+)$", re.IGNORECASE)
+_SOCIAL_PREFIX = re.compile(r"^(?P<network>[a-z]+)\s*[:/]\s*@?(?P<handle>\S.*)$", re.IGNORECASE)
+# Banks by the code VietQR uses, with their NAPAS BINs, stock tickers and names as people write them,
+# so that "Vietcombank 0011…", "VCB 0011…" and "970436 0011…" are one account. Other banks keep the
+# code as given (upper-cased).
+_BANKS = {
+    "VCB": ("970436", "VIETCOMBANK"),
+    "ICB": ("970415", "VIETINBANK", "CTG"),
+    "BIDV": ("970418",),
+    "VBA": ("970405", "AGRIBANK"),
+    "TCB": ("970407", "TECHCOMBANK"),
+    "MB": ("970422", "MBBANK", "MBB"),
+    "ACB": ("970416",),
+    "VPB": ("970432", "VPBANK"),
+    "STB": ("970403", "SACOMBANK"),
+    "TPB": ("970423", "TPBANK"),
+    "VIB": ("970441",),
+    "SHB": ("970443",),
+    "HDB": ("970437", "HDBANK"),
+}
+_BANK_CODES = {alias: code for code, aliases in _BANKS.items() for alias in (code, *aliases)}
 # Host → network, for profile links pasted as social accounts.
 _NETWORKS = {
     "facebook.com": "facebook",
@@ -56,7 +76,9 @@ class Normalized:
 
 
 def normalize(type_: str, raw: str) -> Normalized:
-    raw = (raw or "").strip()
+    if any(unicodedata.category(char) == "Cc" and not char.isspace() for char in raw or ""):
+        raise BadIndicator("Contains control characters.")
+    raw = " ".join((raw or "").split())  # a value pasted across lines is one value
     if not raw:
         raise BadIndicator("Empty value.")
     return _NORMALIZERS[type_](raw)
@@ -142,10 +164,11 @@ def _domain(raw: str) -> Normalized:
 
 def _bank_account(raw: str) -> Normalized:
     match = _BANK.match(raw)
-    if match is None:
+    digits = re.sub(r"\D", "", match["number"]) if match else ""
+    if not 6 <= len(digits) <= 20:
         raise BadIndicator("Give the bank and the account number, e.g. 'VCB 0011 0023 45678'.")
-    digits = re.sub(r"\D", "", match["number"])
-    return Normalized("bank_account", f"{match['bank'].upper()}:{digits}")
+    bank = match["bank"].upper()
+    return Normalized("bank_account", f"{_BANK_CODES.get(bank, bank)}:{digits}")
 
 
 def _network(host: str) -> str | None:
@@ -172,13 +195,21 @@ def _social_account(raw: str) -> Normalized:
         handle = to_e164(handle) or handle
     if not handle or len(handle) > 200:
         raise BadIndicator("The account name is missing.")
+    if re.search(r"\s", handle):
+        raise BadIndicator("An account name has no spaces.")
     return Normalized("social_account", f"{network}:{handle}")
 
 
 def _email(raw: str) -> Normalized:
+    """Lower-cased, without a `mailto:`, the domain in punycode (as URLs' hosts are)."""
+    raw = re.sub(r"^mailto:", "", raw, flags=re.IGNORECASE)
     if not _EMAIL.match(raw):
         raise BadIndicator("Not an e-mail address.")
     local, _, domain = raw.lower().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise BadIndicator("Not an e-mail address.") from None
     if not _is_public_host(domain):
         raise BadIndicator("Not an e-mail address.")
     return Normalized("email", f"{local}@{domain}")

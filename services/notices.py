@@ -26,6 +26,7 @@ from services.models import (
     NoticeReadCount,
     NoticeVersion,
 )
+from services.models.notices import NoticeContent
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push.topics import language
@@ -50,17 +51,7 @@ _PUSHED = {
     "published": None,
 }
 # The content an edit of a public notice keeps as a version.
-VERSIONED = (
-    "title",
-    "summary",
-    "body",
-    "translations",
-    "document_number",
-    "issued_on",
-    "effective_on",
-    "links",
-    "claim_url",
-)
+VERSIONED = tuple(NoticeContent.__annotations__)
 _EDITABLE = (*VERSIONED, "category_code", "publish_at", "consultation_closes_at")
 READ_SHARDS = 8
 
@@ -366,7 +357,9 @@ def _apply(db: Session, notice: Notice, data: dict, now: datetime) -> None:
         errors["publish_at"] = ["Only a draft can be scheduled."]
     publish_at = data.get("publish_at", notice.publish_at)
     closes = data.get("consultation_closes_at", notice.consultation_closes_at)
-    if "consultation_closes_at" in data and closes is not None:
+    if "consultation_closes_at" in data and closes is None and notice.stage == "consultation":
+        errors["consultation_closes_at"] = ["A consultation in progress needs its closing time."]
+    elif "consultation_closes_at" in data and closes is not None:
         if notice.kind != "policy":
             errors["consultation_closes_at"] = ["Only policies go to consultation."]
         elif closes <= max(now, publish_at or now):

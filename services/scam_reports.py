@@ -1,8 +1,9 @@
 """Citizens' scam reports, the "has this been reported?" check, and what editors make of them.
 
-A report is never refused for want of a department: until routing rules exist it goes to the
-intake department of the reporter's province, or waits for triage (department_id NULL) when the
-province has none.
+A report is routed like feedback of category `scam` (services.routing): to the department a routing
+rule names for the reporter's place, else to the province's intake department flagged for triage. It
+is never refused for want of a department: when the province has no intake department either, it
+waits for the admins' triage queue (department_id NULL).
 """
 
 import uuid
@@ -67,14 +68,14 @@ def report(db: Session, principal: Principal, data: dict) -> ScamReport:
     normalized = _normalized(data["type"], data["value"])
     if data.get("happened_at") and data["happened_at"] > utcnow():
         raise Invalid({"happened_at": ["Cannot be in the future."]})
-    place = routing.route_category(db, "scam", device.province_code, device.ward_code)
+    route = routing.route_category(db, "scam", device.province_code, device.ward_code)
     scam_report = ScamReport(
         id=uuid.uuid4(),
         reporter_device_id=device.id,
         province_code=device.province_code,
         ward_code=device.ward_code,
-        department_id=place.department.id if place else None,
-        needs_triage=place is None,
+        department_id=route.department.id if route else None,
+        needs_triage=route.needs_triage if route else True,
         type=normalized.type,
         value=data["value"].strip(),
         normalized=normalized.value,

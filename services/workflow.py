@@ -266,12 +266,18 @@ def _close(feedback: Feedback, data: dict) -> None:
     resolution = data.get("resolution")
     if resolution not in _CLOSED_TEXT:
         raise Invalid({"resolution": ["Say whether the issue was resolved or unresolved."]})
-    if resolution == "resolved" and feedback.answered_at is None:
+    if resolution == "resolved" and not _answered_since_reopened(feedback):
         raise Invalid({"resolution": ["Closing as resolved requires an answer."]}, code="answer_required")
     if resolution == "unresolved" and not data.get("note"):
         raise Invalid({"note": ["Say why it closes unresolved."]})
     feedback.resolution = resolution
     feedback.closed_at = utcnow()
+
+
+def _answered_since_reopened(feedback: Feedback) -> bool:
+    """An answer stands: one was given, and the citizen has not reopened the feedback since."""
+    kinds = [event.kind for event in feedback.events if event.kind in ("answered", "reopened")]
+    return bool(kinds) and kinds[-1] == "answered"
 
 
 def _status_data(feedback: Feedback, to: str) -> dict:

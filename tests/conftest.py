@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from alembic import command
+from hypothesis import settings
 from sqlalchemy import text
 
 from api import create_app
@@ -19,6 +20,9 @@ from services.models import ApiKey, Department, Device, User
 from services.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
 from services.text import normalize
 from tests import postgres
+
+# `make fuzz`: schemathesis with many more examples per operation (pytest --hypothesis-profile=fuzz).
+settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")))
 
 TEST_SECRET = "test-secret-key-with-at-least-32-characters"
 PASSWORD = "correct horse battery"

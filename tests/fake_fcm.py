@@ -7,6 +7,11 @@ URL the SDK calls here). It records every request and answers like FCM's HTTP v1
   POST   /v1/projects/{p}/registrations/{token}/topicSubscriptions?topic_name=T          {}
   DELETE /v1/projects/{p}/registrations/{token}/topicSubscriptions/{T}?allow_missing=true {}
   POST   /iid/v1:batchAdd | /iid/v1:batchRemove   (legacy Instance ID)     {"results": [{}, ...]}
+  POST   /token   (Google's OAuth2 token endpoint, for `service_account()`) {"access_token": ...}
+
+A process of its own (`flask --app wsgi push-worker`) reaches it with FCM_ENDPOINT=fake.url and
+FIREBASE_CREDENTIALS naming the file `fake.service_account()` writes: a real service-account key whose
+`token_uri` is this server, so google-auth signs its JWT grant and gets a token here.
 
 Failures are scripted per key (a registration token, a topic, a condition, or "*" for anything):
 `fake.fail("tok-1", UNREGISTERED)`, `fake.fail("w-20242", QUOTA_EXCEEDED, retry_after=120)`,
@@ -16,6 +21,7 @@ Failures are scripted per key (a registration token, a topic, a condition, or "*
 import itertools
 import json
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -70,12 +76,18 @@ _UNSUBSCRIBE = re.compile(
     r"^/v1/projects/(?P<project>[^/]+)/registrations/(?P<token>[^/]+)/topicSubscriptions/(?P<topic>[^/]+)$"
 )
 _IID = re.compile(r"^/iid/v1:(?P<op>batchAdd|batchRemove)$")
+_TOKEN = "/token"
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # send_each_for_multicast opens up to 500 connections at once.
     request_queue_size = 1024
+
+    def handle_error(self, request, client_address):
+        # A client killed mid-request (a SIGKILLed push worker) resets its connections: expected here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -87,11 +99,12 @@ class Request:
     query: dict[str, str]
     body: dict | None
     headers: dict[str, str]  # lower-case names
-    kind: str  # send | subscribe | unsubscribe | iid-add | iid-remove | unknown
+    kind: str  # send | subscribe | unsubscribe | iid-add | iid-remove | token | unknown
     token: str | None = None
     topic: str | None = None
     status: int = 200
     name: str | None = None  # the message name answered to an accepted send
+    at: float = field(default_factory=time.monotonic)  # when it arrived (the benchmarks time sends)
 
     @property
     def message(self) -> dict:
@@ -141,6 +154,28 @@ class FakeFcm:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def service_account(self, path, project: str) -> str:
+        """Write a service-account JSON (a throwaway RSA key) whose token endpoint is this server."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        account = {
+            "type": "service_account",
+            "project_id": project,
+            "private_key_id": "fake",
+            "private_key": pem,
+            "client_email": f"push@{project}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{self.url}{_TOKEN}",
+        }
+        with open(path, "w") as file:
+            json.dump(account, file)
+        return str(path)
 
     # ---------------------------------------------------------------- scripting
 
@@ -209,12 +244,22 @@ class FakeFcm:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
+        if len(raw) < length:  # the client died mid-request (a killed worker): FCM accepts nothing
+            handler.close_connection = True
+            return None
+        form = handler.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
+        body = None if form or not raw else json.loads(raw)  # the token request is a form
         request = Request(
             method, parts.path, query, body, {k.lower(): v for k, v in handler.headers.items()}, "unknown"
         )
         keys: list[str] = []
         project = None
+        if method == "POST" and parts.path == _TOKEN:
+            request.kind = "token"
+            self._record(request)
+            return _reply(
+                handler, 200, {"access_token": "fake-token", "expires_in": 3600, "token_type": "Bearer"}
+            )
         if method == "POST" and (m := _SEND.match(parts.path)):
             project = m["project"]
             request.kind = "send"

@@ -7,6 +7,7 @@ Import into a test module: `from tests.notice_fixtures import *  # noqa: F403`.
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from services.db import utcnow
 from services.models import Category
@@ -19,8 +20,10 @@ __all__ = [
     "NOTICES",
     "THANH_KHE",
     "categories",
+    "every_page",
     "later",
     "move",
+    "statements",
     "write",
 ]
 
@@ -32,6 +35,19 @@ HA_NOI, BA_DINH = 1, 4  # Hà Nội and one of its wards
 def later(**delta) -> str:
     """An ISO time `delta` from now (e.g. later(days=14))."""
     return (utcnow() + timedelta(**delta)).isoformat()
+
+
+def every_page(caller, url: str, limit: int = 2) -> list[dict]:
+    """The items of a list, following its cursors `limit` at a time."""
+    items, query = [], {"limit": limit}
+    while True:
+        response = caller.get(url, query_string=query)
+        assert response.status_code == 200, response.get_json()
+        page = response.get_json()
+        items += page["items"]
+        if not page["next_cursor"]:
+            return items
+        query["cursor"] = page["next_cursor"]
 
 
 @pytest.fixture
@@ -87,3 +103,18 @@ def move(staff):
         return notice
 
     return transition
+
+
+@pytest.fixture
+def statements(app):
+    """SQL statements sent while the fixture is active (savepoint bookkeeping of the tests left out)."""
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            sent.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)

@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for the test suite, started from Debian's server binaries.
 
 initdb and pg_ctl refuse to run as root, so as root the server runs as the `postgres` user (or
-`nobody`). The data directory lives in a temp dir and is removed when the run ends.
+`nobody`). The data directory lives in a temp dir and is removed when the run ends. The reliability
+tests and the benchmarks start servers of their own (`Server`), which they stop and restart at will.
 """
 
 import atexit
@@ -24,56 +25,10 @@ def _bindir() -> str:
     return found[-1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _run_as(user: str | None, args: list[str]) -> None:
-    command = ["runuser", "-u", user, "--", *args] if user else args
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def start() -> tuple[str, str]:
-    """Start a server; returns (SQLAlchemy URL, server version)."""
-    bindir = _bindir()
-    user = None
-    if os.geteuid() == 0:
-        user = next(u for u in ("postgres", "nobody") if _user_exists(u))
-    base = tempfile.mkdtemp(prefix="citizen-pg-")
-    datadir = os.path.join(base, "data")
-    if user:
-        entry = pwd.getpwnam(user)
-        os.chown(base, entry.pw_uid, entry.pw_gid)
-    port = _free_port()
-    _run_as(
-        user,
-        [f"{bindir}/initdb", "-D", datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale"],
-    )
-    options = (
-        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    _run_as(
-        user,
-        [f"{bindir}/pg_ctl", "-D", datadir, "-o", options, "-l", os.path.join(base, "log"), "-w", "start"],
-    )
-
-    def stop():
-        subprocess.run(
-            (["runuser", "-u", user, "--"] if user else [])
-            + [f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        shutil.rmtree(base, ignore_errors=True)
-
-    atexit.register(stop)
-    version = subprocess.run(
-        [f"{bindir}/postgres", "--version"], capture_output=True, text=True
-    ).stdout.strip()
-    return f"postgresql+psycopg://citizen@127.0.0.1:{port}/postgres", version
 
 
 def _user_exists(name: str) -> bool:
@@ -82,3 +37,63 @@ def _user_exists(name: str) -> bool:
         return True
     except KeyError:
         return False
+
+
+class Server:
+    """One server in a temp dir on a free port: `start()`, `stop()` (the database goes away, the data
+    stays) and `start()` again; `remove()` (also at exit) deletes it. `settings` are extra `-c` options."""
+
+    def __init__(self, settings: dict | None = None):
+        self.bindir = _bindir()
+        self.user = None
+        if os.geteuid() == 0:
+            self.user = next(u for u in ("postgres", "nobody") if _user_exists(u))
+        self.base = tempfile.mkdtemp(prefix="citizen-pg-")
+        self.datadir = os.path.join(self.base, "data")
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.base, entry.pw_uid, entry.pw_gid)
+        self.port = free_port()
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "200",
+            **(settings or {}),
+        }
+        self.options = f"-p {self.port} -k {self.base} " + " ".join(
+            f"-c {k}={v}" for k, v in settings.items()
+        )
+        self._run("initdb", "-D", self.datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale")
+        atexit.register(self.remove)
+        self.url = f"postgresql+psycopg://citizen@127.0.0.1:{self.port}/postgres"
+        self.version = subprocess.run(
+            [f"{self.bindir}/postgres", "--version"], capture_output=True, text=True
+        ).stdout.strip()
+
+    def _run(self, program: str, *args: str, check=True) -> None:
+        command = [f"{self.bindir}/{program}", *args]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def start(self) -> "Server":
+        log = os.path.join(self.base, "log")
+        self._run("pg_ctl", "-D", self.datadir, "-o", self.options, "-l", log, "-w", "start")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast` disconnects clients and stops cleanly; `immediate` is a crash (recovery at next start)."""
+        self._run("pg_ctl", "-D", self.datadir, "-m", mode, "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        if os.path.isdir(self.base):
+            self.stop("immediate")
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start() -> tuple[str, str]:
+    """Start the suite's server; returns (SQLAlchemy URL, server version)."""
+    server = Server().start()
+    return server.url, server.version

@@ -4,12 +4,18 @@ sees what, and the push reaching FCM topics through the real firebase-admin SDK 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from defusedxml import ElementTree as SafeET
+from sqlalchemy import select, text
 
+from api import create_app
+from api.cli import alembic_config
 from services import audit
+from services import db as database
 from services.db import utcnow
-from services.models import Alert, Notification
-from tests.conftest import assert_problem
+from services.models import Alert, Department, Device, Notification, User
+from services.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
+from tests.conftest import TEST_SECRET, assert_problem
 from tests.push_fixtures import *  # noqa: F403
 
 ALERTS = "/api/v1/alerts"
@@ -298,3 +304,178 @@ def test_done_when_a_citizen_in_the_targeted_commune_sees_the_alert_at_the_top_o
     assert province_wide["severity"] == "minor"
     english = citizen.get("/api/v1/feed", headers={"Accept-Language": "en"}).get_json()["alerts"][0]
     assert english["headline"] == "Fake police calls"
+
+
+def test_lists_put_the_most_severe_first_then_the_most_recently_sent(admin, client, db):
+    older = published(admin, severity="moderate")
+    newer = published(admin, severity="moderate")
+    extreme = published(admin, severity="extreme")
+    minor = published(admin, severity="minor")
+    for alert, minutes in ((older, 10), (newer, 5)):  # CAP times are whole seconds: apart, for the test
+        db.get(Alert, alert["id"]).sent_at = utcnow() - timedelta(minutes=minutes)
+    db.commit()
+    assert [a["id"] for a in client.get(ALERTS).get_json()["items"]] == [
+        extreme["id"],
+        newer["id"],
+        older["id"],
+        minor["id"],
+    ]
+    # An update is a new message: the older alert is now the more recent of the two moderate ones.
+    assert admin.patch(f"{ALERTS}/{older['id']}", json={"instruction": "Gọi 113."}).status_code == 200
+    assert [a["id"] for a in client.get(ALERTS).get_json()["items"]][1:3] == [older["id"], newer["id"]]
+
+
+def test_every_write_is_audited(staff, sql):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    editor.patch(f"{ALERTS}/{alert['id']}", json={"severity": "extreme"})
+    editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Đã xác minh"})
+    rows = sql(
+        "SELECT action, actor_id FROM audit_events WHERE entity_id = :id ORDER BY id", id=alert["id"]
+    ).all()
+    assert [row.action for row in rows] == ["alert.create", "alert.publish", "alert.update", "alert.cancel"]
+    assert {str(row.actor_id) for row in rows} == {str(editor.principal.id)}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"indicators": [{"type": "phone", "value": "12"}]},
+        {"expires_at": (utcnow() - timedelta(hours=1)).isoformat()},
+        {"targets": {"ward_codes": [99999]}},
+        {"headline": None},
+        {"source_url": "http://congan.danang.gov.vn/x"},
+    ],
+)
+def test_a_bad_change_to_a_published_alert_is_a_422_and_changes_nothing(staff, db, change):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    assert_problem(editor.patch(f"{ALERTS}/{alert['id']}", json=change), 422)
+    stored = db.get(Alert, alert["id"])
+    db.refresh(stored)
+    assert [m["msg_type"] for m in stored.cap_messages] == ["Alert"]
+    assert len(pushes(db, alert["id"])) == 1
+    assert stored.headline == alert["headline"] and stored.indicators[0].normalized == "+84912345678"
+
+
+def test_an_expired_alert_cannot_change_but_can_be_withdrawn_without_a_push(staff, db, client):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    db.get(Alert, alert["id"]).expires_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    later = (utcnow() + timedelta(days=1)).isoformat()
+    assert_problem(editor.patch(f"{ALERTS}/{alert['id']}", json={"expires_at": later}), 409, "alert_expired")
+    # Expired, it still answers scam-check, until it is withdrawn.
+    check = "/api/v1/scam-check?value=0912345678"
+    assert client.get(check).get_json()["verdict"] == "reported"
+    response = editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Số này không phải lừa đảo."})
+    assert response.status_code == 200 and response.get_json()["msg_type"] == "Cancel"
+    assert len(pushes(db, alert["id"])) == 1  # only the original Alert's
+    assert client.get(check).get_json()["verdict"] == "no_reports"
+
+
+@pytest.mark.parametrize(
+    ("type_", "value"),
+    [
+        ("phone", "0912 abc"),
+        ("url", "ftp://scam.com/x"),
+        ("domain", "not a domain"),
+        ("bank_account", "VCB ------"),
+        ("social_account", "some.page"),
+        ("email", "ho.tro@"),
+    ],
+)
+def test_an_indicator_of_any_type_that_does_not_parse_is_a_422_naming_it(staff, sql, type_, value):
+    indicators = [{"type": "email", "value": "a@scam.vn"}, {"type": type_, "value": value}]
+    body = assert_problem(staff["editor_a"].post(ALERTS, json=payload(indicators=indicators)), 422)
+    assert list(body["errors"]["indicators"]) == ["1"] and body["errors"]["indicators"]["1"]["value"]
+    assert sql("SELECT count(*) FROM alert_indicators").scalar() == 0
+
+
+def test_deliveries_are_for_staff_only(staff, citizen, client):
+    alert = published(staff["editor_a"])
+    assert_problem(client.get(f"{ALERTS}/{alert['id']}/deliveries"), 401)
+    assert_problem(citizen.get(f"{ALERTS}/{alert['id']}/deliveries"), 403)
+    summary = staff["admin"].get(f"{ALERTS}/{alert['id']}/deliveries").get_json()
+    assert summary["by_status"] == {"pending": 1} and summary["first_sent_at"] is None
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, transaction):
+    """The embedded default: an app on a new SQLite file built by the migrations."""
+    url = f"sqlite:///{tmp_path / 'citizen.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"})
+    command.upgrade(alembic_config(url), "head")
+    yield app
+    app.extensions["db_engine"].dispose()
+    # create_app pointed the session factory at its own engine; give it back to the test's transaction.
+    database.bind(transaction, join_transaction_mode="create_savepoint")
+
+
+def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
+    """Draft, publish, list, feed, scam-check, report, top, promote, update, cancel, CAP and Atom on
+    SQLite, and scam-check's lookups use the indexes there too."""
+    with sqlite_app.app_context():
+        db = database.session()
+        department = Department(
+            code="CA", name="Công an", name_search="cong an", province_code=DA_NANG, intake=True, active=True
+        )
+        db.add(department)
+        db.flush()
+        editor = User(
+            email="e@example.org",
+            full_name="E",
+            password_hash="x",
+            role="editor",
+            department_id=department.id,
+            active=True,
+        )
+        token, hashed = new_token(DEVICE_TOKEN_PREFIX)
+        db.add_all(
+            [editor, Device(token_hash=hashed, platform="android", province_code=DA_NANG, ward_code=HAI_CHAU)]
+        )
+        db.commit()
+        jwt = issue_jwt(TEST_SECRET, 3600, sub=str(editor.id), role="editor")
+    http = sqlite_app.test_client()
+
+    def as_editor(method, url, **kwargs):
+        return http.open(url, method=method, headers={"Authorization": f"Bearer {jwt}"}, **kwargs)
+
+    def as_citizen(method, url, **kwargs):
+        return http.open(url, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    alert = as_editor("POST", ALERTS, json=payload()).get_json()
+    assert as_editor("POST", f"{ALERTS}/{alert['id']}/publish").get_json()["msg_type"] == "Alert"
+    minor = as_editor("POST", ALERTS, json=payload(severity="minor")).get_json()
+    as_editor("POST", f"{ALERTS}/{minor['id']}/publish")
+    first = http.get(f"{ALERTS}?ward_code={HAI_CHAU}&limit=1").get_json()
+    second = http.get(f"{ALERTS}?ward_code={HAI_CHAU}&cursor={first['next_cursor']}").get_json()
+    assert [a["id"] for a in first["items"] + second["items"]] == [alert["id"], minor["id"]]
+    assert as_citizen("GET", "/api/v1/feed").get_json()["alerts"][0]["id"] == alert["id"]
+
+    check = http.get("/api/v1/scam-check", query_string={"value": "84-912-345-678"}).get_json()
+    assert (check["verdict"], check["normalized"]) == ("reported", "+84912345678")
+    report = as_citizen("POST", "/api/v1/scam-reports", json={"type": "phone", "value": "0987 654 321"})
+    assert report.status_code == 201 and report.get_json()["department_id"] == str(department.id)
+    [top] = as_editor("GET", "/api/v1/scam-reports/top").get_json()["items"]
+    assert (top["normalized"], top["devices"]) == ("+84987654321", 1)
+    promoted = as_editor("POST", f"/api/v1/scam-reports/{top['latest_report_id']}/promote").get_json()
+    assert promoted["status"] == "draft" and promoted["indicators"][0]["normalized"] == "+84987654321"
+
+    assert as_editor("PATCH", f"{ALERTS}/{alert['id']}", json={"severity": "extreme"}).status_code == 200
+    assert as_editor("POST", f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Nhầm"}).status_code == 200
+    cap = SafeET.fromstring(http.get(f"{ALERTS}/{alert['id']}/cap").data)
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2", "atom": "http://www.w3.org/2005/Atom"}
+    assert cap.findtext("cap:msgType", namespaces=ns) == "Cancel"
+    assert len(cap.findtext("cap:references", namespaces=ns).split(" ")) == 2
+    assert cap.findtext("cap:info/cap:expires", namespaces=ns).endswith("+07:00")
+    atom = SafeET.fromstring(http.get("/feeds/alerts.atom").data)
+    assert [e.findtext("atom:id", namespaces=ns) for e in atom.findall("atom:entry", ns)] == [
+        f"urn:uuid:{minor['id']}"
+    ]
+
+    with sqlite_app.extensions["db_engine"].connect() as connection:
+        for table in ("alert_indicators", "scam_reports"):
+            query = f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE normalized IN ('a', 'b')"
+            plan = " ".join(row[3] for row in connection.execute(text(query)))
+            assert f"USING INDEX ix_{table}_normalized" in plan

@@ -6,10 +6,15 @@ import csv
 import io
 
 import pytest
+from alembic import command
 
-from tests.conftest import Caller, assert_problem
+from api import create_app
+from api.cli import alembic_config
+from services import db as database
+from services.models import Category, Department, User
+from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.notice_fixtures import *  # noqa: F403
-from tests.notice_fixtures import HAI_CHAU, NOTICES
+from tests.notice_fixtures import HAI_CHAU, NOTICES, every_page, later
 from tests.push_fixtures import *  # noqa: F403
 
 
@@ -197,6 +202,55 @@ def test_the_report_as_csv_opens_as_utf8_in_excel(staff, citizen, consultation):
     assert record["created_at"].endswith("+07:00")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://evil","x")'],
+)
+def test_no_cell_of_the_csv_report_starts_a_formula(app, staff, make_device, consultation, text):
+    sent = comment(Caller(app.test_client(), make_device().token), consultation, body=text, section=text)
+    base = f"{comments_url(consultation)}/{sent['id']}"
+    staff["officer_a"].post(f"{base}/reply", json={"body": text})
+    staff["officer_a"].patch(base, json={"status": "hidden", "reason": text})
+
+    response = staff["officer_a"].get(
+        f"{NOTICES}/{consultation['id']}/consultation-report", headers={"Accept": "text/csv"}
+    )
+    [_header, row] = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
+    columns = ["id", "created_at", "section", "status", "comment", "reply", "replied_at", "why"]
+    cells = dict(zip(columns, row, strict=True))
+    for column in ("section", "comment", "reply", "why"):
+        assert cells[column] == "'" + text, column  # shown as typed, never run
+    assert response.get_json(silent=True) is None
+
+
+def test_every_moderation_and_reply_is_in_the_audit_log(admin, citizen, staff, consultation):
+    sent = comment(citizen, consultation)
+    url = f"{comments_url(consultation)}/{sent['id']}"
+    staff["officer_a"].patch(url, json={"status": "hidden", "reason": "Trùng lặp"})
+    staff["officer_a"].patch(url, json={"status": "published"})
+    staff["officer_a"].post(f"{url}/reply", json={"body": "Tiếp thu."})
+
+    events = admin.get("/api/v1/audit", query_string={"entity_id": sent["id"]}).get_json()["items"]
+    assert [(e["action"], e["entity"]) for e in events] == [
+        ("notice_comment.reply", "notice_comments"),
+        ("notice_comment.moderate", "notice_comments"),
+        ("notice_comment.moderate", "notice_comments"),
+    ]
+    assert {e["actor_id"] for e in events} == {str(staff["officer_a"].principal.id)}
+    assert (events[0]["before"]["reply"], events[0]["after"]["reply"]) == (None, "Tiếp thu.")
+    assert events[2]["after"]["hidden_reason"] == "Trùng lặp"
+
+
+def test_comments_come_in_keyset_pages_oldest_first(app, client, staff, make_device, consultation):
+    for n in range(5):
+        sent = comment(Caller(app.test_client(), make_device().token), consultation, body=f"Ý kiến {n}")
+        staff["officer_a"].patch(f"{comments_url(consultation)}/{sent['id']}", json={"status": "published"})
+
+    seen = [c["body"] for c in every_page(client, comments_url(consultation))]
+    assert seen == [f"Ý kiến {n}" for n in range(5)]
+    assert_problem(client.get(comments_url(consultation), query_string={"cursor": "bm9wZQ"}), 422)
+
+
 def test_a_citizen_in_the_commune_follows_a_policy_from_consultation_to_in_effect(
     client, citizen, staff, write, move
 ):
@@ -222,3 +276,119 @@ def test_a_citizen_in_the_commune_follows_a_policy_from_consultation_to_in_effec
     assert fresh.status_code == 200
     assert fresh.get_json()["open_consultations"] == []
     assert fresh.get_json()["latest_notices"][0]["stage"] == "in_effect"
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+@pytest.fixture
+def sqlite(tmp_path, transaction):
+    """An app on a new SQLite file built by the migrations (the embedded default), with a department,
+    a notice category, an editor and an officer; gives the app and the staff's Authorization headers."""
+    url = f"sqlite:///{tmp_path / 'citizen.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"})
+    command.upgrade(alembic_config(url), "head")
+    db = database.session()
+    department = Department(code="SXD", name="Sở Xây dựng", name_search="so xay dung", province_code=48)
+    db.add(department)
+    land = {"kind": "notice", "name_vi": "Đất đai", "name_en": "Land", "priority": "normal"}
+    db.add(Category(code="land", deadline_working_days=5, active=True, **land))
+    db.flush()
+    users = {
+        role: User(
+            email=f"{role}@example.org",
+            full_name=role,
+            password_hash="-",
+            role=role,
+            department_id=department.id,
+        )
+        for role in ("editor", "officer")
+    }
+    db.add_all(users.values())
+    db.commit()
+    headers = {role: {"Authorization": f"Bearer {staff_token(user)}"} for role, user in users.items()}
+    database.session.remove()
+    yield app, headers
+    app.extensions["db_engine"].dispose()
+    database.bind(transaction, join_transaction_mode="create_savepoint")
+
+
+def test_on_sqlite_a_citizen_follows_a_policy_comments_and_the_feed_revalidates(sqlite):
+    """The life cycle, targeting, search, translations, read counting, feed ETag/304, comments,
+    replies, the CSV report and keyset pages on the embedded database, not only on PostgreSQL."""
+    app, staff = sqlite
+    http = app.test_client()
+
+    def create(**fields) -> str:
+        data = {"category_code": "land", "summary": "Lấy ý kiến về mức hỗ trợ.", "body": "B", **fields}
+        response = http.post(NOTICES, headers=staff["editor"], json=data)
+        assert response.status_code == 201, response.get_json()
+        return f"{NOTICES}/{response.get_json()['id']}"
+
+    english = {"title": "Resettlement support", "summary": "Have your say.", "body": "<script>x</script>"}
+    url = create(
+        kind="policy",
+        title="Dự thảo hỗ trợ tái định cư",
+        body="[bấm](javascript:alert(1)) <img src=x onerror=alert(1)>",
+        targets={"ward_codes": [HAI_CHAU]},
+        translations={"en": english},
+        consultation_closes_at=later(days=14),
+    )
+    assert http.get(url).status_code == 404
+    move = http.post(f"{url}/transitions", headers=staff["editor"], json={"to": "consultation"})
+    assert move.status_code == 200, move.get_json()
+
+    assert [n["title"] for n in http.get(f"{NOTICES}?ward_code={HAI_CHAU}&q=ho tro").get_json()["items"]] == [
+        "Dự thảo hỗ trợ tái định cư"
+    ]
+    assert http.get(f"{NOTICES}?ward_code=4").get_json()["items"] == []  # a ward of Hà Nội
+    shown = http.get(url, headers={"Accept-Language": "en-US"}).get_json()
+    assert (shown["title"], shown["body_html"]) == (
+        english["title"],
+        "<p>&lt;script&gt;x&lt;/script&gt;</p>\n",
+    )
+    assert "href" not in http.get(url).get_json()["body_html"]  # the link was dropped, shown as text
+    assert http.get(url).get_json()["read_count"] == 3
+
+    device = http.post(
+        "/api/v1/devices", json={"platform": "android", "province_code": 48, "ward_code": HAI_CHAU}
+    )
+    citizen = {"Authorization": f"Bearer {device.get_json()['device_token']}"}
+    home = http.get("/api/v1/feed", headers=citizen)
+    assert [n["title"] for n in home.get_json()["open_consultations"]] == ["Dự thảo hỗ trợ tái định cư"]
+    etag = home.headers["ETag"]
+    assert http.get("/api/v1/feed", headers={**citizen, "If-None-Match": etag}).status_code == 304
+
+    sent = http.post(
+        f"{url}/comments", headers=citizen, json={"body": "=1+1 Tăng mức hỗ trợ", "contact": "0905"}
+    )
+    assert sent.status_code == 201
+    again = http.post(f"{url}/comments", headers=citizen, json={"body": "=1+1 Tăng mức hỗ trợ"})
+    assert_problem(again, 409, "duplicate_comment")
+    comment_url = f"{url}/comments/{sent.get_json()['id']}"
+    reply = http.post(f"{comment_url}/reply", headers=staff["officer"], json={"body": "Tiếp thu."})
+    assert reply.status_code == 200
+    [public] = http.get(f"{url}/comments").get_json()["items"]
+    assert (public["reply"], "contact" in public) == ("Tiếp thu.", False)
+    csv_report = http.get(f"{url}/consultation-report", headers={**staff["officer"], "Accept": "text/csv"})
+    assert csv_report.get_data().startswith(b"\xef\xbb\xbf") and "'=1+1" in csv_report.get_data(as_text=True)
+
+    for stage in ("adopted", "in_effect"):
+        assert http.post(f"{url}/transitions", headers=staff["editor"], json={"to": stage}).status_code == 200
+    assert [h["stage"] for h in http.get(url).get_json()["history"]] == [
+        "draft",
+        "consultation",
+        "adopted",
+        "in_effect",
+    ]
+    assert_problem(
+        http.post(f"{url}/comments", headers=citizen, json={"body": "Muộn"}), 409, "consultation_closed"
+    )
+    fresh = http.get("/api/v1/feed", headers={**citizen, "If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.get_json()["open_consultations"] == []
+
+    for n in range(3):
+        announced = create(kind="announcement", title=f"Thông báo {n}", targets={"national": True})
+        http.post(f"{announced}/transitions", headers=staff["editor"], json={"to": "published"})
+    seen = [n["title"] for n in every_page(http, NOTICES)]
+    assert seen == ["Thông báo 2", "Thông báo 1", "Thông báo 0", "Dự thảo hỗ trợ tái định cư"]

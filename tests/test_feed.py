@@ -1,9 +1,6 @@
 """The home feed: what it holds for a place, HTTP caching (ETag/304, Cache-Control, Vary), and a
 fixed number of SQL queries whatever the number of notices."""
 
-import pytest
-from sqlalchemy import event
-
 from tests.conftest import Caller, assert_problem
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, THANH_KHE, later
@@ -80,29 +77,26 @@ def test_cache_headers_public_for_anonymous_private_for_devices(client, citizen)
     assert "private" in mine.cache_control and mine.cache_control.max_age == 30
 
 
-def test_languages_have_their_own_etag(client, write, move):
+def test_languages_have_their_own_etag_and_each_revalidates_to_304(client, write, move):
     announce(
         write, move, "Tiếng Việt", translations={"en": {"title": "English", "summary": "S", "body": "B"}}
     )
-    vi = client.get(f"{FEED}?ward_code={HAI_CHAU}")
-    en = client.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"Accept-Language": "en"})
+    url = f"{FEED}?ward_code={HAI_CHAU}"
+    vi = client.get(url)
+    en = client.get(url, headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert en.get_json()["latest_notices"][0]["title"] == "English"
     assert en.headers["ETag"] != vi.headers["ETag"]
 
-
-@pytest.fixture
-def statements(app):
-    """SQL statements sent while the fixture is active (savepoint bookkeeping of the tests left out)."""
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            sent.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
+    english_again = client.get(url, headers={"Accept-Language": "en", "If-None-Match": en.headers["ETag"]})
+    assert english_again.status_code == 304
+    assert "Accept-Language" in english_again.vary and english_again.cache_control.max_age == 30
+    # A cached Vietnamese copy is not the English one: the full English feed comes back.
+    switched = client.get(url, headers={"Accept-Language": "en", "If-None-Match": vi.headers["ETag"]})
+    assert switched.status_code == 200 and switched.headers["ETag"] == en.headers["ETag"]
+    # Languages without a translation, or refused with q=0, fall back to Vietnamese: the same ETag.
+    for header in ("fr", "zh-Hant-TW, ja;q=0.5", "en;q=0"):
+        fallback = client.get(url, headers={"Accept-Language": header, "If-None-Match": vi.headers["ETag"]})
+        assert fallback.status_code == 304, header
 
 
 def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, write, move, statements):
@@ -120,5 +114,19 @@ def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, write, 
         move(write(title=f"Tham vấn thêm {n}"), "consultation")
     many = feed_queries()
 
-    assert few == many <= 3
+    assert few == many <= 3  # alerts, latest notices, open consultations
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)  # a read writes nothing
+
+
+def test_a_device_feed_adds_only_the_token_lookup(citizen, write, move, statements):
+    def feed_queries() -> int:
+        statements.clear()
+        assert citizen.get(FEED).status_code == 200
+        return len(statements)
+
+    move(write(title="Tham vấn"), "consultation")
+    few = feed_queries()
+    for n in range(10):
+        announce(write, move, f"Thông báo {n}")
+    assert feed_queries() == few <= 4
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements)

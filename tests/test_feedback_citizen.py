@@ -259,3 +259,55 @@ def test_submissions_are_rate_limited_per_device(citizen, road_form, department_
     limited = citizen.post(FEEDBACK, json={"form": "road-damage", "answers": {}, "province_code": 48})
     assert_problem(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_an_overlong_idempotency_key_is_refused_and_nothing_is_stored(citizen, road_form, department_a, db):
+    body = assert_problem(
+        citizen.post(
+            FEEDBACK,
+            json={"form": "road-damage", "answers": {"where": "x", "kind": "pothole"}, "province_code": 48},
+            headers={"Idempotency-Key": "k" * (feedback.IDEMPOTENCY_KEY_LENGTH + 1)},
+        ),
+        422,
+    )
+    assert "Idempotency-Key" in body["errors"]
+    assert db.scalar(select(func.count()).select_from(Feedback)) == 0
+
+
+def test_a_tracking_code_drawn_twice_is_redrawn(citizen, road_form, department_a, monkeypatch):
+    codes = iter(["PA-2612-AAAAAA", "PA-2612-AAAAAA", "PA-2612-BBBBBB"])
+    monkeypatch.setattr(feedback, "tracking_code", lambda: next(codes))
+    assert submit(citizen)["tracking_code"] == "PA-2612-AAAAAA"
+    assert submit(citizen)["tracking_code"] == "PA-2612-BBBBBB"
+
+
+def test_tracking_codes_are_random_not_a_sequence():
+    codes = {feedback.tracking_code() for _ in range(200)}
+    assert len(codes) == 200 and all(re.match(TRACKING_CODE, code) for code in codes)
+    assert len({code[-6:-5] for code in codes}) > 10  # not a counter: the leading random character varies
+
+
+def test_submissions_are_rate_limited_per_address_whichever_device_sends_them(
+    app, road_form, department_a, make_device
+):
+    from api.limits import FEEDBACK_PER_IP
+
+    allowed = int(FEEDBACK_PER_IP.split(" ")[0])
+    phones = [Caller(app.test_client(), make_device().token) for _ in range(3)]
+    bad = {"form": "road-damage", "answers": {}, "province_code": 48}  # every attempt counts, even a 422
+    for n in range(allowed):
+        assert phones[n % 3].post(FEEDBACK, json=bad).status_code == 422
+    # No device has a success to its name: this is the address's limit.
+    limited = phones[1].post(FEEDBACK, json=bad)
+    assert_problem(limited, 429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_reopening_restarts_the_deadline_from_the_moment_of_reopening(citizen, answered, feedback_category):
+    from datetime import datetime
+
+    from services import workflow
+
+    reopened = citizen.post(f"{FEEDBACK}/{answered['id']}/reopen", json={"reason": "Chưa xong"}).get_json()
+    at = datetime.fromisoformat(reopened["timeline"][-1]["at"])
+    assert datetime.fromisoformat(reopened["due_at"]) == workflow.due_at(feedback_category, at)

@@ -164,3 +164,28 @@ def test_an_unknown_form_or_a_place_the_form_is_not_offered_in_is_refused(citize
         422,
     )
     assert "form" in body["errors"]
+
+
+def test_numbers_too_large_for_a_float_are_a_422_not_a_500(
+    citizen, make_form, feedback_category, department_a, db
+):
+    from sqlalchemy import func, select
+
+    from services.models import Feedback
+
+    make_form(
+        slug="numbers",
+        fields=[
+            {"name": "count", "label": {"vi": "Số"}, "type": "number"},
+            {"name": "spot", "label": {"vi": "Vị trí"}, "type": "location"},
+        ],
+    )
+    huge = "9" * 400  # valid JSON, an int Python cannot turn into a float
+    response = citizen.post(
+        "/api/v1/feedback",
+        data=f'{{"form": "numbers", "province_code": 48, "answers": {{"count": {huge}, '
+        f'"spot": {{"lat": {huge}, "lon": 1}}}}}}',
+        content_type="application/json",
+    )
+    assert set(assert_problem(response, 422)["errors"]["answers"]) == {"count", "spot"}
+    assert db.scalar(select(func.count()).select_from(Feedback)) == 0

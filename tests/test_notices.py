@@ -1,11 +1,14 @@
 """Notices: who writes them, their life cycle and history, targeting, search, translations,
 versions, read counting, scheduling, pushes to the targeted places and the Atom feed."""
 
+import re
 import uuid
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
+from services.markup import to_html
 from services.models import Notice, Notification
 from tests.conftest import Caller, assert_problem, staff_token
 from tests.notice_fixtures import *  # noqa: F403
@@ -99,6 +102,8 @@ def test_editors_write_for_their_own_department_and_admins_for_any(
         ({"targets": {"province_codes": [HA_NOI], "ward_codes": [HAI_CHAU]}}, "targets"),
         ({"consultation_closes_at": later(hours=-1)}, "consultation_closes_at"),
         ({"body": "x" * 100_001}, "body"),
+        ({"body": "Đ" * 50_001}, "body"),  # 100,002 bytes in UTF-8
+        ({"translations": {"en": {"title": "a", "summary": "b", "body": "ế" * 33_334}}}, "translations"),
         ({"links": ["http://danang.gov.vn/x"]}, "links"),
         ({"translations": {"vi-VN": {"title": "a", "summary": "b", "body": "c"}}}, "translations"),
         ({"claim_url": "https://facebook.com/fake"}, "claim_url"),
@@ -112,6 +117,8 @@ def test_editors_write_for_their_own_department_and_admins_for_any(
         "ward-outside-province",
         "closing-in-the-past",
         "body-over-100kb",
+        "vietnamese-body-over-100kb",
+        "translation-over-100kb",
         "http-link",
         "vi-as-translation",
         "claim-on-a-policy",
@@ -131,6 +138,51 @@ def test_bad_input_is_422_naming_the_field(staff, categories, fields, field):
         **fields,
     }
     assert field in assert_problem(staff["editor_a"].post(NOTICES, json=data), 422)["errors"]
+
+
+def test_a_request_over_the_size_limit_is_413(staff, categories):
+    data = {"kind": "announcement", "category_code": "land", "title": "T", "summary": "S"}
+    response = staff["editor_a"].post(
+        NOTICES, json={**data, "body": "x" * 2_000_000, "targets": {"national": True}}
+    )
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_refused_edits_change_nothing_stored(admin, staff, write, move):
+    notice = move(write(), "consultation")
+    url = f"{NOTICES}/{notice['id']}"
+    logged = len(admin.get("/api/v1/audit", query_string={"entity_id": notice["id"]}).get_json()["items"])
+
+    for change in (
+        {"consultation_closes_at": None},  # a consultation in progress keeps a closing time
+        {"consultation_closes_at": later(hours=-1)},
+        {"title": "Tiêu đề mới", "category_code": "nope"},
+        {"title": "Tiêu đề mới", "targets": {"province_codes": [HA_NOI], "ward_codes": [HAI_CHAU]}},
+        {"title": "Tiêu đề\x00 mới"},
+    ):
+        assert_problem(staff["editor_a"].patch(url, json=change), 422)
+
+    shown = staff["editor_a"].get(url).get_json()
+    assert {k: shown[k] for k in ("title", "consultation_closes_at", "version", "targets", "history")} == {
+        k: notice[k] for k in ("title", "consultation_closes_at", "version", "targets", "history")
+    }
+    assert shown["consultation_open"] is True
+    assert staff["editor_a"].get(f"{url}/versions").get_json()["items"] == []
+    after = admin.get("/api/v1/audit", query_string={"entity_id": notice["id"]}).get_json()["items"]
+    assert len(after) == logged
+
+
+def test_every_staff_write_on_a_notice_is_in_the_audit_log(admin, staff, write, move):
+    notice = write()
+    staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"title": "Bản sửa"})
+    move(notice, "consultation", note="Mời góp ý")
+
+    events = admin.get("/api/v1/audit", query_string={"entity_id": notice["id"]}).get_json()["items"]
+    assert [e["action"] for e in events] == ["notice.transition", "notice.update", "notice.create"]
+    assert {e["actor_id"] for e in events} == {str(staff["editor_a"].principal.id)}
+    transition, update, _create = events
+    assert (update["before"]["title"], update["after"]["title"]) == (notice["title"], "Bản sửa")
+    assert (transition["before"]["stage"], transition["after"]["stage"]) == ("draft", "consultation")
 
 
 def test_an_unknown_department_is_422(staff, categories):
@@ -167,6 +219,85 @@ def test_html_and_script_never_reach_a_client_unescaped(client, write, move):
     assert shown["title"] == "<script>alert(1)</script> Thông báo"  # plain text in JSON, never HTML
     atom = client.get("/feeds/notices.atom").get_data(as_text=True)
     assert "<script>" not in atom and "&lt;script&gt;alert(1)&lt;/script&gt; Thông báo" in atom
+
+
+class _Html(HTMLParser):
+    """Every tag and attribute of an HTML fragment."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+SAFE_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code"}
+SAFE_TAGS |= {"ul", "ol", "li", "strong", "em", "a", "img", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+def assert_no_script(html: str) -> None:
+    """Only allowlisted tags, no event handler or style, and links and images to web, mail or phone
+    addresses only: nothing a browser would run."""
+    for tag, attrs in _Html(html).tags:
+        assert tag in SAFE_TAGS, html
+        assert set(attrs) <= {"href", "title", "src", "alt", "rel", "start"}, html
+        for key in ("href", "src"):
+            if key in attrs:
+                # A browser drops tabs and newlines anywhere in a URL and spaces around it.
+                url = re.sub(r"[\t\n\r]", "", attrs[key]).strip().lower()
+                scheme = re.match(r"([a-z][a-z0-9+.-]*):", url)
+                assert scheme is None or scheme[1] in ("https", "http", "mailto", "tel"), html
+
+
+NASTY_MARKDOWN = [
+    "[bấm](javascript:alert(1))",
+    "[bấm](JaVaScRiPt:alert(1))",
+    "[bấm](java&#x09;script:alert(1))",
+    "[bấm](&#106;avascript:alert(1))",
+    "[bấm]( javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "[ref]\n\n[ref]: javascript:alert(1)",
+    "[bấm](vbscript:msgbox(1))",
+    "[bấm](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![ảnh](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "![ảnh](javascript:alert(1))",
+    '![ảnh](https://x.vn/a.png "onerror=alert(1)")',
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<iframe src=https://evil.example></iframe>",
+    '<a href="javascript:alert(1)">bấm</a>',
+    "<style>body{display:none}</style>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "```html\n<script>alert(1)</script>\n```",
+]
+
+
+@pytest.mark.parametrize("markdown", NASTY_MARKDOWN)
+def test_no_markdown_renders_anything_a_browser_would_run(markdown):
+    html = to_html(markdown)
+    assert_no_script(html)
+    assert "<script" not in html
+
+
+def test_every_body_html_served_is_sanitised(client, staff, write, move):
+    nasty = "\n\n".join(NASTY_MARKDOWN)
+    notice = move(
+        write(translations={"en": {"title": "T", "summary": "S", "body": nasty}}, body=nasty), "consultation"
+    )
+    staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"body": "Đã sửa"})  # keeps a version
+
+    vietnamese = client.get(f"{NOTICES}/{notice['id']}").get_json()
+    english = client.get(f"{NOTICES}/{notice['id']}", headers={"Accept-Language": "en"}).get_json()
+    [earlier] = client.get(f"{NOTICES}/{notice['id']}/versions").get_json()["items"]
+    assert english["language"] == "en" and earlier["body"] == nasty
+    for html in (english["body_html"], earlier["body_html"]):
+        assert_no_script(html)
+        assert "&lt;script&gt;" in html  # typed HTML is shown as text
+    assert vietnamese["body_html"] == "<p>Đã sửa</p>\n"
 
 
 # ---------------------------------------------------------------- reading
@@ -271,6 +402,7 @@ def test_accept_language_picks_the_translation_falling_back_to_vietnamese(
     assert shown["body_html"] == "<p><strong>More</strong> support.</p>\n"
     assert shown["languages"] == ["vi", "en"]
     assert client.get(url, headers={"Accept-Language": "fr, vi;q=0.5"}).get_json()["language"] == "vi"
+    assert client.get(url, headers={"Accept-Language": "en;q=0, fr"}).get_json()["language"] == "vi"
     assert client.get(url).get_json()["title"] == notice["title"]
     assert titles(client.get(NOTICES, headers={"Accept-Language": "en"})) == {english["title"]}
 
@@ -316,14 +448,19 @@ def test_pages_neither_skip_nor_repeat_while_new_notices_arrive(client, write, m
     assert client.get(f"{NOTICES}?limit=1").get_json()["items"][0]["title"] == "Mới"
 
 
-def test_reads_are_counted_without_writing_the_notice_row(
-    client, citizen, integrator, staff, write, move, db
+def test_reads_are_counted_without_writing_or_locking_the_notice_row(
+    client, citizen, integrator, staff, write, move, db, statements
 ):
     notice = move(write(), "consultation")
     before = db.scalar(select(Notice.updated_at).where(Notice.id == uuid.UUID(notice["id"])))
 
+    statements.clear()
     for caller in (client, client, citizen, integrator, staff["editor_a"]):  # staff reads are not counted
         caller.get(f"{NOTICES}/{notice['id']}")
+    sent = [s.lstrip().upper() for s in statements]
+    assert sum(s.startswith("INSERT INTO NOTICE_READ_COUNTS") for s in sent) == 4
+    assert not any(s.startswith(("UPDATE NOTICES ", "DELETE FROM NOTICES ")) for s in sent)
+    assert not any(" FOR " in s.upper() for s in statements)  # no SELECT … FOR UPDATE / SHARE either
 
     assert client.get(f"{NOTICES}/{notice['id']}").get_json()["read_count"] == 5
     assert db.scalar(select(Notice.updated_at).where(Notice.id == uuid.UUID(notice["id"]))) == before

@@ -52,7 +52,16 @@ SPELLINGS = [
         ),
         ("bank_account", "VCB 0011 0023 45678", "VCB:0011002345678", None),
         ("bank_account", "vcb: 0011-0023-45678", "VCB:0011002345678", None),
-        ("bank_account", "970436 0011002345678", "970436:0011002345678", None),
+        ("bank_account", "970436 0011002345678", "VCB:0011002345678", None),  # Vietcombank's NAPAS BIN
+        ("bank_account", "970999 0011002345678", "970999:0011002345678", None),  # a BIN not in the table
+        # One account however the bank is named: code, name, ticker or NAPAS BIN.
+        ("bank_account", "Vietcombank 0011 0023 45678", "VCB:0011002345678", None),
+        ("bank_account", "CTG 1234 5678 9", "ICB:123456789", None),
+        ("bank_account", "NAB 123456789", "NAB:123456789", None),  # a bank outside the table keeps its code
+        ("email", "mailto:Ho.Tro@Example.com", "ho.tro@example.com", None),
+        ("email", "lua.dao@Bücher.vn", "lua.dao@xn--bcher-kva.vn", None),
+        ("social_account", "zalo: 0912 345 678", "zalo:+84912345678", None),
+        ("phone", "0912\n345 678", "+84912345678", None),  # pasted across a line break
         ("email", "Ho.Tro@Example.COM ", "ho.tro@example.com", None),
         ("social_account", "https://www.facebook.com/Ho.Tro.CongAn/", "facebook:ho.tro.congan", None),
         ("social_account", "https://m.facebook.com/profile.php?id=100012345", "facebook:100012345", None),
@@ -78,6 +87,11 @@ def test_normalisation(type_, raw, normalized, domain):
         ("email", "ho.tro@"),
         ("social_account", "some.page"),
         ("phone", "   "),
+        ("bank_account", "VCB ------"),  # no digits at all
+        ("bank_account", "VCB 12345"),  # too short to be an account
+        ("social_account", "facebook: some page"),
+        ("url", "scam.com/\x00"),
+        ("email", "a\x07@scam.com"),
     ],
 )
 def test_values_that_do_not_parse(type_, raw):
@@ -186,6 +200,56 @@ def test_bad_values_are_a_422(client, params):
 
 
 def test_scam_check_is_rate_limited(client):
-    statuses = [client.get(CHECK, query_string={"value": "0912345678"}).status_code for _ in range(31)]
-    assert statuses[:30] == [200] * 30
-    assert_problem(client.get(CHECK, query_string={"value": "0912345678"}), 429)
+    statuses = [client.get(CHECK, query_string={"value": "0912345678"}).status_code for _ in range(30)]
+    assert statuses == [200] * 30
+    limited = client.get(CHECK, query_string={"value": "0912345678"})
+    assert_problem(limited, 429)
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+
+
+def test_a_bank_account_and_an_email_are_found_however_written(staff, client):
+    indicators = [
+        {"type": "bank_account", "value": "Vietcombank 0011 0023 45678"},
+        {"type": "email", "value": "HoTro@Scam.vn"},
+        {"type": "social_account", "value": "https://www.facebook.com/Ho.Tro.CongAn/"},
+    ]
+    alert = published(staff["editor_a"], indicators=indicators)
+    for value, type_ in [
+        ("970436 0011002345678", "bank_account"),
+        ("vcb: 0011-0023-45678", "bank_account"),
+        ("mailto:hotro@SCAM.VN", "email"),
+        ("facebook: @ho.tro.congan", "social_account"),
+        ("m.facebook.com/ho.tro.congan", "social_account"),
+    ]:
+        body = client.get(CHECK, query_string={"value": value}).get_json()
+        assert (body["verdict"], body["type"]) == ("reported", type_), value
+        assert [a["id"] for a in body["alerts"]] == [alert["id"]]
+
+
+def test_scam_check_looks_values_up_through_the_normalised_value_indexes(staff, citizen, client, transaction):
+    """EXPLAIN every query scam-check runs on PostgreSQL (sequential scans priced out): the indicator and
+    report tables are read through their indexes on `normalized`, never scanned."""
+    from sqlalchemy import event
+
+    published(staff["editor_a"])
+    citizen.post("/api/v1/scam-reports", json={"type": "phone", "value": "0912 345 678"})
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "normalized IN" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(transaction, "before_cursor_execute", capture)
+    try:
+        assert client.get(CHECK, query_string={"value": "0912 345 678"}).get_json()["verdict"] == "reported"
+    finally:
+        event.remove(transaction, "before_cursor_execute", capture)
+    assert len(statements) == 2  # the alerts, the reports
+
+    transaction.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plans = [
+        "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        for statement, parameters in statements
+    ]
+    assert "ix_alert_indicators_normalized" in plans[0] and "Seq Scan on alert_indicators" not in plans[0]
+    assert "ix_scam_reports_normalized" in plans[1] and "Seq Scan on scam_reports" not in plans[1]

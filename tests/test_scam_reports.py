@@ -1,12 +1,15 @@
-"""Citizens' scam reports: routed to the province's intake department (or kept for triage), ranked by
-distinct reporting devices for editors, and promoted to a draft alert with the indicator filled in."""
+"""Citizens' scam reports: routed like feedback of category `scam` (a routing rule's department, else the
+province's intake department for triage, else the admins' queue), ranked by distinct reporting devices
+for editors, and promoted to a draft alert with the indicator filled in."""
 
 from datetime import timedelta
 
 import pytest
 
 from services.db import utcnow
+from services.models import RoutingRule
 from tests.conftest import Caller, assert_problem
+from tests.feedback_fixtures import *  # noqa: F403
 
 REPORTS = "/api/v1/scam-reports"
 
@@ -33,13 +36,32 @@ def devices(app, make_device):
     ]
 
 
-def test_a_report_goes_to_the_provinces_intake_department(staff, citizen, department_a):
+def test_without_a_rule_a_report_goes_to_the_provinces_intake_department_for_triage(
+    staff, citizen, department_a
+):
     body = report(citizen)
     assert body["normalized"] == "+84912345678" and body["status"] == "new"
-    assert body["department_id"] == str(department_a.id) and body["needs_triage"] is False
+    assert body["department_id"] == str(department_a.id) and body["needs_triage"] is True
     assert (body["province_code"], body["ward_code"]) == (48, 20242)
     assert staff["officer_a"].get(f"{REPORTS}/{body['id']}").status_code == 200
     assert_problem(staff["officer_b"].get(f"{REPORTS}/{body['id']}"), 404)
+
+
+def test_a_routing_rule_for_scam_sends_reports_from_its_place_to_its_department(
+    staff, devices, db, make_category, department_b
+):
+    scam = make_category("scam")
+    db.add(RoutingRule(category_id=scam.id, province_code=48, ward_code=20242, department_id=department_b.id))
+    db.commit()
+    [in_the_ward] = devices(1)
+    [elsewhere_in_the_province] = devices(1, ward_code=20209)
+    routed = report(in_the_ward)
+    assert routed["department_id"] == str(department_b.id) and routed["needs_triage"] is False
+    assert [r["id"] for r in staff["officer_b"].get(REPORTS).get_json()["items"]] == [routed["id"]]
+    assert_problem(staff["officer_a"].get(f"{REPORTS}/{routed['id']}"), 404)
+    fallback = report(elsewhere_in_the_province)
+    assert fallback["department_id"] == str(staff["officer_a"].principal.department_id)
+    assert fallback["needs_triage"] is True
 
 
 def test_a_province_without_intake_keeps_the_report_for_triage(staff, devices):

@@ -73,7 +73,7 @@ def test_every_operation_documents_its_success_problems_and_security(spec):
         successes = [code for code in responses if code.startswith("2")]
         assert len(successes) == 1, name
         success = responses[successes[0]]
-        if successes[0] != "204":
+        if successes[0] != "204" and success["schema"] != {"type": "string", "format": "binary"}:  # a file
             assert resolve(spec, success["schema"])["properties"], name
         for code, response in responses.items():
             if int(code) >= 400:

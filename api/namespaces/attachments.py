@@ -1,7 +1,7 @@
 import uuid
 
 from flask import Response, request
-from flask_restx import Namespace, Resource
+from flask_restx import Namespace, Resource, fields
 
 from api.auth import current_principal
 from api.openapi import operation
@@ -13,6 +13,13 @@ from services.errors import Invalid
 ns = Namespace("attachments", description="Photos and PDFs for feedback answers and replies")
 # Multipart framing around a full-size file.
 _MULTIPART_OVERHEAD = 64 * 1024
+
+
+class File(fields.Raw):
+    """A response that is the file's own bytes, not JSON."""
+
+    __schema_type__ = "string"
+    __schema_format__ = "binary"
 
 
 @ns.route("")
@@ -41,9 +48,9 @@ class Attachments(Resource):
 
 @ns.route("/<uuid:attachment_id>")
 class Attachment(Resource):
-    @operation(ns, returns=AttachmentSchema, produces=list(attachments.ACCEPTED))
+    @ns.response(200, "The file, sent as its own type", File())
+    @operation(ns, produces=list(attachments.ACCEPTED))
     def get(self, attachment_id: uuid.UUID):
-        """The file itself (described by the schema, sent as its own type), for its uploader and those
-        who may see its feedback."""
+        """The file itself, for its uploader and those who may see its feedback."""
         attachment, data = attachments.fetch(session(), current_principal(), attachment_id)
         return Response(data, mimetype=attachment.content_type, headers={"Cache-Control": "private"})

@@ -38,7 +38,7 @@ class FeedbackSubmissions(Resource):
             "Idempotency-Key": {
                 "in": "header",
                 "type": "string",
-                "maxLength": 100,
+                "maxLength": feedback.IDEMPOTENCY_KEY_LENGTH,
                 "description": "Retries with the same key return the first submission and create nothing.",
             }
         }

@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
-        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_forms_category_id_categories")),
+        sa.ForeignKeyConstraint(
+            ["category_id"], ["categories.id"], name=op.f("fk_forms_category_id_categories")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forms")),
         sa.UniqueConstraint("slug", name=op.f("uq_forms_slug")),
     )
@@ -64,7 +66,9 @@ def upgrade() -> None:
         sa.Column("form_id", sa.Uuid(), nullable=False),
         sa.Column("scope", sa.String(length=8), nullable=False),
         sa.Column("code", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["form_id"], ["forms.id"], name=op.f("fk_form_places_form_id_forms"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["form_id"], ["forms.id"], name=op.f("fk_form_places_form_id_forms"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("form_id", "scope", "code", name=op.f("pk_form_places")),
     )
     op.create_index("ix_form_places_place", "form_places", ["scope", "code"])
@@ -88,7 +92,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_rules")),
     )
-    op.create_index("ix_routing_rules_category", "routing_rules", ["category_id", "province_code", "ward_code"])
+    op.create_index(
+        "ix_routing_rules_category", "routing_rules", ["category_id", "province_code", "ward_code"]
+    )
     op.create_index(op.f("ix_routing_rules_department_id"), "routing_rules", ["department_id"])
 
     op.create_table(
@@ -130,7 +136,9 @@ def upgrade() -> None:
         sa.CheckConstraint("priority IN ('urgent', 'normal', 'complex')", name=op.f("ck_feedback_priority")),
         sa.CheckConstraint(STATUSES, name=op.f("ck_feedback_status")),
         sa.ForeignKeyConstraint(["assignee_id"], ["users.id"], name=op.f("fk_feedback_assignee_id_users")),
-        sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_feedback_category_id_categories")),
+        sa.ForeignKeyConstraint(
+            ["category_id"], ["categories.id"], name=op.f("fk_feedback_category_id_categories")
+        ),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_feedback_department_id_departments")
         ),
@@ -171,7 +179,10 @@ def upgrade() -> None:
             ["department_id"], ["departments.id"], name=op.f("fk_feedback_events_department_id_departments")
         ),
         sa.ForeignKeyConstraint(
-            ["feedback_id"], ["feedback.id"], name=op.f("fk_feedback_events_feedback_id_feedback"), ondelete="CASCADE"
+            ["feedback_id"],
+            ["feedback.id"],
+            name=op.f("fk_feedback_events_feedback_id_feedback"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_events")),
     )
@@ -186,12 +197,17 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_feedback_replies_author_id_users")),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_feedback_replies_author_id_users")
+        ),
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_feedback_replies_department_id_departments")
         ),
         sa.ForeignKeyConstraint(
-            ["feedback_id"], ["feedback.id"], name=op.f("fk_feedback_replies_feedback_id_feedback"), ondelete="CASCADE"
+            ["feedback_id"],
+            ["feedback.id"],
+            name=op.f("fk_feedback_replies_feedback_id_feedback"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_replies")),
     )
@@ -213,7 +229,10 @@ def upgrade() -> None:
             ["device_id"], ["devices.id"], name=op.f("fk_attachments_device_id_devices"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["feedback_id"], ["feedback.id"], name=op.f("fk_attachments_feedback_id_feedback"), ondelete="CASCADE"
+            ["feedback_id"],
+            ["feedback.id"],
+            name=op.f("fk_attachments_feedback_id_feedback"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["reply_id"],

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services import markup
 from services.db import utcnow
 from services.models.base import Base, Timestamps
 from services.models.core import Department
@@ -29,7 +30,23 @@ COMMENT_STATUSES = ("pending", "published", "hidden")
 _BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Notice(Timestamps, Base):
+class NoticeContent:
+    """The content of a notice that an edit of a public notice keeps as a version."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    # Other languages: {"en": {"title", "summary", "body"}}; Vietnamese is in the columns above.
+    translations: Mapped[dict] = mapped_column(default=dict)
+    document_number: Mapped[str | None] = mapped_column(String(64))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    links: Mapped[list] = mapped_column(default=list)
+    # A correction names the false claim it rebuts.
+    claim_url: Mapped[str | None] = mapped_column(String(2000))
+
+
+class Notice(NoticeContent, Timestamps, Base):
     """A policy, announcement or correction issued by a department, public once it leaves `draft`."""
 
     __tablename__ = "notices"
@@ -54,18 +71,7 @@ class Notice(Timestamps, Base):
     stage: Mapped[str] = mapped_column(String(16), default="draft")
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
     department_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("departments.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    # Other languages: {"en": {"title", "summary", "body"}}; Vietnamese is in the columns above.
-    translations: Mapped[dict] = mapped_column(default=dict)
     content_search: Mapped[str] = mapped_column(Text)
-    document_number: Mapped[str | None] = mapped_column(String(64))
-    issued_on: Mapped[date | None] = mapped_column(Date)
-    effective_on: Mapped[date | None] = mapped_column(Date)
-    links: Mapped[list] = mapped_column(default=list)
-    # A correction names the false claim it rebuts.
-    claim_url: Mapped[str | None] = mapped_column(String(2000))
     targets: Mapped[dict]
     publish_at: Mapped[datetime | None]
     # When the notice is listed from: its creation while a draft, its publication afterwards
@@ -114,7 +120,7 @@ class NoticeHistory(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 
-class NoticeVersion(Base):
+class NoticeVersion(NoticeContent, Base):
     """The content of a public notice as it was before an edit replaced it."""
 
     __tablename__ = "notice_versions"
@@ -125,15 +131,10 @@ class NoticeVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
     replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    translations: Mapped[dict] = mapped_column(default=dict)
-    document_number: Mapped[str | None] = mapped_column(String(64))
-    issued_on: Mapped[date | None] = mapped_column(Date)
-    effective_on: Mapped[date | None] = mapped_column(Date)
-    links: Mapped[list] = mapped_column(default=list)
-    claim_url: Mapped[str | None] = mapped_column(String(2000))
+
+    @property
+    def body_html(self) -> str:
+        return markup.to_html(self.body)
 
 
 class NoticeReadCount(Base):

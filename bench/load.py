@@ -1,0 +1,104 @@
+"""wrk against 127.0.0.1, and nginx as the hardware ceiling for static bytes."""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.postgres import free_port
+from tests.reliability.harness import Process, wait_until
+
+DURATION = 10  # seconds per measurement, after a 2 s warm-up
+CONNECTIONS = 16
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # non-2xx/3xx answers and socket errors
+
+    def row(self) -> str:
+        return f"{self.rps:,.0f} req/s, p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms"
+
+
+def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATION) -> Result:
+    # A slow request is measured, not dropped: wrk's default 2 s timeout would count it as a socket error.
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "--timeout", "30s"]
+    for header in headers:
+        args += ["-H", header]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if post_body is not None:
+            script.write(f'wrk.method = "POST"\nwrk.body = [==[{post_body.decode()}]==]\n')
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+            script.flush()
+            args += ["-s", script.name]
+        if post_body is None:  # a warm-up (writes would only add rows)
+            subprocess.run([*args, "-d2s", url], capture_output=True, check=True)
+        out = subprocess.run(
+            [*args, f"-d{duration}s", url], capture_output=True, text=True, check=True
+        ).stdout
+    return _parse(out)
+
+
+def _parse(out: str) -> Result:
+    def latency(percent: str) -> float:
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)$", out, re.M)
+        if found is None:  # nothing completed
+            return float("nan")
+        value, unit = found.groups()
+        return float(value) * _UNITS[unit]
+
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Result(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50_ms=latency("50"),
+        p99_ms=latency("99"),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
+        errors=errors,
+    )
+
+
+def _listening(base: str) -> bool:
+    try:
+        return httpx.get(base).status_code > 0
+    except httpx.TransportError:
+        return False
+
+
+def nginx(root: Path, log_dir: Path) -> tuple[Process, str]:
+    """nginx serving `root` (2 workers, like the cores) on a free port; returns (process, base URL)."""
+    port = free_port()
+    conf = log_dir / "nginx.conf"
+    conf.write_text(
+        textwrap.dedent(f"""\
+            worker_processes 2;
+            daemon off;
+            pid {log_dir}/nginx.pid;
+            error_log {log_dir}/nginx-error.log;
+            events {{ worker_connections 1024; }}
+            http {{
+                access_log off;
+                server {{
+                    listen 127.0.0.1:{port};
+                    root {root};
+                    default_type application/json;
+                }}
+            }}
+        """)
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH may lack /usr/sbin
+    process = Process([binary, "-c", str(conf)], dict(os.environ), log_dir / "nginx.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _listening(base), timeout=10, what="nginx")
+    return process, base

@@ -1,0 +1,134 @@
+"""Push dispatch benchmark: a personal fan-out to 100,000 devices through the real push worker
+(`flask --app wsgi push-worker`) to the fake FCM server, against a plain loop of firebase-admin
+`send_each_for_multicast` calls to the same server; then publish-to-FCM latency of a topic alert."""
+
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import sessionmaker
+
+from services import push
+from services.db import make_engine
+from services.models import Notification
+from tests.fake_fcm import FakeFcm
+from tests.reliability.harness import ROOT, push_worker, wait_until
+
+PROJECT = "bench-project"
+CITIZENS = 1000
+
+
+def add_devices(url: str, count: int) -> list:
+    """`count` devices with push tokens, spread over 1,000 citizens (no topic sync pending)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("""
+                INSERT INTO devices (id, token_hash, platform, locale, province_code, ward_code,
+                    push_token, last_seen_at, citizen_id, categories, subscribed_topics, topics_dirty,
+                    created_at, updated_at)
+                SELECT gen_random_uuid(), md5('device' || i) || md5('token' || i), 'android', 'vi', 48,
+                    20242, 'bench-token-' || i, now(),
+                    md5('citizen' || (i % CAST(:citizens AS integer)))::uuid, '[]', '[]', false, now(), now()
+                FROM generate_series(1, CAST(:count AS integer)) AS i
+            """),
+            {"count": count, "citizens": CITIZENS},
+        )
+        citizens = list(
+            connection.scalars(
+                text("SELECT DISTINCT citizen_id FROM devices WHERE push_token LIKE 'bench-token-%'")
+            )
+        )
+    engine.dispose()
+    return citizens
+
+
+def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: int) -> dict:
+    citizens = add_devices(url, devices)
+    engine = make_engine(url)
+    sessions = sessionmaker(bind=engine)
+    with sessions() as db:
+        notification = push.enqueue(
+            db,
+            push.Audience.citizens(*citizens),
+            {"vi": {"title": "Trả lời", "body": "Đã xử lý."}},
+            source_type="feedback",
+            ttl=timedelta(hours=1),
+        )
+        db.commit()
+        notification_id = notification.id
+    fake.clear()
+    worker = push_worker(url, log_dir / "push-worker.log", **fcm_env(fake, credentials))
+
+    def done():
+        with sessions() as db:
+            return db.scalar(select(Notification.status).where(Notification.id == notification_id)) == "sent"
+
+    wait_until(done, timeout=1800, what="the fan-out", every=0.5)
+    dispatcher = _rate(fake, devices)
+    rss = worker.peak_rss_kib()[worker.popen.pid]
+    latencies = topic_latency(url, fake, sessions)
+    worker.stop()
+    engine.dispose()
+
+    fake.clear()
+    loop = subprocess.run(
+        [sys.executable, "-m", "bench.multicast_loop", fake.url, credentials, str(devices)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    plain = _rate(fake, devices)
+    return {
+        "devices": devices,
+        "dispatcher_mps": dispatcher,
+        "plain_mps": plain,
+        "dispatcher_peak_rss_mib": rss / 1024,
+        "plain_peak_rss_mib": int(loop.stdout.split()[-1]) / 1024,
+        "latencies": latencies,
+    }
+
+
+def fcm_env(fake: FakeFcm, credentials: str) -> dict:
+    return {"PUSH_BACKEND": "", "FIREBASE_CREDENTIALS": credentials, "FCM_ENDPOINT": fake.url}
+
+
+def _rate(fake: FakeFcm, expected: int) -> float:
+    """Accepted messages per second, from the first to the last send the fake received."""
+    sent = fake.sent_ok()
+    assert len(sent) >= expected, f"{len(sent)} of {expected} sent"
+    return len(sent) / (sent[-1].at - sent[0].at)
+
+
+def topic_latency(url: str, fake: FakeFcm, sessions, alerts: int = 5) -> list[float]:
+    """Seconds from an alert's publish (the API's transaction committed) to its FCM topic request,
+    with the worker idle-polling. Published by enqueueing as the alert service does, in one transaction."""
+    from services.targets import Targets
+
+    latencies = []
+    for _ in range(alerts):
+        fake.clear()
+        time.sleep(1)  # the worker is idle, between polls
+        with sessions() as db:
+            push.enqueue(
+                db,
+                push.Audience.place(Targets(ward_codes=(20242,))),
+                {"vi": {"title": "Cảnh báo", "body": "Lừa đảo."}},
+                source_type="alert",
+                priority="high",
+            )
+            db.commit()
+        published = time.monotonic()
+        first = wait_until(lambda: fake.sends(), timeout=30, what="the topic send", every=0.001)[0]
+        latencies.append(first.at - published)
+    return latencies
+
+
+def summary(latencies: list[float]) -> str:
+    return f"median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"

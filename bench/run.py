@@ -1,0 +1,256 @@
+"""`make bench`: every benchmark of issue 7 in one run, as ratios measured in that run, written to
+bench/RESULTS.md. Sizes: BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from bench import data, load
+from bench import push as push_bench
+from services.db import make_engine
+from tests.fake_fcm import FakeFcm
+from tests.postgres import Server
+from tests.reliability.harness import FEEDBACK, ROOT, flask, gunicorn, migrate, register_device
+
+SMALL = 10_000
+LARGE = int(os.environ.get("BENCH_NOTICES_LARGE", "1000000"))
+DEVICES = int(os.environ.get("BENCH_DEVICES", "100000"))
+FEED = f"/api/v1/feed?ward_code={data.WARD}"
+SEARCH = f"/api/v1/notices?province_code={data.PROVINCE}&q={data.SEARCH.replace(' ', '+')}"
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="citizen-bench-"))
+    os.chmod(work, 0o755)  # nginx's workers read the static copy
+    server = Server({"shared_buffers": "512MB"}).start()
+    migrate(server.url)
+    flask(server.url, "seed-demo")
+    report = Report()
+    report.line(
+        f"Started {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; PostgreSQL: {server.version}."
+    )
+
+    seconds = data.add_notices(server.url, SMALL)
+    report.line(f"Loaded {SMALL:,} notices in {seconds:.0f} s.")
+    with gunicorn(server.url, work) as api:
+        add_alerts(api.base, server.url)
+        small = {"feed": load.wrk(api.base + FEED), "search": load.wrk(api.base + SEARCH)}
+        feed_ceilings(api, server.url, work, report)
+        feedback_intake(api, server.url, work, report)
+        report.rss("API worker after the feed, search and feedback runs", api)
+    plans_small = data.explain(server.url)
+
+    seconds = data.add_notices(server.url, LARGE - SMALL)
+    report.line(f"Grew to {LARGE:,} notices in {seconds:.0f} s (bulk SQL, trigram index rebuilt).")
+    with gunicorn(server.url, work) as api:
+        large = {"feed": load.wrk(api.base + FEED), "search": load.wrk(api.base + SEARCH)}
+        report.rss("API worker after the growth runs", api)
+    report.growth(small, large, plans_small, data.explain(server.url))
+
+    push_run(server.url, work, report)
+    server.remove()
+    report.write()
+
+
+def add_alerts(base: str, url: str, count: int = 50) -> None:
+    """50 active alerts for the ward, published through the API as an admin."""
+    flask(
+        url,
+        "create-user",
+        "--email",
+        "bench@example.org",
+        "--password",
+        "bench-password-1",
+        "--role",
+        "admin",
+    )
+    token = httpx.post(
+        f"{base}/api/v1/auth/token", json={"email": "bench@example.org", "password": "bench-password-1"}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    expires = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).isoformat()
+    for i in range(count):
+        alert = httpx.post(
+            f"{base}/api/v1/alerts",
+            headers=headers,
+            json={
+                "category": "scam",
+                "headline": f"Cảnh báo lừa đảo số {i}",
+                "description": "Giả danh công an gọi điện.",
+                "severity": "severe",
+                "urgency": "immediate",
+                "certainty": "observed",
+                "targets": {"ward_codes": [data.WARD]},
+                "expires_at": expires,
+            },
+        )
+        assert alert.status_code == 201, alert.text
+        published = httpx.post(f"{base}/api/v1/alerts/{alert.json()['id']}/publish", headers=headers)
+        assert published.status_code == 200, published.text
+
+
+def feed_ceilings(api, url: str, work: Path, report: "Report") -> None:
+    response = httpx.get(api.base + FEED)
+    body_file = work / "static" / "feed.json"
+    body_file.parent.mkdir()
+    body_file.write_bytes(response.content)
+    os.chmod(body_file.parent, 0o755)
+    etag = response.headers["ETag"]
+    ours = load.wrk(api.base + FEED)
+    ours_304 = load.wrk(api.base + FEED, headers=[f"If-None-Match: {etag}"])
+    with gunicorn(url, work, app="bench.ceiling:app", BENCH_FEED_BODY=body_file) as ceiling:
+        assert httpx.get(ceiling.base + FEED).content == response.content
+        flask_full = load.wrk(ceiling.base + FEED)
+        flask_304 = load.wrk(ceiling.base + FEED, headers=[f"If-None-Match: {etag}"])
+    nginx, static = load.nginx(body_file.parent, work)
+    try:
+        nginx_full = load.wrk(static + "/feed.json")
+    finally:
+        nginx.stop()
+    report.section(
+        f"1. Home feed (`GET {FEED}`, {len(response.content):,} bytes, {SMALL:,} notices, 50 active alerts)"
+    )
+    report.table(
+        [
+            ("API, full response", ours, flask_full, 0.6),
+            ("API, If-None-Match → 304", ours_304, flask_304, 0.85),
+            ("API vs nginx static file (hardware limit)", ours, nginx_full, None),
+            ("Flask ceiling vs nginx", flask_full, nginx_full, None),
+        ]
+    )
+
+
+def feedback_intake(api, url: str, work: Path, report: "Report") -> None:
+    token = register_device(api.base)
+    headers = [f"Authorization: Bearer {token}"]
+    body = json.dumps(FEEDBACK, ensure_ascii=False).encode()
+    ours = load.wrk(api.base + "/api/v1/feedback", headers=headers, post_body=body)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, body jsonb)"))
+        counts = connection.execute(
+            text("""
+                SELECT (SELECT count(*) FROM feedback),
+                       (SELECT count(*) FROM feedback_events WHERE kind = 'submitted'),
+                       (SELECT count(*) FROM notifications n JOIN feedback f ON n.source_id = f.id::text
+                         WHERE n.source_type = 'feedback')
+            """)
+        ).one()
+    engine.dispose()
+    with gunicorn(
+        url, work, app="bench.ceiling:app", BENCH_FEED_BODY=work / "static" / "feed.json"
+    ) as ceiling:
+        one_insert = load.wrk(ceiling.base + "/api/v1/feedback", post_body=body)
+    created = ours.requests - ours.errors
+    report.section("3. Feedback intake (`POST /api/v1/feedback`: validation, routing, deadline, timeline)")
+    report.table([("API vs one INSERT per request", ours, one_insert, None)])
+    # wrk counts the answers it read; requests still in flight when it stopped may have committed too.
+    complete = counts[0] == counts[1] >= created
+    report.line(
+        f"201s counted by wrk: {created:,}; rows: feedback {counts[0]:,}, `submitted` timeline events "
+        f"{counts[1]:,} ({'every 201 has its row and event' if complete else 'MISMATCH'}); outbox rows "
+        f"{counts[2]:,} (a submission queues no push: the answer does)."
+    )
+
+
+def push_run(url: str, work: Path, report: "Report") -> None:
+    fake = FakeFcm().start()
+    credentials = fake.service_account(work / "service-account.json", push_bench.PROJECT)
+    try:
+        result = push_bench.fan_out(url, fake, credentials, work, DEVICES)
+    finally:
+        fake.stop()
+    ratio = result["dispatcher_mps"] / result["plain_mps"]
+    latency = statistics.median(result["latencies"])
+    report.section(f"4. Push dispatch ({DEVICES:,}-device personal fan-out to the fake FCM server)")
+    report.line(
+        "| | messages/s | peak RSS |\n|---|---|---|\n"
+        f"| push worker (outbox, batches of 500, progress committed) | {result['dispatcher_mps']:,.0f} "
+        f"| {result['dispatcher_peak_rss_mib']:.0f} MiB |\n"
+        f"| plain `send_each_for_multicast` loop | {result['plain_mps']:,.0f} "
+        f"| {result['plain_peak_rss_mib']:.0f} MiB |\n\n"
+        f"Ratio {ratio:.2f} (no target set). Topic alert, commit to FCM request with the worker "
+        f"idle-polling: {push_bench.summary(result['latencies'])} over {len(result['latencies'])} alerts "
+        f"— target < 1 s: **{'met' if latency < 1 else 'MISSED'}**."
+    )
+
+
+class Report:
+    def __init__(self):
+        self.parts: list[str] = []
+        self.started = time.monotonic()
+
+    def line(self, text: str) -> None:
+        print(text, flush=True)
+        self.parts.append(text + "\n")
+
+    def section(self, title: str) -> None:
+        self.line(f"\n## {title}\n")
+
+    def table(self, rows) -> None:
+        self.line("| comparison | ours | reference | rps ratio | p50 ratio (ours/ref) | target | verdict |")
+        self.line("|---|---|---|---|---|---|---|")
+        for name, ours, ref, target in rows:
+            ratio = ours.rps / ref.rps
+            verdict = "—" if target is None else ("met" if ratio >= target else "MISSED")
+            self.line(
+                f"| {name} | {ours.row()} | {ref.row()} | {ratio:.2f} | {ours.p50_ms / ref.p50_ms:.2f} | "
+                f"{'—' if target is None else f'≥ {target}'} | {verdict} |"
+            )
+
+    def growth(self, small, large, plans_small, plans_large) -> None:
+        self.section(f"2. Growth ({SMALL:,} → {LARGE:,} notices)")
+        self.line(
+            "| query | p50 at small | p50 at large | ratio | target | verdict |\n|---|---|---|---|---|---|"
+        )
+        for name, target in (("feed", 1.3), ("search", 2.0)):
+            ratio = large[name].p50_ms / small[name].p50_ms
+            self.line(
+                f"| {name} | {small[name].p50_ms:.2f} ms | {large[name].p50_ms:.2f} ms | {ratio:.2f} "
+                f"| ≤ {target} | {'met' if ratio <= target else 'MISSED'} |"
+            )
+        for size, plans in ((SMALL, plans_small), (LARGE, plans_large)):
+            for name, queries in plans.items():
+                self.line(f"\n<details><summary>EXPLAIN ANALYZE, {name}, {size:,} notices</summary>\n")
+                for plan in queries:
+                    self.line(f"```\n{plan}\n```")
+                self.line("</details>")
+
+    def rss(self, what: str, api) -> None:
+        peaks = api.peak_rss_kib()
+        workers = [kib for pid, kib in peaks.items() if pid != api.popen.pid]
+        self.line(f"\nPeak RSS, {what}: {max(workers) / 1024:.0f} MiB (largest of {len(workers)} workers).")
+
+    def write(self) -> None:
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+        header = (
+            "# Benchmark results\n\n"
+            f"Written by `make bench` (`python -m bench.run`) on {datetime.date.today()}, taking "
+            f"{(time.monotonic() - self.started) / 60:.0f} min. Machine: {os.cpu_count()} cores ({cpu}), "
+            f"{memory} GiB, {platform.platform()}, Python {platform.python_version()}. Load from wrk "
+            f"(`wrk -t2 -c{load.CONNECTIONS} -d{load.DURATION}s --latency`, after a 2 s warm-up) on "
+            "127.0.0.1; the API and the ceiling app under the same `gunicorn.conf.py` defaults; PostgreSQL a "
+            "throwaway server on the same machine. Ratios are measured in the same run: absolute figures "
+            "drift on a shared machine, ratios much less.\n"
+        )
+        (ROOT / "bench" / "RESULTS.md").write_text(header + "".join(self.parts))
+
+
+if __name__ == "__main__":
+    main()

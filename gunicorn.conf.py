@@ -1,0 +1,37 @@
+"""Production settings for `gunicorn -c gunicorn.conf.py wsgi:app` (docs/deploy.md); every value from the
+environment, with defaults sized for one API instance per machine."""
+
+import multiprocessing
+import os
+
+env = os.environ.get
+
+bind = env("GUNICORN_BIND", f"0.0.0.0:{env('PORT', '8000')}")
+# Requests are mostly short PostgreSQL round trips: a few processes for the cores, a few threads each to
+# overlap the waits.
+workers = int(env("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2)))
+threads = int(env("GUNICORN_THREADS", "4"))
+worker_class = "gthread" if threads > 1 else "sync"
+# Each thread may hold one database connection; a smaller pool would queue requests behind DB_POOL_TIMEOUT.
+os.environ.setdefault("DB_POOL_SIZE", str(threads))
+
+# A worker silent for this long is killed and replaced; requests themselves are bounded sooner by the
+# database timeouts (DB_CONNECT_TIMEOUT, DB_POOL_TIMEOUT, DB_STATEMENT_TIMEOUT) and FCM_TIMEOUT.
+timeout = int(env("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Longer than the reverse proxy's idle timeout towards us, so the proxy closes first.
+keepalive = int(env("GUNICORN_KEEPALIVE", "75"))
+# Recycle workers now and then so slow leaks cannot grow for ever; jitter keeps them from restarting together.
+max_requests = int(env("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+
+# Off: create_app opens the engine, its pool and the Firebase app per process; building them in the master
+# and forking would share sockets between workers. Each worker imports wsgi itself (and `kill -HUP`
+# reloads code without a restart).
+preload_app = False
+
+# "-" is stdout; an empty GUNICORN_ACCESS_LOG switches the access log off (the proxy may keep its own).
+accesslog = env("GUNICORN_ACCESS_LOG", "-") or None
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+errorlog = "-"
+loglevel = env("GUNICORN_LOG_LEVEL", "info")
