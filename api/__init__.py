@@ -65,6 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_api(app)
 
     from api import cli, health
+    from api.namespaces import feed
+
+    feed.init_app(app)
 
     health.register(app)
     cli.register(app)

@@ -31,6 +31,9 @@ def from_environment(instance_path: str) -> dict:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "10")),
         "DB_STATEMENT_TIMEOUT": int(env("DB_STATEMENT_TIMEOUT", "15000")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
+        # Anonymous home-feed answers are kept this long per place and language (0: off); the feed is
+        # the hottest endpoint and public caches may keep it 30 s anyway.
+        "FEED_CACHE_SECONDS": float(env("FEED_CACHE_SECONDS", "5")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
         # Push (services/push): FCM when credentials are configured, else the explicit log backend.

@@ -44,6 +44,16 @@ def pytest_report_header(config):
     return f"database: {_server['version']} at {url.split('@')[-1]} (schema built by the Alembic migrations)"
 
 
+def app_settings(database_url: str) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "TESTING": True,
+        "APP_ENV": "test",
+        "FEED_CACHE_SECONDS": 0,  # every test sees its own writes; test_feed.py tests the cache
+    }
+
+
 @pytest.fixture(scope="session")
 def database_url():
     return _database_url()
@@ -51,9 +61,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app(
-        {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "TESTING": True, "APP_ENV": "test"}
-    )
+    app = create_app(app_settings(database_url))
     engine = app.extensions["db_engine"]
     assert engine.dialect.name == "postgresql"
     with engine.begin() as connection:
@@ -72,6 +80,22 @@ def transaction(app):
     database.session.remove()
     outer.rollback()
     connection.close()
+
+
+@pytest.fixture
+def make_app(database_url, transaction):
+    """Build another app with its own settings, then point the sessions back at the test's transaction."""
+    engines = []
+
+    def make(**settings):
+        app = create_app({**app_settings(database_url), **settings})
+        engines.append(app.extensions["db_engine"])
+        database.bind(transaction, join_transaction_mode="create_savepoint")
+        return app
+
+    yield make
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture

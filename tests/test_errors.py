@@ -11,7 +11,6 @@ import pytest
 
 from api import create_app
 from api.config import DEFAULT_SECRET_KEY, ConfigError
-from services import db as database
 from tests.conftest import TEST_SECRET, assert_problem
 
 DEPARTMENTS = "/api/v1/departments"
@@ -26,23 +25,6 @@ def count(sql, table):
 def stored(sql):
     """The row counts of the tables a rejected write could touch, to compare before and after."""
     return lambda: {table: count(sql, table) for table in ("departments", "categories", "audit_events")}
-
-
-@pytest.fixture
-def make_app(database_url, transaction):
-    """Build another app with its own settings, then point the sessions back at the test's transaction."""
-    engines = []
-
-    def make(**settings):
-        config = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET, "TESTING": True, "APP_ENV": "test"}
-        app = create_app({**config, **settings})
-        engines.append(app.extensions["db_engine"])
-        database.bind(transaction, join_transaction_mode="create_savepoint")
-        return app
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 # ---------------------------------------------------------------- the body

@@ -130,3 +130,21 @@ def test_a_device_feed_adds_only_the_token_lookup(citizen, write, move, statemen
         announce(write, move, f"Thông báo {n}")
     assert feed_queries() == few <= 4
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+def test_anonymous_answers_are_kept_for_a_few_seconds_per_place_and_language(make_app, write, move, citizen):
+    cached = make_app(FEED_CACHE_SECONDS=60).test_client()
+    announce(write, move, "Trước")
+    first = cached.get(f"{FEED}?ward_code={HAI_CHAU}")
+    announce(write, move, "Sau")
+
+    again = cached.get(f"{FEED}?ward_code={HAI_CHAU}")
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    revalidated = cached.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    # Another language or another place is another answer, computed now.
+    english = cached.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"Accept-Language": "en"}).get_json()
+    assert [n["title"] for n in english["latest_notices"]] == ["Sau", "Trước"]
+    # Devices are answered privately and never from the shared cache.
+    device = cached.get(FEED, headers={"Authorization": f"Bearer {citizen.token}"}).get_json()
+    assert [n["title"] for n in device["latest_notices"]] == ["Sau", "Trước"]
