@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from flask_cors import CORS
 from flask_restx import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,6 +14,16 @@ from api.limits import limiter
 from services import db, storage
 
 API_PREFIX = "/api/v1"
+
+
+class NoCookieSessions(SessionInterface):
+    """The API is stateless (bearer tokens): Flask's signed-cookie session is never opened or sent."""
+
+    def open_session(self, app, request):
+        return None  # Flask then uses its null session
+
+    def save_session(self, app, session, response):
+        pass
 
 
 class CitizenApi(Api):
@@ -36,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RESTX_JSON={"ensure_ascii": False},  # Vietnamese as UTF-8, not \u escapes: smaller on slow networks
     )
     app.json.ensure_ascii = False
+    app.session_interface = NoCookieSessions()
 
     engine = db.make_engine(
         app.config["DATABASE_URL"],

@@ -79,4 +79,4 @@ class Feed(Resource):
             response.cache_control.private = True
         response.cache_control.max_age = MAX_AGE
         response.vary.update(("Accept-Language", "Authorization"))
-        return response.make_conditional(request)
+        return response if response.status_code == 304 else response.make_conditional(request)
