@@ -18,7 +18,7 @@ from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Depar
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push import topics
-from services.targets import Targets
+from services.targets import Targets, reaching
 
 READ_SCOPE = "alerts:read"
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
@@ -67,12 +67,7 @@ def _at_place(province_code: int | None, ward_code: int | None):
     """Alerts for a ward (its own, its province's, national) or a province (any of its places)."""
     national = AlertPlace.scope == "national"
     if ward_code is not None:
-        province = areas.ward(ward_code).province_code
-        place = or_(
-            national,
-            and_(AlertPlace.scope == "province", AlertPlace.code == province),
-            and_(AlertPlace.scope == "ward", AlertPlace.code == ward_code),
-        )
+        place = reaching(AlertPlace, areas.ward(ward_code).province_code, ward_code)
     elif province_code is not None:
         place = or_(national, AlertPlace.province_code == province_code)
     else:

@@ -4,7 +4,7 @@ Saving a form whose current version already has submissions creates a new versio
 keeps the questions it answered; a version nobody answered yet is edited in place.
 """
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from services import answers, areas, audit, routing
@@ -13,7 +13,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.models import Feedback, Form, FormPlace, FormVersion
 from services.pagination import Page, keyset_page
 from services.principals import Principal
-from services.targets import Targets
+from services.targets import Targets, reaching
 
 
 def list_forms(db: Session, *, province_code=None, ward_code=None, cursor=None, limit=20) -> Page:
@@ -27,12 +27,7 @@ def offered_in(province_code: int | None, ward_code: int | None, form_id=Form.id
     """SQL: the form is offered nationally, in the province (or the ward's province), or in the ward."""
     if ward_code is not None and province_code is None and areas.ward(ward_code) is not None:
         province_code = areas.ward(ward_code).province_code
-    places = [(FormPlace.scope == "national")]
-    if province_code is not None:
-        places.append((FormPlace.scope == "province") & (FormPlace.code == province_code))
-    if ward_code is not None:
-        places.append((FormPlace.scope == "ward") & (FormPlace.code == ward_code))
-    return exists().where(FormPlace.form_id == form_id, or_(*places))
+    return exists().where(FormPlace.form_id == form_id, reaching(FormPlace, province_code, ward_code))
 
 
 def get(db: Session, slug: str) -> Form:

@@ -30,7 +30,7 @@ from services.models.notices import NoticeContent
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push.topics import language
-from services.targets import Targets
+from services.targets import Targets, reaching
 from services.text import normalize
 
 _POLICY = {
@@ -167,11 +167,7 @@ def _for_place(province_code: int | None, ward_code: int | None):
     if ward_code is None:
         where = or_(national, NoticePlace.province_code == province_code)
     else:
-        where = or_(
-            national,
-            and_(NoticePlace.scope == "province", NoticePlace.code == province_code),
-            and_(NoticePlace.scope == "ward", NoticePlace.code == ward_code),
-        )
+        where = reaching(NoticePlace, province_code, ward_code)
     return exists().where(NoticePlace.notice_id == Notice.id, where)
 
 

@@ -4,7 +4,7 @@ missed message."""
 
 import uuid
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services import audit, push
@@ -14,6 +14,7 @@ from services.models import Notification, NotificationPlace, NotificationRead, N
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push.messages import text_for
+from services.targets import reaching
 
 # Once handed to FCM (or the log), a message belongs in the inbox.
 DELIVERED = ("sent", "logged")
@@ -85,11 +86,7 @@ def delivery_summary(db: Session, source_type: str, source_id: str) -> dict:
 
 def _for_device(device):
     """Notifications meant for `device`: its citizen's personal ones and those for its place."""
-    place = or_(
-        NotificationPlace.scope == "national",
-        and_(NotificationPlace.scope == "province", NotificationPlace.code == device.province_code),
-        and_(NotificationPlace.scope == "ward", NotificationPlace.code == (device.ward_code or -1)),
-    )
+    place = reaching(NotificationPlace, device.province_code, device.ward_code)
     return or_(
         exists().where(NotificationPlace.notification_id == Notification.id, place),
         exists().where(

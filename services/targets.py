@@ -7,6 +7,8 @@ are touched.
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, or_
+
 from services import areas
 
 
@@ -68,3 +70,14 @@ def target_errors(targets: Targets) -> dict[str, list[str]]:
     if unknown_wards:
         errors["ward_codes"] = [f"Unknown ward codes: {unknown_wards}."]
     return errors
+
+
+def reaching(places, province_code: int | None, ward_code: int | None):
+    """SQL condition on a places table (`scope`, `code`): the rows that reach someone in the ward,
+    or in the province when no ward is given — national ones, the province's, the ward's."""
+    clauses = [places.scope == "national"]
+    if province_code is not None:
+        clauses.append(and_(places.scope == "province", places.code == province_code))
+    if ward_code is not None:
+        clauses.append(and_(places.scope == "ward", places.code == ward_code))
+    return or_(*clauses)
