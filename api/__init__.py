@@ -73,13 +73,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_errors(app)
+    from api.namespaces import feed
+
+    feed.init_app(app)  # its before_request hook must run before the limiter's
     limiter.init_app(app)
     _register_api(app)
 
     from api import cli, health
-    from api.namespaces import feed
-
-    feed.init_app(app)
 
     health.register(app)
     cli.register(app)

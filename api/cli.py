@@ -9,8 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -23,13 +21,24 @@ from services.push.dispatcher import Dispatcher, Settings
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(url: str | None = None, connection=None) -> Config:
+def alembic_config(url: str | None = None, connection=None):
+    # Alembic is imported only by the commands that use it: API workers never migrate, and importing it
+    # would add a tenth to every worker's start.
+    from alembic.config import Config
+
     config = Config(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def _alembic(command_name: str, *args, **kwargs) -> None:
+    """Run an Alembic command on the configured database."""
+    from alembic import command
+
+    getattr(command, command_name)(alembic_config(), *args, **kwargs)
 
 
 @click.group("db", cls=AppGroup, help="Database migrations (Alembic).")
@@ -41,14 +50,14 @@ def db_group():
 @click.argument("revision", default="head")
 def upgrade(revision):
     """Migrate the configured database up to REVISION (default: head)."""
-    command.upgrade(alembic_config(), revision)
+    _alembic("upgrade", revision)
 
 
 @db_group.command("downgrade")
 @click.argument("revision", default="-1")
 def downgrade(revision):
     """Migrate down to REVISION (default: one step)."""
-    command.downgrade(alembic_config(), revision)
+    _alembic("downgrade", revision)
 
 
 @db_group.command("revision")
@@ -56,13 +65,13 @@ def downgrade(revision):
 @click.option("--autogenerate/--empty", default=True, help="Diff the models against the database.")
 def revision(message, autogenerate):
     """Write a new migration in migrations/versions/."""
-    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+    _alembic("revision", message=message, autogenerate=autogenerate)
 
 
 @db_group.command("check")
 def check():
     """Fail when the models and the migrations disagree."""
-    command.check(alembic_config())
+    _alembic("check")
 
 
 @click.command("create-user")

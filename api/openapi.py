@@ -194,13 +194,14 @@ def operation(
         if auth != "none":
             documented.update(_WITH_AUTH)
         documented.update(problems or {})
-        for code, description in sorted(documented.items(), reverse=True):
-            fn = ns.response(code, description, model(ns, ProblemSchema))(fn)
-        fn = ns.response(status, "Success", model(ns, returns) if returns is not None else None)(fn)
-        if body is not None:
-            fn = ns.expect(model(ns, body, "request"), validate=False)(fn)
+        # One ns.doc call: flask-restx deep-copies the accumulated doc (models included) on every
+        # decorator, which made worker start-up slow when each response was its own decorator.
+        responses = {str(code): (text, model(ns, ProblemSchema), {}) for code, text in documented.items()}
+        responses[str(status)] = ("Success", model(ns, returns) if returns is not None else None, {})
         media_types = [*(produces or ["application/json"]), PROBLEM_MIMETYPE]
-        doc = {"security": SECURITY[auth], "produces": media_types}
+        doc = {"responses": responses, "security": SECURITY[auth], "produces": media_types}
+        if body is not None:
+            doc.update(expect=[model(ns, body, "request")], validate=False)
         if query is not None:
             doc["params"] = query_params(query)
         return ns.doc(**doc)(fn)

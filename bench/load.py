@@ -50,6 +50,11 @@ def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATI
     return _parse(out)
 
 
+def median(runs: list[Result]) -> Result:
+    """The run with the median throughput (the upper middle of an even number)."""
+    return sorted(runs, key=lambda run: run.rps)[len(runs) // 2]
+
+
 def _parse(out: str) -> Result:
     def latency(percent: str) -> float:
         found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)$", out, re.M)

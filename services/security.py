@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -12,8 +13,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from services.db import utcnow
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of "no such user" close to "wrong password".
-_DUMMY_HASH = _hasher.hash("citizen-api-dummy-password")
 
 DEVICE_TOKEN_PREFIX = "dev_"
 API_KEY_PREFIX = "cak_"
@@ -24,9 +23,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of "no such user" close to "wrong password". Made on first
+    use: hashing at import would slow every worker's start."""
+    return _hasher.hash("citizen-api-dummy-password")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -148,3 +148,36 @@ def test_anonymous_answers_are_kept_for_a_few_seconds_per_place_and_language(mak
     # Devices are answered privately and never from the shared cache.
     device = cached.get(FEED, headers={"Authorization": f"Bearer {citizen.token}"}).get_json()
     assert [n["title"] for n in device["latest_notices"]] == ["Sau", "Trước"]
+
+
+def test_a_cached_answer_is_served_without_sql_and_only_to_valid_anonymous_requests(
+    make_app, write, move, statements
+):
+    cached = make_app(FEED_CACHE_SECONDS=60).test_client()
+    announce(write, move, "Tin")
+    first = cached.get(f"{FEED}?ward_code={HAI_CHAU}")
+    assert first.status_code == 200 and statements  # computed from the database
+
+    statements.clear()
+    revalidated = cached.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"If-None-Match": first.headers["ETag"]})
+    again = cached.get(f"{FEED}?ward_code={HAI_CHAU}&utm_source=zalo")  # unknown parameters are ignored
+    assert (revalidated.status_code, revalidated.get_data()) == (304, b"")
+    assert again.get_data() == first.get_data()
+    assert statements == []
+    assert revalidated.headers["Cache-Control"] == first.headers["Cache-Control"] == "public, max-age=30"
+    assert revalidated.headers["Vary"] == first.headers["Vary"]
+
+    # A bad token is still refused, and a bad place still named, whatever the cache holds.
+    assert_problem(cached.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"Authorization": "Bearer nope"}), 401)
+    assert_problem(cached.get(f"{FEED}?ward_code=99999999"), 422)
+    assert_problem(cached.get(f"{FEED}?ward_code=99999999"), 422)
+
+
+def test_the_answer_cache_is_bounded_in_bytes():
+    from api.namespaces.feed import AnswerCache
+
+    cache = AnswerCache(seconds=60, max_bytes=10_000)
+    for language in range(50):
+        cache.put((None, "20242", (f"x-{language}",)), (b"{" + b" " * 998 + b"}", '"etag"'))
+    kept = [language for language in range(50) if cache.get((None, "20242", (f"x-{language}",)))]
+    assert kept == list(range(40, 50))  # the newest ten answers of a thousand bytes

@@ -1,7 +1,7 @@
 import threading
 
 from cachetools import TTLCache
-from flask import current_app, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
@@ -23,11 +23,12 @@ class AnswerCache:
     """Serialised anonymous feed answers (body, ETag) per place and language, for a few seconds.
 
     Every phone in a commune asks the same question at 7 a.m.; within the window the answer is
-    served without touching the database. Per process, like the connection pool.
+    served without touching the database. Per process, like the connection pool, and bounded in
+    bytes because Accept-Language headers vary without limit.
     """
 
-    def __init__(self, seconds: float):
-        self._answers = TTLCache(maxsize=10_000, ttl=seconds)
+    def __init__(self, seconds: float, max_bytes: int = 32 * 1024 * 1024):
+        self._answers = TTLCache(maxsize=max_bytes, ttl=seconds, getsizeof=lambda answer: len(answer[0]))
         self._lock = threading.Lock()
 
     def get(self, key):
@@ -39,12 +40,45 @@ class AnswerCache:
             self._answers[key] = answer
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
+    """Call before any other extension adds a before_request hook (the rate limiter): a cached answer
+    then costs no more than a bare Flask view."""
     if app.config["FEED_CACHE_SECONDS"] > 0:
         app.extensions["feed_cache"] = AnswerCache(app.config["FEED_CACHE_SECONDS"])
+        app.before_request(_answer_from_cache)
 
 
-@ns.route("")
+def _cache_key():
+    """The raw place parameters: only answers to valid requests are ever stored under them."""
+    return request.args.get("province_code"), request.args.get("ward_code"), languages()
+
+
+def _answer_from_cache():
+    """Answer an anonymous feed request from the cache before routing it through flask-restx,
+    authentication and the limiter: at 7 a.m. nearly every request is one, most of them revalidations."""
+    if request.method != "GET" or request.endpoint != "feed" or "Authorization" in request.headers:
+        return None
+    cached = current_app.extensions["feed_cache"].get(_cache_key())
+    return _answer(*cached, public=True) if cached else None
+
+
+def _answer(body: bytes, etag: str, *, public: bool):
+    """The feed response for a body and its ETag; bodiless 304 when the caller's copy is current."""
+    current = request.if_none_match.contains_weak(etag)
+    response = current_app.response_class(
+        None if current else body, status=304 if current else 200, mimetype="application/json"
+    )
+    response.set_etag(etag)
+    if public:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    response.cache_control.max_age = MAX_AGE
+    response.vary.update(("Accept-Language", "Authorization"))
+    return response
+
+
+@ns.route("", endpoint="feed")
 class Feed(Resource):
     @operation(ns, query=FeedQuerySchema, returns=FeedSchema, auth="optional")
     @ns.response(304, "Not modified: the ETag in If-None-Match is current")
@@ -55,28 +89,11 @@ class Feed(Resource):
         may be cached by shared caches for 30 seconds.
         """
         principal = current_principal()
-        place, accepted = query(FEED_QUERY), languages()
-        cache = current_app.extensions.get("feed_cache") if principal.kind == "anonymous" else None
-        key = (place.get("province_code"), place.get("ward_code"), tuple(accepted))
-        cached = cache.get(key) if cache else None
-        if cached:
-            body, etag = cached
-            # A phone revalidating its copy needs no body at all.
-            revalidated = etag in request.if_none_match
-            response = current_app.response_class(None if revalidated else body, mimetype="application/json")
-            response.set_etag(etag)
-            if revalidated:
-                response.status_code = 304
-        else:
-            home = feed.home(session(), principal, languages=accepted, **place)
-            response = jsonify(FEED.dump(home))
-            response.add_etag()  # a strong hash of the body: equal bodies, equal ETags
-            if cache:
-                cache.put(key, (response.get_data(), response.get_etag()[0]))
-        if principal.kind == "anonymous":
-            response.cache_control.public = True
-        else:
-            response.cache_control.private = True
-        response.cache_control.max_age = MAX_AGE
-        response.vary.update(("Accept-Language", "Authorization"))
-        return response if response.status_code == 304 else response.make_conditional(request)
+        home = feed.home(session(), principal, languages=languages(), **query(FEED_QUERY))
+        rendered = jsonify(FEED.dump(home))
+        rendered.add_etag()  # a strong hash of the body: equal bodies, equal ETags
+        answer = rendered.get_data(), rendered.get_etag()[0]
+        anonymous = principal.kind == "anonymous"
+        if anonymous and "feed_cache" in current_app.extensions:
+            current_app.extensions["feed_cache"].put(_cache_key(), answer)
+        return _answer(*answer, public=anonymous)
