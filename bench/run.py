@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench import data, load
+from bench import data, load, profile
 from bench import push as push_bench
 from services.db import make_engine
 from tests.fake_fcm import FakeFcm
@@ -44,11 +44,14 @@ def main() -> None:
     with gunicorn(server.url, work) as api:
         add_alerts(api.base, server.url)
         feed_ceilings(api, server.url, work, report)
-        feedback_intake(api, server.url, work, report)
+        profiles = {"Feedback intake": feedback_intake(api, server.url, work, report)}
         report.rss("API worker after the feed and feedback runs", api)
     # Growth is about the database, so these runs answer every feed request from it (cache off).
     with gunicorn(server.url, work, FEED_CACHE_SECONDS="0") as api:
         small = {"feed": load.wrk(api.base + FEED), "search": load.wrk(api.base + SEARCH)}
+        profiles[f"Feed from the database ({SMALL:,} notices, cache off)"] = profile.record(
+            api, work / "feed.raw", lambda: load.wrk(api.base + FEED)
+        )
     plans_small = data.explain(server.url)
 
     seconds = data.add_notices(server.url, LARGE - SMALL)
@@ -59,6 +62,7 @@ def main() -> None:
     report.growth(small, large, plans_small, data.explain(server.url))
 
     push_run(server.url, work, report)
+    report.profiles(profiles)
     server.remove()
     report.write()
 
@@ -138,7 +142,8 @@ def feed_ceilings(api, url: str, work: Path, report: "Report") -> None:
     )
 
 
-def feedback_intake(api, url: str, work: Path, report: "Report") -> None:
+def feedback_intake(api, url: str, work: Path, report: "Report") -> Path | str:
+    """Measured, counted, then profiled; returns the profile."""
     token = register_device(api.base)
     headers = [f"Authorization: Bearer {token}"]
     body = json.dumps(FEEDBACK, ensure_ascii=False).encode()
@@ -163,11 +168,16 @@ def feedback_intake(api, url: str, work: Path, report: "Report") -> None:
     report.section("3. Feedback intake (`POST /api/v1/feedback`: validation, routing, deadline, timeline)")
     report.table([("API vs one INSERT per request", [ours], [one_insert], None)])
     # wrk counts the answers it read; requests still in flight when it stopped may have committed too.
-    complete = counts[0] == counts[1] >= created
+    complete = counts[0] == counts[1] == counts[2] >= created
     report.line(
         f"201s counted by wrk: {created:,}; rows: feedback {counts[0]:,}, `submitted` timeline events "
-        f"{counts[1]:,} ({'every 201 has its row and event' if complete else 'MISMATCH'}); outbox rows "
-        f"{counts[2]:,} (a submission queues no push: the answer does)."
+        f"{counts[1]:,}, receipts in the push outbox {counts[2]:,} "
+        f"({'every 201 has its row, its event and its outbox row' if complete else 'MISMATCH'})."
+    )
+    return profile.record(
+        api,
+        work / "intake.raw",
+        lambda: load.wrk(api.base + "/api/v1/feedback", headers=headers, post_body=body),
     )
 
 
@@ -243,6 +253,12 @@ class Report:
                 for plan in queries:
                     self.line(f"```\n{plan}\n```")
                 self.line("</details>")
+
+    def profiles(self, profiles: dict) -> None:
+        self.section("6. Where the time goes (py-spy over the API workers, in load runs of their own)")
+        for title, raw in profiles.items():
+            self.line(f"\n### {title}\n")
+            self.line(profile.summary(raw) if isinstance(raw, Path) else raw)
 
     def rss(self, what: str, api) -> None:
         peaks = api.peak_rss_kib()

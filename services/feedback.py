@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services import answers, areas, audit, forms, routing, workflow
 from services.db import transactional, utcnow
@@ -64,6 +65,7 @@ def submit(db: Session, principal: Principal, data: dict, idempotency_key: str |
             feedback.tracking_code = tracking_code()  # the code was taken: draw another
     for attachment in photos:
         attachment.feedback_id = feedback.id
+    set_committed_value(feedback, "attachments", photos)  # what the answer lists, without reading it back
     workflow.step(
         db,
         feedback,
@@ -72,6 +74,7 @@ def submit(db: Session, principal: Principal, data: dict, idempotency_key: str |
         None,
         data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
     )
+    workflow.acknowledge(db, feedback)
     return feedback
 
 
@@ -112,7 +115,9 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         id=uuid.uuid4(),
         tracking_code=tracking_code(),
         form_id=form.id,
+        form=form,
         form_version_id=version.id,
+        form_version=version,
         category_id=category.id,
         category=category,
         device_id=device.id,
@@ -133,6 +138,9 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         received_at=now,
         due_at=workflow.due_at(category, now),
         public=False,
+        # A new submission has no history: empty, not lazily loaded when appended to or answered with.
+        events=[],
+        replies=[],
     )
     return feedback, checked.attachments
 

@@ -4,7 +4,8 @@
     received → assigned → in_progress → answered → closed
     any open state → rejected (with a reason) | closed;  answered/closed → reopened (the citizen, 7 days)
 
-Every step is a timeline event and an audit entry; transfers, answers and closing notify the citizen.
+Every step is a timeline event and an audit entry; receipt, transfers, answers and closing notify the
+citizen.
 """
 
 import uuid
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services import audit, push
 from services.db import transactional, utcnow
-from services.deadlines import add_working_days, add_working_hours
+from services.deadlines import LOCAL, add_working_days, add_working_hours
 from services.errors import Conflict, Invalid, NotFound
 from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
 from services.principals import Principal
@@ -208,6 +209,23 @@ def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict)
         en=(f"Your report {feedback.tracking_code} has an answer", answer.body),
     )
     return feedback
+
+
+def acknowledge(db: Session, feedback: Feedback) -> None:
+    """The receipt of a new submission: its tracking code and deadline stay in the inbox of each of the
+    citizen's devices (the phone that sent it may be a relative's)."""
+    due, code, department = (
+        feedback.due_at.astimezone(LOCAL),
+        feedback.tracking_code,
+        feedback.department.name,
+    )
+    _notify(
+        db,
+        feedback,
+        "received",
+        vi=(f"Đã nhận phản ánh {code}", f"{department} sẽ trả lời trước {due:%H:%M} ngày {due:%d/%m/%Y}."),
+        en=(f"We received your report {code}", f"{department} will answer by {due:%d/%m/%Y %H:%M}."),
+    )
 
 
 def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:

@@ -4,7 +4,8 @@ code, rating and reopening within their windows, and the public board without pe
 import re
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -21,6 +22,8 @@ from services.models import (
     Feedback,
     FeedbackEvent,
     Form,
+    Notification,
+    NotificationRecipient,
     RoutingRule,
     User,
 )
@@ -51,6 +54,23 @@ def test_a_submission_gets_a_tracking_code_department_deadline_and_priority(citi
     assert created["form"] == {"slug": "road-damage", "version": 1, "title": ROAD_FORM["title"]}
 
 
+def test_a_submission_sends_the_citizen_a_receipt_with_code_and_deadline(
+    citizen, road_form, department_a, db
+):
+    created = submit(citizen)
+    receipt = db.scalar(select(Notification).where(Notification.source_id == created["id"]))
+    due = datetime.fromisoformat(created["due_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert receipt.content["vi"] == {
+        "title": f"Đã nhận phản ánh {created['tracking_code']}",
+        "body": f"{department_a.name} sẽ trả lời trước {due:%H:%M} ngày {due:%d/%m/%Y}.",
+    }
+    assert receipt.data["event"] == "received" and receipt.priority == "normal"
+    recipient = db.scalar(
+        select(NotificationRecipient.citizen_id).where(NotificationRecipient.notification_id == receipt.id)
+    )
+    assert recipient == citizen.principal.citizen_id
+
+
 def test_an_anonymous_submission_carries_no_contact(citizen, road_form, department_a):
     body = assert_problem(
         citizen.post(
@@ -76,6 +96,7 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_submission(
     first, retried = submit(citizen, headers=key), submit(citizen, headers=key)
     assert retried["id"] == first["id"] and retried["tracking_code"] == first["tracking_code"]
     assert db.scalar(select(func.count()).select_from(Feedback)) == 1
+    assert db.scalar(select(func.count()).select_from(Notification)) == 1  # one receipt, not two
     changed = citizen.post(
         FEEDBACK,
         json={"form": "road-damage", "answers": {"where": "khác", "kind": "pothole"}, "province_code": 48},
@@ -157,6 +178,7 @@ def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
                 delete(AuditEvent).where(AuditEvent.entity_id.in_([str(i) for i in ids] + [str(form.id)]))
             )
             cleanup.execute(delete(FeedbackEvent).where(FeedbackEvent.feedback_id.in_(ids)))
+            cleanup.execute(delete(Notification).where(Notification.source_id.in_([str(i) for i in ids])))
             cleanup.execute(delete(Feedback).where(Feedback.id.in_(ids)))
             cleanup.execute(delete(Form).where(Form.id == form.id))
             cleanup.execute(delete(RoutingRule).where(RoutingRule.category_id == category.id))

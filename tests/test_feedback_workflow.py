@@ -92,7 +92,8 @@ def test_a_transfer_names_the_new_department_restarts_the_deadline_and_tells_the
 
     assert_problem(staff["officer_a"].get(f"{FEEDBACK}/{item['id']}"), 404)
     assert staff["officer_b"].get(f"{FEEDBACK}/{item['id']}").status_code == 200
-    push = db.scalar(select(Notification).where(Notification.source_id == item["id"]))
+    pushes = db.scalars(select(Notification).where(Notification.source_id == item["id"])).all()
+    push = next(p for p in pushes if p.data["event"] == "transferred")
     assert push.content["vi"]["body"] == f"Đơn vị xử lý mới: {department_b.name}."
     assert push.content["en"]["title"] == f"Your report {item['tracking_code']} was transferred"
     assert (
@@ -220,7 +221,7 @@ def test_done_when_submit_route_transfer_answer_with_photo_track_and_rate(
     )
     assert answered["status"] == "answered"
 
-    # 4. The citizen's phone was told (in English, its language) of the transfer and the answer.
+    # 4. The citizen's phone was told (in English, its language) of the receipt, the transfer and the answer.
     dispatcher.run_once()
     titles = sorted(
         r.message["notification"]["title"]
@@ -228,6 +229,7 @@ def test_done_when_submit_route_transfer_answer_with_photo_track_and_rate(
         if r.message.get("token") == "fcm-phone"
     )
     assert titles == [
+        f"We received your report {item['tracking_code']}",
         f"Your report {item['tracking_code']} has an answer",
         f"Your report {item['tracking_code']} was transferred",
     ]
@@ -324,7 +326,7 @@ def test_closing_as_resolved_after_a_reopening_needs_a_fresh_answer(staff, citiz
     closed = act(officer, item, "status", to="closed", resolution="resolved")
     assert closed["resolution"] == "resolved"
     pushes = db.scalars(select(Notification).where(Notification.source_id == item["id"])).all()
-    assert sorted(p.data["event"] for p in pushes) == ["answered", "answered", "closed"]
+    assert sorted(p.data["event"] for p in pushes) == ["answered", "answered", "closed", "received"]
     closing = next(p for p in pushes if p.data["event"] == "closed")
     assert closing.content["vi"]["body"] == "Vấn đề đã được giải quyết."
     assert closing.content["en"]["title"] == f"Your report {item['tracking_code']} was closed"
