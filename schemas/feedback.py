@@ -202,7 +202,10 @@ class InboxQuerySchema(ListQuerySchema):
     status = fields.String(validate=validate.OneOf(FEEDBACK_STATUSES))
     overdue = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Text or tracking code."})
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Words from the answers (diacritics optional), or a whole tracking code."},
+    )
 
 
 class PublicBoardQuerySchema(ListQuerySchema):

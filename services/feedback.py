@@ -37,8 +37,11 @@ def tracking_code() -> str:
 
 
 @transactional
-def submit(db: Session, principal: Principal, data: dict, idempotency_key: str | None = None) -> Feedback:
-    """A citizen's submission. A retry with the same Idempotency-Key returns the first submission."""
+def submit(
+    db: Session, principal: Principal, data: dict, idempotency_key: str | None = None
+) -> tuple[Feedback, bool]:
+    """A citizen's submission, and whether it is new: a retry with the same Idempotency-Key returns the
+    first submission and creates nothing."""
     device = principal.require_device()
     if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:
         raise Invalid({"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_LENGTH} characters."]})
@@ -46,7 +49,7 @@ def submit(db: Session, principal: Principal, data: dict, idempotency_key: str |
     if idempotency_key:
         earlier = _by_key(db, device.id, idempotency_key, fingerprint)
         if earlier is not None:
-            return earlier
+            return earlier, False
     feedback, photos = _new_feedback(db, principal, data)
     feedback.idempotency_key, feedback.request_hash = idempotency_key or None, fingerprint
     for attempt in range(_INSERT_ATTEMPTS):
@@ -59,7 +62,7 @@ def submit(db: Session, principal: Principal, data: dict, idempotency_key: str |
             # A concurrent request with the same key won the race: answer with its submission.
             earlier = _by_key(db, device.id, idempotency_key, fingerprint) if idempotency_key else None
             if earlier is not None:
-                return earlier
+                return earlier, False
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise
             feedback.tracking_code = tracking_code()  # the code was taken: draw another
@@ -75,7 +78,7 @@ def submit(db: Session, principal: Principal, data: dict, idempotency_key: str |
         data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
     )
     workflow.acknowledge(db, feedback)
-    return feedback
+    return feedback, True
 
 
 def _by_key(db: Session, device_id: uuid.UUID, key: str, fingerprint: str) -> Feedback | None:
@@ -211,9 +214,9 @@ def inbox(
         stmt = stmt.where(late if overdue else ~late)
     if q:
         needle = normalize(q)
+        # Both conditions have an index (trigram, unique), so a big department's inbox is not scanned.
         stmt = stmt.where(
-            Feedback.search.contains(needle, autoescape=True)
-            | Feedback.tracking_code.contains(q.strip().upper(), autoescape=True)
+            Feedback.search.contains(needle, autoescape=True) | (Feedback.tracking_code == q.strip().upper())
         )
     return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
 

@@ -97,9 +97,9 @@ def road_form(make_form, feedback_category):
     return make_form()
 
 
-def submit(caller, expect=201, headers=None, **overrides):
-    """POST a valid road-damage report (with `overrides`) and check the status."""
-    body = {
+def submission(**overrides) -> dict:
+    """A valid road-damage report (with `overrides`)."""
+    return {
         "form": "road-damage",
         "answers": {"where": "Đường Bạch Đằng", "kind": "pothole", "details": "Ổ gà sâu trước số 12"},
         "province_code": DA_NANG,
@@ -107,7 +107,11 @@ def submit(caller, expect=201, headers=None, **overrides):
         "contact": {"name": "Nguyễn Văn A", "phone": "0912 345 678"},
         **overrides,
     }
-    response = caller.post(FEEDBACK, json=body, headers=headers)
+
+
+def submit(caller, expect=201, headers=None, **overrides):
+    """POST a valid road-damage report (with `overrides`) and check the status."""
+    response = caller.post(FEEDBACK, json=submission(**overrides), headers=headers)
     assert response.status_code == expect, response.get_json()
     return response.get_json()
 

@@ -30,7 +30,7 @@ from services.models import (
 from services.principals import Principal
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
-from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submit
+from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
 
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
 
@@ -155,7 +155,7 @@ def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
         with Session(engine, expire_on_commit=False) as db:
             principal = Principal(kind="device", device=db.get(Device, device.id))
             barrier.wait()
-            results.append(feedback.submit(db, principal, dict(body), "same-key").id)
+            results.append(feedback.submit(db, principal, dict(body), "same-key")[0].id)
 
     try:
         threads = [threading.Thread(target=send) for _ in range(2)]
@@ -281,6 +281,22 @@ def test_submissions_are_rate_limited_per_device(citizen, road_form, department_
     limited = citizen.post(FEEDBACK, json={"form": "road-damage", "answers": {}, "province_code": 48})
     assert_problem(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_retries_of_one_submission_do_not_use_up_the_device_limit(citizen, road_form, department_a):
+    from api.limits import FEEDBACK_PER_DEVICE
+
+    allowed = int(FEEDBACK_PER_DEVICE.split(" ")[0])
+    key = {"Idempotency-Key": "flaky-network"}
+    first = citizen.post(FEEDBACK, json=submission(), headers=key)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    for _ in range(allowed):  # the phone never saw the answer and keeps trying
+        retried = citizen.post(FEEDBACK, json=submission(), headers=key)
+        assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
+        assert retried.get_json()["id"] == first.get_json()["id"]
+    for _ in range(allowed - 1):
+        submit(citizen)  # the rest of the hour's allowance is still there
+    assert_problem(citizen.post(FEEDBACK, json=submission()), 429, "rate_limited")
 
 
 def test_an_overlong_idempotency_key_is_refused_and_nothing_is_stored(citizen, road_form, department_a, db):

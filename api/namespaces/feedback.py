@@ -28,6 +28,17 @@ from services.db import session
 ns = Namespace("feedback", description="Citizens' feedback: submission, tracking, the department workflow")
 FeedbackPage = page_of(FeedbackSummarySchema)
 PublicFeedbackPage = page_of(PublicFeedbackSchema)
+# Built once for the submission path (a busy one after an alert): building a schema and its nested
+# schemas costs a tenth of a submission.
+SUBMISSION, FEEDBACK = SubmissionSchema(), FeedbackSchema()
+
+
+REPLAYED = "Idempotent-Replayed"
+
+
+def new_submission(response) -> bool:
+    """Only submissions that created something count toward a device's limit, not retries of one."""
+    return response.status_code == 201 and REPLAYED not in response.headers
 
 
 @ns.route("")
@@ -39,17 +50,20 @@ class FeedbackSubmissions(Resource):
                 "in": "header",
                 "type": "string",
                 "maxLength": feedback.IDEMPOTENCY_KEY_LENGTH,
-                "description": "Retries with the same key return the first submission and create nothing.",
+                "description": (
+                    "Retries with the same key return the first submission and create nothing; such an "
+                    "answer carries `Idempotent-Replayed: true` and does not count toward the rate limit."
+                ),
             }
         }
     )
-    @limiter.limit(FEEDBACK_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201)
+    @limiter.limit(FEEDBACK_PER_DEVICE, key_func=calling_device, deduct_when=new_submission)
     @limiter.limit(FEEDBACK_PER_IP)
     def post(self):
         """Submit a form's answers; routed to the responsible department with a working-day deadline."""
         key = request.headers.get("Idempotency-Key")
-        item = feedback.submit(session(), current_principal(), body(SubmissionSchema()), key)
-        return FeedbackSchema().dump(item), 201
+        item, created = feedback.submit(session(), current_principal(), body(SUBMISSION), key)
+        return FEEDBACK.dump(item), 201, {} if created else {REPLAYED: "true"}
 
 
 @ns.route("/mine")
@@ -74,7 +88,7 @@ class FeedbackTrack(Resource):
     @operation(ns, returns=FeedbackSchema)
     def get(self, tracking_code: str):
         """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
-        return FeedbackSchema().dump(feedback.track(session(), current_principal(), tracking_code))
+        return FEEDBACK.dump(feedback.track(session(), current_principal(), tracking_code))
 
 
 @ns.route("/<uuid:feedback_id>")
@@ -129,7 +143,7 @@ class FeedbackRating(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Rate the answer, 1 to 5 (the citizen who sent it, once it is answered)."""
         item = feedback.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
-        return FeedbackSchema().dump(item)
+        return FEEDBACK.dump(item)
 
 
 @ns.route("/<uuid:feedback_id>/reopen")
@@ -138,4 +152,4 @@ class FeedbackReopen(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Not satisfied, within 7 days of the answer: back to the department with a fresh deadline."""
         item = feedback.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))
-        return FeedbackSchema().dump(item)
+        return FEEDBACK.dump(item)

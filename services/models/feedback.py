@@ -138,6 +138,13 @@ class Feedback(Timestamps, Base):
         # The department inbox: oldest due first.
         Index("ix_feedback_inbox", "department_id", "due_at", "id"),
         Index("ix_feedback_citizen", "citizen_id", "created_at", "id"),
+        # Inbox search without diacritics (LIKE '%…%') on PostgreSQL; SQLite scans.
+        Index(
+            "ix_feedback_search_trgm",
+            "search",
+            postgresql_using="gin",
+            postgresql_ops={"search": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
