@@ -24,6 +24,14 @@ class ScamCheckSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(INDICATOR_TYPES))
     normalized = fields.String(required=True, metadata={"example": "+84912345678"})
     alerts = fields.List(fields.Nested(AlertSummarySchema), required=True)
+    links_on_this_site = fields.List(
+        fields.Nested(AlertSummarySchema),
+        required=True,
+        metadata={
+            "description": "For a domain: alerts naming particular links on it (or its subdomains) but not "
+            "the site itself, which may be a shared platform. Does not make the verdict `reported`."
+        },
+    )
     citizen_reports = fields.Integer(
         required=True, metadata={"description": "Distinct devices that reported this value."}
     )

@@ -147,6 +147,24 @@ def with_indicator(db: Session, keys: list[str], limit: int = 20) -> list[Alert]
     return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
 
 
+def naming_links_on(db: Session, host: str, registrable: str, limit: int = 20) -> list[Alert]:
+    """Published alerts naming a link on `host` (or a subdomain) without naming the site itself: the site
+    may be a shared platform whose other pages are harmless."""
+    # The registrable domain narrows the rows through its index; the host is matched here.
+    links = (
+        select(AlertIndicator.alert_id, AlertIndicator.normalized)
+        .join(Alert)
+        .where(
+            Alert.status == "published", AlertIndicator.type == "url", AlertIndicator.domain == registrable
+        )
+    )
+    ids = {alert_id for alert_id, url in db.execute(links) if indicators.on_site(url, host)}
+    if not ids:
+        return []
+    stmt = select(Alert).where(Alert.id.in_(ids))
+    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+
+
 def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
     principal.require_staff()
     alert = _own(db, principal, alert_id)

@@ -230,6 +230,15 @@ def lookup_keys(normalized: Normalized) -> list[str]:
     and registrable domain (an alert naming the domain covers every page on it)."""
     keys = [normalized.value]
     if normalized.type == "url":
-        host = normalized.value.split("/")[0].split("?")[0]
-        keys += [host, normalized.domain]
+        keys += [host_of(normalized.value), normalized.domain]
     return list(dict.fromkeys(k for k in keys if k))
+
+
+def host_of(url: str) -> str:
+    """The host of a normalised URL (`host/path?query`)."""
+    return url.split("/")[0].split("?")[0]
+
+
+def on_site(url: str, host: str) -> bool:
+    """Whether a normalised URL is on `host` or one of its subdomains."""
+    return host_of(url) == host or host_of(url).endswith(f".{host}")

@@ -47,11 +47,20 @@ def check(db: Session, value: str, type_: str | None = None) -> dict:
     keys = indicators.lookup_keys(normalized)
     found = alerts.with_indicator(db, keys)
     reporters = _reporters(db, keys)
+    links = []
+    if normalized.type == "domain":
+        named = {alert.id for alert in found}
+        links = [
+            alert
+            for alert in alerts.naming_links_on(db, normalized.value, normalized.domain)
+            if alert.id not in named
+        ]
     return {
         "verdict": "reported" if found or reporters else "no_reports",
         "type": normalized.type,
         "normalized": normalized.value,
         "alerts": found,
+        "links_on_this_site": links,
         "citizen_reports": reporters,
     }
 

@@ -163,6 +163,7 @@ def test_drafts_and_cancelled_alerts_do_not_count_and_unknown_values_are_never_c
         "type": "phone",
         "normalized": "+84912345678",
         "alerts": [],
+        "links_on_this_site": [],
         "citizen_reports": 0,
     }
     assert "safe" not in str(body)
@@ -175,6 +176,28 @@ def test_a_domain_alert_covers_every_link_on_it(staff, client):
     ).get_json()
     assert body["verdict"] == "reported" and body["type"] == "url"
     assert body["normalized"] == "login.vcb-hotro.com/otp"
+
+
+def test_a_site_asked_about_shows_the_links_on_it_that_alerts_name_without_calling_the_site_reported(
+    staff, client
+):
+    from tests.test_alerts import payload
+
+    editor = staff["editor_a"]
+    page = published(
+        editor, **payload(indicators=[{"type": "url", "value": "https://sites.google.com/view/vneid"}])
+    )
+    published(editor, **payload(indicators=[{"type": "url", "value": "https://google.com.vn/other"}]))
+
+    for site in ("sites.google.com", "google.com", "https://www.google.com/"):
+        body = client.get(CHECK, query_string={"value": site, "type": "domain"}).get_json()
+        assert body["verdict"] == "no_reports" and body["alerts"] == [], site
+        assert [a["id"] for a in body["links_on_this_site"]] == [page["id"]], site
+    elsewhere = client.get(CHECK, query_string={"value": "mail.google.com", "type": "domain"}).get_json()
+    assert elsewhere["links_on_this_site"] == []
+    # The page itself, asked about, is reported.
+    exact = client.get(CHECK, query_string={"value": "sites.google.com/view/vneid"}).get_json()
+    assert exact["verdict"] == "reported" and exact["links_on_this_site"] == []
 
 
 def _domain_alert() -> dict:

@@ -112,7 +112,8 @@ class AlertIndicator(Base):
     type: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(VALUE_LENGTH))
     normalized: Mapped[str] = mapped_column(String(VALUE_LENGTH), index=True)
-    domain: Mapped[str | None] = mapped_column(String(255))
+    # Registrable domain of URLs and domains: finds the links named on a site that scam-check is asked about.
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
     note: Mapped[str | None] = mapped_column(String(500))
 
 

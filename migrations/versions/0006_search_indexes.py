@@ -1,5 +1,6 @@
-"""feedback search: a pg_trgm GIN index on feedback.search, so a big department's inbox search
-(`q`, LIKE '%…%' without diacritics) does not read every row of the department
+"""search indexes: a pg_trgm GIN index on feedback.search, so a big department's inbox search (`q`,
+LIKE '%…%' without diacritics) does not read every row of the department; an index on
+alert_indicators.domain, so scam-check on a site finds the links named on it
 
 Revision ID: 0006
 Revises: 0005
@@ -15,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index(op.f("ix_alert_indicators_domain"), "alert_indicators", ["domain"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # made by 0003; kept explicit
         op.create_index(
@@ -29,3 +31,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_feedback_search_trgm", table_name="feedback")
+    op.drop_index(op.f("ix_alert_indicators_domain"), table_name="alert_indicators")
