@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from services import demo, departments, users
+from services import attachments, demo, departments, users
 from services.db import session
 from services.principals import SYSTEM
 from services.push import backends
@@ -132,6 +132,14 @@ def push_worker(once):
     dispatcher.run(stop)
 
 
+@click.command("purge-uploads")
+@with_appcontext
+@click.option("--days", type=click.IntRange(min=1), default=attachments.UNUSED_KEPT.days, show_default=True)
+def purge_uploads(days):
+    """Delete uploaded files no feedback or reply used within DAYS (run daily, e.g. from cron)."""
+    click.echo(f"Deleted {attachments.purge_unused(session(), timedelta(days=days))} unused uploads.")
+
+
 def register(app: Flask) -> None:
-    for cmd in (db_group, create_user, seed_demo, push_worker):
+    for cmd in (db_group, create_user, seed_demo, push_worker, purge_uploads):
         app.cli.add_command(cmd)

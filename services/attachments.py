@@ -7,20 +7,24 @@ afterwards whoever may see that feedback.
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 import filetype
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import audit, storage
-from services.db import transactional
+from services.db import transactional, utcnow
 from services.errors import Invalid, NotFound
 from services.feedback import may_see
 from services.models import Attachment
-from services.principals import Principal
+from services.principals import SYSTEM, Principal
 from services.workflow import WRITERS
 
 ACCEPTED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 MAX_BYTES = 10 * 1024 * 1024
+# A phone may keep a draft with its photos for days on a bad network before sending it.
+UNUSED_KEPT = timedelta(days=7)
 
 
 @transactional
@@ -63,3 +67,22 @@ def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> boo
     if principal.user is not None and attachment.user_id == principal.user.id:
         return True
     return attachment.feedback is not None and may_see(principal, attachment.feedback)
+
+
+def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 500) -> int:
+    """Delete uploads that no feedback or reply took within `older_than`, rows then files; the count.
+
+    Rows locked by a submission taking them right now are skipped. Files go after the commit, so a
+    failed commit never leaves a row naming a missing file.
+    """
+    cutoff, purged = utcnow() - older_than, 0
+    unused = select(Attachment).where(Attachment.feedback_id.is_(None), Attachment.created_at < cutoff)
+    while rows := db.scalars(unused.limit(batch).with_for_update(skip_locked=True)).all():
+        for attachment in rows:
+            audit.record(db, SYSTEM, "attachment.delete", attachment, audit.snapshot(attachment))
+            db.delete(attachment)
+        db.commit()
+        for attachment in rows:
+            storage.current().delete(attachment.storage_key)
+        purged += len(rows)
+    return purged

@@ -1,5 +1,5 @@
-"""Where uploaded files live, behind a two-method interface so a deployment can swap local disk for
-object storage. The default keeps them under the instance folder."""
+"""Where uploaded files live, behind a small interface so a deployment can swap local disk for object
+storage. The default keeps them under the instance folder."""
 
 import os
 import tempfile
@@ -11,6 +11,8 @@ class Storage(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
 
     def read(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class LocalStorage:
@@ -29,6 +31,9 @@ class LocalStorage:
 
     def read(self, key: str) -> bytes:
         return (self.root / key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
 
 _storage: Storage | None = None

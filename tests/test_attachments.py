@@ -2,8 +2,10 @@
 only to its uploader and to those who may see the feedback that references it."""
 
 import pytest
+from sqlalchemy import select
 
 from services import attachments
+from services.models import AuditEvent
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, JPEG, PNG, submit, upload
@@ -96,3 +98,25 @@ def test_a_photo_is_used_once_and_only_by_its_own_device(
         f"{FEEDBACK}/{item['id']}/replies", json={"body": "x", "attachment_ids": [citizens_file["id"]]}
     )
     assert "attachment_ids" in assert_problem(refused, 422)["errors"]
+
+
+def test_uploads_no_feedback_used_within_a_week_are_purged_with_their_files(
+    app, citizen, road_form, department_a, sql, db, attachments_dir
+):
+    used, abandoned, recent = upload(citizen), upload(citizen, PNG, "b.png"), upload(citizen, PDF, "c.pdf")
+    submit(citizen, answers={"where": "x", "kind": "pothole", "photos": [used["id"]]})
+    sql(
+        "UPDATE attachments SET created_at = created_at - interval '8 days' WHERE id IN (:a, :b)",
+        a=used["id"],
+        b=abandoned["id"],
+    )
+    abandoned_file = next(path for path in attachments_dir.rglob("*") if path.name == abandoned["id"])
+
+    result = app.test_cli_runner().invoke(args=["purge-uploads"])
+
+    assert result.exit_code == 0 and "Deleted 1 unused uploads" in result.output
+    assert_problem(citizen.get(abandoned["url"]), 404)
+    assert not abandoned_file.exists()
+    assert citizen.get(used["url"]).status_code == 200 and citizen.get(recent["url"]).status_code == 200
+    deleted = db.scalar(select(AuditEvent).where(AuditEvent.action == "attachment.delete"))
+    assert deleted.entity_id == abandoned["id"] and deleted.actor_type == "system"
