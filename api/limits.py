@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check.
+"""Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check,
+and what citizens' devices send (feedback, comments on drafts).
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -20,6 +21,9 @@ SCAM_CHECK = "30 per minute;300 per hour"
 # Feedback submissions: a device's successful ones, and every attempt from one address (NAT-generous).
 FEEDBACK_PER_DEVICE = "10 per hour;30 per day"
 FEEDBACK_PER_IP = "60 per hour"
+# Comments on drafts: a citizen may comment on several sections, not flood a consultation.
+COMMENTS_PER_DEVICE = "20 per hour;100 per day"
+COMMENTS_PER_IP = "120 per hour"
 
 
 def calling_device() -> str:

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from schemas.attachments import AttachmentSchema
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema
 from schemas.departments import FocalPointSchema
 from schemas.devices import CATEGORY_CODE
@@ -55,16 +56,6 @@ class FormRefSchema(Schema):
     slug = fields.String(required=True)
     version = fields.Integer(required=True)
     title = fields.Nested(LabelSchema, required=True)
-
-
-class AttachmentSchema(Schema):
-    """An uploaded photo or PDF; fetch its bytes from `url`."""
-
-    id = fields.UUID(required=True)
-    content_type = fields.String(required=True, metadata={"example": "image/jpeg"})
-    size = fields.Integer(required=True)
-    created_at = fields.AwareDateTime(required=True)
-    url = fields.Function(lambda a: f"/api/v1/attachments/{a.id}", required=True, metadata={"type": "string"})
 
 
 class FeedbackReplySchema(Schema):

@@ -1,5 +1,6 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from schemas.attachments import AttachmentSchema
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
 from schemas.devices import CATEGORY_CODE, LOCALE
 from services.models import NOTICE_KINDS, NOTICE_STAGES
@@ -9,6 +10,7 @@ SUMMARY = validate.Length(min=1, max=300)
 # Markdown of at most 100 KB in UTF-8 (a Vietnamese letter takes 2 or 3 bytes); larger bodies are
 # refused with 422 (and a request over MAX_CONTENT_LENGTH with 413).
 BODY_BYTES = 100_000
+MAX_ATTACHMENTS = 10
 
 
 def _at_most_100_kb(text: str) -> None:
@@ -57,6 +59,14 @@ class NoticeUpdateSchema(Schema):
         schemes={"http", "https"},
         validate=validate.Length(max=2000),
         metadata={"description": "Corrections only (required there): the false claim rebutted."},
+    )
+    attachment_ids = fields.List(
+        fields.UUID(),
+        validate=validate.Length(max=MAX_ATTACHMENTS),
+        metadata={
+            "description": "The documents shown with the notice, in order (the full text of a draft as PDF, "
+            "a map): the editor's own uploads from POST /attachments, or ones the notice already has."
+        },
     )
     targets = fields.Nested(
         TargetsSchema,
@@ -130,6 +140,7 @@ class NoticeSchema(NoticeSummarySchema):
     translations = fields.Dict(keys=fields.String(), values=fields.Nested(NoticeTextSchema), required=True)
     links = fields.List(fields.String(), required=True)
     claim_url = fields.String(required=True, allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     publish_at = fields.AwareDateTime(required=True, allow_none=True)
     version = fields.Integer(required=True, metadata={"description": "Earlier ones: /versions."})
     history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
@@ -153,6 +164,7 @@ class NoticeVersionSchema(Schema):
     effective_on = fields.Date(required=True, allow_none=True)
     links = fields.List(fields.String(), required=True)
     claim_url = fields.String(required=True, allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
 
 
 class TransitionSchema(Schema):

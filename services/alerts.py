@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from services import areas, audit, indicators, notifications, push
 from services.db import transactional, utcnow
@@ -97,10 +97,12 @@ def list_alerts(
     return keyset_page(db, stmt, ORDER, cursor, limit, descending=True)
 
 
-def active_at(db: Session, province_code: int | None, ward_code: int | None, limit: int = 20) -> list[Alert]:
+def active_at(
+    db: Session, province_code: int | None, ward_code: int | None, limit: int = 20, *, options=()
+) -> list[Alert]:
     """What a citizen in this place (anywhere, without one) should see now, most severe and most recent
-    first: the home feed and the Atom feed."""
-    stmt = select(Alert).where(_live(utcnow()), _at_place(province_code, ward_code))
+    first: the home feed and the Atom feed. `options`: loader options for what the caller needs."""
+    stmt = select(Alert).options(*options).where(_live(utcnow()), _at_place(province_code, ward_code))
     return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
 
 
@@ -108,7 +110,10 @@ def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str
     """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
     wanted = topics.language(locale)
     items = []
-    for alert in active_at(db, province_code, ward_code):
+    # The home screen shows neither indicators nor the department: one query, not two.
+    for alert in active_at(
+        db, province_code, ward_code, options=(noload(Alert.indicators), noload(Alert.department))
+    ):
         headlines = {topics.language(tag): text["headline"] for tag, text in texts(alert).items()}
         items.append(
             {

@@ -1,8 +1,8 @@
-"""Uploaded photos and PDFs for feedback answers and replies.
+"""Uploaded photos and PDFs for feedback answers, replies and notices.
 
 The type comes from the file's first bytes (the `filetype` package), never from its name or the
-client's Content-Type. Until a feedback or reply references it, only its uploader may fetch it;
-afterwards whoever may see that feedback.
+client's Content-Type. Until a feedback, reply or notice references it, only its uploader may fetch
+it; afterwards whoever may see that feedback or read that notice (anyone, for a public notice).
 """
 
 import hashlib
@@ -13,7 +13,7 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, storage
+from services import audit, notices, storage
 from services.db import transactional, utcnow
 from services.errors import Invalid, NotFound
 from services.feedback import may_see
@@ -66,6 +66,8 @@ def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> boo
         return True
     if principal.user is not None and attachment.user_id == principal.user.id:
         return True
+    if attachment.notice_id is not None:
+        return notices.readable(db, principal, attachment.notice_id)
     return attachment.feedback is not None and may_see(principal, attachment.feedback)
 
 
@@ -76,7 +78,9 @@ def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 
     failed commit never leaves a row naming a missing file.
     """
     cutoff, purged = utcnow() - older_than, 0
-    unused = select(Attachment).where(Attachment.feedback_id.is_(None), Attachment.created_at < cutoff)
+    unused = select(Attachment).where(
+        Attachment.feedback_id.is_(None), Attachment.notice_id.is_(None), Attachment.created_at < cutoff
+    )
     while rows := db.scalars(unused.limit(batch).with_for_update(skip_locked=True)).all():
         for attachment in rows:
             audit.record(db, SYSTEM, "attachment.delete", attachment, audit.snapshot(attachment))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import tldextract
+from yarl import URL
 
 from services.phones import to_e164
 
@@ -116,7 +117,7 @@ def _phone(raw: str) -> Normalized:
 
 
 def _url_parts(raw: str) -> tuple[str, str, str] | None:
-    """(host without www., path without trailing /, query without trackers), or None."""
+    """(host without www., canonical path without trailing /, query without trackers), or None."""
     text = raw if "://" in raw else f"//{raw}"
     try:
         parts = urlsplit(text)
@@ -129,7 +130,13 @@ def _url_parts(raw: str) -> tuple[str, str, str] | None:
         return None
     host = host.removeprefix("www.")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())))
-    return host, parts.path.rstrip("/"), query
+    return host, _canonical_path(parts.path), query
+
+
+def _canonical_path(path: str) -> str:
+    """Dot segments resolved and percent-escapes decoded (RFC 3986 §6.2.2), in NFC: `/a/../Đăng-nhập`,
+    `/%C4%90%C4%83ng-nh%E1%BA%ADp` and `/Đăng-nhập/` are one path, shown readably."""
+    return unicodedata.normalize("NFC", URL(f"http://h{path}").path).rstrip("/")
 
 
 def _is_public_host(host: str) -> bool:

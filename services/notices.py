@@ -18,6 +18,7 @@ from services import areas, audit, markup, push
 from services.db import transactional, utcnow
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.models import (
+    Attachment,
     Category,
     Department,
     Notice,
@@ -242,6 +243,14 @@ def visible(db: Session, principal: Principal, notice_id: uuid.UUID) -> Notice:
     return notice
 
 
+def readable(db: Session, principal: Principal, notice_id: uuid.UUID) -> bool:
+    try:
+        visible(db, principal, notice_id)
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
 @transactional
 def read(db: Session, principal: Principal, notice_id: uuid.UUID, languages=()) -> Localized:
     """One notice; a read by anyone but staff is counted."""
@@ -311,7 +320,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
         version=1,
         created_by_id=principal.user.id,
     )
-    _apply(db, notice, data, now)
+    _apply(db, principal, notice, data, now)
     notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user.id))
     db.add(notice)
     audit.record(db, principal, "notice.create", notice)
@@ -326,7 +335,7 @@ def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) 
         raise Conflict("An archived notice cannot be edited.", code="notice_archived")
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
-    _apply(db, notice, data, utcnow())
+    _apply(db, principal, notice, data, utcnow())
     if notice.stage != "draft" and any(getattr(notice, key) != previous[key] for key in VERSIONED):
         db.add(
             NoticeVersion(
@@ -338,9 +347,14 @@ def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) 
     return localize(notice)
 
 
-def _apply(db: Session, notice: Notice, data: dict, now: datetime) -> None:
+def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: datetime) -> None:
     """Check `data` against the notice's kind and state, then copy it onto the notice."""
     errors = {}
+    documents = None
+    if "attachment_ids" in data:
+        documents, problem = _documents(db, principal, notice, data["attachment_ids"])
+        if problem:
+            errors["attachment_ids"] = [problem]
     if "category_code" in data and not db.scalar(
         select(Category.id).where(Category.code == data["category_code"], Category.active.is_(True))
     ):
@@ -369,13 +383,36 @@ def _apply(db: Session, notice: Notice, data: dict, now: datetime) -> None:
         raise Invalid(errors)
 
     for key in _EDITABLE:
-        if key in data:
+        if key in data and key != "attachment_ids":
             setattr(notice, key, data[key])
+    if documents is not None:
+        notice.files.extend(document for document in documents if document not in notice.files)
+        notice.attachment_ids = [str(document.id) for document in documents]
     if "targets" in data:
         _aim(notice, data["targets"])
     texts = [notice.title, notice.summary, notice.body, notice.document_number or ""]
     texts += [text[key] for text in notice.translations.values() for key in ("title", "summary", "body")]
     notice.content_search = normalize(" ".join(texts))
+
+
+def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> tuple[list[Attachment], str]:
+    """The attachments to show, in order, and what is wrong with the list ("" when nothing): each must
+    be the notice's already or the editor's own upload that nothing uses yet."""
+    if len(set(ids)) != len(ids):
+        return [], "An attachment is listed twice."
+    found = {a.id: a for a in db.scalars(select(Attachment).where(Attachment.id.in_(ids)))} if ids else {}
+
+    def usable(attachment: Attachment | None) -> bool:
+        if attachment is None:
+            return False
+        if attachment.notice_id is not None:
+            return attachment.notice_id == notice.id
+        return attachment.user_id == principal.user.id and attachment.feedback_id is None
+
+    unusable = [str(id_) for id_ in ids if not usable(found.get(id_))]
+    if unusable:
+        return [], f"Not an upload of yours that nothing uses yet: {', '.join(unusable)}."
+    return [found[id_] for id_ in ids], ""
 
 
 def _target_errors(targets: Targets) -> dict:

@@ -33,6 +33,7 @@ HAI_CHAU = 20242  # a ward of Đà Nẵng (the `citizen` fixture's ward)
 FEEDBACK = "/api/v1/feedback"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 ROAD_FORM = {
     "slug": "road-damage",

@@ -8,9 +8,8 @@ from services import attachments
 from services.models import AuditEvent
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
-from tests.feedback_fixtures import FEEDBACK, JPEG, PNG, submit, upload
+from tests.feedback_fixtures import FEEDBACK, JPEG, PDF, PNG, submit, upload
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 
 
@@ -68,7 +67,7 @@ def test_a_file_is_served_to_its_uploader_and_those_who_may_see_its_feedback(
     photo = upload(citizen)
     assert_problem(stranger.get(photo["url"]), 404)
     assert_problem(staff["officer_a"].get(photo["url"]), 404)  # not referenced yet: the uploader's only
-    assert_problem(client.get(photo["url"]), 401)
+    assert_problem(client.get(photo["url"]), 404)
 
     item = submit(citizen, answers={"where": "x", "kind": "pothole", "photos": [photo["id"]]})
     assert [a["id"] for a in item["attachments"]] == [photo["id"]]

@@ -99,7 +99,13 @@ def test_languages_have_their_own_etag_and_each_revalidates_to_304(client, write
         assert fallback.status_code == 304, header
 
 
-def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, write, move, statements):
+def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, staff, write, move, statements):
+    from tests.test_alerts import published
+
+    published(
+        staff["editor_a"]
+    )  # an alert with its indicators: the feed shows neither them nor its department
+
     def feed_queries() -> int:
         statements.clear()
         response = client.get(f"{FEED}?ward_code={HAI_CHAU}")

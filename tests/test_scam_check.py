@@ -1,5 +1,7 @@
 """Indicator normalisation (a table per type, hypothesis for phones) and "has this been reported?"."""
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,6 +36,10 @@ SPELLINGS = [
             "example.com.vn",
         ),
         ("url", "HTTP://WWW.SCAM.COM", "scam.com", "scam.com"),
+        # One path however it is spelled: dot segments, percent-escapes, decomposed Vietnamese.
+        ("url", "https://scam.com/a/../dang-nhap/./%7Euser/", "scam.com/dang-nhap/~user", "scam.com"),
+        ("url", "scam.com/%C4%90%C4%83ng-nh%E1%BA%ADp", "scam.com/Đăng-nhập", "scam.com"),
+        ("url", unicodedata.normalize("NFD", "scam.com/Đăng-nhập/"), "scam.com/Đăng-nhập", "scam.com"),
         ("url", "scam.com/login?zarsrc=30&gclid=1", "scam.com/login", "scam.com"),
         ("url", "http://103.1.2.3/otp", "103.1.2.3/otp", "103.1.2.3"),
         ("url", "bücher.vn/x", "xn--bcher-kva.vn/x", "xn--bcher-kva.vn"),

@@ -5,12 +5,12 @@ from flask_restx import Namespace, Resource, fields
 
 from api.auth import current_principal
 from api.openapi import operation
-from schemas.feedback import AttachmentSchema
+from schemas.attachments import AttachmentSchema
 from services import attachments
 from services.db import session
 from services.errors import Invalid
 
-ns = Namespace("attachments", description="Photos and PDFs for feedback answers and replies")
+ns = Namespace("attachments", description="Photos and PDFs for feedback, replies and notices")
 # Multipart framing around a full-size file.
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -49,8 +49,9 @@ class Attachments(Resource):
 @ns.route("/<uuid:attachment_id>")
 class Attachment(Resource):
     @ns.response(200, "The file, sent as its own type", File())
-    @operation(ns, produces=list(attachments.ACCEPTED))
+    @operation(ns, produces=list(attachments.ACCEPTED), auth="optional")
     def get(self, attachment_id: uuid.UUID):
-        """The file itself, for its uploader and those who may see its feedback."""
+        """The file itself, for its uploader, those who may see its feedback, or readers of its notice
+        (anyone, once the notice is public)."""
         attachment, data = attachments.fetch(session(), current_principal(), attachment_id)
         return Response(data, mimetype=attachment.content_type, headers={"Cache-Control": "private"})

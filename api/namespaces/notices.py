@@ -5,6 +5,7 @@ from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
 from api.http import body, languages, query
+from api.limits import COMMENTS_PER_DEVICE, COMMENTS_PER_IP, calling_device, limiter
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.consultation import (
@@ -96,6 +97,8 @@ class Comments(Resource):
         return CommentPage(exclude=() if private else [f"items.{f}" for f in PRIVATE_FIELDS]).dump(page)
 
     @operation(ns, body=CommentCreateSchema, returns=CommentSchema, status=201, who="device")
+    @limiter.limit(COMMENTS_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201)
+    @limiter.limit(COMMENTS_PER_IP)
     def post(self, notice_id: uuid.UUID):
         """Comment on a policy in consultation (409 `consultation_closed` otherwise); arrives pending."""
         created = consultation.comment(session(), current_principal(), notice_id, body(CommentCreateSchema()))

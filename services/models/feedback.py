@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db import utcnow
-from services.models.base import Base, Timestamps
+from services.models.base import Base, Timestamps, trigram_index
 from services.models.core import Category, Department, User
 
 FEEDBACK_STATUSES = ("received", "assigned", "in_progress", "answered", "closed", "rejected", "reopened")
@@ -138,13 +138,7 @@ class Feedback(Timestamps, Base):
         # The department inbox: oldest due first.
         Index("ix_feedback_inbox", "department_id", "due_at", "id"),
         Index("ix_feedback_citizen", "citizen_id", "created_at", "id"),
-        # Inbox search without diacritics (LIKE '%…%') on PostgreSQL; SQLite scans.
-        Index(
-            "ix_feedback_search_trgm",
-            "search",
-            postgresql_using="gin",
-            postgresql_ops={"search": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        trigram_index("ix_feedback_search_trgm", "search"),  # the inbox's `q`
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -260,8 +254,8 @@ class FeedbackReply(Base):
 
 
 class Attachment(Base):
-    """An uploaded photo or PDF. Until a feedback or reply references it, only its uploader sees it;
-    afterwards, whoever may see that feedback."""
+    """An uploaded photo or PDF. Until a feedback, reply or notice references it, only its uploader sees
+    it; afterwards, whoever may see that feedback or notice."""
 
     __tablename__ = "attachments"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -277,6 +271,10 @@ class Attachment(Base):
         ForeignKey("feedback.id", ondelete="CASCADE"), index=True
     )
     reply_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("feedback_replies.id", ondelete="CASCADE"))
+    # A document of a notice: public when the notice is, and never purged.
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     feedback: Mapped["Feedback | None"] = relationship(foreign_keys=[feedback_id], viewonly=True)

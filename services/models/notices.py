@@ -15,12 +15,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services import markup
 from services.db import utcnow
-from services.models.base import Base, Timestamps
+from services.models.base import Base, Timestamps, trigram_index
 from services.models.core import Department
 
 NOTICE_KINDS = ("policy", "announcement", "correction")
@@ -44,6 +45,13 @@ class NoticeContent:
     links: Mapped[list] = mapped_column(default=list)
     # A correction names the false claim it rebuts.
     claim_url: Mapped[str | None] = mapped_column(String(2000))
+    # The documents shown with this content, in order (ids of attachments whose notice_id is the notice's).
+    attachment_ids: Mapped[list] = mapped_column(default=list, server_default=text("'[]'"))
+
+    @property
+    def attachments(self) -> list:
+        by_id = {str(attachment.id): attachment for attachment in self.files}
+        return [by_id[id_] for id_ in self.attachment_ids if id_ in by_id]
 
 
 class Notice(NoticeContent, Timestamps, Base):
@@ -57,13 +65,7 @@ class Notice(NoticeContent, Timestamps, Base):
         Index("ix_notices_listed", "listed_at", "id"),
         # Open consultations closing soonest, and stage filters.
         Index("ix_notices_stage", "stage", "consultation_closes_at"),
-        # Diacritic-free substring search (LIKE '%…%') on PostgreSQL; SQLite scans.
-        Index(
-            "ix_notices_content_search_trgm",
-            "content_search",
-            postgresql_using="gin",
-            postgresql_ops={"content_search": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        trigram_index("ix_notices_content_search_trgm", "content_search"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -86,6 +88,8 @@ class Notice(NoticeContent, Timestamps, Base):
     history: Mapped[list["NoticeHistory"]] = relationship(
         order_by="NoticeHistory.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Every document ever attached, so earlier versions keep theirs; `attachments` is what this one shows.
+    files: Mapped[list["Attachment"]] = relationship()  # noqa: F821
 
     @property
     def published_at(self) -> datetime | None:
@@ -131,6 +135,11 @@ class NoticeVersion(NoticeContent, Base):
     version: Mapped[int] = mapped_column(Integer)
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
     replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    files: Mapped[list["Attachment"]] = relationship(  # noqa: F821
+        primaryjoin="NoticeVersion.notice_id == foreign(Attachment.notice_id)",
+        viewonly=True,
+        lazy="selectin",  # a page of versions in one more query
+    )
 
     @property
     def body_html(self) -> str:
