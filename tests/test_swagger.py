@@ -31,6 +31,7 @@ PUBLIC = {
     "get /api/v1/notices/{notice_id}",
     "get /api/v1/notices/{notice_id}/versions",
     "get /api/v1/notices/{notice_id}/comments",
+    "get /api/v1/attachments/{attachment_id}",  # a public notice's documents
     "get /api/v1/feed",
     "get /feeds/notices.atom",
     "get /api/v1/forms",
