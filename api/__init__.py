@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         CORS(
             app,
             resources={rf"{API_PREFIX}/*": {"origins": app.config["CORS_ORIGINS"]}},
-            expose_headers=["ETag", "Retry-After", "Location"],
+            expose_headers=["ETag", "Retry-After", "Location", "Idempotent-Replayed"],
             max_age=600,
         )
 

@@ -407,7 +407,7 @@ def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> 
             return False
         if attachment.notice_id is not None:
             return attachment.notice_id == notice.id
-        return attachment.user_id == principal.user.id and attachment.feedback_id is None
+        return attachment.user_id == principal.user.id and not attachment.in_use
 
     unusable = [str(id_) for id_ in ids if not usable(found.get(id_))]
     if unusable:

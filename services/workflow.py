@@ -230,7 +230,7 @@ def acknowledge(db: Session, feedback: Feedback) -> None:
 
 def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:
     rows = db.scalars(select(Attachment).where(Attachment.id.in_(ids))).all() if ids else []
-    usable = [a for a in rows if a.user_id == principal.user.id and a.feedback_id is None]
+    usable = [a for a in rows if a.user_id == principal.user.id and not a.in_use]
     if len(usable) != len(set(ids)):
         raise Invalid({"attachment_ids": ["Each attachment must be an unused upload of yours."]})
     return usable

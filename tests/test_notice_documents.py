@@ -7,7 +7,7 @@ from services import attachments
 from services.models import Attachment
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
-from tests.feedback_fixtures import PDF, PNG, submit, upload
+from tests.feedback_fixtures import FEEDBACK, PDF, PNG, submit, upload
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import NOTICES
 
@@ -76,9 +76,14 @@ def test_only_the_editors_own_unused_uploads_or_the_notices_own_documents_may_be
         assert "attachment_ids" in assert_problem(response, 422)["errors"], attachment_ids
     assert ids(editor.get(f"{NOTICES}/{notice['id']}").get_json()) == [mine["id"]]  # unchanged
 
-    # Another notice cannot show this notice's document.
+    # Another notice cannot show this notice's document, nor can an answer to a feedback.
     response = editor.post(NOTICES, json={**_minimal(), "attachment_ids": [mine["id"]]})
     assert "attachment_ids" in assert_problem(response, 422)["errors"]
+    item = submit(citizen)
+    reply = editor.post(
+        f"{FEEDBACK}/{item['id']}/replies", json={"body": "Xem", "attachment_ids": [mine["id"]]}
+    )
+    assert "attachment_ids" in assert_problem(reply, 422)["errors"]
 
 
 def _minimal() -> dict:

@@ -278,3 +278,8 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     feedback: Mapped["Feedback | None"] = relationship(foreign_keys=[feedback_id], viewonly=True)
+
+    @property
+    def in_use(self) -> bool:
+        """Taken by a feedback, a reply or a notice: never taken again, never purged."""
+        return self.feedback_id is not None or self.notice_id is not None
