@@ -182,7 +182,7 @@ def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
 def _own(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
     """The alert if it belongs to the caller's department (any, for admins); NotFound otherwise."""
     alert = db.get(Alert, alert_id)
-    if alert is None or not (principal.is_admin or alert.department_id == principal.department_id):
+    if alert is None or not principal.acts_for(alert.department_id):
         raise NotFound("No such alert.")
     return alert
 

@@ -90,9 +90,7 @@ def check(db: Session, fields: list[dict], answers: dict, device: Device) -> tup
 
 def _own_photos(db: Session, ids: list[str], device: Device) -> tuple[list[Attachment], str | None]:
     rows = db.scalars(select(Attachment).where(Attachment.id.in_([uuid.UUID(i) for i in ids]))).all()
-    usable = [
-        a for a in rows if a.device_id == device.id and not a.in_use and a.content_type.startswith("image/")
-    ]
+    usable = [a for a in rows if a.free_for(device) and a.content_type.startswith("image/")]
     if len(usable) != len(ids):
         return usable, "Each photo must be an unused image this device uploaded."
     return usable, None

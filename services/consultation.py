@@ -58,9 +58,7 @@ def comment(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict)
 
 def _moderates(principal: Principal, notice: Notice) -> bool:
     """Staff of the drafting department (any role) and admins see every comment and its contact."""
-    return principal.kind == "staff" and (
-        principal.is_admin or principal.department_id == notice.department_id
-    )
+    return principal.kind == "staff" and principal.acts_for(notice.department_id)
 
 
 def list_comments(

@@ -200,7 +200,7 @@ def inbox(
 ) -> Page:
     """A department's feedback, oldest due first. Staff see their own department's only (admins any)."""
     principal.require_staff()
-    if not principal.is_admin and principal.department_id != department_id:
+    if not principal.acts_for(department_id):
         raise NotFound("No such department.")
     if db.get(Department, department_id) is None:
         raise NotFound("No such department.")

@@ -53,7 +53,13 @@ _PUSHED = {
 }
 # The content an edit of a public notice keeps as a version.
 VERSIONED = tuple(NoticeContent.__annotations__)
-_EDITABLE = (*VERSIONED, "category_code", "publish_at", "consultation_closes_at")
+# Copied as given; attachment_ids are resolved to documents by _documents() instead.
+_COPIED = (
+    *(key for key in VERSIONED if key != "attachment_ids"),
+    "category_code",
+    "publish_at",
+    "consultation_closes_at",
+)
 READ_SHARDS = 8
 
 
@@ -293,7 +299,7 @@ def own(db: Session, principal: Principal, notice_id: uuid.UUID, *roles: str) ->
     """A notice of the caller's department (any for admins); another department's is NotFound."""
     principal.require_staff(*roles)
     notice = db.get(Notice, notice_id)
-    if notice is None or not (principal.is_admin or notice.department_id == principal.department_id):
+    if notice is None or not principal.acts_for(notice.department_id):
         raise NotFound("No such notice.")
     return notice
 
@@ -304,7 +310,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
     department_id = data.get("department_id") or principal.department_id
     if department_id is None:
         raise Invalid({"department_id": ["Name the issuing department."]})
-    if not principal.is_admin and department_id != principal.department_id:
+    if not principal.acts_for(department_id):
         raise Forbidden("Editors publish for their own department only.")
     if db.get(Department, department_id) is None:
         raise Invalid({"department_id": ["No such department."]})
@@ -382,8 +388,8 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
     if errors:
         raise Invalid(errors)
 
-    for key in _EDITABLE:
-        if key in data and key != "attachment_ids":
+    for key in _COPIED:
+        if key in data:
             setattr(notice, key, data[key])
     if documents is not None:
         notice.files.extend(document for document in documents if document not in notice.files)
@@ -407,7 +413,7 @@ def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> 
             return False
         if attachment.notice_id is not None:
             return attachment.notice_id == notice.id
-        return attachment.user_id == principal.user.id and not attachment.in_use
+        return attachment.free_for(principal.user)
 
     unusable = [str(id_) for id_ in ids if not usable(found.get(id_))]
     if unusable:

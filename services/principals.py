@@ -32,6 +32,10 @@ class Principal:
             return self.api_key.department_id
         return None
 
+    def acts_for(self, department_id: uuid.UUID | None) -> bool:
+        """Admins act for every department; staff and API keys for their own."""
+        return self.is_admin or department_id == self.department_id
+
     @property
     def actor(self) -> tuple[str, str | None, str]:
         """(type, id, label) for the audit log."""

@@ -42,7 +42,7 @@ def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
 
 
 def _visible(principal: Principal, user: User) -> bool:
-    return principal.is_admin or user.department_id == principal.department_id
+    return principal.acts_for(user.department_id)
 
 
 def list_users(

@@ -110,9 +110,7 @@ def visible_to_staff(db: Session, principal: Principal, feedback_id: uuid.UUID) 
 
 
 def may_see_as_staff(principal: Principal, feedback: Feedback) -> bool:
-    return principal.kind == "staff" and (
-        principal.is_admin or feedback.department_id == principal.department_id
-    )
+    return principal.kind == "staff" and principal.acts_for(feedback.department_id)
 
 
 def _writable(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tuple[Feedback, dict]:
@@ -230,7 +228,7 @@ def acknowledge(db: Session, feedback: Feedback) -> None:
 
 def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:
     rows = db.scalars(select(Attachment).where(Attachment.id.in_(ids))).all() if ids else []
-    usable = [a for a in rows if a.user_id == principal.user.id and not a.in_use]
+    usable = [a for a in rows if a.free_for(principal.user)]
     if len(usable) != len(set(ids)):
         raise Invalid({"attachment_ids": ["Each attachment must be an unused upload of yours."]})
     return usable

@@ -48,9 +48,10 @@ def init_app(app: Flask) -> None:
         app.before_request(_answer_from_cache)
 
 
-def _cache_key():
-    """The raw place parameters: only answers to valid requests are ever stored under them."""
-    return request.args.get("province_code"), request.args.get("ward_code"), languages()
+def _cache_key(accepted: tuple[str, ...]):
+    """The raw place parameters and the accepted languages: only answers to valid requests are ever
+    stored under them."""
+    return request.args.get("province_code"), request.args.get("ward_code"), accepted
 
 
 def _answer_from_cache():
@@ -58,7 +59,7 @@ def _answer_from_cache():
     authentication and the limiter: at 7 a.m. nearly every request is one, most of them revalidations."""
     if request.method != "GET" or request.endpoint != "feed" or "Authorization" in request.headers:
         return None
-    cached = current_app.extensions["feed_cache"].get(_cache_key())
+    cached = current_app.extensions["feed_cache"].get(_cache_key(languages()))
     return _answer(*cached, public=True) if cached else None
 
 
@@ -88,12 +89,12 @@ class Feed(Resource):
         Send the last `ETag` in `If-None-Match` to get 304 when nothing changed; anonymous answers
         may be cached by shared caches for 30 seconds.
         """
-        principal = current_principal()
-        home = feed.home(session(), principal, languages=languages(), **query(FEED_QUERY))
+        principal, accepted = current_principal(), languages()
+        home = feed.home(session(), principal, languages=accepted, **query(FEED_QUERY))
         rendered = jsonify(FEED.dump(home))
         rendered.add_etag()  # a strong hash of the body: equal bodies, equal ETags
         answer = rendered.get_data(), rendered.get_etag()[0]
         anonymous = principal.kind == "anonymous"
         if anonymous and "feed_cache" in current_app.extensions:
-            current_app.extensions["feed_cache"].put(_cache_key(), answer)
+            current_app.extensions["feed_cache"].put(_cache_key(accepted), answer)
         return _answer(*answer, public=anonymous)

@@ -279,7 +279,11 @@ class Attachment(Base):
 
     feedback: Mapped["Feedback | None"] = relationship(foreign_keys=[feedback_id], viewonly=True)
 
-    @property
-    def in_use(self) -> bool:
-        """Taken by a feedback, a reply or a notice: never taken again, never purged."""
-        return self.feedback_id is not None or self.notice_id is not None
+    def free_for(self, uploader) -> bool:
+        """Whether this device or user uploaded it and no feedback, reply or notice has taken it yet
+        (what is taken is never taken again, nor purged)."""
+        return (
+            uploader.id in (self.device_id, self.user_id)
+            and self.feedback_id is None
+            and self.notice_id is None
+        )
