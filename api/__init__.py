@@ -1,8 +1,10 @@
 """The HTTP edge: create_app builds the Flask app, the Swagger-documented API and the CLI."""
 
+import json
 import os
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface
 from flask_cors import CORS
 from flask_restx import Api
@@ -26,6 +28,32 @@ class NoCookieSessions(SessionInterface):
         pass
 
 
+class JSONEncoder(json.JSONEncoder):
+    """Vietnamese as UTF-8, not \\u escapes (smaller on slow networks), except when the answer holds text
+    UTF-8 cannot carry (a lone surrogate): then escaped, so that one bad value never breaks a whole list."""
+
+    def encode(self, o):
+        text = super().encode(o)
+        if not self.ensure_ascii and not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                self.ensure_ascii = True
+                text = super().encode(o)
+        return text
+
+
+class JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+
+    def dumps(self, obj, **kwargs):
+        return super().dumps(obj, cls=JSONEncoder, **kwargs)
+
+
+class CitizenFlask(Flask):
+    json_provider_class = JSONProvider
+
+
 class CitizenApi(Api):
     """flask-restx Api whose errors are the same problem+json as the rest of the app."""
 
@@ -34,7 +62,7 @@ class CitizenApi(Api):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = CitizenFlask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(configuration.from_environment(app.instance_path))
     if test_config:
@@ -44,9 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         RESTX_ERROR_404_HELP=False,
         RESTX_MASK_SWAGGER=False,
         RESTX_VALIDATE=False,
-        RESTX_JSON={"ensure_ascii": False},  # Vietnamese as UTF-8, not \u escapes: smaller on slow networks
+        RESTX_JSON={"ensure_ascii": False, "cls": JSONEncoder},
     )
-    app.json.ensure_ascii = False
     app.session_interface = NoCookieSessions()
 
     engine = db.make_engine(

@@ -96,7 +96,7 @@ def _apply_validator(result: dict, validator) -> None:
             result[low] = validator.min
         if validator.max is not None:
             result[high] = validator.max
-    elif isinstance(validator, validate.Range):
+    elif isinstance(validator, validate.Range) and isinstance(validator.min or validator.max, int | float):
         if validator.min is not None:
             result["minimum"] = validator.min
             if not validator.min_inclusive:

@@ -2,7 +2,7 @@ import copy
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
+from schemas.common import PROVINCE_CODE, WARD_CODE, Instant, ListQuerySchema, TargetsSchema
 from schemas.devices import LOCALE
 from services.models import (
     ALERT_CATEGORIES,
@@ -84,7 +84,7 @@ class AlertSchema(Schema):
         error_messages={"invalid": "Must be an https:// address of the official source."},
         metadata={"example": "https://congan.danang.gov.vn/canh-bao"},
     )
-    expires_at = fields.AwareDateTime(required=True, metadata={"description": "In the future."})
+    expires_at = Instant(required=True, metadata={"description": "In the future, within a year."})
     translations = fields.Dict(
         keys=fields.String(validate=[LOCALE, NOT_VIETNAMESE]),
         values=fields.Nested(AlertTextSchema),

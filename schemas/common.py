@@ -1,5 +1,7 @@
 """Shapes shared by every resource: problems, pages, list queries, targets."""
 
+from datetime import UTC, date, datetime, timedelta
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from services.pagination import MAX_LIMIT
@@ -7,6 +9,55 @@ from services.targets import Targets, target_errors
 
 PROVINCE_CODE = validate.Range(min=1, max=99)
 WARD_CODE = validate.Range(min=1, max=99999)
+# Nothing the API deals in happened before 2000 (scam reports, audit queries) or is dated before 1945
+# (legal documents); refusing earlier values keeps calendar-edge dates out of time-zone arithmetic.
+EARLIEST_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+ONE_YEAR = timedelta(days=366)
+
+
+class Instant(fields.AwareDateTime):
+    """A date-time with an offset, loaded as UTC and bounded: after 2000-01-01 and at most `within` from
+    now (zero: not in the future). Calendar-edge values such as 9999-12-31T23:59:59-14:00 are a 422 like
+    any other out-of-range value, never an overflow in time-zone arithmetic."""
+
+    default_error_messages = {
+        "too_late": "Must be at most {limit} from now.",
+        "future": "Cannot be in the future.",
+        "too_early": "Must be after 2000-01-01.",
+    }
+    # A phone's clock may run a little ahead of ours.
+    CLOCK_SKEW = timedelta(minutes=5)
+
+    def __init__(self, *, within: timedelta = ONE_YEAR, **kwargs):
+        self.within = within
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            loaded = loaded.astimezone(UTC)
+        except OverflowError:  # before year 1 or after 9999 once in UTC
+            loaded = datetime.min if loaded.year == 1 else datetime.max
+            loaded = loaded.replace(tzinfo=UTC)
+        if loaded < EARLIEST_INSTANT:
+            raise self.make_error("too_early")
+        if loaded > datetime.now(UTC) + max(self.within, self.CLOCK_SKEW):
+            if not self.within:
+                raise self.make_error("future")
+            raise self.make_error("too_late", limit=_span(self.within))
+        return loaded
+
+
+def _span(delta: timedelta) -> str:
+    years = round(delta.days / 365.25)
+    return f"{years} year{'s' if years > 1 else ''}" if years else f"{delta.days} days"
+
+
+class LegalDate(fields.Date):
+    """A document's date (issued, in effect): a calendar date between 1945 and 2100."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=date(1945, 1, 1), max=date(2100, 12, 31)), **kwargs)
 
 
 class ProblemSchema(Schema):

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
+from schemas.devices import CATEGORY_CODE
 from services.models import FIELD_TYPES
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="2-64 lower-case letters, digits or -.")
@@ -47,7 +48,7 @@ class FormSchema(Schema):
     slug = fields.String(required=True, validate=SLUG, metadata={"example": "road-damage"})
     version = fields.Integer(dump_only=True, required=True)
     title = fields.Nested(LabelSchema, required=True)
-    category_code = fields.String(required=True, metadata={"example": "roads"})
+    category_code = fields.String(required=True, validate=CATEGORY_CODE, metadata={"example": "roads"})
     targets = fields.Nested(
         TargetsSchema, required=True, metadata={"description": "Where the form is offered."}
     )

@@ -1,7 +1,15 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from schemas.attachments import AttachmentSchema
-from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
+from schemas.common import (
+    ONE_YEAR,
+    PROVINCE_CODE,
+    WARD_CODE,
+    Instant,
+    LegalDate,
+    ListQuerySchema,
+    TargetsSchema,
+)
 from schemas.devices import CATEGORY_CODE, LOCALE
 from services.models import NOTICE_KINDS, NOTICE_STAGES
 
@@ -47,8 +55,8 @@ class NoticeUpdateSchema(Schema):
     document_number = fields.String(
         allow_none=True, validate=validate.Length(min=1, max=64), metadata={"example": "82CV-DU"}
     )
-    issued_on = fields.Date(allow_none=True)
-    effective_on = fields.Date(allow_none=True)
+    issued_on = LegalDate(allow_none=True)
+    effective_on = LegalDate(allow_none=True)
     links = fields.List(
         fields.URL(schemes={"https"}, validate=validate.Length(max=2000)),
         validate=validate.Length(max=20),
@@ -72,12 +80,14 @@ class NoticeUpdateSchema(Schema):
         TargetsSchema,
         metadata={"description": "With both lists, every ward must lie in one of the listed provinces."},
     )
-    publish_at = fields.AwareDateTime(
+    publish_at = Instant(
         allow_none=True,
         metadata={"description": "Scheduled publishing: public (and pushed) from then. Drafts only."},
     )
-    consultation_closes_at = fields.AwareDateTime(
-        allow_none=True, metadata={"description": "Policies: end of the public consultation (future)."}
+    consultation_closes_at = Instant(
+        within=2 * ONE_YEAR,
+        allow_none=True,
+        metadata={"description": "Policies: end of the public consultation (future, within two years)."},
     )
 
 

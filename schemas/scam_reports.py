@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from schemas.alerts import INDICATOR_VALUE, AlertSummarySchema
-from schemas.common import ListQuerySchema
+from schemas.common import Instant, ListQuerySchema
 from services.models import INDICATOR_TYPES, SCAM_CHANNELS
 from services.pagination import MAX_LIMIT
 
@@ -44,7 +46,7 @@ class ScamReportSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(INDICATOR_TYPES))
     value = fields.String(required=True, validate=INDICATOR_VALUE, metadata={"example": "0912 345 678"})
     description = fields.String(validate=validate.Length(max=4000))
-    happened_at = fields.AwareDateTime(allow_none=True)
+    happened_at = Instant(within=timedelta(0), allow_none=True, metadata={"description": "In the past."})
     channel = fields.String(allow_none=True, validate=validate.OneOf(SCAM_CHANNELS))
     amount_lost_vnd = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10**15))
     normalized = fields.String(dump_only=True, required=True)
@@ -72,7 +74,7 @@ class ScamTopQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    since = fields.AwareDateTime(metadata={"description": "Default: a week ago."})
+    since = Instant(within=timedelta(0), metadata={"description": "Default: a week ago."})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 

@@ -4,6 +4,11 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# What no stored text may hold: lone UTF-16 surrogates (a client that cut an emoji in half), NUL and the
+# other control characters but tab and line breaks (C0, DEL, C1). PostgreSQL cannot store the first two,
+# and the rest reach phones' notification shades and CSV exports as garbage.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "Contains a character that is not text (a control character or half of an emoji)."
 
 
 def normalize(text: str | None) -> str:
@@ -14,3 +19,8 @@ def normalize(text: str | None) -> str:
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     bare = bare.replace("đ", "d")
     return _SPACES.sub(" ", unicodedata.normalize("NFC", bare)).strip()
+
+
+def storable(text: str) -> bool:
+    """Whether `text` may be stored: see _UNSTORABLE."""
+    return _UNSTORABLE.search(text) is None

@@ -267,21 +267,30 @@ def test_badly_typed_query_parameter_is_422(admin, params, field):
 # ---------------------------------------------------------------- text PostgreSQL cannot hold
 
 
+NOT_TEXT = ["Contains a character that is not text (a control character or half of an emoji)."]
+
+
 @pytest.mark.parametrize(
-    ("method", "url", "payload"),
+    ("method", "url", "payload", "errors"),
     [
-        ("POST", DEPARTMENTS, {"code": "SO-YT", "name": "Sở\u0000Y tế"}),
-        ("GET", f"{DEPARTMENTS}?q=y%00te", None),
-        ("GET", "/api/v1/audit?entity=departments%00", None),
-        ("GET", "/api/v1/categories/sc%00am", None),
+        ("POST", DEPARTMENTS, {"code": "SO-YT", "name": "Sở\u0000Y tế"}, {"name": NOT_TEXT}),
+        ("GET", f"{DEPARTMENTS}?q=y%00te", None, {"q": NOT_TEXT}),
+        ("GET", "/api/v1/audit?entity=departments%00", None, {"entity": NOT_TEXT}),
     ],
 )
-def test_nul_character_is_bad_input_not_a_server_error(admin, stored, method, url, payload):
+def test_nul_character_is_a_422_naming_the_field(admin, stored, method, url, payload, errors):
     before = stored()
 
     response = admin.open(method, url, json=payload)
 
-    assert_problem(response, 422, "invalid_value")
+    assert assert_problem(response, 422, "validation_failed")["errors"] == errors
+    assert stored() == before
+
+
+def test_nul_character_in_a_path_is_bad_input_not_a_server_error(admin, stored):
+    before = stored()
+
+    assert_problem(admin.get("/api/v1/categories/sc%00am"), 422, "invalid_value")
     assert stored() == before
 
 
