@@ -49,6 +49,26 @@ def test_deadlines_come_back_in_utc():
     assert due.tzinfo == UTC and due == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
 
+
+# Around midnight in Vietnam (UTC+7) the local and the UTC calendar day differ: the arrival day is local.
+def test_an_item_arriving_at_half_past_midnight_on_friday_counts_from_friday():
+    # 17:30 UTC Thursday 3 Dec 2026 is 00:30 Friday 4 Dec in Vietnam: one working day → Monday 7 Dec.
+    arrival = datetime(2026, 12, 3, 17, 30, tzinfo=UTC)
+    assert add_working_days(arrival, 1) == datetime(2026, 12, 7, 10, 30, tzinfo=UTC)
+
+
+def test_an_item_arriving_a_minute_before_local_midnight_counts_from_that_day():
+    # 16:59 UTC Thursday 3 Dec is 23:59 Thursday in Vietnam: one working day → Friday 4 Dec.
+    arrival = datetime(2026, 12, 3, 16, 59, tzinfo=UTC)
+    assert add_working_days(arrival, 1) == datetime(2026, 12, 4, 10, 30, tzinfo=UTC)
+
+
+def test_working_hours_from_just_after_local_midnight_start_at_that_mornings_opening():
+    # 17:05 UTC Sunday 22 Nov is 00:05 Monday 23 Nov: two office hours → 09:30 local Monday.
+    arrival = datetime(2026, 11, 22, 17, 5, tzinfo=UTC)
+    assert add_working_hours(arrival, 2) == datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
+
+
 moments = st.datetimes(
     min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 1), timezones=st.just(UTC)
 )

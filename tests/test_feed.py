@@ -187,3 +187,14 @@ def test_the_answer_cache_is_bounded_in_bytes():
         cache.put((None, "20242", (f"x-{language}",)), (b"{" + b" " * 998 + b"}", '"etag"'))
     kept = [language for language in range(50) if cache.get((None, "20242", (f"x-{language}",)))]
     assert kept == list(range(40, 50))  # the newest ten answers of a thousand bytes
+
+
+def test_an_api_key_reads_the_feed_only_with_notices_read(app, make_api_key):
+    without = Caller(app.test_client(), make_api_key(scopes=("alerts:read",)).key)
+    with_scope = Caller(app.test_client(), make_api_key(scopes=("notices:read",)).key)
+
+    refused = without.get("/api/v1/feed", query_string={"province_code": DA_NANG})
+    answered = with_scope.get("/api/v1/feed", query_string={"province_code": DA_NANG})
+
+    assert assert_problem(refused, 403, "missing_scope")["detail"] == "API key lacks scope notices:read."
+    assert answered.status_code == 200 and answered.get_json()["province_code"] == DA_NANG

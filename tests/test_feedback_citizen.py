@@ -106,6 +106,24 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_submission(
     assert submit(citizen, headers={"Idempotency-Key": "retry-2"})["id"] != first["id"]
 
 
+def test_another_device_with_the_same_key_and_body_gets_a_submission_of_its_own(
+    app, citizen, road_form, department_a, make_device
+):
+    """Keys are per device: a stranger replaying a citizen's key must not receive their name and phone."""
+    stranger = Caller(app.test_client(), make_device().token)
+    key = {"Idempotency-Key": "retry-1"}
+    first = submit(citizen, headers=key)
+
+    response = stranger.post(
+        FEEDBACK, json=submission(contact={"name": "Trần Thị B", "phone": "0987 654 321"}), headers=key
+    )
+
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    theirs = response.get_json()
+    assert theirs["id"] != first["id"] and theirs["tracking_code"] != first["tracking_code"]
+    assert theirs["contact"] == {"name": "Trần Thị B", "phone": "+84987654321"}
+
+
 def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
     """Two sessions race on PostgreSQL (committed rows, cleaned up after): the unique (device, key)
     constraint lets one insert win; the other answers with the winner's submission."""
