@@ -49,7 +49,6 @@ def test_deadlines_come_back_in_utc():
     assert due.tzinfo == UTC and due == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
 
-
 # Around midnight in Vietnam (UTC+7) the local and the UTC calendar day differ: the arrival day is local.
 def test_an_item_arriving_at_half_past_midnight_on_friday_counts_from_friday():
     # 17:30 UTC Thursday 3 Dec 2026 is 00:30 Friday 4 Dec in Vietnam: one working day → Monday 7 Dec.
