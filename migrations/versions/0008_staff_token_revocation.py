@@ -15,8 +15,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Admins act for every department and now belong to none; tokens issued so far carry no version
+    # and count as version 0.
+    op.execute("UPDATE users SET department_id = NULL WHERE role = 'admin'")
+    with op.batch_alter_table("users") as users:
+        users.add_column(sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"))
+        users.create_check_constraint(
+            op.f("ck_users_admin_has_no_department"), "role <> 'admin' OR department_id IS NULL"
+        )
+    with op.batch_alter_table("users") as users:
+        users.alter_column("token_version", existing_type=sa.Integer(), server_default=None)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as users:
+        users.drop_constraint(op.f("ck_users_admin_has_no_department"), type_="check")
+        users.drop_column("token_version")
