@@ -105,4 +105,7 @@ def _development_secret_key(instance_path: str) -> str:
         finally:
             os.unlink(draft)
     with open(path) as file:
-        return file.read().strip()
+        key = file.read().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key; delete it to make a new one, or set SECRET_KEY.")
+    return key

@@ -49,6 +49,12 @@ def test_each_development_instance_has_its_own_key(tmp_path):
     assert len(keys) == 2 and "dev-only-insecure-secret-key-change-me" not in keys
 
 
+def test_a_damaged_key_file_stops_the_start(tmp_path):
+    (tmp_path / "secret_key").write_text("\n")
+    with pytest.raises(ConfigError, match="holds no usable key"):
+        complete(settings(), str(tmp_path))
+
+
 def test_development_serves_on_127_0_0_1_at_port(monkeypatch, tmp_path):
     monkeypatch.setenv("PORT", "9000")
     config = settings(SECRET_KEY=REAL_SECRET)

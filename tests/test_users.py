@@ -4,6 +4,7 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from services.models import AuditEvent, User
 from tests.conftest import PASSWORD, assert_problem
@@ -187,6 +188,11 @@ def test_an_admin_belongs_to_no_department(admin, department_a, sql):
     problem = assert_problem(response, 422, "admin_in_department")
     assert problem["errors"] == {"department_id": ["An admin acts for every department and belongs to none."]}
     assert sql("SELECT count(*) FROM users WHERE email = 'nguyen.van.a@danang.gov.vn'").scalar_one() == 0
+
+
+def test_the_database_refuses_an_admin_in_a_department_too(admin, db, sql, department_a):
+    with pytest.raises(IntegrityError, match="ck_users_admin_has_no_department"), db.begin_nested():
+        sql("UPDATE users SET department_id = :d WHERE id = :id", d=department_a.id, id=admin.principal.id)
 
 
 def test_promoting_to_admin_leaves_the_department(admin, staff):

@@ -13,21 +13,20 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+# Plain ALTER TABLE on SQLite too: copying `users` in batch mode fails there once other rows refer to it.
+
 
 def upgrade() -> None:
-    # Admins act for every department and now belong to none; tokens issued so far carry no version
-    # and count as version 0.
+    op.add_column("users", sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"))
+    # Admins act for every department and now belong to none.
     op.execute("UPDATE users SET department_id = NULL WHERE role = 'admin'")
-    with op.batch_alter_table("users") as users:
-        users.add_column(sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"))
-        users.create_check_constraint(
-            op.f("ck_users_admin_has_no_department"), "role <> 'admin' OR department_id IS NULL"
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_check_constraint(
+            op.f("ck_users_admin_has_no_department"), "users", "role <> 'admin' OR department_id IS NULL"
         )
-    with op.batch_alter_table("users") as users:
-        users.alter_column("token_version", existing_type=sa.Integer(), server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as users:
-        users.drop_constraint(op.f("ck_users_admin_has_no_department"), type_="check")
-        users.drop_column("token_version")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f("ck_users_admin_has_no_department"), "users", type_="check")
+    op.drop_column("users", "token_version")
