@@ -20,7 +20,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## Migrate the configured database (SQLite instance/citizen.db by default), load demo data, then serve
-## the API and run the push worker beside it (it stops with the server).
+## the API and run the push worker beside it (it stops with the server). The first start makes a private
+## SECRET_KEY in instance/secret_key; links the API writes start with http://127.0.0.1:$(PORT).
+run: export PORT := $(PORT)
 run: $(VENV)/.installed migrate
 	$(FLASK) seed-demo
 	$(FLASK) push-worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

@@ -67,7 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(configuration.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    configuration.check(app.config)
+    configuration.complete(app.config, app.instance_path)
     app.config.update(
         RESTX_ERROR_404_HELP=False,
         RESTX_MASK_SWAGGER=False,

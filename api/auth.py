@@ -38,7 +38,7 @@ def _authenticate(header: str | None) -> Principal:
             _touch(api_key)
             return Principal(kind="api_key", api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
     else:
-        claims = read_jwt(current_app.config["SECRET_KEY"], token)
+        claims = read_jwt(current_app.config["SECRET_KEY"], token, current_app.config["JWT_TTL"])
         user = users.from_claims(session(), claims) if claims else None
         if user is not None:
             return Principal(kind="staff", user=user, ip=ip)

@@ -1,10 +1,14 @@
 """Configuration from environment variables (12-factor); a `.env` file in the working directory counts too."""
 
+import logging
 import os
+import secrets
+import tempfile
 
 from dotenv import load_dotenv
+from yarl import URL
 
-DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -17,8 +21,13 @@ def from_environment(instance_path: str) -> dict:
     config = {
         "APP_ENV": env("APP_ENV", "development"),
         "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'citizen.db')}",
-        "SECRET_KEY": env("SECRET_KEY", DEFAULT_SECRET_KEY),
+        # Empty: production refuses to start; development makes one in instance/secret_key (see complete).
+        "SECRET_KEY": env("SECRET_KEY", ""),
         "JWT_TTL": int(env("JWT_TTL", "3600")),
+        # Where the public reaches the API, e.g. https://api.danang.gov.vn: every absolute URL the API
+        # writes (Atom ids and links, the CAP sender) starts with it, never with the request's Host header,
+        # which any caller chooses. Required in production; http://127.0.0.1:$PORT in development.
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", ""),
         # JSON bodies; POST /api/v1/attachments raises it for itself to 10 MB.
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         "ATTACHMENTS_DIR": env("ATTACHMENTS_DIR") or os.path.join(instance_path, "attachments"),
@@ -48,16 +57,55 @@ def from_environment(instance_path: str) -> dict:
         "PUSH_LEASE_SECONDS": int(env("PUSH_LEASE_SECONDS", "60")),
         "PUSH_POLL_INTERVAL": float(env("PUSH_POLL_INTERVAL", "0.2")),
         "PUSH_BACKOFF_SECONDS": float(env("PUSH_BACKOFF_SECONDS", "5")),
-        # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); the API's host name when empty.
+        # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
     }
     return config
 
 
-def check(config: dict) -> None:
-    """Refuse to start in production with development defaults."""
+def complete(config: dict, instance_path: str) -> None:
+    """Refuse to start in production without real settings; in development fill in what is missing."""
     if config["APP_ENV"] == "production":
-        if config["SECRET_KEY"] == DEFAULT_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+        if len(config["SECRET_KEY"]) < 32:
             raise ConfigError("APP_ENV=production needs SECRET_KEY set to a random value of 32+ characters.")
+        if not config["PUBLIC_BASE_URL"]:
+            raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL, e.g. https://api.danang.gov.vn.")
         if "*" in config["CORS_ORIGINS"]:
             raise ConfigError("APP_ENV=production refuses CORS_ORIGINS=*; list the mini app's origins.")
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _development_secret_key(instance_path)
+    config["PUBLIC_BASE_URL"] = _base_url(
+        config["PUBLIC_BASE_URL"] or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    )
+
+
+def _base_url(value: str) -> str:
+    try:
+        url = URL(value)
+        valid = url.scheme in ("http", "https") and url.host and not (url.query_string or url.fragment)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query or fragment, not {value!r}.")
+    return str(url).rstrip("/")
+
+
+def _development_secret_key(instance_path: str) -> str:
+    """A random key made on first start and kept in instance/secret_key (git-ignored, owner-only), so
+    development tokens survive restarts and nobody else's key signs them."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        descriptor, draft = tempfile.mkstemp(dir=instance_path)  # mode 0600
+        with open(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # atomic and never overwrites: processes starting together share one key
+            log.warning("Generated a development SECRET_KEY in %s (set SECRET_KEY to use another).", path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path) as file:
+        key = file.read().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key; delete it to make a new one, or set SECRET_KEY.")
+    return key

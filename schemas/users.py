@@ -22,7 +22,10 @@ class UserSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     full_name = fields.String(validate=validate.Length(max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    department_id = fields.UUID(allow_none=True, metadata={"description": "Required except for admins."})
+    department_id = fields.UUID(
+        allow_none=True,
+        metadata={"description": "Required for editors, officers and viewers; admins have none."},
+    )
     active = fields.Boolean(dump_only=True, required=True)
     created_at = fields.AwareDateTime(dump_only=True, required=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True, required=True)
@@ -33,6 +36,8 @@ class UserCreateSchema(UserSchema):
 
 
 class UserUpdateSchema(Schema):
+    """A new password, role or department, or deactivating, ends the user's tokens at once."""
+
     full_name = fields.String(validate=validate.Length(max=200))
     role = fields.String(validate=validate.OneOf(ROLES))
     department_id = fields.UUID(allow_none=True)

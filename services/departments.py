@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import areas, audit
+from services import areas, audit, users
 from services.db import transactional
 from services.errors import Conflict, Invalid, NotFound
 from services.models import Department
@@ -66,7 +66,10 @@ def update(db: Session, principal: Principal, department_id: uuid.UUID, data: di
     before = audit.snapshot(department)
     if "code" in data and data["code"] != department.code and by_code(db, data["code"]) is not None:
         raise Conflict(f"Department code {data['code']} is taken.", code="department_code_taken")
+    deactivated = department.active and data.get("active") is False
     _apply(db, department, data)
+    if deactivated:
+        users.end_department_tokens(db, department.id)
     audit.record(db, principal, "department.update", department, before)
     return department
 

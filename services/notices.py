@@ -444,7 +444,7 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
     allowed = TRANSITIONS[notice.kind][notice.stage]
     if data["to"] not in allowed:
         raise Conflict(
-            f"A {notice.kind} in stage {notice.stage} can move to: {', '.join(allowed) or 'nothing'}.",
+            f"This {notice.kind} in stage {notice.stage} can move to: {', '.join(allowed) or 'nothing'}.",
             code="invalid_transition",
             allowed=list(allowed),
         )

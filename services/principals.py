@@ -54,7 +54,7 @@ class Principal:
         if self.kind != "staff":
             raise Forbidden("Staff sign-in required.")
         if roles and not self.is_admin and self.role not in roles:
-            raise Forbidden(f"Requires role: {', '.join(('admin', *roles))}.")
+            raise Forbidden(f"Requires role: {', '.join(dict.fromkeys(('admin', *roles)))}.")
 
     def require_admin(self) -> None:
         self.require_staff("admin")

@@ -17,6 +17,9 @@ _hasher = PasswordHasher()
 DEVICE_TOKEN_PREFIX = "dev_"
 API_KEY_PREFIX = "cak_"
 JWT_ALGORITHM = "HS256"
+# Clocks of the API machines may differ a little: a token is taken this many seconds before its `iat`
+# and after its `exp`, and may live this much longer than the configured lifetime.
+JWT_LEEWAY = 30
 
 
 def hash_password(password: str) -> str:
@@ -57,8 +60,18 @@ def issue_jwt(secret: str, ttl: int, **claims) -> str:
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM)
 
 
-def read_jwt(secret: str, token: str) -> dict | None:
+def read_jwt(secret: str, token: str, max_ttl: int) -> dict | None:
+    """The claims of a token signed with `secret`, or None when it is expired, not yet valid, or lives
+    longer than `max_ttl` seconds (a token with a far `exp` would never end)."""
     try:
-        return jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
+            leeway=JWT_LEEWAY,
+            options={"require": ["exp", "iat", "sub"]},
+        )
     except jwt.PyJWTError:
         return None
+    # PyJWT has checked that both are whole numbers (or strings of them).
+    return claims if int(claims["exp"]) - int(claims["iat"]) <= max_ttl + JWT_LEEWAY else None

@@ -15,22 +15,36 @@ from services.security import hash_password, issue_jwt, verify_password
 
 
 def authenticate(db: Session, email: str, password: str, *, secret: str, ttl: int) -> str:
-    """A signed staff token for valid, active credentials."""
+    """A signed staff token for valid credentials of an active user in an active department."""
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
-    if not verify_password(user.password_hash if user else None, password) or not user.active:
+    if not verify_password(user.password_hash if user else None, password) or not _may_sign_in(user):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     user.last_login_at = utcnow()
     db.commit()
-    return issue_jwt(secret, ttl, sub=str(user.id), role=user.role)
+    return issue_jwt(secret, ttl, sub=str(user.id), role=user.role, ver=user.token_version)
+
+
+def _may_sign_in(user: User) -> bool:
+    return user.active and (user.department is None or user.department.active)
 
 
 def from_claims(db: Session, claims: dict) -> User | None:
-    """The active user a staff token names; deactivating a user ends its tokens at once."""
+    """The active user a staff token names, unless the token was issued before the user's tokens were
+    ended (`token_version`, raised by update() and by deactivating the department). Tokens issued
+    before migration 0008 carry no version and count as version 0."""
     try:
         user = db.get(User, uuid.UUID(claims["sub"]))
     except (ValueError, KeyError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or claims.get("ver", 0) != user.token_version:
+        return None
+    return user
+
+
+def end_department_tokens(db: Session, department_id: uuid.UUID) -> None:
+    """End the tokens of a department's staff (it was deactivated: they cannot sign in until it is back)."""
+    for user in db.scalars(select(User).where(User.department_id == department_id)):
+        user.token_version += 1
 
 
 def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
@@ -90,6 +104,13 @@ def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) ->
     before = audit.snapshot(user)
     if user.id == principal.user.id and (data.get("active") is False or data.get("role", "admin") != "admin"):
         raise Conflict("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    # Whoever holds one of the user's tokens must not keep the access it had before these changes.
+    if (
+        "password" in data
+        or (user.active and data.get("active") is False)
+        or any(key in data and data[key] != getattr(user, key) for key in ("role", "department_id"))
+    ):
+        user.token_version += 1
     for key in ("full_name", "role", "department_id", "active"):
         if key in data:
             setattr(user, key, data[key])
@@ -101,10 +122,15 @@ def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) ->
 
 
 def _check_department(db: Session, user: User) -> None:
-    if user.department_id is None:
-        if user.role != "admin":
-            raise Invalid({"department_id": [f"A {user.role} belongs to a department."]})
+    if user.role == "admin":
+        if user.department_id is not None:
+            raise Invalid(
+                {"department_id": ["An admin acts for every department and belongs to none."]},
+                code="admin_in_department",
+            )
         return
+    if user.department_id is None:
+        raise Invalid({"department_id": [f"Role {user.role} needs a department."]})
     department = db.get(Department, user.department_id)
     if department is None:
         raise Invalid({"department_id": ["No such department."]})

@@ -26,6 +26,7 @@ settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES
 
 TEST_SECRET = "test-secret-key-with-at-least-32-characters"
 PASSWORD = "correct horse battery"
+PUBLIC_BASE_URL = "https://citizen.danang.example"
 _server = {}
 
 
@@ -48,6 +49,7 @@ def app_settings(database_url: str) -> dict:
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TESTING": True,
         "APP_ENV": "test",
         "FEED_CACHE_SECONDS": 0,  # every test sees its own writes; test_feed.py tests the cache
@@ -215,7 +217,7 @@ class Caller:
 
 
 def staff_token(user) -> str:
-    return issue_jwt(TEST_SECRET, 3600, sub=str(user.id), role=user.role)
+    return issue_jwt(TEST_SECRET, 3600, sub=str(user.id), role=user.role, ver=user.token_version)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Staff sign-in (POST /api/v1/auth/token) and how bearer tokens are read on every request."""
 
+import time
+
 import jwt
 import pytest
 
@@ -126,3 +128,124 @@ def test_anonymous_on_a_staff_endpoint_is_challenged(client):
     response = client.get(STAFF_ONLY_URL)
     assert_problem(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+# ---------------------------------------------------------------- lifetime (forged with the right key)
+
+
+def forge(officer, **claims):
+    """A token signed with the app's own key, as someone holding it (or a bug) could make."""
+    now = int(time.time())
+    payload = {"sub": str(officer.id), "role": officer.role, "iat": now, "exp": now + 3600, **claims}
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, TEST_SECRET, algorithm="HS256")
+
+
+def test_a_token_living_as_long_as_jwt_ttl_is_accepted(client, officer):
+    assert client.get(STAFF_ONLY_URL, headers=bearer(forge(officer))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 10**30},
+        {"exp": int(time.time()) + 2 * 3600},
+        {"iat": int(time.time()) - 3600 * 24 * 365, "exp": int(time.time()) + 60},
+        {"iat": None},
+        {"exp": None},
+        {"iat": int(time.time()) + 3600, "exp": int(time.time()) + 2 * 3600},
+        {"exp": "never"},
+        {"iat": "yesterday"},
+    ],
+    ids=[
+        "exp-10^30",
+        "two-hours",
+        "issued-a-year-ago",
+        "no-iat",
+        "no-exp",
+        "issued-in-an-hour",
+        "exp-not-a-number",
+        "iat-not-a-number",
+    ],
+)
+def test_a_token_outliving_jwt_ttl_or_without_its_times_is_refused(client, officer, claims):
+    assert_problem(client.get(STAFF_ONLY_URL, headers=bearer(forge(officer, **claims))), 401, "invalid_token")
+
+
+# ---------------------------------------------------------------- changes that end a user's tokens
+
+
+def test_changing_a_password_ends_the_old_token_and_the_new_password_signs_in(client, admin, officer):
+    old = sign_in(client, officer.email).get_json()["access_token"]
+
+    assert (
+        admin.patch(f"/api/v1/users/{officer.id}", json={"password": "a new long password"}).status_code
+        == 200
+    )
+    # Usually within the same second as the change: the token version, not a time, tells them apart.
+    new = sign_in(client, officer.email, "a new long password").get_json()["access_token"]
+
+    assert_problem(client.get(STAFF_ONLY_URL, headers=bearer(old)), 401, "invalid_token")
+    assert client.get(STAFF_ONLY_URL, headers=bearer(new)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"role": "viewer"}, {"role": "admin", "department_id": None}, "department_b"],
+    ids=["demoted-to-viewer", "promoted-to-admin", "moved-to-department-b"],
+)
+def test_a_new_role_or_department_ends_the_old_token(client, admin, officer, department_b, change):
+    if change == "department_b":
+        change = {"department_id": str(department_b.id)}
+    old = sign_in(client, officer.email).get_json()["access_token"]
+
+    assert admin.patch(f"/api/v1/users/{officer.id}", json=change).status_code == 200
+
+    assert_problem(client.get(STAFF_ONLY_URL, headers=bearer(old)), 401, "invalid_token")
+    new = sign_in(client, officer.email).get_json()["access_token"]
+    assert client.get(STAFF_ONLY_URL, headers=bearer(new)).status_code == 200
+
+
+def test_a_change_that_grants_nothing_keeps_the_token(client, admin, officer, department_a):
+    token = sign_in(client, officer.email).get_json()["access_token"]
+    same = {
+        "full_name": "Cán bộ mới",
+        "role": "officer",
+        "department_id": str(department_a.id),
+        "active": True,
+    }
+
+    assert admin.patch(f"/api/v1/users/{officer.id}", json=same).status_code == 200
+
+    assert client.get(STAFF_ONLY_URL, headers=bearer(token)).status_code == 200
+
+
+def test_a_deactivated_user_reactivated_needs_a_new_sign_in(client, admin, officer):
+    old = sign_in(client, officer.email).get_json()["access_token"]
+    admin.patch(f"/api/v1/users/{officer.id}", json={"active": False})
+    assert_problem(sign_in(client, officer.email), 401, "invalid_credentials")
+
+    assert admin.patch(f"/api/v1/users/{officer.id}", json={"active": True}).status_code == 200
+
+    assert_problem(client.get(STAFF_ONLY_URL, headers=bearer(old)), 401, "invalid_token")
+    new = sign_in(client, officer.email).get_json()["access_token"]
+    assert client.get(STAFF_ONLY_URL, headers=bearer(new)).status_code == 200
+
+
+def test_an_admin_changing_their_own_password_ends_their_own_token(admin):
+    assert (
+        admin.patch(
+            f"/api/v1/users/{admin.principal.id}", json={"password": "a new long password"}
+        ).status_code
+        == 200
+    )
+    assert_problem(admin.get(STAFF_ONLY_URL), 401, "invalid_token")
+
+
+def test_a_token_from_before_versions_works_until_the_first_change(client, admin, officer):
+    """Tokens issued before migration 0008 carry no `ver` claim: they count as version 0."""
+    unversioned = issue_jwt(TEST_SECRET, 3600, sub=str(officer.id), role=officer.role)
+    assert client.get(STAFF_ONLY_URL, headers=bearer(unversioned)).status_code == 200
+
+    admin.patch(f"/api/v1/users/{officer.id}", json={"password": "a new long password"})
+
+    assert_problem(client.get(STAFF_ONLY_URL, headers=bearer(unversioned)), 401, "invalid_token")

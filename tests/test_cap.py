@@ -100,7 +100,7 @@ def test_a_published_scam_alert_is_a_valid_cap_1_2_alert(staff, client):
     document = cap(client, alert["id"])
     assert document.tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert"
     assert text(document, "cap:identifier") == f"{alert['id']}.1"
-    assert text(document, "cap:sender") == "localhost"
+    assert text(document, "cap:sender") == "citizen.danang.example"
     assert CAP_TIME.match(text(document, "cap:sent"))
     assert text(document, "cap:status") == "Actual"
     assert text(document, "cap:msgType") == "Alert"
@@ -163,7 +163,7 @@ def test_update_and_cancel_reference_every_earlier_message(staff, client):
     editor.patch(f"{ALERTS}/{alert['id']}", json={"severity": "extreme"})
     update = cap(client, alert["id"])
     assert text(update, "cap:msgType") == "Update" and text(update, "cap:identifier") == f"{alert['id']}.2"
-    first = f"localhost,{alert['id']}.1,{text(original, 'cap:sent')}"
+    first = f"citizen.danang.example,{alert['id']}.1,{text(original, 'cap:sent')}"
     assert text(update, "cap:references") == first
     assert text(update, "cap:info/cap:severity") == "Extreme"
 
@@ -172,7 +172,7 @@ def test_update_and_cancel_reference_every_earlier_message(staff, client):
     assert text(cancel, "cap:msgType") == "Cancel" and text(cancel, "cap:note") == "Đã xác minh"
     assert text(cancel, "cap:references").split(" ") == [
         first,
-        f"localhost,{alert['id']}.2,{text(update, 'cap:sent')}",
+        f"citizen.danang.example,{alert['id']}.2,{text(update, 'cap:sent')}",
     ]
 
 
@@ -198,7 +198,7 @@ def test_the_atom_feed_lists_active_alerts_each_linking_its_cap_document(admin, 
         f"urn:uuid:{severe['id']}",
         f"urn:uuid:{minor['id']}",
     ]
-    cap_url = f"http://localhost/api/v1/alerts/{severe['id']}/cap"
+    cap_url = f"https://citizen.danang.example/api/v1/alerts/{severe['id']}/cap"
     links = {
         (link.get("rel"), link.get("type")): link.get("href") for link in entries[0].findall("atom:link", NS)
     }
@@ -206,4 +206,6 @@ def test_the_atom_feed_lists_active_alerts_each_linking_its_cap_document(admin, 
         ("alternate", "application/cap+xml"): cap_url,
         ("related", "text/html"): severe["source_url"],
     }
-    assert client.get(cap_url.removeprefix("http://localhost")).mimetype == "application/cap+xml"
+    assert (
+        client.get(cap_url.removeprefix("https://citizen.danang.example")).mimetype == "application/cap+xml"
+    )

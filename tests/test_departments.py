@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import assert_problem
+from tests.conftest import PASSWORD, assert_problem
 
 DEPARTMENTS = "/api/v1/departments"
 STAFF_ROLES = ["admin", "editor_a", "officer_a", "viewer_a", "officer_b"]
@@ -349,6 +349,41 @@ def test_parent_can_be_removed(admin, make_department):
 
     assert response.status_code == 200
     assert response.get_json()["parent_id"] is None
+
+
+def sign_in(client, user):
+    return client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
+
+
+def test_deactivating_a_department_ends_its_staffs_tokens_until_it_is_back(
+    admin, client, staff, department_a
+):
+    officer_a, officer_b = staff["officer_a"], staff["officer_b"]
+    stolen = sign_in(client, officer_a.principal).get_json()["access_token"]
+    as_thief = {"Authorization": f"Bearer {stolen}"}
+
+    assert admin.patch(f"{DEPARTMENTS}/{department_a.id}", json={"active": False}).status_code == 200
+
+    assert_problem(officer_a.get(DEPARTMENTS), 401, "invalid_token")
+    assert_problem(client.get(DEPARTMENTS, headers=as_thief), 401, "invalid_token")
+    assert_problem(sign_in(client, officer_a.principal), 401, "invalid_credentials")
+    assert officer_b.get(DEPARTMENTS).status_code == 200  # another department's staff keep theirs
+
+    assert admin.patch(f"{DEPARTMENTS}/{department_a.id}", json={"active": True}).status_code == 200
+
+    assert_problem(client.get(DEPARTMENTS, headers=as_thief), 401, "invalid_token")
+    fresh = sign_in(client, officer_a.principal).get_json()["access_token"]
+    assert client.get(DEPARTMENTS, headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_other_changes_to_a_department_keep_its_staffs_tokens(admin, staff, department_a):
+    assert (
+        admin.patch(
+            f"{DEPARTMENTS}/{department_a.id}", json={"name": "Phòng mới", "active": True}
+        ).status_code
+        == 200
+    )
+    assert staff["officer_a"].get(DEPARTMENTS).status_code == 200
 
 
 # ---------------------------------------------------------------- listing

@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from api import create_app
-from api.config import DEFAULT_SECRET_KEY, ConfigError
-from tests.conftest import TEST_SECRET, assert_problem
+from api.config import ConfigError
+from tests.conftest import PUBLIC_BASE_URL, TEST_SECRET, assert_problem
 
 DEPARTMENTS = "/api/v1/departments"
 MINI_APP = "https://h5.zalo.me"
@@ -350,14 +350,22 @@ def test_without_cors_origins_no_origin_is_allowed(app):
 @pytest.mark.parametrize(
     "settings",
     [
-        {"SECRET_KEY": DEFAULT_SECRET_KEY},
+        {"SECRET_KEY": ""},
         {"SECRET_KEY": "short-but-not-the-default"},
         {"SECRET_KEY": TEST_SECRET, "CORS_ORIGINS": ["*"]},
     ],
 )
 def test_production_refuses_development_defaults(database_url, settings):
     with pytest.raises(ConfigError):
-        create_app({"DATABASE_URL": database_url, "APP_ENV": "production", "CORS_ORIGINS": [], **settings})
+        create_app(
+            {
+                "DATABASE_URL": database_url,
+                "APP_ENV": "production",
+                "CORS_ORIGINS": [],
+                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                **settings,
+            }
+        )
 
 
 def test_production_starts_with_a_real_secret(make_app):

@@ -55,7 +55,9 @@ def test_an_invalid_transition_is_409_naming_the_allowed_ones(staff, write, move
     response = staff["editor_a"].post(
         f"{NOTICES}/{announcement['id']}/transitions", json={"to": "consultation"}
     )
-    assert assert_problem(response, 409, "invalid_transition")["allowed"] == ["published"]
+    problem = assert_problem(response, 409, "invalid_transition")
+    assert problem["allowed"] == ["published"]
+    assert problem["detail"] == "This announcement in stage draft can move to: published."
     archived = move(announcement, "published", "archived")
     response = staff["editor_a"].post(f"{NOTICES}/{archived['id']}/transitions", json={"to": "published"})
     assert assert_problem(response, 409, "invalid_transition")["allowed"] == []

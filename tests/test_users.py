@@ -4,6 +4,7 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from services.models import AuditEvent, User
 from tests.conftest import PASSWORD, assert_problem
@@ -116,19 +117,21 @@ def test_admin_reactivates_a_user(admin, make_user, department_a):
     assert admin.patch(user_url(retired), json={"active": True}).get_json()["active"] is True
 
 
-def test_admin_changes_a_role_and_the_new_role_applies(admin, staff):
+def test_admin_changes_a_role_and_the_new_role_applies_from_the_next_sign_in(admin, client, staff):
     officer = staff["officer_a"]
 
-    response = admin.patch(user_url(officer.principal), json={"role": "admin"})
+    response = admin.patch(user_url(officer.principal), json={"role": "admin", "department_id": None})
 
-    assert response.status_code == 200 and response.get_json()["role"] == "admin"
-    # The same token now carries admin rights: the role is read from the database, not the JWT.
-    assert (
-        officer.post(
-            USERS, json={"email": "x@danang.gov.vn", "password": NEW_PASSWORD, "role": "admin"}
-        ).status_code
-        == 201
+    assert response.status_code == 200
+    assert (response.get_json()["role"], response.get_json()["department_id"]) == ("admin", None)
+    # The token from before the change ends (tests/test_auth.py); a new one carries admin rights.
+    assert_problem(officer.get(USERS), 401, "invalid_token")
+    token = client.post("/api/v1/auth/token", json={"email": officer.principal.email, "password": PASSWORD})
+    new_user = {"email": "x@danang.gov.vn", "password": NEW_PASSWORD, "role": "admin"}
+    created = client.post(
+        USERS, json=new_user, headers={"Authorization": f"Bearer {token.get_json()['access_token']}"}
     )
+    assert created.status_code == 201
 
 
 def test_admin_moves_a_user_to_another_department(admin, staff, department_b):
@@ -168,7 +171,8 @@ def test_duplicate_email_is_a_conflict(admin, staff, department_a):
 @pytest.mark.parametrize("role", ["editor", "officer", "viewer"])
 def test_staff_other_than_admins_need_a_department(admin, role):
     response = admin.post(USERS, json={"email": "x@danang.gov.vn", "password": NEW_PASSWORD, "role": role})
-    assert "department_id" in assert_problem(response, 422, "validation_failed")["errors"]
+    errors = assert_problem(response, 422, "validation_failed")["errors"]
+    assert errors == {"department_id": [f"Role {role} needs a department."]}
 
 
 def test_demoting_an_admin_without_department_needs_one(admin, make_user):
@@ -176,6 +180,34 @@ def test_demoting_an_admin_without_department_needs_one(admin, make_user):
     response = admin.patch(user_url(other_admin), json={"role": "officer"})
     assert "department_id" in assert_problem(response, 422)["errors"]
     assert admin.get(user_url(other_admin)).get_json()["role"] == "admin"
+
+
+def test_an_admin_belongs_to_no_department(admin, department_a, sql):
+    response = admin.post(USERS, json=new_officer(department_a, role="admin"))
+
+    problem = assert_problem(response, 422, "admin_in_department")
+    assert problem["errors"] == {"department_id": ["An admin acts for every department and belongs to none."]}
+    assert sql("SELECT count(*) FROM users WHERE email = 'nguyen.van.a@danang.gov.vn'").scalar_one() == 0
+
+
+def test_the_database_refuses_an_admin_in_a_department_too(admin, db, sql, department_a):
+    with pytest.raises(IntegrityError, match="ck_users_admin_has_no_department"), db.begin_nested():
+        sql("UPDATE users SET department_id = :d WHERE id = :id", d=department_a.id, id=admin.principal.id)
+
+
+def test_promoting_to_admin_leaves_the_department(admin, staff):
+    officer = staff["officer_a"].principal
+
+    assert_problem(admin.patch(user_url(officer), json={"role": "admin"}), 422, "admin_in_department")
+    assert admin.get(user_url(officer)).get_json()["role"] == "officer"
+    assert staff["officer_a"].get(USERS).status_code == 200  # a refused change ends no token
+
+    promoted = admin.patch(user_url(officer), json={"role": "admin", "department_id": None}).get_json()
+    assert (promoted["role"], promoted["department_id"]) == ("admin", None)
+    moved = admin.patch(
+        user_url(officer), json={"department_id": str(staff["officer_b"].principal.department_id)}
+    )
+    assert_problem(moved, 422, "admin_in_department")
 
 
 def test_unknown_department_is_refused(admin, department_a):
@@ -252,6 +284,11 @@ def refusal(name):
 @pytest.mark.parametrize("name", CALLERS)
 def test_only_admins_create_users(callers, name, department_a):
     assert_problem(callers[name].post(USERS, json=new_officer(department_a)), *refusal(name))
+
+
+def test_a_refused_role_is_named_once(staff, department_a):
+    problem = assert_problem(staff["editor_a"].post(USERS, json=new_officer(department_a)), 403, "forbidden")
+    assert problem["detail"] == "Requires role: admin."
 
 
 @pytest.mark.parametrize("name", CALLERS)

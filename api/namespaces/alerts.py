@@ -1,7 +1,8 @@
 import uuid
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask_restx import Namespace, Resource
+from yarl import URL
 
 from api.auth import current_principal
 from api.http import body, query
@@ -20,8 +21,8 @@ AlertPage = page_of(AlertSchema)
 
 
 def cap_sender() -> str:
-    """CAP `sender`: globally unique and stable, by default the API's host name."""
-    return current_app.config["CAP_SENDER"] or request.host.split(":")[0]
+    """CAP `sender`: globally unique and stable, by default the public host name of the API."""
+    return current_app.config["CAP_SENDER"] or URL(current_app.config["PUBLIC_BASE_URL"]).host
 
 
 @ns.route("")

@@ -1,7 +1,7 @@
 """Syndication feeds for integrators and the people's radio system, outside the versioned API:
 `/feeds/notices.atom` and `/feeds/alerts.atom` (built with feedgen)."""
 
-from flask import Response, request
+from flask import Response, current_app
 from flask_restx import Namespace, Resource
 
 from api import API_PREFIX
@@ -21,7 +21,7 @@ class AlertsAtom(Resource):
     @operation(ns, returns=AtomFeedSchema, auth="none", produces=["application/atom+xml"])
     def get(self):
         """Active alerts, most severe first; each entry links its CAP 1.2 document."""
-        root = request.host_url.rstrip("/")
+        root = current_app.config["PUBLIC_BASE_URL"]
         feed = alert_syndication.atom_feed(
             session(), f"{root}/feeds/alerts.atom", lambda alert: f"{root}{API_PREFIX}/alerts/{alert.id}/cap"
         )
@@ -35,7 +35,7 @@ class NoticesAtom(Resource):
     )
     def get(self):
         """Public notices, newest first (for a place with `province_code` / `ward_code`)."""
-        root = request.host_url.rstrip("/")
+        root = current_app.config["PUBLIC_BASE_URL"]
         feed = notice_syndication.atom_feed(
             session(),
             f"{root}/feeds/notices.atom",

@@ -55,6 +55,10 @@ class User(Timestamps, Base):
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES}", name="role"),
         CheckConstraint("role = 'admin' OR department_id IS NOT NULL", name="staff_has_department"),
+        # PostgreSQL only: adding it on SQLite would copy the table (migration 0008); the service checks it.
+        CheckConstraint("role <> 'admin' OR department_id IS NULL", name="admin_has_no_department").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -65,6 +69,10 @@ class User(Timestamps, Base):
     department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None]
+    # Staff tokens carry the version they were issued at (claim `ver`); raising it ends every token
+    # issued before (services/users.py says when). A counter, not a time: a token signed in the same
+    # second as a password change must not survive it.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 

@@ -78,6 +78,7 @@ def environment(database_url: str, **extra) -> dict:
         **os.environ,
         "APP_ENV": "production",
         "SECRET_KEY": SECRET,
+        "PUBLIC_BASE_URL": "https://citizen.danang.example",
         "DATABASE_URL": database_url,
         "RATELIMIT_ENABLED": "false",
         "PUSH_BACKEND": "log",

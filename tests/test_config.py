@@ -1,0 +1,106 @@
+"""Settings checked at start-up: production refuses to start without its secrets and public URL;
+development makes a private SECRET_KEY of its own instead of sharing a public one."""
+
+import os
+import re
+import stat
+
+import pytest
+
+from api.config import ConfigError, complete
+
+REAL_SECRET = "a-real-secret-with-more-than-32-characters"
+
+
+def settings(**overrides) -> dict:
+    return {
+        "APP_ENV": "development",
+        "SECRET_KEY": "",
+        "PUBLIC_BASE_URL": "",
+        "CORS_ORIGINS": [],
+        **overrides,
+    }
+
+
+def test_development_makes_a_private_key_once_and_keeps_it(tmp_path, caplog):
+    first = settings()
+    complete(first, str(tmp_path))
+
+    key_file = tmp_path / "secret_key"
+    assert len(first["SECRET_KEY"]) >= 64
+    assert key_file.read_text() == first["SECRET_KEY"]
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert os.listdir(tmp_path) == ["secret_key"]
+    assert f"Generated a development SECRET_KEY in {key_file}" in caplog.text
+
+    again = settings()
+    complete(again, str(tmp_path))
+    assert again["SECRET_KEY"] == first["SECRET_KEY"]
+
+
+def test_each_development_instance_has_its_own_key(tmp_path):
+    """Not the key `make run` used to share with everyone, with which anyone could sign in as an admin."""
+    keys = set()
+    for name in ("one", "other"):
+        (tmp_path / name).mkdir()
+        config = settings()
+        complete(config, str(tmp_path / name))
+        keys.add(config["SECRET_KEY"])
+    assert len(keys) == 2 and "dev-only-insecure-secret-key-change-me" not in keys
+
+
+def test_a_damaged_key_file_stops_the_start(tmp_path):
+    (tmp_path / "secret_key").write_text("\n")
+    with pytest.raises(ConfigError, match="holds no usable key"):
+        complete(settings(), str(tmp_path))
+
+
+def test_development_serves_on_127_0_0_1_at_port(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORT", "9000")
+    config = settings(SECRET_KEY=REAL_SECRET)
+    complete(config, str(tmp_path))
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:9000"
+
+    monkeypatch.delenv("PORT")
+    config = settings(SECRET_KEY=REAL_SECRET)
+    complete(config, str(tmp_path))
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:8000"
+
+
+def test_a_trailing_slash_is_dropped(tmp_path):
+    config = settings(SECRET_KEY=REAL_SECRET, PUBLIC_BASE_URL="https://api.danang.gov.vn/citizen/")
+    complete(config, str(tmp_path))
+    assert config["PUBLIC_BASE_URL"] == "https://api.danang.gov.vn/citizen"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": ""}, "APP_ENV=production needs SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "APP_ENV=production needs SECRET_KEY"),
+        ({"PUBLIC_BASE_URL": ""}, "APP_ENV=production needs PUBLIC_BASE_URL"),
+        ({"CORS_ORIGINS": ["*"]}, "APP_ENV=production refuses CORS_ORIGINS=*"),
+        ({"PUBLIC_BASE_URL": "api.danang.gov.vn"}, "PUBLIC_BASE_URL must be an http(s) URL"),
+        ({"PUBLIC_BASE_URL": "ftp://api.danang.gov.vn"}, "PUBLIC_BASE_URL must be an http(s) URL"),
+        ({"PUBLIC_BASE_URL": "https://api.danang.gov.vn/?x=1"}, "PUBLIC_BASE_URL must be an http(s) URL"),
+        ({"PUBLIC_BASE_URL": "https://api.danang.gov.vn:99999"}, "PUBLIC_BASE_URL must be an http(s) URL"),
+    ],
+)
+def test_production_refuses_to_start_without_real_settings(tmp_path, overrides, message):
+    production = {
+        "APP_ENV": "production",
+        "SECRET_KEY": REAL_SECRET,
+        "PUBLIC_BASE_URL": "https://api.danang.gov.vn",
+    }
+    config = settings(**{**production, **overrides})
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        complete(config, str(tmp_path))
+    assert os.listdir(tmp_path) == []  # no key made for production
+
+
+def test_production_starts_with_them(tmp_path):
+    config = settings(
+        APP_ENV="production", SECRET_KEY=REAL_SECRET, PUBLIC_BASE_URL="https://api.danang.gov.vn"
+    )
+    complete(config, str(tmp_path))
+    assert (config["SECRET_KEY"], config["PUBLIC_BASE_URL"]) == (REAL_SECRET, "https://api.danang.gov.vn")
