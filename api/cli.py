@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from services import attachments, demo, departments, users
 from services.db import session
+from services.errors import DomainError
 from services.principals import SYSTEM
 from services.push import backends
 from services.push.dispatcher import Dispatcher, Settings
@@ -88,7 +89,12 @@ def create_user(email, password, role, department_code):
         if department is None:
             raise click.ClickException(f"No department with code {department_code}.")
         data["department_id"] = department.id
-    user, created = users.ensure(session(), SYSTEM, data)
+    try:
+        user, created = users.ensure(session(), SYSTEM, data)
+    except DomainError as error:  # e.g. an admin given a department
+        fields = error.extra.get("errors", {})
+        reasons = "".join(f" {field}: {' '.join(map(str, messages))}" for field, messages in fields.items())
+        raise click.ClickException(error.detail + reasons) from None
     if not created:
         raise click.ClickException(f"A user with email {user.email} exists.")
     click.echo(f"Created {role} {user.email} ({user.id}).")
