@@ -14,3 +14,9 @@ def normalize(text: str | None) -> str:
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     bare = bare.replace("đ", "d")
     return _SPACES.sub(" ", unicodedata.normalize("NFC", bare)).strip()
+
+
+def fold(text: str) -> str:
+    """The same words however typed: NFC, casefolded, white space collapsed. Unlike normalize(),
+    diacritics stay, so "tăng" and "tặng" remain different words."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
