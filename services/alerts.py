@@ -5,6 +5,7 @@ record a CAP message and enqueue the push in the same transaction. Active = publ
 expires_at > now at query time, so nothing has to run when an alert expires.
 """
 
+import unicodedata
 import uuid
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Depar
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push import topics
-from services.targets import Targets, reaching
+from services.targets import Targets, reaching, require_reach
 
 READ_SCOPE = "alerts:read"
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
@@ -200,8 +201,10 @@ def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
         sent_at=utcnow(),
         created_by_id=principal.user.id,
     )
+    changes = _changes(alert, {**data, "department_id": alert.department_id})  # resolved above
+    require_reach(principal, data["targets"])
     db.add(alert)
-    _apply(db, alert, data)
+    _apply(db, alert, changes)
     audit.record(db, principal, "alert.create", alert)
     return alert
 
@@ -213,20 +216,26 @@ def create(db: Session, principal: Principal, data: dict) -> Alert:
 
 @transactional
 def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -> Alert:
-    """Change a draft, or issue an Update of a published alert (CAP Update, pushed again)."""
+    """Change a draft, or issue an Update of a published alert (CAP Update, pushed again). Values equal
+    to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
     if alert.status == "cancelled":
         raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
     if alert.status == "published" and not alert.active:
         raise Conflict("An expired alert cannot change: issue a new alert.", code="alert_expired")
-    if not data:
-        return alert
-    before = audit.snapshot(alert)
     if "department_id" in data:
-        alert.department_id = _department_for(db, principal, data["department_id"])
-    _apply(db, alert, data)
-    if alert.status == "published":
+        data = {**data, "department_id": _department_for(db, principal, data["department_id"])}
+    changes = _changes(alert, data)
+    if not changes:
+        return alert
+    published = alert.status == "published"
+    if published or "targets" in changes:
+        # An Update is pushed to the alert's places again; a draft is checked when it is published.
+        require_reach(principal, changes.get("targets") or Targets.from_dict(alert.targets))
+    before = audit.snapshot(alert)
+    _apply(db, alert, changes)
+    if published:
         _issue(db, principal, alert, "Update")
     audit.record(db, principal, "alert.update", alert, before)
     return alert
@@ -236,11 +245,16 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
 def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status != "draft":
-        raise Conflict(f"The alert is already {alert.status}.", code="alert_already_published")
+    if alert.status == "cancelled":
+        raise Conflict(
+            "A cancelled alert cannot be published again: issue a new alert.", code="alert_cancelled"
+        )
+    if alert.status == "published":
+        raise Conflict("The alert is already published.", code="alert_already_published")
     now = utcnow()
     if alert.expires_at <= now:
         raise Invalid({"expires_at": ["Already past: set a later expiry before publishing."]})
+    require_reach(principal, Targets.from_dict(alert.targets))  # an admin's draft may reach further
     before = audit.snapshot(alert)
     alert.status = "published"
     alert.published_at = now
@@ -251,6 +265,7 @@ def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
 
 @transactional
 def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) -> Alert:
+    """Withdraw a published alert. Any editor of its department may, whatever its reach."""
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
     if alert.status == "cancelled":
@@ -278,41 +293,70 @@ def _department_for(db: Session, principal: Principal, department_id: uuid.UUID 
     return department_id
 
 
-def _apply(db: Session, alert: Alert, data: dict) -> None:
-    """Validate `data` against the rules the schema cannot see, then copy it onto `alert`."""
+def _changes(alert: Alert, data: dict) -> dict:
+    """What in `data` differs from `alert`, checked against the rules the schema cannot see.
+
+    Values are compared as the alert stores and shows them: text in NFC, targets as sets of places,
+    indicators by their normalised values (in any order). "indicators" comes back as stored rows."""
     errors = {}
     if "expires_at" in data and data["expires_at"] <= utcnow():
         errors["expires_at"] = ["Must be in the future."]
-    normalized = []
+    rows = []
     for index, item in enumerate(data.get("indicators") or ()):
         try:
-            normalized.append(indicators.normalize(item["type"], item["value"]))
+            n = indicators.normalize(item["type"], item["value"])
         except indicators.BadIndicator as error:
             errors.setdefault("indicators", {})[index] = {"value": [str(error)]}
+            continue
+        rows.append(
+            {
+                "type": n.type,
+                "value": item["value"].strip(),
+                "normalized": n.value,
+                "domain": n.domain,
+                "note": item.get("note"),
+            }
+        )
     if errors:
         raise Invalid(errors)
 
-    for key in _FIELDS:
-        if key in data:
-            setattr(alert, key, data[key])
+    changes = {key: data[key] for key in (*_FIELDS, "department_id") if key in data}
+    changes = {key: value for key, value in changes.items() if _nfc(value) != _nfc(getattr(alert, key))}
+    if "targets" in data and (alert.targets is None or Targets.from_dict(alert.targets) != data["targets"]):
+        changes["targets"] = data["targets"]
+    if "indicators" in data and _indicator_set(rows) != _indicator_set(
+        [{"type": i.type, "normalized": i.normalized, "note": i.note} for i in alert.indicators]
+    ):
+        changes["indicators"] = rows
+    return changes
+
+
+def _nfc(value):
+    """`value` with its text in NFC, the one spelling of what a reader sees."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {key: _nfc(item) for key, item in value.items()}
+    return value
+
+
+def _indicator_set(rows: list[dict]) -> set:
+    return {(row["type"], row["normalized"], _nfc(row["note"])) for row in rows}
+
+
+def _apply(db: Session, alert: Alert, changes: dict) -> None:
+    """Copy checked `changes` (from _changes) onto `alert`."""
+    for key in (*_FIELDS, "department_id"):
+        if key in changes:
+            setattr(alert, key, changes[key])
     alert.severity_rank = SEVERITY_RANK[alert.severity]
-    if "targets" in data:
-        alert.targets = data["targets"].as_dict()
+    if "targets" in changes:
+        alert.targets = changes["targets"].as_dict()
         db.flush()
         db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
-        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in data["targets"].places())
-    if "indicators" in data:
-        alert.indicators = [
-            AlertIndicator(
-                position=index,
-                type=n.type,
-                value=item["value"].strip(),
-                normalized=n.value,
-                domain=n.domain,
-                note=item.get("note"),
-            )
-            for index, (item, n) in enumerate(zip(data["indicators"], normalized, strict=True))
-        ]
+        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in changes["targets"].places())
+    if "indicators" in changes:
+        alert.indicators = [AlertIndicator(position=i, **row) for i, row in enumerate(changes["indicators"])]
 
 
 def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str, *, notify: bool = True) -> None:

@@ -29,6 +29,13 @@ def get(db: Session, code: str) -> Category:
     return category
 
 
+def active(db: Session, code: str, kind: str) -> Category | None:
+    """The category if it is active and of `kind` (a notice cannot take a feedback category)."""
+    return db.scalar(
+        select(Category).where(Category.code == code, Category.kind == kind, Category.active.is_(True))
+    )
+
+
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Category:
     principal.require_admin()

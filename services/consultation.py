@@ -17,6 +17,7 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.models import COMMENT_STATUSES, Notice, NoticeComment
 from services.pagination import Page, keyset_page
 from services.principals import Principal
+from services.text import fold
 
 # An identical comment from the same device within this window is a double tap, not a new opinion.
 DUPLICATE_WINDOW = timedelta(minutes=1)
@@ -30,17 +31,19 @@ def comment(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict)
     device = principal.require_device()
     notice = notices.visible(db, principal, notice_id)
     now = utcnow()
+    if notice.kind != "policy":
+        raise Conflict("Only draft policies take comments.", code="not_a_consultation")
     if not notices.consultation_open(notice, now):
-        raise Conflict("This notice is not taking comments.", code="consultation_closed")
-    duplicate = db.scalar(
-        select(NoticeComment.id).where(
+        raise Conflict("The consultation on this draft is closed.", code="consultation_closed")
+    recent = db.scalars(
+        select(NoticeComment.body).where(
             NoticeComment.device_id == device.id,
             NoticeComment.notice_id == notice.id,
             NoticeComment.created_at > now - DUPLICATE_WINDOW,
-            NoticeComment.body == data["body"],
         )
     )
-    if duplicate is not None:
+    # The same words however typed (NFC or NFD, case, spacing); diacritics count: "tăng" is not "tặng".
+    if fold(data["body"]) in {fold(body) for body in recent}:
         raise Conflict("The same comment was just sent from this device.", code="duplicate_comment")
     new = NoticeComment(
         notice_id=notice.id,

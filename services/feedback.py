@@ -26,6 +26,9 @@ from services.text import normalize
 # Crockford's base32 without I, L, O, U: easy to read out over the phone.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REOPEN_WINDOW = timedelta(days=7)
+# A citizen may send a feedback back twice; each reopening restarts the department's deadline, so an
+# endless loop would keep it "on time" forever. After that the province's intake office takes it up.
+MAX_REOPENINGS = 2
 IDEMPOTENCY_KEY_LENGTH = 100  # the column's size
 _INSERT_ATTEMPTS = 3  # a tracking code drawn twice is redrawn
 
@@ -100,6 +103,11 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         form = forms.get(db, data["form"])
     except NotFound:
         raise Invalid({"form": [f"No form {data['form']}."]}, code="unknown_form") from None
+    if not form.category.active:
+        raise Invalid(
+            {"form": [f"Form {form.slug} is for a retired category: it takes no new feedback."]},
+            code="category_retired",
+        )
     province_code, ward_code = data["province_code"], data.get("ward_code")
     errors.update(areas.place_errors(province_code, ward_code))
     if not errors and not db.scalar(select(forms.offered_in(province_code, ward_code, form.id))):
@@ -261,6 +269,11 @@ def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict
     """Unsatisfied within 7 days of the answer: back to the department, with a fresh deadline."""
     feedback, before = _own(db, principal, feedback_id)
     workflow.check_transition(feedback, "reopened")
+    if sum(event.kind == "reopened" for event in feedback.events) >= MAX_REOPENINGS:
+        raise Conflict(
+            f"This feedback was reopened {MAX_REOPENINGS} times already. {_escalation(db, feedback)}",
+            code="reopen_limit_reached",
+        )
     if feedback.answered_at is None or utcnow() - feedback.answered_at > REOPEN_WINDOW:
         raise Conflict("Feedback can be reopened within 7 days of its answer.", code="reopen_window_closed")
     now = utcnow()
@@ -268,3 +281,16 @@ def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict
     feedback.closed_at = feedback.resolution = None
     workflow.step(db, feedback, principal, "reopened", before, to="reopened", note=data["reason"])
     return feedback
+
+
+def _escalation(db: Session, feedback: Feedback) -> str:
+    """Whom to turn to next: the focal point of the province's intake department (its communication
+    office), else the department that answered."""
+    try:
+        offices = [routing.intake_department(db, feedback.province_code), feedback.department]
+    except Invalid:
+        offices = [feedback.department]
+    office = next((o for o in offices if o.focal_point), offices[0])
+    contact = office.focal_point or {}
+    reach = ", ".join(v for v in (contact.get("name"), contact.get("phone"), contact.get("email")) if v)
+    return f"To take it further, contact {office.name}" + (f": {reach}." if reach else ".")

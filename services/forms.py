@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 from services import answers, areas, audit, routing
 from services.db import transactional
 from services.errors import Conflict, Invalid, NotFound
-from services.models import Feedback, Form, FormPlace, FormVersion
+from services.models import Category, Feedback, Form, FormPlace, FormVersion
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.targets import Targets, reaching
 
 
 def list_forms(db: Session, *, province_code=None, ward_code=None, cursor=None, limit=20) -> Page:
-    stmt = select(Form).where(Form.active.is_(True))
+    """Active forms (of an active category: a retired one takes no new feedback)."""
+    stmt = select(Form).join(Form.category).where(Form.active.is_(True), Category.active.is_(True))
     if province_code is not None or ward_code is not None:
         stmt = stmt.where(offered_in(province_code, ward_code))
     return keyset_page(db, stmt, [Form.slug], cursor, limit)

@@ -14,12 +14,11 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services import areas, audit, markup, push
+from services import areas, audit, categories, markup, push
 from services.db import transactional, utcnow
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.models import (
     Attachment,
-    Category,
     Department,
     Notice,
     NoticeHistory,
@@ -31,7 +30,7 @@ from services.models.notices import NoticeContent
 from services.pagination import Page, keyset_page
 from services.principals import Principal
 from services.push.topics import language
-from services.targets import Targets, reaching
+from services.targets import Targets, reaching, require_reach
 from services.text import normalize
 
 _POLICY = {
@@ -361,10 +360,8 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
         documents, problem = _documents(db, principal, notice, data["attachment_ids"])
         if problem:
             errors["attachment_ids"] = [problem]
-    if "category_code" in data and not db.scalar(
-        select(Category.id).where(Category.code == data["category_code"], Category.active.is_(True))
-    ):
-        errors["category_code"] = [f"Unknown category {data['category_code']}."]
+    if "category_code" in data and categories.active(db, data["category_code"], "notice") is None:
+        errors["category_code"] = [f"No active notice category {data['category_code']}."]
     if "targets" in data:
         errors.update(_target_errors(data["targets"]))
     if any(language(tag) == "vi" for tag in data.get("translations") or {}):
@@ -387,6 +384,8 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
         errors["claim_url"] = ["Only corrections link a claim."]
     if errors:
         raise Invalid(errors)
+    if "targets" in data:
+        require_reach(principal, data["targets"])
 
     for key in _COPIED:
         if key in data:
@@ -448,6 +447,10 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
             code="invalid_transition",
             allowed=list(allowed),
         )
+    if data["to"] != "archived":
+        # Going public or to a next stage lists and pushes the notice in its places; archiving is
+        # withdrawing it, which any editor of its department may do.
+        require_reach(principal, Targets.from_dict(notice.targets))
     before = audit.snapshot(notice)
     now = utcnow()
     at = now

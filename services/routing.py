@@ -131,10 +131,7 @@ def delete(db: Session, principal: Principal, rule_id: uuid.UUID) -> None:
 
 def feedback_category(db: Session, code: str) -> Category:
     """An active feedback category, or a 422."""
-    try:
-        category = categories.get(db, code)
-    except NotFound:
-        category = None
-    if category is None or category.kind != "feedback" or not category.active:
+    category = categories.active(db, code, "feedback")
+    if category is None:
         raise Invalid({"category_code": [f"No active feedback category {code}."]}, code="unknown_category")
     return category

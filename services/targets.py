@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_
 
 from services import areas
+from services.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class Targets:
         wards = [
             {"scope": "ward", "code": code, "province_code": areas.ward(code).province_code}
             for code in self.ward_codes
+        ]
+        return provinces + wards
+
+    def outside(self, province_code: int | None) -> list[str]:
+        """The places named that lie outside the province (all of them when it is None)."""
+        if self.national:
+            return ["the whole country"]
+        provinces = [f"province {code}" for code in self.province_codes if code != province_code]
+        wards = [
+            f"ward {code}" for code in self.ward_codes if areas.ward(code).province_code != province_code
         ]
         return provinces + wards
 
@@ -70,6 +81,25 @@ def target_errors(targets: Targets) -> dict[str, list[str]]:
     if unknown_wards:
         errors["ward_codes"] = [f"Unknown ward codes: {unknown_wards}."]
     return errors
+
+
+def require_reach(principal, targets: Targets) -> None:
+    """Who may aim where: admins anywhere, the whole country included; other staff within their
+    department's province only. A national alert is a high-priority push to every phone in the
+    country, and another province has its own departments: both are the province admins' call.
+    403 `target_out_of_reach` (the body is valid; this caller may not send it there)."""
+    if principal.is_admin:
+        return
+    department = principal.user.department if principal.user else None
+    province_code = department.province_code if department else None
+    beyond = targets.outside(province_code)
+    if beyond:
+        where = f"province {province_code}" if province_code else "no province (ask an admin)"
+        raise Forbidden(
+            f"Your department reaches {where}; national and other provinces' targets are for admins.",
+            code="target_out_of_reach",
+            errors={"targets": [f"Beyond your department's reach: {', '.join(beyond)}."]},
+        )
 
 
 def reaching(places, province_code: int | None, ward_code: int | None):

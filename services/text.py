@@ -24,3 +24,9 @@ def normalize(text: str | None) -> str:
 def storable(text: str) -> bool:
     """Whether `text` may be stored: see _UNSTORABLE."""
     return _UNSTORABLE.search(text) is None
+
+
+def fold(text: str) -> str:
+    """The same words however typed: NFC, casefolded, white space collapsed. Unlike normalize(),
+    diacritics stay, so "tăng" and "tặng" remain different words."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()

@@ -241,7 +241,7 @@ def change_status(db: Session, principal: Principal, feedback_id: uuid.UUID, dat
     to, note = data["to"], data.get("note")
     check_transition(feedback, to)
     if to == "rejected":
-        _reject(db, feedback, data)
+        _reject(db, principal, feedback, data)
     elif to == "closed":
         _close(feedback, data)
     step(db, feedback, principal, to, before, to=to, note=note, data=_status_data(feedback, to))
@@ -265,17 +265,35 @@ _CLOSED_TEXT = {
 }
 
 
-def _reject(db: Session, feedback: Feedback, data: dict) -> None:
+def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -> None:
     reason = data.get("reason")
     if reason not in REJECTION_REASONS:
         raise Invalid({"reason": [f"Give a reason: one of {', '.join(REJECTION_REASONS)}."]})
     if reason == "duplicate":
-        original = db.get(Feedback, data["duplicate_of"]) if data.get("duplicate_of") else None
-        if original is None or original.id == feedback.id:
-            raise Invalid({"duplicate_of": ["Name the feedback this one duplicates."]})
-        feedback.duplicate_of_id = original.id
+        feedback.duplicate_of_id = _original(db, principal, feedback, data.get("duplicate_of")).id
     feedback.rejection_reason = reason
     feedback.closed_at = utcnow()
+
+
+def _original(db: Session, principal: Principal, feedback: Feedback, original_id) -> Feedback:
+    """The feedback `feedback` duplicates: one the caller may see (another department's answers like a
+    missing one, so ids cannot be probed), not itself, and not leading back to it (no cycles)."""
+    if not original_id:
+        raise Invalid({"duplicate_of": ["Name the feedback this one duplicates."]})
+    original = db.get(Feedback, original_id)
+    if original is None or not may_see_as_staff(principal, original):
+        raise Invalid({"duplicate_of": ["No such feedback in your department."]}, code="unknown_duplicate")
+    seen = {original.id}
+    chain = original
+    while chain.id != feedback.id and chain.duplicate_of_id is not None and chain.duplicate_of_id not in seen:
+        seen.add(chain.duplicate_of_id)
+        chain = db.get(Feedback, chain.duplicate_of_id)
+    if chain.id == feedback.id:
+        raise Invalid(
+            {"duplicate_of": ["This feedback cannot duplicate itself or one marked as its duplicate."]},
+            code="duplicate_cycle",
+        )
+    return original
 
 
 def _close(feedback: Feedback, data: dict) -> None:

@@ -69,9 +69,13 @@ def categories(db):
 
 @pytest.fixture
 def write(staff, categories):
-    """write(caller=editor_a, **fields) -> the created draft (a policy for Hải Châu by default)."""
+    """write(caller=editor_a, **fields) -> the created draft (a policy for Hải Châu by default; an
+    admin writes for editor_a's department unless told otherwise)."""
 
     def create(caller=None, **fields) -> dict:
+        caller = caller or staff["editor_a"]
+        if caller is staff["admin"]:
+            fields.setdefault("department_id", str(staff["editor_a"].principal.department_id))
         data = {
             "kind": "policy",
             "category_code": "land",
@@ -82,7 +86,7 @@ def write(staff, categories):
             "consultation_closes_at": later(days=14),
             **fields,
         }
-        response = (caller or staff["editor_a"]).post(NOTICES, json=data)
+        response = caller.post(NOTICES, json=data)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

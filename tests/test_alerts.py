@@ -1,6 +1,7 @@
 """Alerts: drafting, publishing (with its push in the same transaction), updates, cancels, expiry, who
 sees what, and the push reaching FCM topics through the real firebase-admin SDK and the fake FCM."""
 
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from services import db as database
 from services.db import utcnow
 from services.models import Alert, Department, Device, Notification, User
 from services.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
-from tests.conftest import TEST_SECRET, assert_problem
+from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.push_fixtures import *  # noqa: F403
 
 ALERTS = "/api/v1/alerts"
@@ -266,8 +267,6 @@ def test_drafts_are_not_public_and_published_alerts_are(
     for caller in (citizen, client, integrator, staff["officer_b"]):
         assert caller.get(f"{ALERTS}/{alert['id']}").status_code == 200
 
-    from tests.conftest import Caller
-
     notices_only = Caller(app.test_client(), make_api_key(scopes=("notices:read",)).key)
     assert_problem(notices_only.get(ALERTS), 403, "missing_scope")
 
@@ -479,3 +478,127 @@ def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
             query = f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE normalized IN ('a', 'b')"
             plan = " ".join(row[3] for row in connection.execute(text(query)))
             assert f"USING INDEX ix_{table}_normalized" in plan
+
+
+# ---------------------------------------------------------------- from the attacker's side
+
+
+def audit_actions(sql, alert_id) -> list[str]:
+    rows = sql("SELECT action FROM audit_events WHERE entity_id = :id ORDER BY id", id=alert_id)
+    return [row.action for row in rows]
+
+
+def test_a_patch_that_changes_nothing_sends_and_records_nothing(staff, db, sql):
+    editor = staff["editor_a"]
+    indicators = [
+        {"type": "phone", "value": "0912 345 678", "note": "số gọi đến"},
+        {"type": "url", "value": "https://scam.vn/otp"},
+    ]
+    alert = published(editor, targets={"ward_codes": [HAI_CHAU, THANH_KHE]}, indicators=indicators)
+    headline = alert["headline"]
+    same = {
+        **{key: alert[key] for key in ("category", "description", "instruction", "severity", "urgency")},
+        **{key: alert[key] for key in ("certainty", "source_url", "expires_at", "translations")},
+        "department_id": alert["department_id"],
+        "headline": unicodedata.normalize("NFD", headline),  # the same text, decomposed
+        "targets": {"ward_codes": [THANH_KHE, HAI_CHAU, THANH_KHE]},  # other order, twice
+        "indicators": [  # other order, other spelling of the same number and link
+            {"type": "url", "value": "https://SCAM.vn/otp?utm_source=zalo"},
+            {"type": "phone", "value": "+84 912-345-678", "note": "số gọi đến"},
+        ],
+    }
+    assert unicodedata.normalize("NFD", headline) != headline
+    for change in (same, {}, {"severity": "severe"}, {"targets": {"ward_codes": [THANH_KHE, HAI_CHAU]}}):
+        response = editor.patch(f"{ALERTS}/{alert['id']}", json=change)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert (body["msg_type"], body["sent_at"], body["headline"]) == ("Alert", alert["sent_at"], headline)
+        assert [i["value"] for i in body["indicators"]] == ["0912 345 678", "https://scam.vn/otp"]
+
+    assert [m["msg_type"] for m in db.get(Alert, alert["id"]).cap_messages] == ["Alert"]
+    assert len(pushes(db, alert["id"])) == 1
+    assert audit_actions(sql, alert["id"]) == ["alert.create", "alert.publish"]
+
+    # One real change among the same values is an Update, pushed once.
+    response = editor.patch(f"{ALERTS}/{alert['id']}", json={**same, "severity": "extreme"})
+    assert response.get_json()["msg_type"] == "Update" and response.get_json()["severity"] == "extreme"
+    assert len(pushes(db, alert["id"])) == 2
+    assert audit_actions(sql, alert["id"]) == ["alert.create", "alert.publish", "alert.update"]
+
+
+def test_a_new_note_or_an_added_indicator_is_a_change(staff, db):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    note = [{"type": "phone", "value": "0912 345 678", "note": "số nhắn tin"}]
+    assert (
+        editor.patch(f"{ALERTS}/{alert['id']}", json={"indicators": note}).get_json()["msg_type"] == "Update"
+    )
+    more = [*note, {"type": "phone", "value": "0987 654 321"}]
+    assert (
+        editor.patch(f"{ALERTS}/{alert['id']}", json={"indicators": more}).get_json()["msg_type"] == "Update"
+    )
+    assert len(pushes(db, alert["id"])) == 3
+
+
+def test_publishing_a_cancelled_alert_says_cancelled_not_published(staff, db):
+    editor = staff["editor_a"]
+    alert = published(editor)
+    editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Nhầm"})
+    body = assert_problem(editor.post(f"{ALERTS}/{alert['id']}/publish"), 409, "alert_cancelled")
+    assert body["detail"] == "A cancelled alert cannot be published again: issue a new alert."
+    assert db.get(Alert, alert["id"]).status == "cancelled"
+    assert [p.data["msg_type"] for p in pushes(db, alert["id"])] == ["Alert", "Cancel"]
+
+
+@pytest.mark.parametrize(
+    ("targets", "beyond"),
+    [
+        ({"national": True}, "the whole country"),
+        ({"province_codes": [1]}, "province 1"),  # Hà Nội
+        ({"ward_codes": [HAI_CHAU, 4]}, "ward 4"),  # a ward of Hà Nội beside one of Đà Nẵng
+        ({"province_codes": [DA_NANG, 1]}, "province 1"),
+    ],
+)
+def test_an_editor_cannot_aim_an_alert_beyond_their_province(staff, sql, targets, beyond):
+    body = assert_problem(
+        staff["editor_a"].post(ALERTS, json=payload(targets=targets)), 403, "target_out_of_reach"
+    )
+    assert body["errors"] == {"targets": [f"Beyond your department's reach: {beyond}."]}
+    assert sql("SELECT count(*) FROM alerts").scalar() == 0
+
+
+def test_an_editor_aims_anywhere_in_their_province_and_an_admin_anywhere(staff):
+    wards = draft(staff["editor_a"], targets={"province_codes": [DA_NANG], "ward_codes": [HAI_CHAU]})
+    assert wards["targets"] == {"national": False, "province_codes": [DA_NANG], "ward_codes": [HAI_CHAU]}
+    national = published(staff["admin"], targets={"national": True})
+    assert national["targets"] == {"national": True, "province_codes": [], "ward_codes": []}
+
+
+def test_an_editor_cannot_widen_an_alert_by_patch_nor_send_an_admins_national_one(staff, db):
+    editor, admin = staff["editor_a"], staff["admin"]
+    mine = published(editor)
+    widen = editor.patch(f"{ALERTS}/{mine['id']}", json={"targets": {"national": True}})
+    assert_problem(widen, 403, "target_out_of_reach")
+    assert db.get(Alert, mine["id"]).targets["national"] is False and len(pushes(db, mine["id"])) == 1
+    draft_ = draft(editor)
+    assert_problem(editor.patch(f"{ALERTS}/{draft_['id']}", json={"targets": {"province_codes": [1]}}), 403)
+
+    # An admin's national draft for the editor's department: the editor may not send it, nor an Update
+    # of it once the admin has; withdrawing it is always allowed.
+    department = str(editor.principal.department_id)
+    national = draft(admin, department_id=department, targets={"national": True})
+    assert_problem(editor.post(f"{ALERTS}/{national['id']}/publish"), 403, "target_out_of_reach")
+    assert db.get(Alert, national["id"]).status == "draft"
+    assert admin.post(f"{ALERTS}/{national['id']}/publish").status_code == 200
+    update = editor.patch(f"{ALERTS}/{national['id']}", json={"headline": "Cập nhật cả nước"})
+    assert_problem(update, 403, "target_out_of_reach")
+    assert len(pushes(db, national["id"])) == 1
+    cancelled = editor.post(f"{ALERTS}/{national['id']}/cancel", json={"reason": "Đã xử lý"})
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+
+
+def test_an_editor_of_a_department_without_a_province_reaches_nowhere(app, make_department, make_user):
+    central = make_department("TW", province_code=None)
+    editor = Caller(app.test_client(), staff_token(make_user("editor", central)))
+    body = assert_problem(editor.post(ALERTS, json=payload()), 403, "target_out_of_reach")
+    assert body["errors"] == {"targets": ["Beyond your department's reach: ward 20242."]}

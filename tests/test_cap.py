@@ -91,7 +91,8 @@ def text(node, path):
 
 def test_a_published_scam_alert_is_a_valid_cap_1_2_alert(staff, client):
     alert = published(
-        staff["editor_a"],
+        staff["admin"],  # beyond Đà Nẵng: an editor's reach is their department's province
+        department_id=str(staff["editor_a"].principal.department_id),
         targets={"province_codes": [1], "ward_codes": [HAI_CHAU]},
         translations={
             "en": {"headline": "Fake police calls", "description": "Callers pretend to be police."}

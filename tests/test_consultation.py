@@ -4,6 +4,7 @@ comes as JSON or as CSV that opens in Excel."""
 
 import csv
 import io
+import unicodedata
 
 import pytest
 from alembic import command
@@ -98,7 +99,7 @@ def test_comments_are_refused_outside_an_open_consultation(citizen, staff, write
     adopted = move(move(write(), "consultation"), "adopted")
     assert_problem(citizen.post(comments_url(adopted), json={"body": "Muộn"}), 409, "consultation_closed")
     announcement = move(write(kind="announcement", consultation_closes_at=None), "published")
-    assert_problem(citizen.post(comments_url(announcement), json={"body": "x"}), 409, "consultation_closed")
+    assert_problem(citizen.post(comments_url(announcement), json={"body": "x"}), 409, "not_a_consultation")
 
 
 def test_one_device_may_comment_often_but_not_the_same_text_twice_within_a_minute(
@@ -114,6 +115,20 @@ def test_one_device_may_comment_often_but_not_the_same_text_twice_within_a_minut
 
     sql("UPDATE notice_comments SET created_at = created_at - interval '2 minutes'")
     comment(citizen, consultation, body="Ý kiến 1")
+
+
+def test_the_same_comment_typed_differently_is_still_a_double_tap(citizen, consultation, sql):
+    typed = "Đề nghị tăng mức hỗ trợ thuê nhà."
+    comment(citizen, consultation, body=typed)
+    decomposed = unicodedata.normalize("NFD", typed)  # as some keyboards send it
+    assert decomposed != typed
+    for again in (decomposed, "  Đề nghị   tăng mức\nhỗ trợ thuê nhà. ", "ĐỀ NGHỊ TĂNG MỨC HỖ TRỢ THUÊ NHÀ."):
+        assert_problem(
+            citizen.post(comments_url(consultation), json={"body": again}), 409, "duplicate_comment"
+        )
+    # Other diacritics are other words: "tặng" (give) is not "tăng" (raise).
+    comment(citizen, consultation, body="Đề nghị tặng mức hỗ trợ thuê nhà.")
+    assert sql("SELECT count(*) FROM notice_comments").scalar() == 2
 
 
 def test_a_reply_publishes_the_comment_with_its_answer_and_pushes_to_the_citizen(
@@ -399,7 +414,7 @@ def test_on_sqlite_a_citizen_follows_a_policy_comments_and_the_feed_revalidates(
     assert fresh.status_code == 200 and fresh.get_json()["open_consultations"] == []
 
     for n in range(3):
-        announced = create(kind="announcement", title=f"Thông báo {n}", targets={"national": True})
+        announced = create(kind="announcement", title=f"Thông báo {n}", targets={"province_codes": [48]})
         http.post(f"{announced}/transitions", headers=staff["editor"], json={"to": "published"})
     seen = [n["title"] for n in every_page(http, NOTICES)]
     assert seen == ["Thông báo 2", "Thông báo 1", "Thông báo 0", "Dự thảo hỗ trợ tái định cư"]

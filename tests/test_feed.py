@@ -8,14 +8,17 @@ from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, THANH_KHE, later
 FEED = "/api/v1/feed"
 
 
-def announce(write, move, title, **fields):
-    return move(write(kind="announcement", consultation_closes_at=None, title=title, **fields), "published")
+def announce(write, move, title, caller=None, **fields):
+    notice = write(caller, kind="announcement", consultation_closes_at=None, title=title, **fields)
+    return move(notice, "published", caller=caller)
 
 
-def test_the_feed_has_alerts_latest_notices_and_consultations_closing_soonest(client, write, move, sql):
+def test_the_feed_has_alerts_latest_notices_and_consultations_closing_soonest(
+    admin, client, write, move, sql
+):
     announce(write, move, "Cũ")
     announce(write, move, "Mới", targets={"province_codes": [DA_NANG]})
-    announce(write, move, "Hà Nội", targets={"province_codes": [HA_NOI]})
+    announce(write, move, "Hà Nội", admin, targets={"province_codes": [HA_NOI]})  # beyond an editor's reach
     announce(write, move, "Thanh Khê", targets={"ward_codes": [THANH_KHE]})
     move(write(title="Đóng sau", consultation_closes_at=later(days=20)), "consultation")
     move(write(title="Đóng trước", consultation_closes_at=later(days=3)), "consultation")

@@ -277,6 +277,59 @@ def test_reopening_after_seven_days_or_before_an_answer_is_refused(citizen, answ
     assert "reopened" not in body["allowed"]
 
 
+def reopen_twice(citizen, officer, feedback) -> None:
+    """Reopened, answered and closed again, twice."""
+    url = f"{FEEDBACK}/{feedback['id']}"
+    for reason in ("Ổ gà vẫn còn", "Vá rồi lại vỡ"):
+        assert citizen.post(f"{url}/reopen", json={"reason": reason}).status_code == 200
+        officer.post(f"{url}/replies", json={"body": "Đã vá lại."})
+        closed = officer.post(f"{url}/status", json={"to": "closed", "resolution": "resolved"})
+        assert closed.get_json()["status"] == "closed"
+
+
+def test_a_citizen_reopens_twice_and_is_then_told_whom_to_turn_to(citizen, staff, answered, sql):
+    url = f"{FEEDBACK}/{answered['id']}"
+    reopen_twice(citizen, staff["officer_a"], answered)
+    due_at = sql("SELECT due_at FROM feedback WHERE id = :id", id=answered["id"]).scalar()
+
+    third = citizen.post(f"{url}/reopen", json={"reason": "Vẫn chưa xong"})
+    body = assert_problem(third, 409, "reopen_limit_reached")
+    assert body["detail"] == (
+        "This feedback was reopened 2 times already. "
+        "To take it further, contact Phòng DEPT-A: Cán bộ đầu mối, +84912345678."
+    )
+    shown = citizen.get(f"{FEEDBACK}/track/{answered['tracking_code']}").get_json()
+    assert shown["status"] == "closed" and [e["kind"] for e in shown["timeline"]].count("reopened") == 2
+    assert sql("SELECT due_at FROM feedback WHERE id = :id", id=answered["id"]).scalar() == due_at
+
+
+def test_past_the_limit_the_escalation_names_the_provinces_intake_office(
+    citizen, staff, answered, department_b, sql
+):
+    """Handled by department B, the feedback's escalation still goes to the province's intake office
+    (department A); without a focal point there, to B's."""
+    reopen_twice(citizen, staff["officer_a"], answered)
+    sql("UPDATE feedback SET department_id = :b WHERE id = :id", b=department_b.id, id=answered["id"])
+    url = f"{FEEDBACK}/{answered['id']}/reopen"
+    detail = assert_problem(citizen.post(url, json={"reason": "x"}), 409, "reopen_limit_reached")["detail"]
+    assert detail.endswith("contact Phòng DEPT-A: Cán bộ đầu mối, +84912345678.")
+    sql("UPDATE departments SET focal_name = NULL, focal_phone = NULL WHERE code = 'DEPT-A'")
+    detail = assert_problem(citizen.post(url, json={"reason": "x"}), 409, "reopen_limit_reached")["detail"]
+    assert detail.endswith("contact Phòng DEPT-B: Cán bộ đầu mối, +84912345678.")
+
+
+def test_feedback_for_a_retired_category_is_refused_and_its_form_leaves_the_list(
+    citizen, client, road_form, sql
+):
+    sql("UPDATE categories SET active = false WHERE code = 'roads'")
+    body = assert_problem(citizen.post(FEEDBACK, json=submission()), 422, "category_retired")
+    assert body["errors"] == {
+        "form": ["Form road-damage is for a retired category: it takes no new feedback."]
+    }
+    assert sql("SELECT count(*) FROM feedback").scalar() == 0
+    assert client.get("/api/v1/forms?province_code=48").get_json()["items"] == []
+
+
 def test_the_public_board_shows_published_answers_without_personal_data(client, staff, citizen, road_form):
     private, published = submit(citizen), submit(citizen)
     officer = staff["officer_a"]

@@ -169,6 +169,35 @@ def test_rejection_needs_a_reason_and_a_duplicate_names_its_original(staff, citi
     assert body["allowed"] == []
 
 
+def reject_as_duplicate(caller, item, original_id):
+    body = {"to": "rejected", "reason": "duplicate", "duplicate_of": original_id}
+    return caller.post(f"{FEEDBACK}/{item['id']}/status", json=body)
+
+
+def test_a_duplicate_must_be_feedback_the_officer_sees_and_not_loop_back(staff, citizen, department_b, sql):
+    """Another department's feedback answers exactly like a missing one: ids cannot be probed."""
+    officer = staff["officer_a"]
+    mine, theirs, other = submit(citizen), submit(citizen), submit(citizen)
+    sql("UPDATE feedback SET department_id = :b WHERE id = :id", b=department_b.id, id=theirs["id"])
+
+    hidden = assert_problem(reject_as_duplicate(officer, mine, theirs["id"]), 422, "unknown_duplicate")
+    missing = reject_as_duplicate(officer, mine, "00000000-0000-4000-8000-000000000000")
+    assert hidden == assert_problem(missing, 422, "unknown_duplicate")
+    assert hidden["errors"] == {"duplicate_of": ["No such feedback in your department."]}
+    itself = assert_problem(reject_as_duplicate(officer, mine, mine["id"]), 422, "duplicate_cycle")
+    assert itself["errors"] == {
+        "duplicate_of": ["This feedback cannot duplicate itself or one marked as its duplicate."]
+    }
+
+    assert reject_as_duplicate(officer, other, mine["id"]).status_code == 200  # other duplicates mine…
+    assert_problem(reject_as_duplicate(officer, mine, other["id"]), 422, "duplicate_cycle")  # …not back
+    stored = sql("SELECT status, duplicate_of_id FROM feedback WHERE id = :id", id=mine["id"]).one()
+    assert tuple(stored) == ("received", None)
+    # Admins act for every department: for them the other department's feedback is a valid original.
+    by_admin = reject_as_duplicate(staff["admin"], mine, theirs["id"])
+    assert by_admin.get_json()["duplicate_of_id"] == theirs["id"]
+
+
 def test_done_when_submit_route_transfer_answer_with_photo_track_and_rate(
     staff,
     admin,

@@ -53,6 +53,18 @@ def test_a_bad_field_list_or_category_is_refused_naming_each_problem(admin, feed
     assert_problem(admin.post(FORMS, json={**ROAD_FORM, "fields": [{"name": "x", "type": "blob"}]}), 422)
 
 
+def test_a_form_takes_only_an_active_feedback_category(admin, feedback_category, sql):
+    land = {"code": "land", "kind": "notice", "name_vi": "Đất đai"}
+    assert admin.post("/api/v1/categories", json=land).status_code == 201
+    body = assert_problem(
+        admin.post(FORMS, json={**ROAD_FORM, "category_code": "land"}), 422, "unknown_category"
+    )
+    assert body["errors"] == {"category_code": ["No active feedback category land."]}
+    sql("UPDATE categories SET active = false WHERE code = 'roads'")
+    assert_problem(admin.post(FORMS, json=ROAD_FORM), 422, "unknown_category")
+    assert sql("SELECT count(*) FROM forms").scalar() == 0
+
+
 def test_editing_an_unanswered_form_keeps_its_version_an_answered_one_gets_a_new_one(
     admin, citizen, road_form, department_a, db
 ):

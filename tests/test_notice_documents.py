@@ -93,6 +93,6 @@ def _minimal() -> dict:
         "title": "Thông báo",
         "summary": "Tóm tắt",
         "body": "Nội dung",
-        "targets": {"national": True},
+        "targets": {"province_codes": [48]},
         "consultation_closes_at": None,
     }

@@ -195,11 +195,68 @@ def test_an_unknown_department_is_422(staff, categories):
     assert "department_id" in assert_problem(response, 422)["errors"]
 
 
-def test_wards_of_the_targeted_province_or_wards_alone_anywhere_are_accepted(write):
+def test_wards_of_the_targeted_province_or_wards_alone_anywhere_are_accepted(admin, write):
     assert write(targets={"province_codes": [DA_NANG], "ward_codes": [HAI_CHAU]})["targets"][
         "ward_codes"
     ] == [HAI_CHAU]
-    assert write(targets={"ward_codes": [HAI_CHAU, BA_DINH]})["targets"]["ward_codes"] == [BA_DINH, HAI_CHAU]
+    both = write(admin, targets={"ward_codes": [HAI_CHAU, BA_DINH]})  # an editor's reach is Đà Nẵng
+    assert both["targets"]["ward_codes"] == [BA_DINH, HAI_CHAU]
+
+
+@pytest.mark.parametrize(
+    ("targets", "beyond"),
+    [
+        ({"national": True}, "the whole country"),
+        ({"province_codes": [HA_NOI]}, "province 1"),
+        ({"ward_codes": [HAI_CHAU, BA_DINH]}, "ward 4"),
+    ],
+)
+def test_an_editor_cannot_aim_a_notice_beyond_their_province(staff, write, sql, targets, beyond):
+    notice = write(targets={"ward_codes": [HAI_CHAU]})
+    data = {"kind": "announcement", "category_code": "land", "title": "T", "summary": "S", "body": "B"}
+    created = staff["editor_a"].post(NOTICES, json={**data, "targets": targets})
+    body = assert_problem(created, 403, "target_out_of_reach")
+    assert body["errors"] == {"targets": [f"Beyond your department's reach: {beyond}."]}
+    edited = staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"title": "Sửa", "targets": targets})
+    assert_problem(edited, 403, "target_out_of_reach")
+    assert sql("SELECT title, targets FROM notices").one() == (
+        notice["title"],
+        {"national": False, "province_codes": [], "ward_codes": [HAI_CHAU]},
+    )
+
+
+def test_an_editor_cannot_publish_an_admins_national_notice_but_may_archive_it(admin, staff, write, move, db):
+    notice = write(admin, kind="announcement", consultation_closes_at=None, targets={"national": True})
+    refused = staff["editor_a"].post(f"{NOTICES}/{notice['id']}/transitions", json={"to": "published"})
+    assert_problem(refused, 403, "target_out_of_reach")
+    assert db.scalar(select(func.count()).select_from(Notification)) == 0
+    published = move(notice, "published", caller=admin)
+    # A quiet edit of the text keeps the admin's reach; archiving withdraws it.
+    edited = staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"title": "Bản sửa"})
+    assert edited.status_code == 200 and edited.get_json()["targets"]["national"] is True
+    assert move(published, "archived")["stage"] == "archived"
+
+
+def test_a_notice_takes_only_an_active_notice_category(admin, staff, write, sql):
+    roads = {"code": "roads", "kind": "feedback", "name_vi": "Giao thông"}
+    assert admin.post("/api/v1/categories", json=roads).status_code == 201
+    data = {
+        "kind": "announcement",
+        "title": "T",
+        "summary": "S",
+        "body": "B",
+        "targets": {"ward_codes": [HAI_CHAU]},
+    }
+    body = assert_problem(staff["editor_a"].post(NOTICES, json={**data, "category_code": "roads"}), 422)
+    assert body["errors"] == {"category_code": ["No active notice category roads."]}
+    notice = write()
+    edited = staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"category_code": "roads"})
+    assert assert_problem(edited, 422)["errors"] == {"category_code": ["No active notice category roads."]}
+
+    sql("UPDATE categories SET active = false WHERE code = 'social-welfare'")
+    retired = staff["editor_a"].patch(f"{NOTICES}/{notice['id']}", json={"category_code": "social-welfare"})
+    assert "category_code" in assert_problem(retired, 422)["errors"]
+    assert sql("SELECT category_code FROM notices").scalar() == "land"
 
 
 def test_html_and_script_never_reach_a_client_unescaped(client, write, move):
@@ -306,8 +363,9 @@ def test_every_body_html_served_is_sanitised(client, staff, write, move):
 
 
 @pytest.fixture
-def places(write, move):
-    """One public notice per kind of place."""
+def places(staff, write, move):
+    """One public notice per kind of place (written by an admin: national and Hà Nội are beyond an
+    editor's reach)."""
     for title, targets in [
         ("Hải Châu", {"ward_codes": [HAI_CHAU]}),
         ("Thanh Khê", {"ward_codes": [THANH_KHE]}),
@@ -315,9 +373,10 @@ def places(write, move):
         ("Cả nước", {"national": True}),
         ("Hà Nội", {"province_codes": [HA_NOI]}),
     ]:
-        move(
-            write(kind="announcement", consultation_closes_at=None, title=title, targets=targets), "published"
+        notice = write(
+            staff["admin"], kind="announcement", consultation_closes_at=None, title=title, targets=targets
         )
+        move(notice, "published", caller=staff["admin"])
 
 
 def test_a_ward_sees_its_ward_its_province_and_national_notices_only(client, places):
@@ -525,9 +584,9 @@ def test_publishing_and_each_stage_change_push_to_the_targeted_place_topic(
     assert db.scalar(select(func.count()).select_from(Notification)) == 2
 
 
-def test_a_national_announcement_goes_to_the_all_topic(write, move, fake_fcm, dispatcher):
-    notice = write(kind="announcement", consultation_closes_at=None, targets={"national": True})
-    move(notice, "published")
+def test_a_national_announcement_goes_to_the_all_topic(admin, write, move, fake_fcm, dispatcher):
+    notice = write(admin, kind="announcement", consultation_closes_at=None, targets={"national": True})
+    move(notice, "published", caller=admin)
     dispatcher.run_once()
 
     [request] = fake_fcm.sent_ok()
@@ -538,18 +597,17 @@ def test_a_national_announcement_goes_to_the_all_topic(write, move, fake_fcm, di
 # ---------------------------------------------------------------- Atom
 
 
-def test_the_atom_feed_lists_public_notices_newest_first(client, write, move):
+def test_the_atom_feed_lists_public_notices_newest_first(client, admin, write, move):
     write(kind="announcement", consultation_closes_at=None, title="Bản nháp")
     move(write(kind="announcement", consultation_closes_at=None, title="Thứ nhất"), "published")
-    move(
-        write(
-            kind="announcement",
-            consultation_closes_at=None,
-            title="Thứ hai",
-            targets={"province_codes": [HA_NOI]},
-        ),
-        "published",
+    elsewhere = write(
+        admin,
+        kind="announcement",
+        consultation_closes_at=None,
+        title="Thứ hai",
+        targets={"province_codes": [HA_NOI]},
     )
+    move(elsewhere, "published", caller=admin)
 
     response = client.get("/feeds/notices.atom")
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"

@@ -133,3 +133,25 @@ def test_promote_makes_a_draft_alert_with_the_indicator_filled_in(staff, citizen
 
     assert editor.post(f"/api/v1/alerts/{alert['id']}/publish").status_code == 200
     assert editor.get(f"{REPORTS}/top").get_json()["items"][0]["alerted"] is True
+
+
+def test_an_editor_cannot_promote_a_report_from_beyond_their_province(staff, devices, db, make_category, sql):
+    """A routing rule sends Hà Nội's scam reports to department A (in Đà Nẵng): its editor may read
+    them, but the draft alert would target Hà Nội, so only an admin promotes them."""
+    scam = make_category("scam")
+    department_a = staff["editor_a"].principal.department_id
+    db.add(RoutingRule(category_id=scam.id, province_code=1, department_id=department_a))
+    db.commit()
+    [in_ha_noi] = devices(1, province_code=1, ward_code=4)
+    reported = report(in_ha_noi)
+    url = f"{REPORTS}/{reported['id']}/promote"
+
+    body = assert_problem(staff["editor_a"].post(url), 403, "target_out_of_reach")
+    assert body["errors"] == {"targets": ["Beyond your department's reach: province 1."]}
+    assert sql("SELECT status, alert_id FROM scam_reports").one() == ("new", None)
+    assert sql("SELECT count(*) FROM alerts").scalar() == 0
+
+    promoted = staff["admin"].post(url)
+    assert promoted.status_code == 201, promoted.get_json()
+    assert promoted.get_json()["targets"] == {"national": False, "province_codes": [1], "ward_codes": []}
+    assert promoted.get_json()["department_id"] == str(department_a)

@@ -100,7 +100,7 @@ class Comments(Resource):
     @limiter.limit(COMMENTS_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201)
     @limiter.limit(COMMENTS_PER_IP)
     def post(self, notice_id: uuid.UUID):
-        """Comment on a policy in consultation (409 `consultation_closed` otherwise); arrives pending."""
+        """Comment on a policy in consultation (else 409 `consultation_closed`); arrives pending."""
         created = consultation.comment(session(), current_principal(), notice_id, body(CommentCreateSchema()))
         return CommentSchema(exclude=PRIVATE_FIELDS).dump(created), 201
 
