@@ -72,6 +72,13 @@ class ProblemSchema(Schema):
         keys=fields.String(), values=fields.Raw(), metadata={"description": "Field name → list of messages."}
     )
     allowed = fields.List(fields.String(), metadata={"description": "Allowed values, on some 409s."})
+    escalate_to = fields.Nested(
+        Schema.from_dict(
+            {key: fields.String(allow_none=True) for key in ("department", "name", "phone", "email")},
+            name="EscalationSchema",
+        ),
+        metadata={"description": "Whom the citizen turns to next (409 reopen_limit_reached)."},
+    )
 
 
 class ListQuerySchema(Schema):

@@ -270,9 +270,14 @@ def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict
     feedback, before = _own(db, principal, feedback_id)
     workflow.check_transition(feedback, "reopened")
     if sum(event.kind == "reopened" for event in feedback.events) >= MAX_REOPENINGS:
+        contact = _escalation(db, feedback)
+        reach = ", ".join(v for v in (contact["name"], contact["phone"], contact["email"]) if v)
         raise Conflict(
-            f"This feedback was reopened {MAX_REOPENINGS} times already. {_escalation(db, feedback)}",
+            f"This feedback was reopened {MAX_REOPENINGS} times already. To take it further, contact "
+            + contact["department"]
+            + (f": {reach}." if reach else "."),
             code="reopen_limit_reached",
+            escalate_to=contact,
         )
     if feedback.answered_at is None or utcnow() - feedback.answered_at > REOPEN_WINDOW:
         raise Conflict("Feedback can be reopened within 7 days of its answer.", code="reopen_window_closed")
@@ -283,14 +288,13 @@ def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict
     return feedback
 
 
-def _escalation(db: Session, feedback: Feedback) -> str:
+def _escalation(db: Session, feedback: Feedback) -> dict:
     """Whom to turn to next: the focal point of the province's intake department (its communication
-    office), else the department that answered."""
+    office), else the department that answered; the app words it in the citizen's language."""
     try:
         offices = [routing.intake_department(db, feedback.province_code), feedback.department]
     except Invalid:
         offices = [feedback.department]
     office = next((o for o in offices if o.focal_point), offices[0])
     contact = office.focal_point or {}
-    reach = ", ".join(v for v in (contact.get("name"), contact.get("phone"), contact.get("email")) if v)
-    return f"To take it further, contact {office.name}" + (f": {reach}." if reach else ".")
+    return {"department": office.name, **{key: contact.get(key) for key in ("name", "phone", "email")}}

@@ -298,6 +298,12 @@ def test_a_citizen_reopens_twice_and_is_then_told_whom_to_turn_to(citizen, staff
         "This feedback was reopened 2 times already. "
         "To take it further, contact Phòng DEPT-A: Cán bộ đầu mối, +84912345678."
     )
+    assert body["escalate_to"] == {
+        "department": "Phòng DEPT-A",
+        "name": "Cán bộ đầu mối",
+        "phone": "+84912345678",
+        "email": None,
+    }
     shown = citizen.get(f"{FEEDBACK}/track/{answered['tracking_code']}").get_json()
     assert shown["status"] == "closed" and [e["kind"] for e in shown["timeline"]].count("reopened") == 2
     assert sql("SELECT due_at FROM feedback WHERE id = :id", id=answered["id"]).scalar() == due_at
