@@ -299,7 +299,8 @@ def trust_keys(normalized: Normalized) -> list[tuple[str, str]]:
     value itself and, for a link, site or e-mail address, the domains above its host — but none above a
     private suffix such as github.io, whose subdomains belong to unrelated people."""
     keys = [(normalized.type, normalized.value)]
-    for name in hosts_above(_host(normalized)) if _host(normalized) else ():
+    host = _host(normalized)
+    for name in hosts_above(host) if host else ():
         if private_suffix(name):
             break
         keys.append(("domain", name))

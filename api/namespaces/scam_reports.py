@@ -40,9 +40,9 @@ class ScamReports(Resource):
     def post(self):
         """Report a scam attempt from a citizen's device (never refused for want of a department).
 
-        5 reports an hour and 20 a day per device, 30 attempts an hour per address (429 with
-        Retry-After); the same value again from the same device within a day is a 409 `already_reported`.
-        Reports are unverified: scam-check shows them only as a count of distinct devices."""
+        Limited per device and per address (429 with Retry-After); the same value again from the same
+        device within a day is a 409 `already_reported`. Reports are unverified: scam-check shows them
+        only as a count of distinct devices, from a threshold on."""
         report = scam_reports.report(session(), current_principal(), body(ScamReportSchema()))
         return ScamReportSchema().dump(report), 201
 
@@ -70,15 +70,22 @@ class Moderation(Resource):
     @operation(ns, body=ScamReportModerationSchema, returns=ScamReportSchema, who="staff")
     def post(self, report_id: uuid.UUID):
         """Confirm, or dismiss with a reason (officer, editor; admins: any report). Applies to the
-        department's other reports of the same value that can make the same move; each is audited.
-        A refused move is a 409 `invalid_transition` naming the `allowed` ones."""
+        department's other open reports of the same value too (reversing a dismissal: its dismissed
+        ones); each is audited. A refused move is a 409 `invalid_transition` naming the `allowed` ones."""
         data = body(ScamReportModerationSchema())
         return ScamReportSchema().dump(scam_reports.moderate(session(), current_principal(), report_id, data))
 
 
 @ns.route("/<uuid:report_id>/promote")
 class Promote(Resource):
-    @operation(ns, returns=AlertSchema, status=201, who="staff", conflicts=True)
+    @operation(
+        ns,
+        returns=AlertSchema,
+        status=201,
+        who="staff",
+        conflicts=True,
+        problems={422: "`trusted_indicator`: the value is allow-listed (only an admin may name it)"},
+    )
     def post(self, report_id: uuid.UUID):
         """Draft a scam alert naming the report's value, for an editor to check and publish (from new or
         confirmed; 409 `invalid_transition` otherwise; 422 `trusted_indicator` for an allow-listed value
