@@ -59,12 +59,27 @@ def from_environment(instance_path: str) -> dict:
         "PUSH_BACKOFF_SECONDS": float(env("PUSH_BACKOFF_SECONDS", "5")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
+        # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
+        "SCAM_REPORT_THRESHOLD": int(env("SCAM_REPORT_THRESHOLD", "3")),
+        # Sites whose pages belong to unrelated people, besides the public suffix list's private section
+        # (github.io, blogspot.com…): a scam page on one of them does not make the whole site reported.
+        "SCAM_SHARED_PLATFORMS": platforms(
+            env("SCAM_SHARED_PLATFORMS", "sites.google.com,facebook.com,zalo.me")
+        ),
     }
     return config
 
 
+def platforms(names: str) -> tuple[str, ...]:
+    """Comma-separated host names, as scam-check compares them (lower case, without `www.`)."""
+    return tuple(name.strip().lower().removeprefix("www.") for name in names.split(",") if name.strip())
+
+
 def complete(config: dict, instance_path: str) -> None:
-    """Refuse to start in production without real settings; in development fill in what is missing."""
+    """Refuse to start in production without real settings, or with settings that make no sense; in
+    development fill in what is missing."""
+    if config["SCAM_REPORT_THRESHOLD"] < 1:
+        raise ConfigError("SCAM_REPORT_THRESHOLD must be 1 or more.")
     if config["APP_ENV"] == "production":
         if len(config["SECRET_KEY"]) < 32:
             raise ConfigError("APP_ENV=production needs SECRET_KEY set to a random value of 32+ characters.")

@@ -1,5 +1,5 @@
 """Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check,
-and what citizens' devices send (feedback, comments on drafts).
+and what citizens' devices send (feedback, comments on drafts, scam reports).
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -24,6 +24,10 @@ FEEDBACK_PER_IP = "60 per hour"
 # Comments on drafts: a citizen may comment on several sections, not flood a consultation.
 COMMENTS_PER_DEVICE = "20 per hour;100 per day"
 COMMENTS_PER_IP = "120 per hour"
+# Scam reports: the few scam attempts of a citizen's day, not a list. Devices cost nothing to register,
+# so the address limit is the one that slows a farm of them (scam-check never trusts reports anyway).
+SCAM_REPORTS_PER_DEVICE = "5 per hour;20 per day"
+SCAM_REPORTS_PER_IP = "30 per hour"
 
 
 def calling_device() -> str:

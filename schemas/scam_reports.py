@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from schemas.alerts import INDICATOR_VALUE, AlertSummarySchema
 from schemas.common import Instant, ListQuerySchema
-from services.models import INDICATOR_TYPES, SCAM_CHANNELS
+from services.models import DISMISS_REASONS, INDICATOR_TYPES, SCAM_CHANNELS, SCAM_REPORT_STATUSES
 from services.pagination import MAX_LIMIT
 
 
@@ -20,22 +20,45 @@ class ScamCheckQuerySchema(Schema):
 
 
 class ScamCheckSchema(Schema):
-    """What is on record for a value. `no_reports` means only that nothing is known: never "safe"."""
+    """What is on record for a value. Only a published alert makes it `reported`; `no_reports` means only
+    that no alert names it: never "safe". Citizens' reports are unverified and never change the verdict."""
 
-    verdict = fields.String(required=True, validate=validate.OneOf(("reported", "no_reports")))
+    verdict = fields.String(
+        required=True,
+        validate=validate.OneOf(("reported", "no_reports")),
+        metadata={
+            "description": "`reported`: a published alert (active or expired) names the value, or for a "
+            "site a link on it (unless the site is a shared platform or allow-listed)."
+        },
+    )
     type = fields.String(required=True, validate=validate.OneOf(INDICATOR_TYPES))
     normalized = fields.String(required=True, metadata={"example": "+84912345678"})
+    trusted = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "On the allow-list of known-legitimate values (a government site, a bank's "
+            "hotline…): citizens' reports are not counted for it."
+        },
+    )
+    trusted_note = fields.String(
+        required=True, allow_none=True, metadata={"description": "Whose it is, from the allow-list."}
+    )
     alerts = fields.List(fields.Nested(AlertSummarySchema), required=True)
     links_on_this_site = fields.List(
         fields.Nested(AlertSummarySchema),
         required=True,
         metadata={
-            "description": "For a domain: alerts naming particular links on it (or its subdomains) but not "
-            "the site itself, which may be a shared platform. Does not make the verdict `reported`."
+            "description": "For a shared platform (github.io, sites.google.com…) or an allow-listed site: "
+            "alerts naming particular links on it, which do not make the site `reported`."
         },
     )
-    citizen_reports = fields.Integer(
-        required=True, metadata={"description": "Distinct devices that reported this value."}
+    unverified_citizen_reports = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Distinct devices that reported this value, unverified (staff's dismissals left "
+            "out), shown from SCAM_REPORT_THRESHOLD devices on (default 3): 0 below it and for "
+            "allow-listed values."
+        },
     )
 
 
@@ -50,7 +73,12 @@ class ScamReportSchema(Schema):
     channel = fields.String(allow_none=True, validate=validate.OneOf(SCAM_CHANNELS))
     amount_lost_vnd = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10**15))
     normalized = fields.String(dump_only=True, required=True)
-    status = fields.String(dump_only=True, required=True, metadata={"description": "new | promoted"})
+    status = fields.String(
+        dump_only=True,
+        required=True,
+        validate=validate.OneOf(SCAM_REPORT_STATUSES),
+        metadata={"description": "new → confirmed → promoted; new or confirmed → dismissed."},
+    )
     department_id = fields.UUID(dump_only=True, required=True, allow_none=True)
     needs_triage = fields.Boolean(
         dump_only=True,
@@ -64,10 +92,30 @@ class ScamReportSchema(Schema):
     ward_code = fields.Integer(dump_only=True, required=True, allow_none=True)
     alert_id = fields.UUID(dump_only=True, required=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True, required=True)
+    moderated_at = fields.AwareDateTime(dump_only=True, required=True, allow_none=True)
+    dismiss_reason = fields.String(
+        dump_only=True, required=True, allow_none=True, validate=validate.OneOf(DISMISS_REASONS)
+    )
+    moderation_note = fields.String(dump_only=True, required=True, allow_none=True)
 
 
 class ScamReportQuerySchema(ListQuerySchema):
     needs_triage = fields.Boolean()
+    status = fields.String(validate=validate.OneOf(SCAM_REPORT_STATUSES))
+
+
+class ScamReportModerationSchema(Schema):
+    """Confirm, or dismiss with a reason; applies to the department's other reports of the same value."""
+
+    to = fields.String(required=True, validate=validate.OneOf(("confirmed", "dismissed")))
+    reason = fields.String(
+        validate=validate.OneOf(DISMISS_REASONS),
+        metadata={
+            "description": "Required to dismiss: legitimate (the value is a real organisation's or "
+            "person's), not_a_scam, insufficient_information, abusive (a false or malicious report)."
+        },
+    )
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
 
 class ScamTopQuerySchema(Schema):
@@ -88,8 +136,32 @@ class ScamTopItemSchema(Schema):
     last_reported_at = fields.AwareDateTime(required=True)
     latest_report_id = fields.UUID(required=True, metadata={"description": "Promote this one to an alert."})
     alerted = fields.Boolean(required=True, metadata={"description": "A published alert already names it."})
+    trusted = fields.Boolean(
+        required=True, metadata={"description": "On the allow-list of known-legitimate values."}
+    )
 
 
 class ScamTopSchema(Schema):
     since = fields.AwareDateTime(required=True)
     items = fields.List(fields.Nested(ScamTopItemSchema), required=True)
+
+
+class TrustedIndicatorSchema(Schema):
+    """A known-legitimate value on the allow-list. A domain covers its subdomains and the links and e-mail
+    addresses on them; a public suffix of two labels or more (gov.vn) every site registered under it."""
+
+    id = fields.UUID(dump_only=True, required=True)
+    type = fields.String(required=True, validate=validate.OneOf(INDICATOR_TYPES))
+    value = fields.String(required=True, validate=INDICATOR_VALUE, metadata={"example": "gov.vn"})
+    normalized = fields.String(dump_only=True, required=True)
+    note = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"example": "Cổng thông tin của các cơ quan nhà nước"},
+    )
+    created_by_id = fields.UUID(dump_only=True, required=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True, required=True)
+
+
+class TrustedIndicatorQuerySchema(ListQuerySchema):
+    type = fields.String(validate=validate.OneOf(INDICATOR_TYPES))

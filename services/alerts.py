@@ -7,12 +7,13 @@ expires_at > now at query time, so nothing has to run when an alert expires.
 
 import unicodedata
 import uuid
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, or_, select, true
 from sqlalchemy.orm import Session, noload
 
-from services import areas, audit, indicators, notifications, push
+from services import areas, audit, indicators, notifications, push, trusted_indicators
 from services.db import transactional, utcnow
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
@@ -153,22 +154,29 @@ def with_indicator(db: Session, keys: list[str], limit: int = 20) -> list[Alert]
     return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
 
 
-def naming_links_on(db: Session, host: str, registrable: str, limit: int = 20) -> list[Alert]:
-    """Published alerts naming a link on `host` (or a subdomain) without naming the site itself: the site
-    may be a shared platform whose other pages are harmless."""
-    # The registrable domain narrows the rows through its index; the host is matched here.
+def naming_links_on(
+    db: Session, host: str, registrable: str, limit: int = 20
+) -> list[tuple[Alert, list[str]]]:
+    """Published alerts naming links on `host` (or a subdomain), each with those links, for the caller to
+    judge the site by: a site of its own, or a shared platform whose other pages are harmless."""
+    # The registrable domain narrows the rows through its index; the host is matched here. A private
+    # suffix (github.io) is the registrable domain of none of the sites under it: theirs end with it.
+    same_site = AlertIndicator.domain == registrable
+    if indicators.private_suffix(host):
+        same_site = or_(same_site, AlertIndicator.domain.endswith(f".{host}", autoescape=True))
     links = (
         select(AlertIndicator.alert_id, AlertIndicator.normalized)
         .join(Alert)
-        .where(
-            Alert.status == "published", AlertIndicator.type == "url", AlertIndicator.domain == registrable
-        )
+        .where(Alert.status == "published", AlertIndicator.type == "url", same_site)
     )
-    ids = {alert_id for alert_id, url in db.execute(links) if indicators.on_site(url, host)}
-    if not ids:
+    urls = defaultdict(list)
+    for alert_id, url in db.execute(links):
+        if indicators.on_site(url, host):
+            urls[alert_id].append(url)
+    if not urls:
         return []
-    stmt = select(Alert).where(Alert.id.in_(ids))
-    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+    stmt = select(Alert).where(Alert.id.in_(urls)).order_by(*(c.desc() for c in ORDER)).limit(limit)
+    return [(alert, urls[alert.id]) for alert in db.scalars(stmt)]
 
 
 def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
@@ -205,6 +213,7 @@ def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
     require_reach(principal, data["targets"])
     db.add(alert)
     _apply(db, alert, changes)
+    trusted_indicators.refuse_in_alert(db, principal, alert.indicators)
     audit.record(db, principal, "alert.create", alert)
     return alert
 
@@ -235,6 +244,8 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
         require_reach(principal, changes.get("targets") or Targets.from_dict(alert.targets))
     before = audit.snapshot(alert)
     _apply(db, alert, changes)
+    if "indicators" in changes:
+        trusted_indicators.refuse_in_alert(db, principal, alert.indicators)
     if published:
         _issue(db, principal, alert, "Update")
     audit.record(db, principal, "alert.update", alert, before)

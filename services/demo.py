@@ -1,4 +1,5 @@
-"""Demo data for `make run`: Đà Nẵng's departments with focal points, categories and an admin.
+"""Demo data for `make run`: Đà Nẵng's departments with focal points, categories, an admin, and a few
+known-legitimate values on the scam-check allow-list.
 
 Idempotent: rows are looked up by code or email and created only when missing.
 """
@@ -8,10 +9,19 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import notices, users
+from services import indicators, notices, trusted_indicators, users
 from services.categories import DEFAULT_DEADLINE_DAYS
 from services.db import transactional, utcnow
-from services.models import Category, Department, Form, FormPlace, FormVersion, Notice, RoutingRule
+from services.models import (
+    Category,
+    Department,
+    Form,
+    FormPlace,
+    FormVersion,
+    Notice,
+    RoutingRule,
+    TrustedIndicator,
+)
 from services.principals import SYSTEM, Principal
 from services.targets import Targets
 from services.text import normalize
@@ -55,6 +65,7 @@ def seed(db: Session, *, admin_password: str) -> bool:
         {"email": ADMIN_EMAIL, "password": admin_password, "role": "admin", "full_name": "Demo admin"},
     )
     _seed_notices(db, Principal(kind="staff", user=admin))
+    _seed_trusted_indicators(db, Principal(kind="staff", user=admin))
     return created
 
 
@@ -138,6 +149,28 @@ def _seed_notices(db: Session, editor: Principal) -> None:
         )
         for stage in stages:
             notices.transition(db, editor, notice.id, {"to": stage, "push": False})
+
+
+# Known-legitimate values that citizens' reports alone never mark in scam-check.
+TRUSTED_INDICATORS = [
+    # type, value, note
+    ("domain", "gov.vn", "Cổng thông tin của các cơ quan nhà nước"),
+    ("domain", "vietcombank.com.vn", "Trang web chính thức của Vietcombank"),
+    ("phone", "1900 54 54 13", "Tổng đài chăm sóc khách hàng Vietcombank"),
+    ("phone", "1900 55 88 18", "Tổng đài chăm sóc khách hàng Agribank"),
+]
+
+
+def _seed_trusted_indicators(db: Session, admin: Principal) -> None:
+    for type_, value, note in TRUSTED_INDICATORS:
+        normalized = indicators.normalize(type_, value, suffix_ok=True).value
+        known = select(TrustedIndicator.id).where(
+            TrustedIndicator.normalized == normalized, TrustedIndicator.type == type_
+        )
+        if db.scalar(known) is None:
+            trusted_indicators.add(
+                db, admin, {"type": type_, "value": value, "note": note}, shared_platforms=()
+            )
 
 
 # ---------------------------------------------------------------- feedback forms and routing

@@ -9,6 +9,7 @@ fetched at run time.
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -76,12 +77,16 @@ class Normalized:
     domain: str | None = None  # URLs and domains: the registrable domain (e.g. example.com.vn)
 
 
-def normalize(type_: str, raw: str) -> Normalized:
+def normalize(type_: str, raw: str, *, suffix_ok: bool = False) -> Normalized:
+    """`suffix_ok` (the allow-list): a domain may also be a public suffix of two labels or more, such as
+    gov.vn, standing for every site registered under it."""
     if any(unicodedata.category(char) == "Cc" and not char.isspace() for char in raw or ""):
         raise BadIndicator("Contains control characters.")
     raw = " ".join((raw or "").split())  # a value pasted across lines is one value
     if not raw:
         raise BadIndicator("Empty value.")
+    if type_ == "domain":
+        return _domain(raw, suffix_ok=suffix_ok)
     return _NORMALIZERS[type_](raw)
 
 
@@ -116,7 +121,7 @@ def _phone(raw: str) -> Normalized:
     return Normalized("phone", number)
 
 
-def _url_parts(raw: str) -> tuple[str, str, str] | None:
+def _url_parts(raw: str, *, suffix_ok: bool = False) -> tuple[str, str, str] | None:
     """(host without www., canonical path without trailing /, query without trackers), or None."""
     text = raw if "://" in raw else f"//{raw}"
     try:
@@ -126,7 +131,7 @@ def _url_parts(raw: str) -> tuple[str, str, str] | None:
         host = host.encode("idna").decode("ascii").lower()
     except (ValueError, UnicodeError):
         return None
-    if parts.scheme not in ("", "http", "https") or not _is_public_host(host):
+    if parts.scheme not in ("", "http", "https") or not _is_public_host(host, suffix_ok=suffix_ok):
         return None
     host = host.removeprefix("www.")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k.lower())))
@@ -139,14 +144,24 @@ def _canonical_path(path: str) -> str:
     return unicodedata.normalize("NFC", URL(f"http://h{path}").path).rstrip("/")
 
 
-def _is_public_host(host: str) -> bool:
+def _is_public_host(host: str, *, suffix_ok: bool = False) -> bool:
+    """An IP address, or a name registered under a public suffix (example.com.vn), which includes the
+    shared platforms of the list's private section (github.io: a site of its own, its subdomains
+    belonging to its users). `suffix_ok`: also a public suffix of two labels or more (gov.vn)."""
+    if _is_ip(host):
+        return True
+    extracted = _extract(host)
+    if extracted.domain:
+        return bool(extracted.suffix)
+    return extracted.is_private or (suffix_ok and "." in extracted.suffix)
+
+
+def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
         return True
     except ValueError:
-        pass
-    extracted = _extract(host)
-    return bool(extracted.suffix and extracted.domain)
+        return False
 
 
 def _registrable(host: str) -> str:
@@ -161,8 +176,8 @@ def _url(raw: str) -> Normalized:
     return Normalized("url", host + path + (f"?{query}" if query else ""), _registrable(host))
 
 
-def _domain(raw: str) -> Normalized:
-    parts = _url_parts(raw)
+def _domain(raw: str, *, suffix_ok: bool = False) -> Normalized:
+    parts = _url_parts(raw, suffix_ok=suffix_ok)
     if parts is None:
         raise BadIndicator("Not a domain name (expected something like example.com.vn).")
     host = parts[0]
@@ -249,3 +264,55 @@ def host_of(url: str) -> str:
 def on_site(url: str, host: str) -> bool:
     """Whether a normalised URL is on `host` or one of its subdomains."""
     return host_of(url) == host or host_of(url).endswith(f".{host}")
+
+
+def hosts_above(host: str) -> list[str]:
+    """`host` and the domains above it down to two labels, most specific first: a.dichvucong.gov.vn,
+    dichvucong.gov.vn, gov.vn. An IP address is only itself."""
+    if _is_ip(host):
+        return [host]
+    labels = host.split(".")
+    return [".".join(labels[start:]) for start in range(len(labels) - 1)]
+
+
+def private_suffix(host: str) -> bool:
+    """A suffix of the public suffix list's private section (github.io, blogspot.com): its subdomains
+    are the sites of unrelated people."""
+    extracted = _extract(host)
+    return extracted.is_private and not extracted.domain
+
+
+def shared_platform(host: str, listed: Iterable[str]) -> bool:
+    """Whether pages on `host` belong to unrelated people: a private suffix of the public suffix list, or
+    one of `listed` (SCAM_SHARED_PLATFORMS, e.g. sites.google.com, facebook.com) or a subdomain of one."""
+    return private_suffix(host) or any(on_site(host, platform) for platform in listed)
+
+
+def on_shared_platform(url: str, site: str, listed: Iterable[str]) -> bool:
+    """Whether a link on `site` is on a shared platform at or below `site`, so that it says nothing about
+    the site: sites.google.com/view/x on google.com, x.github.io/y on github.io (not on x.github.io)."""
+    return any(shared_platform(host, listed) for host in hosts_above(host_of(url)) if on_site(host, site))
+
+
+def trust_keys(normalized: Normalized) -> list[tuple[str, str]]:
+    """(type, value) of the allow-list entries that would cover `normalized`, most specific first: the
+    value itself and, for a link, site or e-mail address, the domains above its host — but none above a
+    private suffix such as github.io, whose subdomains belong to unrelated people."""
+    keys = [(normalized.type, normalized.value)]
+    host = _host(normalized)
+    for name in hosts_above(host) if host else ():
+        if private_suffix(name):
+            break
+        keys.append(("domain", name))
+    return list(dict.fromkeys(keys))
+
+
+def _host(normalized: Normalized) -> str | None:
+    """The host a link, site or e-mail address is on."""
+    if normalized.type == "url":
+        return host_of(normalized.value)
+    if normalized.type == "domain":
+        return normalized.value
+    if normalized.type == "email":
+        return normalized.value.rpartition("@")[2]
+    return None

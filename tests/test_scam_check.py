@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.indicators import BadIndicator, guess, lookup_keys, normalize
-from tests.conftest import assert_problem
+from services.indicators import BadIndicator, guess, lookup_keys, normalize, on_shared_platform, trust_keys
+from tests.conftest import Caller, assert_problem
+from tests.scam_fixtures import *  # noqa: F403
+from tests.scam_fixtures import CHECK, TRUSTED, check, report, trust
 from tests.test_alerts import ALERTS, published
 
-CHECK = "/api/v1/scam-check"
 # Mobile network prefixes in use in Việt Nam (after the 0 of the national form).
 MOBILE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81", "82"]
 MOBILE_PREFIXES += ["83", "84", "85", "86", "88", "90", "91", "93", "94", "96", "97", "98"]
@@ -168,9 +169,11 @@ def test_drafts_and_cancelled_alerts_do_not_count_and_unknown_values_are_never_c
         "verdict": "no_reports",
         "type": "phone",
         "normalized": "+84912345678",
+        "trusted": False,
+        "trusted_note": None,
         "alerts": [],
         "links_on_this_site": [],
-        "citizen_reports": 0,
+        "unverified_citizen_reports": 0,
     }
     assert "safe" not in str(body)
 
@@ -261,6 +264,7 @@ def test_scam_check_looks_values_up_through_the_normalised_value_indexes(staff, 
     from sqlalchemy import event
 
     published(staff["editor_a"])
+    staff["admin"].post(TRUSTED, json={"type": "phone", "value": "1900 545413", "note": "Vietcombank"})
     citizen.post("/api/v1/scam-reports", json={"type": "phone", "value": "0912 345 678"})
     statements = []
 
@@ -273,12 +277,171 @@ def test_scam_check_looks_values_up_through_the_normalised_value_indexes(staff, 
         assert client.get(CHECK, query_string={"value": "0912 345 678"}).get_json()["verdict"] == "reported"
     finally:
         event.remove(transaction, "before_cursor_execute", capture)
-    assert len(statements) == 2  # the alerts, the reports
+    assert len(statements) == 3  # the allow-list, the alerts, the reports
 
     transaction.exec_driver_sql("SET LOCAL enable_seqscan = off")
     plans = [
         "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
         for statement, parameters in statements
     ]
-    assert "ix_alert_indicators_normalized" in plans[0] and "Seq Scan on alert_indicators" not in plans[0]
-    assert "ix_scam_reports_normalized" in plans[1] and "Seq Scan on scam_reports" not in plans[1]
+    assert "uq_trusted_indicators_normalized" in plans[0] and "Seq Scan on trusted" not in plans[0]
+    assert "ix_alert_indicators_normalized" in plans[1] and "Seq Scan on alert_indicators" not in plans[1]
+    assert "ix_scam_reports_normalized" in plans[2] and "Seq Scan on scam_reports" not in plans[2]
+
+
+# ---------------------------------------------------------------- trust: what citizens alone cannot do
+
+
+def test_one_or_two_devices_reporting_a_bank_hotline_neither_mark_it_nor_show_a_count(devices, client):
+    first, second, third = devices(3)
+    for attacker in (first, second):
+        report(attacker, value="024 3824 3524", description="Tổng đài lừa đảo!")
+    body = check(client, "(024) 3824-3524")
+    assert (body["verdict"], body["unverified_citizen_reports"], body["alerts"]) == ("no_reports", 0, [])
+    # A third device shows a count, unverified; the verdict waits for an official alert.
+    report(third, value="+84 24 3824 3524")
+    body = check(client, "02438243524")
+    assert (body["verdict"], body["unverified_citizen_reports"], body["trusted"]) == ("no_reports", 3, False)
+
+
+def test_only_a_published_alert_makes_a_reported_value_reported(devices, staff, client):
+    for citizen in devices(3):
+        report(citizen, value="0987 654 321")
+    alert = published(staff["editor_a"], indicators=[{"type": "phone", "value": "0987654321"}])
+    body = check(client, "0987 654 321")
+    assert body["verdict"] == "reported" and body["unverified_citizen_reports"] == 3
+    assert [a["id"] for a in body["alerts"]] == [alert["id"]]
+
+
+def test_an_allow_listed_number_is_never_marked_by_citizens(devices, admin, client):
+    trust(admin, "phone", "1900 54 54 13", note="Tổng đài chăm sóc khách hàng Vietcombank")
+    for attacker in devices(4):
+        report(attacker, value="1900545413", description="Lừa đảo, đừng nghe!")
+    body = check(client, "1900 545413")
+    assert body == {
+        "verdict": "no_reports",
+        "type": "phone",
+        "normalized": "+841900545413",
+        "trusted": True,
+        "trusted_note": "Tổng đài chăm sóc khách hàng Vietcombank",
+        "alerts": [],
+        "links_on_this_site": [],
+        "unverified_citizen_reports": 0,
+    }
+
+
+def test_a_trusted_domain_suffix_covers_every_site_link_and_address_under_it(devices, admin, client):
+    trust(admin, "domain", "gov.vn", note="Cơ quan nhà nước")
+    crowd = devices(3)
+    for value in ("https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", "tiepdan@danang.gov.vn"):
+        for attacker in crowd:
+            report(attacker, type="url" if "/" in value else "email", value=value)
+        body = check(client, value)
+        assert (body["trusted"], body["trusted_note"], body["unverified_citizen_reports"]) == (
+            True,
+            "Cơ quan nhà nước",
+            0,
+        )
+    assert check(client, "www.Dichvucong.gov.vn", type="domain")["trusted"] is True
+    # A look-alike is not under gov.vn: its reports count.
+    for attacker in crowd:
+        report(attacker, type="domain", value="dichvucong.gov.vn.xac-minh.top")
+    lookalike = check(client, "dichvucong.gov.vn.xac-minh.top", type="domain")
+    assert (lookalike["trusted"], lookalike["unverified_citizen_reports"]) == (False, 3)
+
+
+def test_a_bare_domain_is_reported_when_an_alert_names_a_link_on_it(staff, client):
+    alert = published(
+        staff["editor_a"], indicators=[{"type": "url", "value": "https://vneid-kich-hoat.top/login"}]
+    )
+    for site in ("vneid-kich-hoat.top", "https://www.vneid-kich-hoat.top/"):
+        body = check(client, site, type="domain")
+        assert body["verdict"] == "reported", site
+        assert [a["id"] for a in body["alerts"]] == [alert["id"]] and body["links_on_this_site"] == []
+
+
+def test_links_on_a_shared_platform_do_not_make_the_platform_reported(staff, client):
+    alert = published(
+        staff["editor_a"], indicators=[{"type": "url", "value": "https://hotro-vcb.github.io/nhan-qua"}]
+    )
+    platform = check(client, "github.io", type="domain")
+    assert (platform["verdict"], platform["alerts"]) == ("no_reports", [])
+    assert [a["id"] for a in platform["links_on_this_site"]] == [alert["id"]]
+    # The scammer's own site on the platform is reported.
+    own = check(client, "hotro-vcb.github.io", type="domain")
+    assert own["verdict"] == "reported" and [a["id"] for a in own["alerts"]] == [alert["id"]]
+
+
+def test_a_link_on_an_allow_listed_site_does_not_make_the_site_reported(staff, admin, client):
+    trust(admin, "domain", "vietcombank.com.vn", note="Vietcombank")
+    link = "https://vietcombank.com.vn/redirect?to=vcb-qua-tang.top"
+    alert = published(admin, indicators=[{"type": "url", "value": link}])
+    site = check(client, "vietcombank.com.vn", type="domain")
+    assert (site["verdict"], site["trusted"], site["alerts"]) == ("no_reports", True, [])
+    assert [a["id"] for a in site["links_on_this_site"]] == [alert["id"]]
+    # The link itself is what the alert names: reported, on a trusted site.
+    assert (check(client, link)["verdict"], check(client, link)["trusted"]) == ("reported", True)
+
+
+def test_the_threshold_and_the_shared_platforms_are_configured(make_app, monkeypatch, staff, devices, client):
+    monkeypatch.setenv("SCAM_REPORT_THRESHOLD", "2")
+    monkeypatch.setenv("SCAM_SHARED_PLATFORMS", " WWW.Linktr.ee ,sites.google.com")
+    configured = Caller(make_app().test_client())
+    published(staff["editor_a"], indicators=[{"type": "url", "value": "https://linktr.ee/vcb-hotro"}])
+    for citizen in devices(2):
+        report(citizen, value="0987 654 321")
+    assert check(configured, "0987654321")["unverified_citizen_reports"] == 2
+    assert check(configured, "linktr.ee", type="domain")["verdict"] == "no_reports"
+    # The default app (`client`): from 3 devices on, and linktr.ee is a site of its own.
+    assert check(client, "0987654321")["unverified_citizen_reports"] == 0
+    assert check(client, "linktr.ee", type="domain")["verdict"] == "reported"
+
+
+@pytest.mark.parametrize(
+    ("value", "keys"),
+    [
+        (
+            ("url", "https://a.dichvucong.gov.vn/x"),
+            [
+                ("url", "a.dichvucong.gov.vn/x"),
+                ("domain", "a.dichvucong.gov.vn"),
+                ("domain", "dichvucong.gov.vn"),
+                ("domain", "gov.vn"),
+            ],
+        ),
+        (
+            ("email", "tiepdan@danang.gov.vn"),
+            [("email", "tiepdan@danang.gov.vn"), ("domain", "danang.gov.vn"), ("domain", "gov.vn")],
+        ),
+        # Trust never reaches through a private suffix: github.io's subdomains belong to its users.
+        (
+            ("url", "hotro-vcb.github.io/x"),
+            [("url", "hotro-vcb.github.io/x"), ("domain", "hotro-vcb.github.io")],
+        ),
+        (("phone", "1900 545413"), [("phone", "+841900545413")]),
+    ],
+)
+def test_the_allow_list_entries_that_would_cover_a_value(value, keys):
+    assert trust_keys(normalize(*value)) == keys
+
+
+@pytest.mark.parametrize(
+    ("url", "site", "shared"),
+    [
+        ("sites.google.com/view/vneid", "google.com", True),
+        ("sites.google.com/view/vneid", "sites.google.com", True),
+        ("hotro-vcb.github.io/x", "github.io", True),
+        ("hotro-vcb.github.io/x", "hotro-vcb.github.io", False),
+        ("m.facebook.com/story", "facebook.com", True),
+        ("vneid-kich-hoat.top/login", "vneid-kich-hoat.top", False),
+    ],
+)
+def test_a_link_on_a_shared_platform_says_nothing_about_the_site(url, site, shared):
+    assert on_shared_platform(url, site, ("sites.google.com", "facebook.com", "zalo.me")) is shared
+
+
+def test_a_public_suffix_is_a_domain_only_on_the_allow_list():
+    assert normalize("domain", "GOV.VN", suffix_ok=True).value == "gov.vn"
+    for raw, suffix_ok in (("gov.vn", False), ("vn", True), ("com", True)):
+        with pytest.raises(BadIndicator):
+            normalize("domain", raw, suffix_ok=suffix_ok)

@@ -1,6 +1,7 @@
 """Citizens' scam reports: routed like feedback of category `scam` (a routing rule's department, else the
 province's intake department for triage, else the admins' queue), ranked by distinct reporting devices
-for editors, and promoted to a draft alert with the indicator filled in."""
+for editors, moderated (confirmed or dismissed) by the department's staff, promoted to a draft alert with
+the indicator filled in, and rate-limited per device and per address."""
 
 from datetime import timedelta
 
@@ -8,32 +9,10 @@ import pytest
 
 from services.db import utcnow
 from services.models import RoutingRule
-from tests.conftest import Caller, assert_problem
+from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
-
-REPORTS = "/api/v1/scam-reports"
-
-
-def report(caller, **overrides) -> dict:
-    body = {
-        "type": "phone",
-        "value": "0912 345 678",
-        "description": "Gọi tự xưng công an, đòi chuyển tiền.",
-        "channel": "call",
-        "amount_lost_vnd": 5_000_000,
-        **overrides,
-    }
-    response = caller.post(REPORTS, json=body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-@pytest.fixture
-def devices(app, make_device):
-    """Citizens in Đà Nẵng: make(n) gives n callers with devices of their own."""
-    return lambda n, **place: [
-        Caller(app.test_client(), (d := make_device(**place)).token, d) for _ in range(n)
-    ]
+from tests.scam_fixtures import *  # noqa: F403
+from tests.scam_fixtures import REPORTS, check, report
 
 
 def test_without_a_rule_a_report_goes_to_the_provinces_intake_department_for_triage(
@@ -89,23 +68,30 @@ def test_bad_reports_are_422_and_only_devices_report(staff, citizen, client, sql
     assert sql("SELECT count(*) FROM scam_reports").scalar() == 0
 
 
-def test_reports_count_in_scam_check_once_per_device(citizen, client):
-    report(citizen)
-    report(citizen, value="+84 912 345 678")
-    body = client.get("/api/v1/scam-check", query_string={"value": "84-912-345-678"}).get_json()
-    assert body["verdict"] == "reported" and body["citizen_reports"] == 1 and body["alerts"] == []
+def test_a_device_reporting_the_same_value_again_within_a_day_is_refused(staff, citizen, sql):
+    first = report(citizen)
+    again = citizen.post(REPORTS, json={"type": "phone", "value": "+84 912 345 678"})
+    assert_problem(again, 409, "already_reported")
+    assert sql("SELECT count(*) FROM scam_reports").scalar() == 1
+    # A day later it is a new attempt: a second report, still one device.
+    sql(
+        "UPDATE scam_reports SET created_at = created_at - interval '25 hours' WHERE id = :id", id=first["id"]
+    )
+    report(citizen, value="84-912-345-678")
+    [top] = staff["editor_a"].get(f"{REPORTS}/top").get_json()["items"]
+    assert (top["normalized"], top["devices"], top["reports"]) == ("+84912345678", 1, 2)
 
 
 def test_top_ranks_indicators_by_distinct_reporting_devices(staff, devices):
     crowd = devices(3)
     for caller in crowd:
         report(caller, value="0987 654 321", amount_lost_vnd=1_000_000)
-    for _ in range(4):  # one device reporting again and again counts once
-        report(crowd[0], type="url", value="https://scam.com/otp?utm_source=sms", amount_lost_vnd=None)
+    report(crowd[0], type="url", value="https://scam.com/otp?utm_source=sms", amount_lost_vnd=None)
     top = staff["editor_a"].get(f"{REPORTS}/top").get_json()
     ranked = [(i["normalized"], i["devices"], i["reports"]) for i in top["items"]]
-    assert ranked == [("+84987654321", 3, 3), ("scam.com/otp", 1, 4)]
+    assert ranked == [("+84987654321", 3, 3), ("scam.com/otp", 1, 1)]
     assert top["items"][0]["amount_lost_vnd"] == 3_000_000 and top["items"][0]["alerted"] is False
+    assert top["items"][0]["trusted"] is False
 
     later = (utcnow() + timedelta(minutes=1)).isoformat()
     assert staff["editor_a"].get(f"{REPORTS}/top", query_string={"since": later}).get_json()["items"] == []
@@ -128,7 +114,9 @@ def test_promote_makes_a_draft_alert_with_the_indicator_filled_in(staff, citizen
     assert alert["targets"] == {"national": False, "province_codes": [48], "ward_codes": []}
     assert [(i["type"], i["normalized"]) for i in alert["indicators"]] == [("phone", "+84912345678")]
     assert editor.get(f"{REPORTS}/{latest}").get_json()["alert_id"] == alert["id"]
-    assert_problem(editor.post(f"{REPORTS}/{latest}/promote"), 409, "report_already_promoted")
+    assert (
+        assert_problem(editor.post(f"{REPORTS}/{latest}/promote"), 409, "invalid_transition")["allowed"] == []
+    )
     assert sql("SELECT count(*) FROM audit_events WHERE action = 'scam_report.promote'").scalar() == 1
 
     assert editor.post(f"/api/v1/alerts/{alert['id']}/publish").status_code == 200
@@ -155,3 +143,132 @@ def test_an_editor_cannot_promote_a_report_from_beyond_their_province(staff, dev
     assert promoted.status_code == 201, promoted.get_json()
     assert promoted.get_json()["targets"] == {"national": False, "province_codes": [1], "ward_codes": []}
     assert promoted.get_json()["department_id"] == str(department_a)
+
+
+# ---------------------------------------------------------------- moderation
+
+
+def moderate(caller, report_id, **body):
+    return caller.post(f"{REPORTS}/{report_id}/status", json=body)
+
+
+@pytest.fixture
+def smear(devices):
+    """Three devices report a bank's landline hotline, routed to department A (its intake)."""
+    return [report(attacker, value="024 3824 3524", description="Lừa đảo!") for attacker in devices(3)]
+
+
+def test_a_dismissed_report_stops_counting_everywhere(staff, smear, client, sql):
+    assert check(client, "024 3824 3524")["unverified_citizen_reports"] == 3
+    response = moderate(
+        staff["officer_a"], smear[0]["id"], to="dismissed", reason="legitimate", note="Tổng đài của ngân hàng"
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["dismiss_reason"], body["moderation_note"]) == (
+        "dismissed",
+        "legitimate",
+        "Tổng đài của ngân hàng",
+    )
+    # The department's other reports of that number are dismissed with it, each audited.
+    dismissed = staff["officer_a"].get(REPORTS, query_string={"status": "dismissed"}).get_json()["items"]
+    assert sorted(r["id"] for r in dismissed) == sorted(r["id"] for r in smear)
+    assert sql("SELECT count(*) FROM audit_events WHERE action = 'scam_report.dismiss'").scalar() == 3
+    assert check(client, "02438243524")["unverified_citizen_reports"] == 0
+    assert staff["editor_a"].get(f"{REPORTS}/top").get_json()["items"] == []
+
+
+def test_dismissing_stays_within_the_department_and_leaves_promoted_reports(
+    staff, smear, devices, db, make_category, department_b, client
+):
+    db.add(
+        RoutingRule(
+            category_id=make_category("scam").id,
+            province_code=48,
+            ward_code=20209,
+            department_id=department_b.id,
+        )
+    )
+    db.commit()
+    elsewhere = [report(c, value="024 3824 3524") for c in devices(3, ward_code=20209)]
+    promoted = report(devices(1)[0], value="024 3824 3524")
+    assert staff["editor_a"].post(f"{REPORTS}/{promoted['id']}/promote").status_code == 201
+    assert (
+        moderate(staff["officer_a"], smear[0]["id"], to="dismissed", reason="legitimate").status_code == 200
+    )
+    statuses = {
+        r["id"]: r["status"]
+        for r in staff["admin"].get(REPORTS, query_string={"limit": 100}).get_json()["items"]
+    }
+    assert [statuses[r["id"]] for r in smear] == ["dismissed"] * 3
+    assert [statuses[r["id"]] for r in elsewhere] == ["new"] * 3
+    assert statuses[promoted["id"]] == "promoted"
+    # Department B's three and the promoted one still count: four devices.
+    assert check(client, "024 3824 3524")["unverified_citizen_reports"] == 4
+
+
+def test_a_dismissal_is_reversed_by_confirming(staff, smear, client, sql):
+    moderate(staff["officer_a"], smear[1]["id"], to="dismissed", reason="abusive")
+    response = moderate(staff["admin"], smear[2]["id"], to="confirmed")
+    assert response.status_code == 200
+    assert (response.get_json()["status"], response.get_json()["dismiss_reason"]) == ("confirmed", None)
+    assert check(client, "024 3824 3524")["unverified_citizen_reports"] == 3
+    assert sql("SELECT count(*) FROM audit_events WHERE action = 'scam_report.confirm'").scalar() == 3
+
+
+def test_invalid_moves_are_409_naming_the_allowed_ones(staff, smear):
+    officer, editor = staff["officer_a"], staff["editor_a"]
+    first, second, third = (r["id"] for r in smear)
+    assert moderate(officer, first, to="confirmed").status_code == 200  # all three become confirmed
+    body = assert_problem(moderate(officer, first, to="confirmed"), 409, "invalid_transition")
+    assert body["allowed"] == ["dismissed", "promoted"]
+    assert editor.post(f"{REPORTS}/{second}/promote").status_code == 201
+    body = assert_problem(
+        moderate(officer, second, to="dismissed", reason="not_a_scam"), 409, "invalid_transition"
+    )
+    assert body["allowed"] == []
+    assert moderate(officer, third, to="dismissed", reason="not_a_scam").status_code == 200
+    body = assert_problem(editor.post(f"{REPORTS}/{third}/promote"), 409, "invalid_transition")
+    assert body["allowed"] == ["confirmed"]
+
+
+def test_moderation_needs_a_reason_to_dismiss_and_the_departments_staff(staff, smear, citizen, sql):
+    report_id = smear[0]["id"]
+    for bad, field in (
+        ({"to": "dismissed"}, "reason"),
+        ({"to": "confirmed", "reason": "legitimate"}, "reason"),
+        ({"to": "dismissed", "reason": "boring"}, "reason"),
+        ({"to": "promoted"}, "to"),
+        ({"to": "dismissed", "reason": "abusive", "note": "x" * 1001}, "note"),
+    ):
+        assert list(assert_problem(moderate(staff["officer_a"], report_id, **bad), 422)["errors"]) == [field]
+    assert_problem(moderate(staff["viewer_a"], report_id, to="confirmed"), 403)
+    assert_problem(moderate(staff["officer_b"], report_id, to="confirmed"), 404)
+    assert_problem(moderate(citizen, report_id, to="confirmed"), 403)
+    assert sql("SELECT count(*) FROM scam_reports WHERE status = 'new'").scalar() == 3
+    assert sql("SELECT count(*) FROM audit_events WHERE entity = 'scam_reports'").scalar() == 0
+
+
+# ---------------------------------------------------------------- limits
+
+
+def test_a_device_may_send_five_reports_an_hour(citizen):
+    for number in ("0911 111 111", "0922 222 222", "0933 333 333", "0944 444 444"):
+        report(citizen, value=number)
+    assert_problem(
+        citizen.post(REPORTS, json={"type": "phone", "value": "0911111111"}), 409, "already_reported"
+    )
+    report(citizen, value="0955 555 555")  # the repeat refused above did not count
+    limited = citizen.post(REPORTS, json={"type": "phone", "value": "0966 666 666"})
+    assert_problem(limited, 429)
+    assert 0 < int(limited.headers["Retry-After"]) <= 3600
+
+
+def test_an_address_may_send_thirty_reports_an_hour_whatever_its_devices(devices, sql):
+    farm = devices(31)
+    for device in farm[:30]:
+        report(device, value="024 3824 3524")
+    limited = farm[30].post(REPORTS, json={"type": "phone", "value": "024 3824 3524"})
+    assert_problem(limited, 429)
+    assert int(limited.headers["Retry-After"]) > 0
+    assert sql("SELECT count(*) FROM scam_reports").scalar() == 30

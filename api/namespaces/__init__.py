@@ -19,6 +19,7 @@ from api.namespaces import (
     routing_rules,
     scam_check,
     scam_reports,
+    trusted_indicators,
     users,
 )
 
@@ -38,6 +39,7 @@ NAMESPACES = [
     alerts.ns,
     scam_check.ns,
     scam_reports.ns,
+    trusted_indicators.ns,
     forms.ns,
     routing_rules.ns,
     feedback.ns,

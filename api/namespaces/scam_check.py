@@ -1,3 +1,4 @@
+from flask import current_app
 from flask_restx import Namespace, Resource
 
 from api.http import query
@@ -15,6 +16,16 @@ class ScamCheck(Resource):
     @operation(ns, query=ScamCheckQuerySchema, returns=ScamCheckSchema, auth="optional")
     @limiter.limit(SCAM_CHECK)
     def get(self):
-        """Look a value up in published alerts and citizens' reports; the answer is never "safe"."""
+        """Look a value up in published alerts, the allow-list and citizens' reports; never "safe".
+
+        Only a published alert makes a value `reported`. Citizens' reports are unverified: a count of
+        distinct devices, shown from SCAM_REPORT_THRESHOLD (default 3) on, never for allow-listed values."""
         args = query(ScamCheckQuerySchema())
-        return ScamCheckSchema().dump(scam_reports.check(session(), args["value"], args.get("type")))
+        answer = scam_reports.check(
+            session(),
+            args["value"],
+            args.get("type"),
+            threshold=current_app.config["SCAM_REPORT_THRESHOLD"],
+            shared_platforms=current_app.config["SCAM_SHARED_PLATFORMS"],
+        )
+        return ScamCheckSchema().dump(answer)

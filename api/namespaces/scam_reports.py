@@ -4,10 +4,17 @@ from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
 from api.http import body, query
+from api.limits import SCAM_REPORTS_PER_DEVICE, SCAM_REPORTS_PER_IP, calling_device, limiter
 from api.openapi import operation
 from schemas.alerts import AlertSchema
 from schemas.common import page_of
-from schemas.scam_reports import ScamReportQuerySchema, ScamReportSchema, ScamTopQuerySchema, ScamTopSchema
+from schemas.scam_reports import (
+    ScamReportModerationSchema,
+    ScamReportQuerySchema,
+    ScamReportSchema,
+    ScamTopQuerySchema,
+    ScamTopSchema,
+)
 from services import scam_reports
 from services.db import session
 
@@ -26,8 +33,16 @@ class ScamReports(Resource):
         return ScamReportPage().dump(scam_reports.list_reports(session(), current_principal(), **args))
 
     @operation(ns, body=ScamReportSchema, returns=ScamReportSchema, status=201, who="device")
+    @limiter.limit(
+        SCAM_REPORTS_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201
+    )
+    @limiter.limit(SCAM_REPORTS_PER_IP)
     def post(self):
-        """Report a scam attempt from a citizen's device; it is never refused for want of a department."""
+        """Report a scam attempt from a citizen's device (never refused for want of a department).
+
+        Limited per device and per address (429 with Retry-After); the same value again from the same
+        device within a day is a 409 `already_reported`. Reports are unverified: scam-check shows them
+        only as a count of distinct devices, from a threshold on."""
         report = scam_reports.report(session(), current_principal(), body(ScamReportSchema()))
         return ScamReportSchema().dump(report), 201
 
@@ -36,7 +51,8 @@ class ScamReports(Resource):
 class Top(Resource):
     @operation(ns, query=ScamTopQuerySchema, returns=ScamTopSchema, who="staff")
     def get(self):
-        """Reported values ranked by distinct reporting devices since `since` (default: a week)."""
+        """Reported values ranked by distinct reporting devices since `since` (default: a week), dismissed
+        reports left out."""
         args = query(ScamTopQuerySchema())
         return ScamTopSchema().dump(scam_reports.top(session(), current_principal(), **args))
 
@@ -49,10 +65,30 @@ class ScamReport(Resource):
         return ScamReportSchema().dump(scam_reports.get(session(), current_principal(), report_id))
 
 
+@ns.route("/<uuid:report_id>/status")
+class Moderation(Resource):
+    @operation(ns, body=ScamReportModerationSchema, returns=ScamReportSchema, who="staff")
+    def post(self, report_id: uuid.UUID):
+        """Confirm, or dismiss with a reason (officer, editor; admins: any report). Applies to the
+        department's other open reports of the same value too (reversing a dismissal: its dismissed
+        ones); each is audited. A refused move is a 409 `invalid_transition` naming the `allowed` ones."""
+        data = body(ScamReportModerationSchema())
+        return ScamReportSchema().dump(scam_reports.moderate(session(), current_principal(), report_id, data))
+
+
 @ns.route("/<uuid:report_id>/promote")
 class Promote(Resource):
-    @operation(ns, returns=AlertSchema, status=201, who="staff", conflicts=True)
+    @operation(
+        ns,
+        returns=AlertSchema,
+        status=201,
+        who="staff",
+        conflicts=True,
+        problems={422: "`trusted_indicator`: the value is allow-listed (only an admin may name it)"},
+    )
     def post(self, report_id: uuid.UUID):
-        """Draft a scam alert naming the report's value, for an editor to check and publish."""
+        """Draft a scam alert naming the report's value, for an editor to check and publish (from new or
+        confirmed; 409 `invalid_transition` otherwise; 422 `trusted_indicator` for an allow-listed value
+        unless admin)."""
         alert = scam_reports.promote(session(), current_principal(), report_id)
         return AlertSchema().dump(alert), 201

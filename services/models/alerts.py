@@ -1,10 +1,20 @@
 """Alert tables: public alerts (scams, misinformation, safety…), the places they are for, their scam
-indicators, and citizens' scam reports."""
+indicators, citizens' scam reports, and the allow-list of known-legitimate indicators."""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.db import utcnow
@@ -18,6 +28,8 @@ URGENCIES = ("immediate", "expected", "future", "past", "unknown")
 CERTAINTIES = ("observed", "likely", "possible", "unlikely", "unknown")
 INDICATOR_TYPES = ("phone", "url", "domain", "bank_account", "social_account", "email")
 SCAM_CHANNELS = ("call", "sms", "zalo", "facebook", "tiktok", "telegram", "website", "email", "other")
+SCAM_REPORT_STATUSES = ("new", "confirmed", "dismissed", "promoted")
+DISMISS_REASONS = ("legitimate", "not_a_scam", "insufficient_information", "abusive")
 # Long enough for a URL a citizen pastes; the lookups use a b-tree index on the normalised value.
 VALUE_LENGTH = 1000
 
@@ -119,12 +131,14 @@ class AlertIndicator(Base):
 
 class ScamReport(Base):
     """A citizen's report of a scam attempt. Kept whatever happens: routed to a department, or left
-    with department_id NULL and needs_triage set when no department takes it."""
+    with department_id NULL and needs_triage set when no department takes it. Moderated by the
+    department's staff: new → confirmed → promoted (to a draft alert), or dismissed with a reason."""
 
     __tablename__ = "scam_reports"
     __table_args__ = (
         _one_of("type", INDICATOR_TYPES),
-        CheckConstraint("status IN ('new', 'promoted')", name="status"),
+        _one_of("status", SCAM_REPORT_STATUSES),
+        _one_of("dismiss_reason", DISMISS_REASONS),
         CheckConstraint("amount_lost_vnd >= 0", name="amount_lost_vnd"),
     )
 
@@ -146,3 +160,29 @@ class ScamReport(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The latest moderation step (each one is in the audit log).
+    moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    dismiss_reason: Mapped[str | None] = mapped_column(String(32))
+    moderation_note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class TrustedIndicator(Base):
+    """A known-legitimate value (a government site, a bank's hotline…) that citizens' reports alone never
+    mark, stored normalised like alert indicators. A domain also covers its subdomains and the links and
+    e-mail addresses on them; a public suffix such as gov.vn covers every site registered under it."""
+
+    __tablename__ = "trusted_indicators"
+    __table_args__ = (
+        _one_of("type", INDICATOR_TYPES),
+        # `normalized` first: scam-check looks up several candidate values of any type at once.
+        UniqueConstraint("normalized", "type"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(VALUE_LENGTH))
+    normalized: Mapped[str] = mapped_column(String(VALUE_LENGTH))
+    note: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
