@@ -108,9 +108,10 @@ def test_revoking_twice_or_an_unknown_key_is_404(admin, created):
     assert_problem(admin.delete(f"{API_KEYS}/00000000-0000-0000-0000-000000000000"), 404, "not_found")
 
 
-def test_revoking_one_key_leaves_the_others(admin, created, integrator):
-    admin.delete(f"{API_KEYS}/{created['id']}")
-    assert_problem(integrator.get(PROBE), 403)
+def test_revoking_one_key_leaves_the_others(admin, portal, integrator):
+    admin.delete(f"{API_KEYS}/{portal.principal['id']}")
+    assert_problem(portal.get("/api/v1/notices"), 401, "invalid_token")
+    assert integrator.get("/api/v1/notices").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -305,6 +305,21 @@ REFUSED = {
     "closed": {"in_progress", "rejected", "closed", "replies", "transfer", "assign"},
     "rejected": {"in_progress", "rejected", "closed", "replies", "transfer", "assign"},
 }
+# What a refused move names as allowed, per state (written out: not read from the code under test).
+ALLOWED = {
+    "answered": ["answered", "closed", "reopened"],
+    "closed": ["reopened"],
+    "rejected": [],
+}
+# The status an accepted move leaves the feedback in.
+BECOMES = {
+    "in_progress": "in_progress",
+    "rejected": "rejected",
+    "closed": "closed",
+    "replies": "answered",
+    "transfer": "received",
+    "assign": "assigned",
+}
 ATTEMPTS = {
     "in_progress": ("status", {"to": "in_progress"}),
     "rejected": ("status", {"to": "rejected", "reason": "spam"}),
@@ -334,12 +349,14 @@ def test_the_full_state_machine(staff, citizen, department_b, state, attempt):
     action, body = ATTEMPTS[attempt]
     body = {key: value.format(**names) for key, value in body.items()}
     response = staff["officer_a"].post(f"{FEEDBACK}/{item['id']}/{action}", json=body)
+    now = staff["admin"].get(f"{FEEDBACK}/{item['id']}").get_json()
     if attempt in REFUSED.get(state, ()):
         problem = assert_problem(response, 409, "invalid_transition")
-        assert problem["allowed"] == list(workflow.TRANSITIONS[state])
-        assert staff["officer_a"].get(f"{FEEDBACK}/{item['id']}").get_json()["status"] == state
+        assert problem["allowed"] == ALLOWED[state]
+        assert now["status"] == state
     else:
         assert response.status_code in (200, 201), response.get_json()
+        assert now["status"] == BECOMES[attempt]
 
 
 def test_closing_as_resolved_after_a_reopening_needs_a_fresh_answer(staff, citizen, db):
@@ -375,4 +392,12 @@ def test_every_step_is_a_timeline_event_and_an_audit_entry(staff, citizen, db):
     actions = db.scalars(
         select(AuditEvent.action).where(AuditEvent.entity_id == item["id"]).order_by(AuditEvent.id)
     ).all()
-    assert actions == ["feedback." + workflow.AUDIT_ACTIONS[kind] for kind in kinds]
+    assert actions == [
+        "feedback.create",
+        "feedback.assign",
+        "feedback.reply",
+        "feedback.reopen",
+        "feedback.reply",
+        "feedback.rate",
+        "feedback.status",
+    ]

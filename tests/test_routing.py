@@ -103,6 +103,7 @@ def test_admins_manage_rules_one_per_category_and_place(staff, feedback_category
     )
 
     assert admin.delete(f"{RULES}/{rule['id']}").status_code == 204
+    assert rule["id"] not in [r["id"] for r in admin.get(RULES).get_json()["items"]]
     assert_problem(admin.delete(f"{RULES}/{rule['id']}"), 404)
 
 
