@@ -114,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_api(app: Flask) -> None:
+    from api import openapi3
     from api.namespaces import NAMESPACES
 
     api = CitizenApi(
@@ -124,7 +125,8 @@ def _register_api(app: Flask) -> None:
             "Backend of a province's Citizen App: policy notices, scam alerts, feedback routing and push. "
             "Errors are RFC 9457 problem details with a stable `code`. "
             "Authenticate with `Authorization: Bearer <token>`: a staff JWT from POST /api/v1/auth/token, "
-            "a device token from POST /api/v1/devices, or an integrator's API key."
+            "a device token from POST /api/v1/devices, or an integrator's API key. "
+            "This description is served as Swagger 2.0 at /swagger.json and as OpenAPI 3.1 at /openapi.json."
         ),
         license="AGPL-3.0-or-later",
         license_url="https://www.gnu.org/licenses/agpl-3.0.html",
@@ -142,3 +144,4 @@ def _register_api(app: Flask) -> None:
     api.representations[PROBLEM_MIMETYPE] = api.representations["application/json"]
     for ns in NAMESPACES:
         api.add_namespace(ns, path=getattr(ns, "mount_path", f"{API_PREFIX}/{ns.name}"))
+    openapi3.register(app, api)

@@ -6,6 +6,7 @@ responses, the query parameters, the problem responses and the security of one o
 
 import functools
 
+from flask_restx import fields as restx_fields
 from flask_restx.model import SchemaModel
 from marshmallow import Schema, fields, validate
 
@@ -85,11 +86,15 @@ def field_schema(field: fields.Field, direction: str = "response") -> dict:
     return result
 
 
+# What validate.Length bounds, by JSON type: an array's items, an object's entries, else a string's length.
+_LENGTH_KEYWORDS = {"array": ("minItems", "maxItems"), "object": ("minProperties", "maxProperties")}
+
+
 def _apply_validator(result: dict, validator) -> None:
     if isinstance(validator, validate.OneOf):
         result["enum"] = list(validator.choices)
     elif isinstance(validator, validate.Length):
-        low, high = ("minItems", "maxItems") if result.get("type") == "array" else ("minLength", "maxLength")
+        low, high = _LENGTH_KEYWORDS.get(result.get("type"), ("minLength", "maxLength"))
         if validator.equal is not None:
             result[low] = result[high] = validator.equal
         if validator.min is not None:
@@ -123,6 +128,23 @@ def query_params(schema) -> dict:
             param["required"] = True
         params[field.data_key or name] = param
     return params
+
+
+def is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def is_text(media_type: str) -> bool:
+    """Text bodies (CAP and Atom XML, CSV) are strings; any other body that is not JSON is a file's bytes."""
+    return media_type.startswith("text/") or media_type.endswith(("/xml", "+xml"))
+
+
+class _File(restx_fields.Raw):
+    """A success body that is a file's own bytes. (Swagger 2.0 also has a `file` type for this, which
+    openapi-spec-validator refuses in a response.)"""
+
+    __schema_type__ = "string"
+    __schema_format__ = "binary"
 
 
 _models: dict[str, SchemaModel] = {}
@@ -179,7 +201,10 @@ def operation(
     `who` ("admin", "staff", "device") names the callers let through to the handler; with
     auth="bearer" an anonymous caller gets 401 before anything else. `problems` adds
     {status: description} for answers the options do not imply (a public sign-in's 401).
-    `produces` lists the success media types when they are not JSON (Atom, CAP XML, CSV).
+    `produces` lists the success media types when they are not only JSON (Atom, CAP XML, CSV, files):
+    without `returns`, the body is text or a file; with it, the first type is JSON in that shape.
+    Swagger 2.0 has one `produces` per operation, problems included; /openapi.json gives each response
+    its own (api/openapi3.py).
     """
 
     def decorate(fn):
@@ -197,7 +222,7 @@ def operation(
         # One ns.doc call: flask-restx deep-copies the accumulated doc (models included) on every
         # decorator, which made worker start-up slow when each response was its own decorator.
         responses = {str(code): (text, model(ns, ProblemSchema), {}) for code, text in documented.items()}
-        responses[str(status)] = ("Success", model(ns, returns) if returns is not None else None, {})
+        responses[str(status)] = ("Success", _success_body(ns, returns, produces), {})
         media_types = [*(produces or ["application/json"]), PROBLEM_MIMETYPE]
         doc = {"responses": responses, "security": SECURITY[auth], "produces": media_types}
         if body is not None:
@@ -207,6 +232,15 @@ def operation(
         return ns.doc(**doc)(fn)
 
     return decorate
+
+
+def _success_body(ns, returns, produces):
+    """A JSON model, text (CAP, Atom, CSV), a file's bytes, or nothing (204)."""
+    if returns is not None:
+        return model(ns, returns)
+    if not produces:
+        return None
+    return restx_fields.String() if is_text(produces[0]) else _File()
 
 
 def _guarded(fn, auth: str, who: str | None):

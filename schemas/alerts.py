@@ -138,16 +138,3 @@ class AlertSummarySchema(Schema):
     published_at = fields.AwareDateTime(required=True, allow_none=True)
     expires_at = fields.AwareDateTime(required=True)
     source_url = fields.String(required=True, allow_none=True)
-
-
-class CapDocumentSchema(Schema):
-    """An OASIS CAP 1.2 `alert` element, sent as application/cap+xml (described here, not sent as JSON)."""
-
-    identifier = fields.String(required=True)
-    sender = fields.String(required=True)
-    sent = fields.String(required=True, metadata={"example": "2026-11-22T07:00:00+07:00"})
-    status = fields.String(required=True, metadata={"example": "Actual"})
-    msgType = fields.String(required=True, metadata={"description": "Alert | Update | Cancel"})  # noqa: N815
-    scope = fields.String(required=True, metadata={"example": "Public"})
-    references = fields.String(metadata={"description": "sender,identifier,sent of each earlier message."})
-    info = fields.List(fields.Dict(), required=True, metadata={"description": "One per language."})

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from schemas.attachments import AttachmentSchema
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema
@@ -202,3 +202,14 @@ class InboxQuerySchema(ListQuerySchema):
 class PublicBoardQuerySchema(ListQuerySchema):
     province_code = fields.Integer(validate=PROVINCE_CODE)
     category = fields.String(validate=CATEGORY_CODE)
+
+
+class TrackQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # like every query string: unknown parameters are ignored
+
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The tracking code, in any case.", "example": "PA-2611-7QK3M9"},
+    )

@@ -219,18 +219,30 @@ def test_mine_lists_the_citizens_feedback_from_all_their_devices_only(
     submit(stranger)
     mine = citizen.get(f"{FEEDBACK}/mine").get_json()["items"]
     assert [item["id"] for item in mine] == [second["id"], first["id"]]
-    assert second_phone.get(f"{FEEDBACK}/track/{first['tracking_code']}").status_code == 200
+    assert second_phone.get(f"{FEEDBACK}/track?code={first['tracking_code']}").status_code == 200
 
 
 def test_tracking_is_for_the_owner_and_the_owning_department_only(
     app, staff, citizen, client, road_form, make_device
 ):
     code = submit(citizen)["tracking_code"]
-    assert citizen.get(f"{FEEDBACK}/track/{code.lower()}").status_code == 200
-    assert staff["officer_a"].get(f"{FEEDBACK}/track/{code}").status_code == 200
-    assert_problem(staff["officer_b"].get(f"{FEEDBACK}/track/{code}"), 404)
-    assert_problem(Caller(app.test_client(), make_device().token).get(f"{FEEDBACK}/track/{code}"), 404)
-    assert_problem(client.get(f"{FEEDBACK}/track/{code}"), 401)
+    assert citizen.get(f"{FEEDBACK}/track?code={code.lower()}").status_code == 200
+    assert staff["officer_a"].get(f"{FEEDBACK}/track?code={code}").status_code == 200
+    assert_problem(staff["officer_b"].get(f"{FEEDBACK}/track?code={code}"), 404)
+    assert_problem(Caller(app.test_client(), make_device().token).get(f"{FEEDBACK}/track?code={code}"), 404)
+    assert_problem(client.get(f"{FEEDBACK}/track?code={code}"), 401)
+
+
+def test_tracking_takes_the_code_as_a_query_parameter(citizen, client, road_form):
+    """The code is `?code=`: under /feedback/{id}/… a path segment would be taken for an id."""
+    code = submit(citizen)["tracking_code"]
+    tracked = citizen.get(f"{FEEDBACK}/track", query_string={"code": f" {code} "}).get_json()
+    assert tracked["tracking_code"] == code
+    problem = assert_problem(citizen.get(f"{FEEDBACK}/track"), 422, "validation_failed")
+    assert problem["errors"] == {"code": ["Missing data for required field."]}
+    assert_problem(citizen.get(f"{FEEDBACK}/track", query_string={"code": "PA-" + "X" * 40}), 422)
+    assert_problem(citizen.get(f"{FEEDBACK}/track/{code}"), 404)  # the old path is gone, not an alias
+    assert_problem(client.get(f"{FEEDBACK}/track"), 401)  # who asks comes before what is asked
 
 
 def test_rating_once_answered(citizen, road_form, answered, app, make_device):

@@ -110,7 +110,7 @@ def test_the_whole_feedback_path_on_sqlite(sqlite):
     )
 
     # The citizen tracks, rates and reopens; the public board shows the answer without personal data.
-    tracked = citizen.get(f"{FEEDBACK}/track/{first['tracking_code']}").get_json()
+    tracked = citizen.get(f"{FEEDBACK}/track?code={first['tracking_code']}").get_json()
     assert tracked["replies"][0]["body"] == "Đã vá."
     assert citizen.get(second["attachments"][0]["url"]).data == JPEG
     assert (

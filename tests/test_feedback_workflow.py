@@ -103,7 +103,7 @@ def test_a_transfer_names_the_new_department_restarts_the_deadline_and_tells_the
         == citizen.principal.citizen_id
     )
 
-    citizen_view = citizen.get(f"{FEEDBACK}/track/{item['tracking_code']}").get_json()
+    citizen_view = citizen.get(f"{FEEDBACK}/track?code={item['tracking_code']}").get_json()
     assert citizen_view["department"]["name"] == department_b.name
     assert citizen_view["timeline"][-1]["note"] == "Thuộc thẩm quyền Sở B"
     assert "data" not in citizen_view["timeline"][-1]  # staff names stay inside
@@ -264,7 +264,7 @@ def test_done_when_submit_route_transfer_answer_with_photo_track_and_rate(
     ]
 
     # 5. The citizen sees the answer and its photo by tracking code, and rates it.
-    tracked = citizen.get(f"{FEEDBACK}/track/{item['tracking_code']}").get_json()
+    tracked = citizen.get(f"{FEEDBACK}/track?code={item['tracking_code']}").get_json()
     reply = tracked["replies"][0]
     assert reply["body"] == "Đã sửa xong." and reply["department"]["name"] == department_b.name
     image = citizen.get(reply["attachments"][0]["url"])

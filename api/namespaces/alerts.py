@@ -7,7 +7,7 @@ from yarl import URL
 from api.auth import current_principal
 from api.http import body, query
 from api.openapi import operation
-from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema, CapDocumentSchema
+from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
 from services import alert_syndication, alerts
@@ -73,9 +73,10 @@ class Cancel(Resource):
 
 @ns.route("/<uuid:alert_id>/cap")
 class Cap(Resource):
-    @operation(ns, returns=CapDocumentSchema, auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
+    @operation(ns, auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
     def get(self, alert_id: uuid.UUID):
-        """The alert's OASIS CAP 1.2 document: its latest message (Alert, Update or Cancel)."""
+        """The alert's latest message (Alert, Update or Cancel) as an OASIS CAP document
+        A CAP 1.2 `alert` element, sent as application/cap+xml."""
         alert = alerts.issued(session(), current_principal(), alert_id)
         return Response(
             alert_syndication.cap_document(alert, cap_sender()), mimetype=alert_syndication.CAP_MIMETYPE

@@ -1,7 +1,7 @@
 import uuid
 
 from flask import Response, request
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
 from api.openapi import operation
@@ -13,13 +13,6 @@ from services.errors import Invalid
 ns = Namespace("attachments", description="Photos and PDFs for feedback, replies and notices")
 # Multipart framing around a full-size file.
 _MULTIPART_OVERHEAD = 64 * 1024
-
-
-class File(fields.Raw):
-    """A response that is the file's own bytes, not JSON."""
-
-    __schema_type__ = "string"
-    __schema_format__ = "binary"
 
 
 @ns.route("")
@@ -35,8 +28,9 @@ class Attachments(Resource):
         params={"file": {"in": "formData", "type": "file", "required": True, "description": "≤ 10 MB"}},
     )
     def post(self):
-        """Upload a photo (JPEG, PNG, WebP) or a PDF, ≤ 10 MB, by a device or an officer; the type is read
-        from the content. Reference the returned id from a `photo` answer or a reply."""
+        """Upload a photo (JPEG, PNG, WebP) or a PDF of at most 10 MB, by a device or an officer
+        Send it as the multipart part `file`; its type is read from the content. Reference the returned id
+        from a `photo` answer or a reply."""
         # Only this route takes large bodies; the app-wide MAX_CONTENT_LENGTH stays small for JSON.
         request.max_content_length = attachments.MAX_BYTES + _MULTIPART_OVERHEAD
         upload = request.files.get("file")
@@ -48,10 +42,10 @@ class Attachments(Resource):
 
 @ns.route("/<uuid:attachment_id>")
 class Attachment(Resource):
-    @ns.response(200, "The file, sent as its own type", File())
     @operation(ns, produces=list(attachments.ACCEPTED), auth="optional")
     def get(self, attachment_id: uuid.UUID):
-        """The file itself, for its uploader, those who may see its feedback, or readers of its notice
-        (anyone, once the notice is public)."""
+        """The file itself, sent as its own type
+        For its uploader, those who may see its feedback, or readers of its notice (anyone, once the notice
+        is public)."""
         attachment, data = attachments.fetch(session(), current_principal(), attachment_id)
         return Response(data, mimetype=attachment.content_type, headers={"Cache-Control": "private"})

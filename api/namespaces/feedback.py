@@ -20,6 +20,7 @@ from schemas.feedback import (
     ReopenSchema,
     StatusChangeSchema,
     SubmissionSchema,
+    TrackQuerySchema,
     TransferSchema,
 )
 from services import feedback, workflow
@@ -83,12 +84,15 @@ class FeedbackPublicBoard(Resource):
         return PublicFeedbackPage().dump(page)
 
 
-@ns.route("/track/<string:tracking_code>")
+# A query parameter, not a path segment: /track/{code} beside /{feedback_id}/rating made two templated
+# paths match the same URL (/feedback/track/rating), which OpenAPI tools cannot route.
+@ns.route("/track")
 class FeedbackTrack(Resource):
-    @operation(ns, returns=FeedbackSchema)
-    def get(self, tracking_code: str):
+    @operation(ns, query=TrackQuerySchema, returns=FeedbackSchema)
+    def get(self):
         """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
-        return FEEDBACK.dump(feedback.track(session(), current_principal(), tracking_code))
+        code = query(TrackQuerySchema())["code"]
+        return FEEDBACK.dump(feedback.track(session(), current_principal(), code))
 
 
 @ns.route("/<uuid:feedback_id>")

@@ -7,7 +7,6 @@ from flask_restx import Namespace, Resource
 from api import API_PREFIX
 from api.http import query
 from api.openapi import operation
-from schemas.feeds import AtomFeedSchema
 from schemas.notices import PlaceQuerySchema
 from services import alert_syndication, notice_syndication
 from services.db import session
@@ -18,9 +17,9 @@ ns.mount_path = "/feeds"
 
 @ns.route("/alerts.atom")
 class AlertsAtom(Resource):
-    @operation(ns, returns=AtomFeedSchema, auth="none", produces=["application/atom+xml"])
+    @operation(ns, auth="none", produces=["application/atom+xml"])
     def get(self):
-        """Active alerts, most severe first; each entry links its CAP 1.2 document."""
+        """Active alerts, most severe first, as an Atom feed (RFC 4287); each entry links its CAP document."""
         root = current_app.config["PUBLIC_BASE_URL"]
         feed = alert_syndication.atom_feed(
             session(), f"{root}/feeds/alerts.atom", lambda alert: f"{root}{API_PREFIX}/alerts/{alert.id}/cap"
@@ -30,11 +29,9 @@ class AlertsAtom(Resource):
 
 @ns.route("/notices.atom")
 class NoticesAtom(Resource):
-    @operation(
-        ns, query=PlaceQuerySchema, returns=AtomFeedSchema, auth="none", produces=["application/atom+xml"]
-    )
+    @operation(ns, query=PlaceQuerySchema, auth="none", produces=["application/atom+xml"])
     def get(self):
-        """Public notices, newest first (for a place with `province_code` / `ward_code`)."""
+        """Public notices, newest first, as an Atom feed (for a place with `province_code` / `ward_code`)."""
         root = current_app.config["PUBLIC_BASE_URL"]
         feed = notice_syndication.atom_feed(
             session(),

@@ -105,5 +105,5 @@ def test_hostile_bodies_get_4xx_and_the_server_stays_healthy(callers, road_form,
 def test_hostile_text_is_stored_and_returned_verbatim(citizen, road_form):
     for text in SQL + HTML + TEXT:
         created = submit(citizen, answers={**valid_feedback()["answers"], "details": text})
-        tracked = citizen.get(f"{FEEDBACK}/track/{created['tracking_code']}").get_json()
+        tracked = citizen.get(f"{FEEDBACK}/track?code={created['tracking_code']}").get_json()
         assert created["answers"]["details"] == tracked["answers"]["details"] == text.strip()
