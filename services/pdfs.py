@@ -12,13 +12,20 @@ Two looks at the file, because a viewer may read more of it than one parser does
    names (/JS, /AA) are left to the first look: three bytes turn up by chance in compressed data.
 
 A PDF pypdf cannot read (or not without a password) is refused: what cannot be read cannot be vouched
-for. Printing it to PDF again gives a file that passes.
+for. So is one too large to read in reasonable time: pypdf reads some ten thousand objects a second,
+and compressed object streams put a hundred thousand in a megabyte. Printing it to PDF again gives a
+file that passes.
+
+What neither look sees: an object compressed in an object stream that only an older cross-reference
+section lists, when pypdf gives up on that section and a viewer does not. The file is also served as a
+download in a sandbox (api/namespaces/attachments.py), so this check is a second line, not the only one.
 """
 
 import io
 import re
 
 from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from services.errors import Invalid
@@ -44,6 +51,8 @@ ACTIVE = frozenset(
 # Annotation subtypes and action types that play media or 3D or hold a file (media and 3D may script).
 # Only as a /S, /Subtype or /Type: /Screen is also a blend mode.
 ACTIVE_KINDS = ACTIVE | {"/FileAttachment", "/Screen", "/Movie", "/Sound", "/Rendition", "/3D"}
+# A long document exported from a word processor has a few thousand objects.
+MAX_OBJECTS = 20_000
 _RAW = frozenset(name[1:].encode() for name in ACTIVE - {"/JS", "/AA"})
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]<>(){}%]+)")
 
@@ -73,13 +82,21 @@ def _in_objects(data: bytes) -> str | None:
         reader = PdfReader(io.BytesIO(data))
         numbered = [(n, g) for g, table in reader.xref.items() for n in table]
         numbered += [(n, 0) for n in reader.xref_objStm]
+        if len(numbered) > MAX_OBJECTS:
+            raise LimitReachedError(f"{len(numbered)} objects")
         pending = [reader.trailer, *(reader.get_object(IndirectObject(n, g, reader)) for n, g in numbered)]
         while pending:
             found = _active(pending.pop(), pending)
             if found:
                 return found
-    # A hostile file can make a parser fail in many ways (pypdf's own errors, its decompression limits,
-    # lookups on missing keys, deep nesting): each means the file was not read.
+    except LimitReachedError as error:  # ours, or pypdf's on decompressed sizes
+        raise Invalid(
+            {"file": [f"Too complex to check: over {MAX_OBJECTS:,} objects, or too large uncompressed."]},
+            "Print the document to PDF again, or split it, and send that file.",
+            code="pdf_too_complex",
+        ) from error
+    # A hostile file can make a parser fail in many ways (pypdf's own errors, lookups of missing keys,
+    # nesting deeper than Python's stack): each means the file was not read.
     except Exception as error:
         raise Invalid(
             {"file": ["The PDF cannot be read; it may be damaged or password-protected."]},

@@ -5,6 +5,7 @@ Every hostile file is made here, by Pillow, pypdf or by hand, and sent through t
 
 import hashlib
 import io
+import itertools
 import struct
 import zlib
 
@@ -179,32 +180,33 @@ def open_with_script(writer: PdfWriter) -> None:
     )
 
 
-def pdf_with_object_stream(catalog_entries: bytes) -> bytes:
-    """A PDF 1.5 as many writers make them: its catalog, pages and page compressed in an object stream,
-    found through a cross-reference stream."""
+def pdf_with_object_stream(catalog_entries: bytes, more_objects: int = 0) -> bytes:
+    """A PDF 1.5 as many writers make them: its catalog, pages and page (and `more_objects` nulls)
+    compressed in an object stream, found through a cross-reference stream."""
     objects = [
         b"<</Type/Catalog/Pages 2 0 R" + catalog_entries + b">>",
         b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
         b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+        *[b"null"] * more_objects,
     ]
-    index, body = b"", b""
-    for number, text in enumerate(objects, start=1):
-        index += b"%d %d " % (number, len(body))
-        body += text + b"\n"
-    packed = zlib.compress(index + body)
+    offsets = itertools.accumulate((len(text) + 1 for text in objects[:-1]), initial=0)
+    index = b"".join(b"%d %d " % pair for pair in enumerate(offsets, start=1))
+    packed = zlib.compress(index + b"".join(text + b"\n" for text in objects))
+    stream, xref = len(objects) + 1, len(objects) + 2  # the object stream's number, the xref stream's
     out = b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"
     stream_at = len(out)
     out += (
-        b"4 0 obj\n<</Type/ObjStm/N 3/First %d/Filter/FlateDecode/Length %d>>\nstream\n"
-        % (len(index), len(packed))
+        b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>\nstream\n"
+        % (stream, len(objects), len(index), len(packed))
         + packed
         + b"\nendstream\nendobj\n"
     )
     xref_at = len(out)
-    rows = [(0, 0, 65535), *((2, 4, n) for n in range(3)), (1, stream_at, 0), (1, xref_at, 0)]
-    table = b"".join(struct.pack(">BIH", *row) for row in rows)
+    rows = [(0, 0, 65535), *((2, stream, n) for n in range(len(objects))), (1, stream_at, 0), (1, xref_at, 0)]
+    table = b"".join(struct.pack(">BII", *row) for row in rows)
     out += (
-        b"5 0 obj\n<</Type/XRef/Size 6/W[1 4 2]/Root 1 0 R/Length %d>>\nstream\n" % len(table)
+        b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 4]/Root 1 0 R/Length %d>>\nstream\n"
+        % (xref, len(rows), len(table))
         + table
         + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
     )
@@ -263,6 +265,15 @@ def test_a_pdf_that_cannot_be_read_is_refused(citizen, stored, pdf):
     before = stored()
     assert upload(citizen, pdf, "a.pdf", expect=422)["code"] == "pdf_unreadable"
     assert stored() == before
+
+
+def test_a_pdf_of_more_objects_than_can_be_checked_in_time_is_refused(citizen, stored):
+    crowded = pdf_with_object_stream(b"", more_objects=20_000)  # 20,003 objects in 60 kB
+    before = stored()
+    body = upload(citizen, crowded, "a.pdf", expect=422)
+    assert body["code"] == "pdf_too_complex" and "20,000 objects" in body["errors"]["file"][0]
+    assert stored() == before
+    upload(citizen, pdf_with_object_stream(b"", more_objects=2_000), "b.pdf")
 
 
 # ---------------------------------------------------------------- floods
