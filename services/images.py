@@ -15,6 +15,9 @@ from services.errors import Invalid
 
 # Pillow's plugin names, and the media type the file is served as.
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Many phones write multi-picture JPEGs (MPO: the photo, then a depth map or a preview); Pillow's JPEG
+# plugin opens them as MPO, and the first picture is kept as a JPEG.
+WRITTEN_AS = {"MPO": "JPEG"}
 # A 40-megapixel photo decodes to 120 MB of RGB; a phone's usual photo is 12 megapixels.
 MAX_PIXELS = 40_000_000
 # Visually the same as a phone's own encoding, smaller on the citizens' mobile data.
@@ -34,7 +37,8 @@ def reencode(data: bytes) -> tuple[bytes, str] | None:
         ImageOps.exif_transpose(image, in_place=True)  # decodes the pixels
         # Only transparency survives from what the file said about itself; EXIF, ICC and text do not.
         image.info = {k: v for k, v in image.info.items() if k == "transparency"}
-        image.save(out, image.format, **({} if image.format == "PNG" else {"quality": QUALITY}))
+        kind = WRITTEN_AS.get(image.format, image.format)
+        image.save(out, kind, **({} if kind == "PNG" else {"quality": QUALITY}))
     except UnidentifiedImageError:
         return None
     except Image.DecompressionBombError:  # Pillow's own limit, far above ours
@@ -43,7 +47,7 @@ def reencode(data: bytes) -> tuple[bytes, str] | None:
         raise Invalid(
             {"file": ["The image cannot be read; it may be damaged or incomplete."]}, code="image_unreadable"
         ) from error
-    return out.getvalue(), FORMATS[image.format]
+    return out.getvalue(), FORMATS[kind]
 
 
 def _too_large() -> Invalid:

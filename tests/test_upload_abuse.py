@@ -161,6 +161,17 @@ def test_a_photo_comes_back_upright_without_its_position_or_any_exif(citizen, ki
     assert b"Vsmart" not in served.data and b"Exif" not in served.data
 
 
+def test_a_phones_multi_picture_jpeg_is_kept_as_its_first_picture(citizen):
+    photo, preview, out = Image.new("RGB", (16, 12), "red"), Image.new("RGB", (8, 6), "blue"), io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[preview])
+
+    created = upload(citizen, out.getvalue(), "IMG_0001.jpg")
+
+    served = photo_of(citizen.get(created["url"]))
+    assert created["content_type"] == "image/jpeg" and served.format == "JPEG"
+    assert served.size == (16, 12) and getattr(served, "n_frames", 1) == 1
+
+
 # ---------------------------------------------------------------- PDFs
 
 
