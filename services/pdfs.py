@@ -59,7 +59,7 @@ _NAME = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]<>(){}%]+)")
 
 def check(data: bytes) -> None:
     """Raise Invalid `pdf_active_content` when the PDF can act by itself, `pdf_unreadable` when pypdf
-    cannot read it."""
+    cannot read it, `pdf_too_complex` when reading it would take too long."""
     found = _in_bytes(data) or _in_objects(data)
     if found:
         raise Invalid(
