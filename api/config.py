@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         # JSON bodies; POST /api/v1/attachments raises it for itself to 10 MB.
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", str(1024 * 1024))),
         "ATTACHMENTS_DIR": env("ATTACHMENTS_DIR") or os.path.join(instance_path, "attachments"),
+        # Uploads answer 507 rather than leave less free space than this under ATTACHMENTS_DIR.
+        "ATTACHMENTS_MIN_FREE_MB": int(env("ATTACHMENTS_MIN_FREE_MB", "512")),
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
         # Bounds on waiting for PostgreSQL, so a request fails with 503 instead of hanging when it is down

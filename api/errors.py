@@ -4,6 +4,7 @@ Every problem carries a stable machine `code`; validation problems list every ba
 """
 
 import logging
+import math
 
 from flask import Flask, Response, json
 from marshmallow import ValidationError
@@ -29,6 +30,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
+    507: "storage_full",
 }
 
 
@@ -50,7 +52,9 @@ def _field_errors(messages) -> dict:
 def problem_for(error: Exception) -> Response:
     """The one mapping from an exception to its problem response."""
     if isinstance(error, DomainError):
-        headers = {"WWW-Authenticate": 'Bearer realm="citizen-api"'} if error.status == 401 else None
+        headers = {"WWW-Authenticate": 'Bearer realm="citizen-api"'} if error.status == 401 else {}
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(error.retry_after.total_seconds())))
         return problem(error.status, error.code, error.title, error.detail, headers, **error.extra)
     if isinstance(error, ValidationError):
         return problem(

@@ -1,5 +1,5 @@
 """Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check,
-and what citizens' devices send (feedback, comments on drafts, scam reports).
+and what citizens' devices send (feedback, comments on drafts, scam reports, uploads).
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -28,9 +28,21 @@ COMMENTS_PER_IP = "120 per hour"
 # so the address limit is the one that slows a farm of them (scam-check never trusts reports anyway).
 SCAM_REPORTS_PER_DEVICE = "5 per hour;20 per day"
 SCAM_REPORTS_PER_IP = "30 per hour"
+# Uploads (up to 10 MB each): a feedback's few photos at a time, not a stream of files; every attempt
+# from one address counts (devices cost nothing to create). Staff attach answers' photos and notices'
+# documents. What an uploader may leave unused is bounded apart (services/attachments.py).
+UPLOADS_PER_DEVICE = "10 per minute;40 per hour;120 per day"
+UPLOADS_PER_USER = "30 per minute;300 per hour"
+UPLOADS_PER_IP = "30 per minute;200 per hour"
 
 
 def calling_device() -> str:
-    """The limit key of the calling device (its operation has already checked the caller)."""
+    """The limit key of the calling device or staff user (its operation has already checked the caller)."""
     principal = current_principal()
-    return f"device:{principal.device.id}" if principal.device else get_remote_address()
+    if principal.device:
+        return f"device:{principal.device.id}"
+    return f"user:{principal.user.id}" if principal.user else get_remote_address()
+
+
+def uploads_per_uploader() -> str:
+    return UPLOADS_PER_DEVICE if current_principal().device else UPLOADS_PER_USER

@@ -1,43 +1,54 @@
 """Uploaded photos and PDFs for feedback answers, replies and notices.
 
-The type comes from the file's first bytes (the `filetype` package), never from its name or the
-client's Content-Type. Until a feedback, reply or notice references it, only its uploader may fetch
-it; afterwards whoever may see that feedback or read that notice (anyone, for a public notice).
+The type comes from the file's content, never from its name or the client's Content-Type. Photos are
+decoded and written anew (services/images.py); PDFs are kept as sent when they carry no active content
+(services/pdfs.py). Until a feedback, reply or notice references it, only its uploader may fetch it;
+afterwards whoever may see that feedback or read that notice (anyone, for a public notice).
+
+What one uploader may leave unused is bounded (UNUSED_QUOTA), and uploads stop before the disk is full.
 """
 
 import hashlib
 import uuid
 from datetime import timedelta
 
-import filetype
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services import audit, notices, storage
+from services import audit, images, notices, pdfs, storage
 from services.db import transactional, utcnow
-from services.errors import Invalid, NotFound
+from services.errors import InsufficientStorage, Invalid, NotFound, TooManyRequests
 from services.feedback import may_see
 from services.models import Attachment
 from services.principals import SYSTEM, Principal
 from services.workflow import WRITERS
 
-ACCEPTED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-MAX_BYTES = 10 * 1024 * 1024
+# The accepted media types and the extension of the file name they are served under.
+ACCEPTED = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+MB = 1024 * 1024
+MAX_BYTES = 10 * MB
 # A phone may keep a draft with its photos for days on a bad network before sending it.
 UNUSED_KEPT = timedelta(days=7)
+# Files and bytes one uploader may hold that no feedback, reply or notice has taken yet: a citizen's
+# draft has a few photos; an editor may prepare the documents of several notices.
+UNUSED_QUOTA = {"device": (20, 50 * MB), "staff": (100, 500 * MB)}
+# Not yet taken, so only its uploader's (and purged after UNUSED_KEPT).
+_UNUSED = (Attachment.feedback_id.is_(None), Attachment.notice_id.is_(None))
 
 
 @transactional
-def upload(db: Session, principal: Principal, data: bytes) -> Attachment:
+def upload(db: Session, principal: Principal, data: bytes, *, min_free_bytes: int = 0) -> Attachment:
+    """Store a photo or PDF for its uploader. `min_free_bytes`: the disk space uploads must leave."""
     if principal.kind != "device":
         principal.require_staff(*WRITERS)
     if not data:
         raise Invalid({"file": ["The file is empty."]})
     if len(data) > MAX_BYTES:
-        raise Invalid({"file": [f"Larger than {MAX_BYTES // (1024 * 1024)} MB."]}, code="file_too_large")
-    content_type = filetype.guess_mime(data)
-    if content_type not in ACCEPTED:
-        raise Invalid({"file": ["Send a JPEG, PNG or WebP photo or a PDF."]}, code="unsupported_file_type")
+        raise Invalid({"file": [f"Larger than {MAX_BYTES // MB} MB."]}, code="file_too_large")
+    _check_quota(db, principal, len(data))
+    if storage.current().free_bytes() - len(data) < min_free_bytes:
+        raise InsufficientStorage("Uploads are paused: the server is short of disk space. Try again later.")
+    data, content_type = _content(data)
     attachment = Attachment(
         id=uuid.uuid4(),
         device_id=principal.device.id if principal.device else None,
@@ -51,6 +62,38 @@ def upload(db: Session, principal: Principal, data: bytes) -> Attachment:
     db.add(attachment)
     audit.record(db, principal, "attachment.create", attachment)
     return attachment
+
+
+def _content(data: bytes) -> tuple[bytes, str]:
+    """The bytes to store and their media type: a photo re-encoded, a PDF without active content."""
+    if data.startswith(b"%PDF-"):
+        pdfs.check(data)
+        return data, "application/pdf"
+    if photo := images.reencode(data):
+        return photo
+    raise Invalid({"file": ["Send a JPEG, PNG or WebP photo or a PDF."]}, code="unsupported_file_type")
+
+
+def _check_quota(db: Session, principal: Principal, size: int) -> None:
+    max_files, max_bytes = UNUSED_QUOTA[principal.kind]
+    mine = (
+        Attachment.device_id == principal.device.id
+        if principal.device
+        else Attachment.user_id == principal.user.id
+    )
+    files, total, oldest = db.execute(
+        select(
+            func.count(), func.coalesce(func.sum(Attachment.size), 0), func.min(Attachment.created_at)
+        ).where(mine, *_UNUSED)
+    ).one()
+    if files >= max_files or total + size > max_bytes:
+        raise TooManyRequests(
+            f"{files} uploads ({total // MB} MB) are not yet sent with a feedback, reply or notice; at "
+            f"most {max_files} files or {max_bytes // MB} MB may wait. Send them, or wait until unused "
+            f"uploads are deleted {UNUSED_KEPT.days} days after upload.",
+            code="upload_quota_exceeded",
+            retry_after=oldest + UNUSED_KEPT - utcnow(),
+        )
 
 
 def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[Attachment, bytes]:
@@ -78,9 +121,7 @@ def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 
     failed commit never leaves a row naming a missing file.
     """
     cutoff, purged = utcnow() - older_than, 0
-    unused = select(Attachment).where(
-        Attachment.feedback_id.is_(None), Attachment.notice_id.is_(None), Attachment.created_at < cutoff
-    )
+    unused = select(Attachment).where(*_UNUSED, Attachment.created_at < cutoff)
     while rows := db.scalars(unused.limit(batch).with_for_update(skip_locked=True)).all():
         for attachment in rows:
             audit.record(db, SYSTEM, "attachment.delete", attachment, audit.snapshot(attachment))

@@ -1,10 +1,14 @@
 """Domain errors. The HTTP edge (api/errors.py) turns each into an RFC 9457 problem with its stable code."""
 
+from datetime import timedelta
+
 
 class DomainError(Exception):
     status = 400
     code = "bad_request"
     title = "Bad request"
+    # When trying again may succeed (sent as Retry-After).
+    retry_after: timedelta | None = None
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, **extra):
         super().__init__(detail or self.title)
@@ -49,3 +53,21 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     title = "Conflict with the current state"
+
+
+class TooManyRequests(DomainError):
+    """A quota the caller has used up; `retry_after` says when there may be room again."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after: timedelta):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(DomainError):
+    status = 507
+    code = "storage_full"
+    title = "Insufficient storage"

@@ -2,6 +2,7 @@
 storage. The default keeps them under the instance folder."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -13,6 +14,10 @@ class Storage(Protocol):
     def read(self, key: str) -> bytes: ...
 
     def delete(self, key: str) -> None: ...
+
+    def free_bytes(self) -> int:
+        """Space left for new files."""
+        ...
 
 
 class LocalStorage:
@@ -34,6 +39,11 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         (self.root / key).unlink(missing_ok=True)
+
+    def free_bytes(self) -> int:
+        """Free space on the disk holding `root`, as an unprivileged process may use it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return shutil.disk_usage(self.root).free
 
 
 _storage: Storage | None = None

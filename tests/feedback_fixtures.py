@@ -7,6 +7,8 @@ Import them into a test module: `from tests.feedback_fixtures import *  # noqa: 
 import io
 
 import pytest
+from PIL import Image
+from pypdf import PdfWriter
 
 from schemas.forms import FormSchema
 from services import forms
@@ -21,8 +23,10 @@ __all__ = [
     "PNG",
     "ROAD_FORM",
     "feedback_category",
+    "image_file",
     "make_category",
     "make_form",
+    "pdf_file",
     "road_form",
     "submit",
     "upload",
@@ -31,9 +35,29 @@ __all__ = [
 DA_NANG = 48
 HAI_CHAU = 20242  # a ward of Đà Nẵng (the `citizen` fixture's ward)
 FEEDBACK = "/api/v1/feedback"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+
+
+def image_file(kind: str = "JPEG", size=(8, 8), color=(200, 30, 30), **options) -> bytes:
+    """A real image written by Pillow (`options` go to its save)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, kind, **options)
+    return out.getvalue()
+
+
+def pdf_file(writer: PdfWriter | None = None) -> bytes:
+    """A real one-page PDF written by pypdf (or what `writer` holds)."""
+    if writer is None:
+        writer = PdfWriter()
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Stored as sent: a plain photo written anew by the API comes out byte for byte the same.
+JPEG = image_file("JPEG", quality=85)
+PNG = image_file("PNG")
+PDF = pdf_file()
 
 ROAD_FORM = {
     "slug": "road-damage",
