@@ -41,18 +41,21 @@ def register(app: Flask, api: Api) -> None:
     def openapi_json():
         """The OpenAPI 3.1 document, converted once per app on first request."""
         if "openapi3" not in current_app.extensions:
-            current_app.extensions["openapi3"] = from_swagger(api.__schema__)
+            current_app.extensions["openapi3"] = from_swagger(
+                api.__schema__, current_app.config["PUBLIC_BASE_URL"]
+            )
         return jsonify(current_app.extensions["openapi3"])
 
 
-def from_swagger(swagger: dict) -> dict:
-    """The OpenAPI 3.1 form of our Swagger 2.0 document (which it leaves unchanged)."""
+def from_swagger(swagger: dict, base_url: str) -> dict:
+    """The OpenAPI 3.1 form of our Swagger 2.0 document (which it leaves unchanged), served from
+    `base_url` (PUBLIC_BASE_URL: never the Host a request claims)."""
     swagger = copy.deepcopy(swagger)
     document = {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": swagger["info"],
-        "servers": [{"url": swagger.get("basePath", "/")}],
+        "servers": [{"url": base_url}],
         "tags": swagger.get("tags", []),
         "paths": {path: _path_item(item, swagger) for path, item in swagger["paths"].items()},
         "components": {

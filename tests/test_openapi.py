@@ -55,7 +55,7 @@ def operations(document):
 def test_openapi_json_is_valid_openapi_3_1(document):
     assert document["openapi"] == "3.1.0"
     validate(document, cls=OpenAPIV31SpecValidator)
-    assert document["servers"] == [{"url": "/"}]
+    assert document["servers"] == [{"url": "https://citizen.danang.example"}]  # PUBLIC_BASE_URL
     assert document["components"]["securitySchemes"]["bearer"]["type"] == "http"
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
