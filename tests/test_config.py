@@ -18,6 +18,7 @@ def settings(**overrides) -> dict:
         "SECRET_KEY": "",
         "PUBLIC_BASE_URL": "",
         "CORS_ORIGINS": [],
+        "SCAM_REPORT_THRESHOLD": 3,
         **overrides,
     }
 

@@ -219,15 +219,18 @@ def test_mine_lists_the_citizens_feedback_from_all_their_devices_only(
     submit(stranger)
     mine = citizen.get(f"{FEEDBACK}/mine").get_json()["items"]
     assert [item["id"] for item in mine] == [second["id"], first["id"]]
-    assert second_phone.get(f"{FEEDBACK}/track?code={first['tracking_code']}").status_code == 200
+    tracked = second_phone.get(f"{FEEDBACK}/track?code={first['tracking_code']}").get_json()
+    assert (tracked["id"], tracked["tracking_code"]) == (first["id"], first["tracking_code"])
 
 
 def test_tracking_is_for_the_owner_and_the_owning_department_only(
     app, staff, citizen, client, road_form, make_device
 ):
-    code = submit(citizen)["tracking_code"]
-    assert citizen.get(f"{FEEDBACK}/track?code={code.lower()}").status_code == 200
-    assert staff["officer_a"].get(f"{FEEDBACK}/track?code={code}").status_code == 200
+    submit(citizen)  # another of theirs, which must not come back instead
+    submitted = submit(citizen)
+    code = submitted["tracking_code"]
+    assert citizen.get(f"{FEEDBACK}/track?code={code.lower()}").get_json()["id"] == submitted["id"]
+    assert staff["officer_a"].get(f"{FEEDBACK}/track?code={code}").get_json()["id"] == submitted["id"]
     assert_problem(staff["officer_b"].get(f"{FEEDBACK}/track?code={code}"), 404)
     assert_problem(Caller(app.test_client(), make_device().token).get(f"{FEEDBACK}/track?code={code}"), 404)
     assert_problem(client.get(f"{FEEDBACK}/track?code={code}"), 401)
@@ -316,7 +319,7 @@ def test_a_citizen_reopens_twice_and_is_then_told_whom_to_turn_to(citizen, staff
         "phone": "+84912345678",
         "email": None,
     }
-    shown = citizen.get(f"{FEEDBACK}/track/{answered['tracking_code']}").get_json()
+    shown = citizen.get(f"{FEEDBACK}/track?code={answered['tracking_code']}").get_json()
     assert shown["status"] == "closed" and [e["kind"] for e in shown["timeline"]].count("reopened") == 2
     assert sql("SELECT due_at FROM feedback WHERE id = :id", id=answered["id"]).scalar() == due_at
 
