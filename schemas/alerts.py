@@ -1,9 +1,10 @@
 import copy
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, Instant, ListQuerySchema, TargetsSchema
 from schemas.devices import LOCALE
+from services.alert_syndication import EVENT
 from services.models import (
     ALERT_CATEGORIES,
     ALERT_STATUSES,
@@ -13,12 +14,12 @@ from services.models import (
     URGENCIES,
 )
 from services.models.alerts import VALUE_LENGTH
+from services.push.topics import language
 
 HEADLINE = validate.Length(min=1, max=120)
 DESCRIPTION = validate.Length(min=1, max=4000)
 INSTRUCTION = validate.Length(max=2000)
 INDICATOR_VALUE = validate.Length(min=1, max=VALUE_LENGTH)
-NOT_VIETNAMESE = validate.NoneOf(("vi",), error="Vietnamese is the alert itself, not a translation.")
 
 
 class IndicatorSchema(Schema):
@@ -48,8 +49,42 @@ class AlertTextSchema(Schema):
     """The alert in another language."""
 
     headline = fields.String(required=True, validate=HEADLINE)
-    description = fields.String(validate=DESCRIPTION)
+    description = fields.String(
+        validate=DESCRIPTION, metadata={"description": "When left out, CAP readers get the Vietnamese one."}
+    )
     instruction = fields.String(validate=INSTRUCTION)
+    event = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "The kind of alert in this language (CAP `event`), e.g. '사기' for a scam: "
+            "required except in English, whose names are built in.",
+        },
+    )
+
+
+class Translations(fields.Dict):
+    """Translations by language tag, keyed by the tag's primary language subtag (`en-US` and `EN` are
+    `en`), the form of CAP `language` and of the push topics: one translation per language."""
+
+    def __init__(self, **kwargs):
+        keys = fields.String(validate=[validate.Length(max=35), LOCALE])
+        super().__init__(keys=keys, values=fields.Nested(AlertTextSchema), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dict:
+        result, errors = {}, {}
+        for tag, text in super()._deserialize(value, attr, data, **kwargs).items():
+            code = language(tag)
+            if code == "vi":
+                errors[tag] = {"key": ["Vietnamese is the alert itself, not a translation."]}
+            elif code in result:
+                errors[tag] = {"key": [f"A second translation into '{code}'."]}
+            elif code not in EVENT and "event" not in text:
+                errors[tag] = {"value": {"event": ["Name the kind of alert in this language."]}}
+            else:
+                result[code] = text
+        if errors:
+            raise ValidationError(errors)
+        return result
 
 
 class AlertSchema(Schema):
@@ -85,11 +120,12 @@ class AlertSchema(Schema):
         metadata={"example": "https://congan.danang.gov.vn/canh-bao"},
     )
     expires_at = Instant(required=True, metadata={"description": "In the future, within a year."})
-    translations = fields.Dict(
-        keys=fields.String(validate=[LOCALE, NOT_VIETNAMESE]),
-        values=fields.Nested(AlertTextSchema),
+    translations = Translations(
         validate=validate.Length(max=3),
-        metadata={"description": 'Other languages: {"en": {"headline", "description", "instruction"}}.'},
+        metadata={
+            "description": 'Other languages: {"en": {"headline", "description", "instruction"}}, one per '
+            'language; a tag such as "en-US" is stored as "en".'
+        },
     )
     indicators = fields.List(fields.Nested(IndicatorSchema), validate=validate.Length(max=50))
     published_at = fields.AwareDateTime(dump_only=True, required=True, allow_none=True)

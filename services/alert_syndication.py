@@ -1,19 +1,21 @@
-"""Alerts for integrators: OASIS CAP 1.2 documents (lxml) and the Atom feed of active alerts (feedgen).
+"""Alerts for integrators: OASIS CAP 1.2 documents (lxml) and the Atom feed of alerts (feedgen).
 
 CAP times carry the Việt Nam offset (+07:00) and whole seconds, never `Z`. An alert's CAP document
 is its latest message: the first Alert, an Update, or the Cancel, referencing every earlier one.
+Every `info` carries what the Google Public Alerts profile asks for: `senderName`, `description` and
+`web`, in one block per language.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
 from lxml import etree
 from lxml.builder import ElementMaker
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from services import alerts, areas
+from services import alerts, areas, atom
+from services.db import utcnow
 from services.models import Alert
 from services.targets import Targets
 
@@ -21,6 +23,8 @@ CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MIMETYPE = "application/cap+xml"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 ATOM_ENTRIES = 100
+# A cancelled alert stays in the Atom feed this long, so that readers polling it see the Cancel.
+CANCELLED_KEPT = timedelta(hours=48)
 GEOCODE = "VN-ADMIN"  # province (2 digits) and ward (5 digits) codes of the 2025 administrative units
 CATEGORY = {
     "scam": "Security",
@@ -30,6 +34,7 @@ CATEGORY = {
     "disaster": "Met",  # storms and floods, the province's usual disasters
     "other": "Other",
 }
+# CAP `event` by language; a translation into any other language names its own (schemas.alerts).
 EVENT = {
     "vi": {
         "scam": "Lừa đảo",
@@ -59,7 +64,9 @@ def cap_time(moment: datetime | str) -> str:
     return moment.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 
-def cap_document(alert: Alert, sender: str) -> bytes:
+def cap_document(alert: Alert, sender: str, page_url: str) -> bytes:
+    """The alert's latest CAP message; `page_url`, the alert's public address, is the `web` of an alert
+    without a source_url."""
     *earlier, latest = alert.cap_messages
     root = _cap.alert(
         _cap.identifier(latest["identifier"]),
@@ -75,29 +82,41 @@ def cap_document(alert: Alert, sender: str) -> bytes:
         root.append(
             _cap.references(" ".join(f"{sender},{m['identifier']},{cap_time(m['sent'])}" for m in earlier))
         )
+    sender_name = _sender_name(alert, sender)
     for language, text in alerts.texts(alert).items():
-        root.append(_info(alert, language, text))
+        root.append(_info(alert, language, text, sender_name, alert.source_url or page_url))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _info(alert: Alert, language: str, text: dict):
+def _sender_name(alert: Alert, sender: str) -> str:
+    """The department; for the province's own alerts, the province their places lie in (the sender's
+    name when they reach the whole country or several provinces)."""
+    if alert.department:
+        return alert.department.name
+    provinces = Targets.from_dict(alert.targets).implied_province_codes
+    return areas.province(provinces[0]).name if len(provinces) == 1 else sender
+
+
+def _info(alert: Alert, language: str, text: dict, sender_name: str, web: str):
+    # A translation's own event name, else the built-in one (English for translations stored before
+    # translations named their event).
+    event = text["event"] or EVENT.get(language, EVENT["en"])[alert.category]
     info = _cap.info(
         _cap.language("vi-VN" if language == "vi" else language),
         _cap.category(CATEGORY[alert.category]),
-        _cap.event(EVENT.get(language, EVENT["en"])[alert.category]),
+        _cap.event(event),
         _cap.urgency(alert.urgency.capitalize()),
         _cap.severity(alert.severity.capitalize()),
         _cap.certainty(alert.certainty.capitalize()),
         _cap.expires(cap_time(alert.expires_at)),
+        _cap.senderName(sender_name),
+        _cap.headline(text["headline"]),
+        # A translation given with a headline only is described by the Vietnamese original.
+        _cap.description(text["description"] or alert.description),
     )
-    if alert.department:
-        info.append(_cap.senderName(alert.department.name))
-    info.append(_cap.headline(text["headline"]))
-    for name in ("description", "instruction"):
-        if text[name]:
-            info.append(getattr(_cap, name)(text[name]))
-    if alert.source_url:
-        info.append(_cap.web(alert.source_url))
+    if text["instruction"]:
+        info.append(_cap.instruction(text["instruction"]))
+    info.append(_cap.web(web))
     for indicator in alert.indicators:
         info.append(
             _cap.parameter(_cap.valueName(f"indicator:{indicator.type}"), _cap.value(indicator.normalized))
@@ -120,44 +139,61 @@ def _areas(targets: Targets) -> list[tuple[str, str, str]]:
     return result
 
 
-class _LinkAttributes(BaseEntryExtension):
-    """feedgen 1.0 writes an entry's links with `href` only (it reads `rel` and `type` back from the
-    element it has just created); this puts them back."""
-
-    def __init__(self):
-        self.links = []
-
-    def extend_atom(self, entry):
-        for element, link in zip(entry.iterfind("link"), self.links, strict=True):
-            element.attrib.update({key: link[key] for key in ("rel", "type") if link.get(key)})
-        return entry
+# ---------------------------------------------------------------- Atom
 
 
-def atom_feed(db: Session, feed_url: str, cap_url) -> bytes:
-    """Active alerts everywhere as Atom, most severe and most recent first; each entry links its CAP
-    document (`cap_url(alert)`)."""
-    active = alerts.active_at(db, None, None, limit=ATOM_ENTRIES)
-    feed = FeedGenerator()
-    feed.register_extension("link_attributes", BaseExtension, _LinkAttributes, rss=False)
-    feed.id(feed_url)
-    feed.title("Cảnh báo đang có hiệu lực")
-    feed.subtitle("Active public alerts: scams, misinformation, safety, health, disasters")
-    feed.link(href=feed_url, rel="self", type="application/atom+xml")
-    feed.author(name="Citizen API")
-    feed.language("vi")
-    feed.updated(max((a.sent_at for a in active), default=None) or datetime.now(VIETNAM))
-    for alert in active:
+def _cancelled_lately(now: datetime):
+    """Cancelled while active (a Cancel went out) within CANCELLED_KEPT."""
+    return and_(
+        Alert.status == "cancelled",
+        Alert.cancelled_at > now - CANCELLED_KEPT,
+        Alert.expires_at > Alert.cancelled_at,
+    )
+
+
+def _last_change(db: Session, now: datetime) -> datetime:
+    """When the feed last changed: the latest CAP message sent, expiry or end of a cancelled alert's
+    stay, whichever came last. It never goes back and does not move between two requests."""
+    issued = Alert.status != "draft"
+    sent, expired, cancelled = db.execute(
+        select(
+            func.max(Alert.sent_at),
+            func.max(Alert.expires_at).filter(Alert.expires_at <= now),
+            func.max(Alert.cancelled_at).filter(Alert.cancelled_at <= now - CANCELLED_KEPT),
+        ).where(issued)
+    ).one()
+    left = cancelled and cancelled + CANCELLED_KEPT
+    return max((moment for moment in (sent, expired, left) if moment), default=atom.EPOCH)
+
+
+def atom_feed(db: Session, self_url: str, cap_url) -> atom.Feed:
+    """Active alerts everywhere, and those cancelled in the last 48 hours (marked so), most severe and
+    most recent first; each entry links its CAP document (`cap_url(alert)`)."""
+    now = utcnow()
+    shown = or_(alerts.live(now), _cancelled_lately(now))
+    stmt = select(Alert).where(shown).order_by(*(c.desc() for c in alerts.ORDER)).limit(ATOM_ENTRIES)
+    updated = _last_change(db, now)
+    feed = atom.new_feed(
+        self_url,
+        "Cảnh báo đang có hiệu lực",
+        "Active public alerts: scams, misinformation, safety, health, disasters",
+        updated,
+    )
+    for alert in db.scalars(stmt):
+        cancelled = alert.status == "cancelled"
         entry = feed.add_entry(order="append")
         entry.id(f"urn:uuid:{alert.id}")
-        entry.title(alert.headline)
-        entry.summary(alert.description)
-        entry.published(alert.published_at)
+        entry.title(alerts.TITLE_PREFIXES[alert.msg_type].get("vi", "") + alert.headline)
+        entry.summary(alert.cancel_reason if cancelled else alert.description)
+        entry.published(datetime.fromisoformat(alert.cap_messages[0]["sent"]))  # whole seconds, like updated
         entry.updated(alert.sent_at)
         entry.category(term=alert.category)
-        entry.link(href=cap_url(alert), rel="alternate", type=CAP_MIMETYPE)
+        if cancelled:
+            entry.category(term="cancelled")
+        links = [{"href": cap_url(alert), "rel": "alternate", "type": CAP_MIMETYPE}]
         if alert.source_url:
-            entry.link(href=alert.source_url, rel="related", type="text/html")
-        entry.link_attributes.links = entry.link()
+            links.append({"href": alert.source_url, "rel": "related", "type": "text/html"})
+        atom.link(entry, *links)
         if alert.department:
             entry.author(name=alert.department.name)
-    return feed.atom_str(pretty=True)
+    return atom.Feed(feed.atom_str(pretty=True), updated)

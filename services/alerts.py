@@ -25,11 +25,12 @@ from services.targets import Targets, reaching, require_reach
 READ_SCOPE = "alerts:read"
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
-# Title prefixes of the pushes that follow the first one (other languages get none).
-_PREFIXES = {
-    "alert": {},
-    "update": {"vi": "Cập nhật: ", "en": "Update: "},
-    "cancel": {"vi": "Đã hủy: ", "en": "Cancelled: "},
+# Title prefixes of the messages that follow the first one, in pushes and the Atom feed, by CAP msgType
+# (other languages get none).
+TITLE_PREFIXES = {
+    "Alert": {},
+    "Update": {"vi": "Cập nhật: ", "en": "Update: "},
+    "Cancel": {"vi": "Đã hủy: ", "en": "Cancelled: "},
 }
 _FIELDS = (
     "category",
@@ -61,7 +62,8 @@ def _visible(principal: Principal):
     return Alert.status != "draft"
 
 
-def _live(now: datetime):
+def live(now: datetime):
+    """Published and not yet expired."""
     return and_(Alert.status == "published", Alert.expires_at > now)
 
 
@@ -93,7 +95,7 @@ def list_alerts(
         raise Invalid(errors)
     stmt = select(Alert).where(_visible(principal), _at_place(province_code, ward_code))
     if active:
-        stmt = stmt.where(_live(utcnow()))
+        stmt = stmt.where(live(utcnow()))
     if category:
         stmt = stmt.where(Alert.category == category)
     return keyset_page(db, stmt, ORDER, cursor, limit, descending=True)
@@ -103,8 +105,8 @@ def active_at(
     db: Session, province_code: int | None, ward_code: int | None, limit: int = 20, *, options=()
 ) -> list[Alert]:
     """What a citizen in this place (anywhere, without one) should see now, most severe and most recent
-    first: the home feed and the Atom feed. `options`: loader options for what the caller needs."""
-    stmt = select(Alert).options(*options).where(_live(utcnow()), _at_place(province_code, ward_code))
+    first: the home feed. `options`: loader options for what the caller needs."""
+    stmt = select(Alert).options(*options).where(live(utcnow()), _at_place(province_code, ward_code))
     return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
 
 
@@ -287,8 +289,10 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
     alert.status = "cancelled"
     alert.cancel_reason = reason
     alert.cancelled_at = utcnow()
-    # An expired alert can still be withdrawn (scam-check stops citing it); phones are not told again.
-    _issue(db, principal, alert, "Cancel", notify=alert.expires_at > alert.cancelled_at)
+    # An expired alert can still be withdrawn (scam-check stops citing it), without a CAP Cancel or a
+    # push: readers dropped it at its expiry, and a Cancel sent after `expires` is refused by them.
+    if alert.expires_at > alert.cancelled_at:
+        _issue(db, principal, alert, "Cancel")
     audit.record(db, principal, "alert.cancel", alert, before)
     return alert
 
@@ -370,23 +374,24 @@ def _apply(db: Session, alert: Alert, changes: dict) -> None:
         alert.indicators = [AlertIndicator(position=i, **row) for i, row in enumerate(changes["indicators"])]
 
 
-def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str, *, notify: bool = True) -> None:
+def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:
     """Record the next CAP message and push it to the alert's place, in the caller's transaction."""
     now = utcnow().replace(microsecond=0)  # CAP times carry whole seconds
     number = len(alert.cap_messages) + 1
     message = {"identifier": f"{alert.id}.{number}", "msg_type": msg_type, "sent": now.isoformat()}
     alert.cap_messages = [*alert.cap_messages, message]
     alert.sent_at = now
-    if notify:
-        _push(db, principal, alert, msg_type, now)
+    _push(db, principal, alert, msg_type, now)
 
 
 def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: datetime) -> None:
-    kind = {"Alert": "alert", "Update": "update", "Cancel": "cancel"}[msg_type]
     content = {}
     for language, text in texts(alert).items():
-        body = alert.cancel_reason if kind == "cancel" else text["description"]
-        content[language] = {"title": _PREFIXES[kind].get(language, "") + text["headline"], "body": body}
+        body = alert.cancel_reason if msg_type == "Cancel" else text["description"]
+        content[language] = {
+            "title": TITLE_PREFIXES[msg_type].get(language, "") + text["headline"],
+            "body": body,
+        }
     push.enqueue(
         db,
         push.Audience.place(Targets.from_dict(alert.targets)),
@@ -394,22 +399,32 @@ def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: d
         source_type="alert",
         source_id=str(alert.id),
         data={"category": alert.category, "severity": alert.severity, "msg_type": msg_type},
-        priority="normal" if kind == "cancel" else "high",
+        priority="normal" if msg_type == "Cancel" else "high",
         ttl=alert.expires_at - now,
         collapse_key=f"alert-{alert.id}",
         created_by_id=principal.user.id if principal.user else None,
     )
 
 
-def texts(alert: Alert) -> dict[str, dict[str, str]]:
-    """{language: {headline, description, instruction}}, Vietnamese first."""
+def texts(alert: Alert) -> dict[str, dict[str, str | None]]:
+    """{language: {headline, description, instruction, event}}, Vietnamese first, one per language (its
+    primary subtag: `en-US` is `en`); `event` is a translation's own CAP event name, None when built in."""
     result = {
-        "vi": {"headline": alert.headline, "description": alert.description, "instruction": alert.instruction}
+        "vi": {
+            "headline": alert.headline,
+            "description": alert.description,
+            "instruction": alert.instruction,
+            "event": None,
+        }
     }
-    for language, text in (alert.translations or {}).items():
+    for tag, text in (alert.translations or {}).items():
+        language = topics.language(tag)
+        if language in result:
+            continue  # stored before tags were normalised: the original, or the first, wins
         result[language] = {
             "headline": text["headline"],
             "description": text.get("description") or "",
             "instruction": text.get("instruction") or "",
+            "event": text.get("event"),
         }
     return result

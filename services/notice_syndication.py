@@ -1,41 +1,52 @@
 """Public notices for portals and the people's radio system: an Atom feed (feedgen)."""
 
 from collections.abc import Callable
+from datetime import datetime
 
-from feedgen.feed import FeedGenerator
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services import notices
+from services import atom, notices
 from services.db import utcnow
+from services.models import Notice
 from services.principals import ANONYMOUS
 
 ATOM_ENTRIES = 50
 
 
+def _last_change(db: Session, now: datetime) -> datetime:
+    """When a public notice last changed or became public, wherever it is for: a notice edited, archived
+    or moved away from a place changes that place's feed too. It does not move between two requests."""
+    edited, listed = db.execute(
+        select(func.max(Notice.updated_at), func.max(Notice.listed_at)).where(notices._public(now))
+    ).one()
+    return max((moment for moment in (edited, listed) if moment), default=atom.EPOCH)
+
+
 def atom_feed(
     db: Session, self_url: str, entry_url: Callable, *, province_code=None, ward_code=None
-) -> bytes:
+) -> atom.Feed:
     """The newest public notices (for a place when given), newest first; each entry carries the
     summary and the sanitised HTML body, and links `entry_url(notice)`. feedgen escapes every text."""
     page = notices.list_notices(
         db, ANONYMOUS, province_code=province_code, ward_code=ward_code, limit=ATOM_ENTRIES
     )
-    feed = FeedGenerator()
-    feed.id(self_url)
-    feed.title("Thông báo chính sách")
-    feed.subtitle("Chính sách, thông báo và đính chính của các cơ quan nhà nước")
-    feed.link(href=self_url, rel="self")
-    feed.language("vi")
-    feed.updated(max((n.updated_at for n in page.items), default=None) or utcnow())
+    updated = _last_change(db, utcnow())
+    feed = atom.new_feed(
+        self_url,
+        "Thông báo chính sách",
+        "Chính sách, thông báo và đính chính của các cơ quan nhà nước",
+        updated,
+    )
     for notice in page.items:
         entry = feed.add_entry(order="append")
         entry.id(f"urn:uuid:{notice.id}")
         entry.title(notice.title)
         entry.summary(notice.summary)
         entry.content(notice.body_html, type="html")
-        entry.link(href=entry_url(notice))
-        entry.published(notice.published_at)
-        entry.updated(notice.updated_at)
+        atom.link(entry, {"href": entry_url(notice), "rel": "alternate", "type": "application/json"})
+        entry.published(notice.listed_at)
+        entry.updated(max(notice.updated_at, notice.listed_at))  # a scheduled notice is listed after its edit
         entry.author(name=notice.department.name)
         entry.category(term=notice.category_code)
-    return feed.atom_str(pretty=True)
+    return atom.Feed(feed.atom_str(pretty=True), updated)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from alembic import command
+from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import text
 
@@ -20,6 +21,7 @@ from services.models import ApiKey, Department, Device, User
 from services.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
 from services.text import normalize
 from tests import postgres
+from tests.standards import assert_valid_atom, assert_valid_cap
 
 # `make fuzz`: schemathesis with many more examples per operation (pytest --hypothesis-profile=fuzz).
 settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")))
@@ -312,6 +314,26 @@ def rows_kept_between_requests(monkeypatch, db):
         return send(self, method, url, **kwargs)
 
     monkeypatch.setattr(Caller, "open", open_in_fresh_session)
+
+
+@pytest.fixture(autouse=True)
+def standards_checked(monkeypatch):
+    """Every CAP document and Atom feed any test receives is checked as other systems check them
+    (tests/standards): the OASIS CAP 1.2 schema and RFC 4287's, and the rules of their readers."""
+    send = FlaskClient.open
+
+    def open_and_check(self, *args, **kwargs):
+        response = send(self, *args, **kwargs)
+        if response.status_code == 200 and response.request.method == "GET":
+            if response.mimetype == "application/cap+xml":
+                assert_valid_cap(response.data)
+            elif response.mimetype == "application/atom+xml":
+                query = response.request.query_string.decode()
+                url = self.application.config["PUBLIC_BASE_URL"] + response.request.path
+                assert_valid_atom(response.data, f"{url}?{query}" if query else url)
+        return response
+
+    monkeypatch.setattr(FlaskClient, "open", open_and_check)
 
 
 @pytest.fixture(scope="session")

@@ -368,7 +368,8 @@ def test_an_expired_alert_cannot_change_but_can_be_withdrawn_without_a_push(staf
     check = "/api/v1/scam-check?value=0912345678"
     assert client.get(check).get_json()["verdict"] == "reported"
     response = editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Số này không phải lừa đảo."})
-    assert response.status_code == 200 and response.get_json()["msg_type"] == "Cancel"
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    assert response.get_json()["msg_type"] == "Alert"  # no CAP Cancel after its expiry (test_cap.py)
     assert len(pushes(db, alert["id"])) == 1  # only the original Alert's
     assert client.get(check).get_json()["verdict"] == "no_reports"
 
@@ -469,9 +470,12 @@ def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
     assert len(cap.findtext("cap:references", namespaces=ns).split(" ")) == 2
     assert cap.findtext("cap:info/cap:expires", namespaces=ns).endswith("+07:00")
     atom = SafeET.fromstring(http.get("/feeds/alerts.atom").data)
-    assert [e.findtext("atom:id", namespaces=ns) for e in atom.findall("atom:entry", ns)] == [
-        f"urn:uuid:{minor['id']}"
+    entries = atom.findall("atom:entry", ns)
+    assert [e.findtext("atom:id", namespaces=ns) for e in entries] == [
+        f"urn:uuid:{alert['id']}",  # cancelled, kept for 48 hours so that readers see the Cancel
+        f"urn:uuid:{minor['id']}",
     ]
+    assert entries[0].findtext("atom:title", namespaces=ns).startswith("Đã hủy: ")
 
     with sqlite_app.extensions["db_engine"].connect() as connection:
         for table in ("alert_indicators", "scam_reports"):

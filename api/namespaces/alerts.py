@@ -1,11 +1,12 @@
 import uuid
 
-from flask import Response, current_app
+from flask import current_app
 from flask_restx import Namespace, Resource
 from yarl import URL
 
 from api.auth import current_principal
 from api.http import body, query
+from api.namespaces.feeds import NOT_MODIFIED, alert_url, syndicated
 from api.openapi import operation
 from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
 from schemas.common import page_of
@@ -74,13 +75,13 @@ class Cancel(Resource):
 @ns.route("/<uuid:alert_id>/cap")
 class Cap(Resource):
     @operation(ns, auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
+    @ns.response(304, NOT_MODIFIED)
     def get(self, alert_id: uuid.UUID):
         """The alert's latest message (Alert, Update or Cancel) as an OASIS CAP document
         A CAP 1.2 `alert` element, sent as application/cap+xml."""
         alert = alerts.issued(session(), current_principal(), alert_id)
-        return Response(
-            alert_syndication.cap_document(alert, cap_sender()), mimetype=alert_syndication.CAP_MIMETYPE
-        )
+        document = alert_syndication.cap_document(alert, cap_sender(), alert_url(alert))
+        return syndicated(document, alert_syndication.CAP_MIMETYPE, alert.sent_at)
 
 
 @ns.route("/<uuid:alert_id>/deliveries")
