@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test soak fuzz bench lint migrate postgres-binaries bench-tools
+.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ fuzz: $(VENV)/.installed-dev postgres-binaries
 bench: $(VENV)/.installed-dev postgres-binaries bench-tools
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
+
+## Mutation testing of the rule modules with the tests that pin them ([tool.mutmut] in pyproject.toml):
+## prints the share of mutants killed; survivors with `.venv/bin/mutmut results` (docs/development.md).
+mutate: $(VENV)/.installed-dev postgres-binaries
+	$(BIN)/pip install --quiet -e '.[dev,mutate]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -40 mutants.log; exit 1)
+	$(BIN)/mutmut export-cicd-stats >/dev/null
+	$(BIN)/python -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+		caught = s["killed"] + s["timeout"]; \
+		print(f"mutation score: {caught}/{s[\"total\"]} = {caught / s[\"total\"]:.1%} killed", \
+		f"({s[\"survived\"]} survived, {s[\"no_tests\"]} without a test)")'
 
 # wrk loads the servers, nginx is the static-file ceiling (Debian packages; installed as root when absent).
 bench-tools:

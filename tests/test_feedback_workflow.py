@@ -401,3 +401,59 @@ def test_every_step_is_a_timeline_event_and_an_audit_entry(staff, citizen, db):
         "feedback.rate",
         "feedback.status",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "errors"),
+    [
+        (
+            {"to": "closed"},
+            "validation_failed",
+            {"resolution": ["Say whether the issue was resolved or unresolved."]},
+        ),
+        (
+            {"to": "closed", "resolution": "resolved"},
+            "answer_required",
+            {"resolution": ["Closing as resolved requires an answer."]},
+        ),
+        (
+            {"to": "closed", "resolution": "unresolved"},
+            "validation_failed",
+            {"note": ["Say why it closes unresolved."]},
+        ),
+        (
+            {"to": "rejected"},
+            "validation_failed",
+            {
+                "reason": [
+                    "Give a reason: one of spam, duplicate, out_of_scope, abusive, insufficient_information."
+                ]
+            },
+        ),
+        (
+            {"to": "rejected", "reason": "duplicate"},
+            "validation_failed",
+            {"duplicate_of": ["Name the feedback this one duplicates."]},
+        ),
+    ],
+)
+def test_closing_and_rejecting_say_what_is_missing_and_change_nothing(staff, citizen, body, code, errors):
+    item = submit(citizen)
+    response = staff["officer_a"].post(f"{FEEDBACK}/{item['id']}/status", json=body)
+    assert assert_problem(response, 422, code)["errors"] == errors
+    after = staff["officer_a"].get(f"{FEEDBACK}/{item['id']}").get_json()
+    assert (after["status"], after["closed_at"], after["resolution"]) == ("received", None, None)
+
+
+def test_a_rejection_and_a_closing_are_dated(staff, citizen):
+    rejected = act(staff["officer_a"], submit(citizen), "status", to="rejected", reason="spam")
+    closed = act(
+        staff["officer_a"],
+        submit(citizen),
+        "status",
+        to="closed",
+        resolution="unresolved",
+        note="Ngoài thẩm quyền",
+    )
+    assert rejected["closed_at"] is not None and rejected["rejection_reason"] == "spam"
+    assert closed["closed_at"] is not None and closed["resolution"] == "unresolved"

@@ -1,4 +1,5 @@
-"""normalize(): one folding of Vietnamese text for search, so "da nang" finds "Đà Nẵng"."""
+"""normalize(): one folding of Vietnamese text for search, so "da nang" finds "Đà Nẵng"; fold() for
+duplicates; storable() for what no stored text may hold."""
 
 import unicodedata
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from services.text import normalize
+from services.text import fold, normalize, storable
 
 VIETNAMESE_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY"
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
@@ -89,3 +90,31 @@ def test_a_folded_part_is_found_in_the_folded_whole(prefix, suffix):
     # The property search relies on: what the user types, folded, is inside the folded name.
     name = f"{prefix} Đà Nẵng {suffix}"
     assert normalize("da nang") in normalize(name)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (unicodedata.normalize("NFD", "Tăng mức hỗ trợ"), "Tăng mức hỗ trợ"),  # NFD beside NFC
+        ("Tăng  mức\n hỗ trợ ", "Tăng mức hỗ trợ"),
+        ("TĂNG MỨC HỖ TRỢ", "tăng mức hỗ trợ"),
+    ],
+)
+def test_fold_makes_one_text_of_what_differs_only_in_form(a, b):
+    assert fold(a) == fold(b) == unicodedata.normalize("NFC", "tăng mức hỗ trợ")
+
+
+def test_fold_keeps_the_diacritics_that_make_words_differ():
+    assert fold("Tăng") != fold("Tặng") and fold("Tăng") == "tăng"
+
+
+@pytest.mark.parametrize(
+    "text", ["ok", "Đà Nẵng 😀", "tab\there", "line\nbreak\r\n", "\u202eRTL", "\ufeffBOM"]
+)
+def test_text_people_type_is_storable(text):
+    assert storable(text)
+
+
+@pytest.mark.parametrize("text", ["\x00", "a\x01", "\x1b[31m", "\x7f", "\x85", "\x9f", "ok\udfff", "\ud83d"])
+def test_control_characters_and_lone_surrogates_are_not(text):
+    assert not storable(text)
