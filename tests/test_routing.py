@@ -141,3 +141,25 @@ def test_the_submission_due_at_follows_the_category(citizen, road_form, departme
     received = datetime.fromisoformat(created["received_at"])
     assert datetime.fromisoformat(created["due_at"]) == workflow.due_at(feedback_category, received)
     assert created["priority"] == "normal"
+
+
+def test_rules_are_listed_by_province_and_category_a_page_at_a_time(
+    admin, feedback_category, make_category, department_a, department_b
+):
+    make_category("water")
+    rules = [
+        add_rule(admin, department_a),
+        add_rule(admin, department_b, province_code=DA_NANG),
+        add_rule(admin, department_b, province_code=1),
+        admin.post(RULES, json={"category_code": "water", "department_id": str(department_a.id)}).get_json(),
+    ]
+
+    def listed(**query):
+        return [rule["id"] for rule in admin.get(RULES, query_string=query).get_json()["items"]]
+
+    assert listed(province_code=DA_NANG) == [rules[1]["id"]]
+    assert sorted(listed(category="roads")) == sorted(r["id"] for r in rules[:3])
+    first = admin.get(RULES, query_string={"limit": 3}).get_json()
+    rest = admin.get(RULES, query_string={"limit": 3, "cursor": first["next_cursor"]}).get_json()
+    assert len(first["items"]) == 3 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert sorted(r["id"] for r in first["items"] + rest["items"]) == sorted(r["id"] for r in rules)
