@@ -13,7 +13,9 @@
 """
 
 import ast
+import importlib
 import os
+import pkgutil
 import re
 import subprocess
 from pathlib import Path
@@ -21,7 +23,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from api import http  # noqa: F401  (its DomainError subclasses: malformed JSON, not JSON)
+import api
+import services
 from services.errors import DomainError
 from tests.reliability.harness import BIN, ROOT, flask, gunicorn, push_worker, wait_until
 
@@ -165,31 +168,41 @@ def codes_in_source() -> dict[str, set[int | None]]:
     """Every problem `code` the API can answer, with its statuses (None: any other HTTP error): class
     attributes of DomainError subclasses, `code=` given to them, `problem(status, "code", …)` and the
     table of Werkzeug's errors in api/errors.py with its default."""
-    statuses = {}
-    pending = [DomainError]
+    for package in (api, services):  # every DomainError subclass, wherever it is defined
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    statuses, pending = {}, [DomainError]
     while pending:
         cls = pending.pop()
         statuses[cls.__name__] = cls.status
         pending += cls.__subclasses__()
+
     codes = {}
     for path in sorted([*ROOT.glob("api/**/*.py"), *ROOT.glob("services/**/*.py")]):
         for node in ast.walk(ast.parse(path.read_text())):
+            found = []  # (the code's node, its status)
             if isinstance(node, ast.ClassDef) and node.name in statuses:
-                for item in node.body:
-                    if isinstance(item, ast.Assign) and ast.unparse(item.targets[0]) == "code":
-                        codes.setdefault(item.value.value, set()).add(statuses[node.name])
+                found += [
+                    (item.value, statuses[node.name])
+                    for item in node.body
+                    if isinstance(item, ast.Assign) and ast.unparse(item.targets[0]) == "code"
+                ]
             elif isinstance(node, ast.Call):
-                function = ast.unparse(node.func).split(".")[-1]
-                for keyword in node.keywords:
-                    if keyword.arg == "code" and function in statuses:
-                        codes.setdefault(keyword.value.value, set()).add(statuses[function])
-                if function == "problem" and isinstance(node.args[1], ast.Constant):
-                    codes.setdefault(node.args[1].value, set()).add(node.args[0].value)
-                if ast.unparse(node.func) == "_HTTP_CODES.get":
-                    codes.setdefault(node.args[1].value, set()).add(None)
+                function = ast.unparse(node.func)
+                name = function.split(".")[-1]
+                if name in statuses:
+                    found += [(k.value, statuses[name]) for k in node.keywords if k.arg == "code"]
+                elif name == "problem" and isinstance(node.args[0], ast.Constant):  # not problem_for's
+                    found.append((node.args[1], node.args[0].value))
+                elif function == "_HTTP_CODES.get":
+                    found.append((node.args[1], None))
             elif isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "_HTTP_CODES":
-                for status, code in zip(node.value.keys, node.value.values, strict=True):
-                    codes.setdefault(code.value, set()).add(status.value)
+                found += [
+                    (code, key.value) for key, code in zip(node.value.keys, node.value.values, strict=True)
+                ]
+            for code, status in found:
+                assert isinstance(code, ast.Constant), f"{path}:{node.lineno}: write the code as a literal"
+                codes.setdefault(code.value, set()).add(status)
     return codes
 
 
