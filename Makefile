@@ -19,9 +19,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## Migrate the configured database (SQLite instance/citizen.db by default), load demo data, then serve
-## the API and run the push worker beside it (it stops with the server). The first start makes a private
-## SECRET_KEY in instance/secret_key; links the API writes start with http://127.0.0.1:$(PORT).
+## Migrate the configured database (SQLite instance/citizen.db by default), load demo data (it prints the
+## demo admin's, editor's and officer's passwords, kept in instance/demo-<role>-password.txt), then serve
+## the API and run the push worker beside it (it stops with the server; without Firebase credentials it
+## prints each push). The first start makes a private SECRET_KEY in instance/secret_key; links the API
+## writes start with http://127.0.0.1:$(PORT). The examples in docs/ run against it.
 run: export PORT := $(PORT)
 run: $(VENV)/.installed migrate
 	$(FLASK) seed-demo

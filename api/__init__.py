@@ -62,7 +62,7 @@ class CitizenApi(Api):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = CitizenFlask(__name__, instance_relative_config=True)
+    app = CitizenFlask(__name__, instance_path=configuration.instance_path(), instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(configuration.from_environment(app.instance_path))
     if test_config:

@@ -1,6 +1,7 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
 `push-worker`."""
 
+import logging
 import os
 import secrets
 import signal
@@ -103,14 +104,30 @@ def create_user(email, password, role, department_code):
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
-    """Load idempotent demo data: a province's departments, focal points, categories and an admin."""
-    credentials = Path(current_app.instance_path) / "demo-admin-password.txt"
-    password = credentials.read_text().strip() if credentials.exists() else secrets.token_urlsafe(12)
-    created = demo.seed(session(), admin_password=password)
-    if created:
-        credentials.write_text(password + "\n")
-        os.chmod(credentials, 0o600)
-    click.echo(f"Demo data ready. Sign in as {demo.ADMIN_EMAIL} with password: {password}")
+    """Load idempotent demo data: Đà Nẵng's departments, categories, forms, notices and demo staff (an
+    admin, an editor and an officer), whose passwords are kept in instance/demo-<role>-password.txt."""
+    files = {role: Path(current_app.instance_path) / f"demo-{role}-password.txt" for role in demo.USERS}
+    passwords = {
+        role: path.read_text().strip() if path.exists() else secrets.token_urlsafe(12)
+        for role, path in files.items()
+    }
+    created = demo.seed(session(), passwords=passwords)
+    click.echo("Demo data ready.")
+    for role, (email, _, _) in demo.USERS.items():
+        if role in created:
+            _write_private(files[role], passwords[role] + "\n")
+        if files[role].exists():
+            click.echo(f"Sign in as {email} with password: {passwords[role]} (kept in {files[role]})")
+        else:
+            click.echo(f"{email} existed before; its password is not in {files[role]}.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read, from its first byte."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
+    with open(descriptor, "w") as file:
+        file.write(text)
 
 
 @click.command("push-worker")
@@ -118,6 +135,9 @@ def seed_demo():
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
 def push_worker(once):
     """Send queued push notifications and keep device topic subscriptions in step (runs until stopped)."""
+    # The worker's own console output: what it sends (the log backend prints each push), retries and
+    # failures. Does nothing where logging is configured already.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = current_app.config
     dispatcher = Dispatcher(
         session,

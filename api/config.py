@@ -15,6 +15,14 @@ class ConfigError(RuntimeError):
     pass
 
 
+def instance_path() -> str | None:
+    """INSTANCE_PATH: the folder of the instance's own files (the SQLite database, the development
+    SECRET_KEY, uploads, the demo passwords); None for Flask's default, instance/ beside the code."""
+    load_dotenv(os.path.join(os.getcwd(), ".env"))
+    value = os.environ.get("INSTANCE_PATH")
+    return os.path.abspath(value) if value else None
+
+
 def from_environment(instance_path: str) -> dict:
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     env = os.environ.get

@@ -1,5 +1,6 @@
-"""Demo data for `make run`: Đà Nẵng's departments with focal points, categories, an admin, and a few
-known-legitimate values on the scam-check allow-list.
+"""Demo data for `make run`: Đà Nẵng's departments with focal points, categories, forms and routing
+rules, an admin, an editor and an officer of Sở Xây dựng (the walk-throughs in docs/ sign in as them), two
+notices, and a few known-legitimate values on the scam-check allow-list.
 
 Idempotent: rows are looked up by code or email and created only when missing.
 """
@@ -9,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import indicators, notices, trusted_indicators, users
+from services import departments, indicators, notices, trusted_indicators, users
 from services.categories import DEFAULT_DEADLINE_DAYS
 from services.db import transactional, utcnow
 from services.models import (
@@ -26,8 +27,14 @@ from services.principals import SYSTEM, Principal
 from services.targets import Targets
 from services.text import normalize
 
-ADMIN_EMAIL = "admin@example.org"
 PROVINCE = 48  # Thành phố Đà Nẵng
+
+USERS = {
+    # role: (email, department code, full name); admins belong to no department
+    "admin": ("admin@example.org", None, "Demo admin"),
+    "editor": ("editor@example.org", "SXD-DN", "Demo editor, Sở Xây dựng"),
+    "officer": ("officer@example.org", "SXD-DN", "Demo officer, Sở Xây dựng"),
+}
 
 DEPARTMENTS = [
     # code, name, intake, focal point (name, phone, email)
@@ -55,17 +62,22 @@ CATEGORIES = [
 ]
 
 
-def seed(db: Session, *, admin_password: str) -> bool:
-    """Create whatever demo rows are missing. True when the admin was created now."""
+def seed(db: Session, *, passwords: dict[str, str]) -> set[str]:
+    """Create whatever demo rows are missing; `passwords` has one per role of USERS. Returns the roles
+    whose user was created now."""
     _seed_reference_data(db)
     _seed_feedback(db)
-    admin, created = users.ensure(
-        db,
-        SYSTEM,
-        {"email": ADMIN_EMAIL, "password": admin_password, "role": "admin", "full_name": "Demo admin"},
-    )
-    _seed_notices(db, Principal(kind="staff", user=admin))
-    _seed_trusted_indicators(db, Principal(kind="staff", user=admin))
+    created, staff = set(), {}
+    for role, (email, department_code, full_name) in USERS.items():
+        data = {"email": email, "password": passwords[role], "role": role, "full_name": full_name}
+        if department_code:
+            data["department_id"] = departments.by_code(db, department_code).id
+        staff[role], new = users.ensure(db, SYSTEM, data)
+        if new:
+            created.add(role)
+    admin = Principal(kind="staff", user=staff["admin"])
+    _seed_notices(db, admin)
+    _seed_trusted_indicators(db, admin)
     return created
 
 

@@ -2,7 +2,9 @@
 and `flask db upgrade` then `seed-demo` (what `make run` does) works on a fresh SQLite database."""
 
 import re
+import stat
 import uuid
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -78,22 +80,29 @@ def test_cli_upgrade_then_seed_demo_twice(sqlite_app):
     flask("db", "upgrade")
     flask("db", "check")
 
-    def seed() -> tuple[str, dict]:
+    def seed() -> tuple[dict, dict]:
         output = flask("seed-demo")
-        password = re.search(r"admin@example\.org with password: (\S+)", output).group(1)
+        passwords = dict(re.findall(r"Sign in as (\S+) with password: (\S+)", output))
         with sqlite_app.extensions["db_engine"].connect() as connection:
             counts = {
                 m.__name__: connection.scalar(select(func.count()).select_from(m))
                 for m in (Department, Category, User)
             }
-        return password, counts
+        return passwords, counts
 
-    password, counts = seed()
-    assert counts["Department"] > 0 and counts["Category"] > 0 and counts["User"] == 1
-    assert seed() == (password, counts)
+    passwords, counts = seed()
+    assert counts["Department"] > 0 and counts["Category"] > 0 and counts["User"] == 3
+    assert seed() == (passwords, counts)
+    assert set(passwords) == {"admin@example.org", "editor@example.org", "officer@example.org"}
 
-    response = sqlite_app.test_client().post(
-        "/api/v1/auth/token", json={"email": "admin@example.org", "password": password}
-    )
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["token_type"] == "Bearer"
+    client = sqlite_app.test_client()
+    for role in ("admin", "editor", "officer"):
+        kept = Path(sqlite_app.instance_path) / f"demo-{role}-password.txt"
+        assert kept.read_text() == passwords[f"{role}@example.org"] + "\n"
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # only the owner may read it
+        response = client.post(
+            "/api/v1/auth/token",
+            json={"email": f"{role}@example.org", "password": passwords[f"{role}@example.org"]},
+        )
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["token_type"] == "Bearer"

@@ -5,7 +5,6 @@ acts on it: ok, dead (remove the token), quota (back off, honour Retry-After), t
 with backoff), auth (alert the operators, keep the token) or fatal (the message itself is wrong).
 """
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from google.auth.exceptions import RefreshError
 from requests.adapters import HTTPAdapter
 
 from services.db import utcnow
+from services.push.messages import shorten
 
 log = logging.getLogger("citizen.push")
 
@@ -171,25 +171,29 @@ def _leave_429_to_the_dispatcher(service) -> None:
 
 
 class LogBackend:
-    """No Firebase credentials configured: every message is written to the log, never silently dropped."""
+    """No Firebase credentials configured: every message is written to the log, never silently dropped.
+
+    One INFO line per message on `citizen.push`: whom it goes to, the title, the start of the body and
+    the item it links to, so a developer watching `make run` sees each push as it would arrive.
+    """
 
     name = "log"
 
     def send(self, message: messaging.Message) -> Outcome:
-        target = message.topic or message.condition
-        log.info("push (log backend) to %s: %s", target, _describe(message))
+        audience = f"topic {message.topic}" if message.topic else f"condition {message.condition}"
+        log.info("push (log backend) to %s: %s", audience, _describe(message))
         return Outcome("ok", message_id=f"logged/{uuid.uuid4()}")
 
     def send_multicast(self, message: messaging.MulticastMessage) -> list[Outcome]:
-        log.info("push (log backend) to %d devices: %s", len(message.tokens), _describe(message))
+        log.info("push (log backend) to %d device(s): %s", len(message.tokens), _describe(message))
         return [Outcome("ok", message_id=f"logged/{uuid.uuid4()}") for _ in message.tokens]
 
     def subscribe(self, tokens: list[str], topic: str) -> list[Outcome]:
-        log.info("push (log backend): subscribe %d tokens to %s", len(tokens), topic)
+        log.info("push (log backend): subscribe %d token(s) to %s", len(tokens), topic)
         return [OK] * len(tokens)
 
     def unsubscribe(self, tokens: list[str], topic: str) -> list[Outcome]:
-        log.info("push (log backend): unsubscribe %d tokens from %s", len(tokens), topic)
+        log.info("push (log backend): unsubscribe %d token(s) from %s", len(tokens), topic)
         return [OK] * len(tokens)
 
     def close(self) -> None:
@@ -197,10 +201,12 @@ class LogBackend:
 
 
 def _describe(message) -> str:
-    notification = message.notification
-    return json.dumps(
-        {"title": notification.title, "body": notification.body, "data": message.data}, ensure_ascii=False
-    )
+    """`title — start of the body [type id]` on one line."""
+    notification, data = message.notification, message.data or {}
+    text = [" ".join((part or "").split()) for part in (notification.title, notification.body)]
+    text[1] = shorten(text[1], 160)
+    link = " ".join(filter(None, (data.get("type"), data.get("id"))))
+    return f"{' — '.join(filter(None, text))} [{link}]"
 
 
 def from_config(config: dict):

@@ -146,7 +146,7 @@ def gunicorn(database_url: str, log_dir: Path, app: str = "wsgi:app", **extra):
     """The API (or another WSGI app) under gunicorn.conf.py; yields the Process, with `base` (its URL),
     once /healthz answers."""
     port = free_port()
-    env = environment(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", **extra)
+    env = environment(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", PORT=port, **extra)
     process = Process(
         [BIN / "gunicorn", "-c", ROOT / "gunicorn.conf.py", app], env, log_dir / f"gunicorn-{port}.log"
     )
