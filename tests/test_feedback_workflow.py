@@ -445,7 +445,7 @@ def test_closing_and_rejecting_say_what_is_missing_and_change_nothing(staff, cit
     assert (after["status"], after["closed_at"], after["resolution"]) == ("received", None, None)
 
 
-def test_a_rejection_and_a_closing_are_dated(staff, citizen):
+def test_a_rejection_and_a_closing_are_dated_and_their_reasons_kept_in_the_timeline(staff, citizen):
     rejected = act(staff["officer_a"], submit(citizen), "status", to="rejected", reason="spam")
     closed = act(
         staff["officer_a"],
@@ -457,3 +457,25 @@ def test_a_rejection_and_a_closing_are_dated(staff, citizen):
     )
     assert rejected["closed_at"] is not None and rejected["rejection_reason"] == "spam"
     assert closed["closed_at"] is not None and closed["resolution"] == "unresolved"
+    assert [(e["kind"], e["data"]) for e in rejected["timeline"][1:]] == [("rejected", {"reason": "spam"})]
+    assert [(e["kind"], e["data"]) for e in closed["timeline"][1:]] == [
+        ("closed", {"resolution": "unresolved"})
+    ]
+    progress = act(staff["officer_a"], submit(citizen), "status", to="in_progress")
+    assert [(e["kind"], e["data"]) for e in progress["timeline"][1:]] == [("in_progress", {})]
+
+
+def test_a_reply_takes_only_the_officers_own_unused_uploads(staff, citizen):
+    item = submit(citizen)
+    theirs = upload(staff["editor_a"])["id"]
+    response = staff["officer_a"].post(
+        f"{FEEDBACK}/{item['id']}/replies", json={"body": "Ảnh hiện trường", "attachment_ids": [theirs]}
+    )
+    assert assert_problem(response, 422)["errors"] == {
+        "attachment_ids": ["Each attachment must be an unused upload of yours."]
+    }
+    mine = upload(staff["officer_a"])["id"]
+    answered = act(
+        staff["officer_a"], item, "replies", expect=201, body="Ảnh hiện trường", attachment_ids=[mine]
+    )
+    assert [a["id"] for a in answered["replies"][0]["attachments"]] == [mine]

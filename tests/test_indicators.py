@@ -137,7 +137,9 @@ def test_one_email_address_however_written(raw, value):
 
 
 @pytest.mark.parametrize(
-    "raw", ["abc", "abc@", "@example.com", "a b@example.com", "abc@localhost", "a@b@c.com", "a@.com"]
+    "raw",
+    ["abc", "abc@", "@example.com", "a b@example.com", "abc@localhost", "a@b@c.com", "a@.com"]
+    + ["a@example.invalid", "a@" + "x" * 64 + ".com"],  # not under a public suffix; a label too long
 )
 def test_what_is_not_an_email_address(raw):
     with pytest.raises(BadIndicator, match="^Not an e-mail address.$"):

@@ -5,7 +5,10 @@ from marshmallow import ValidationError
 
 from schemas.common import TargetsSchema
 from services import areas
-from services.targets import Targets
+from services.errors import Forbidden
+from services.models import Department, User
+from services.principals import Principal
+from services.targets import Targets, require_reach
 
 DA_NANG, HA_NOI, LAO_CAI = 48, 1, 15
 HAI_CHAU = 20242  # a ward of Đà Nẵng
@@ -129,3 +132,41 @@ def test_implied_provinces_cover_wards_of_several_provinces():
 
 def test_implied_provinces_of_national_targets_are_empty():
     assert load({"national": True}).implied_province_codes == ()
+
+
+# ---------------------------------------------------------------- reach
+
+
+def staff_of(province_code, role="editor"):
+    department = Department(code="D", name="Phòng", province_code=province_code) if province_code else None
+    return Principal(kind="staff", user=User(role=role, department=department))
+
+
+def refusal(principal, targets):
+    with pytest.raises(Forbidden) as refused:
+        require_reach(principal, targets)
+    return refused.value.code, refused.value.detail, refused.value.extra["errors"]
+
+
+def test_an_editor_reaches_their_province_and_its_wards_only():
+    editor = staff_of(48)
+    require_reach(editor, Targets(province_codes=(48,), ward_codes=(20242,)))
+    assert refusal(editor, Targets(province_codes=(48, 1), ward_codes=(20242, 4))) == (
+        "target_out_of_reach",
+        "Your department reaches province 48; national and other provinces' targets are for admins.",
+        {"targets": ["Beyond your department's reach: province 1, ward 4."]},
+    )
+    assert refusal(editor, Targets(national=True))[2] == {
+        "targets": ["Beyond your department's reach: the whole country."]
+    }
+
+
+def test_an_admin_reaches_everywhere_and_a_department_without_a_province_nowhere():
+    require_reach(staff_of(None, role="admin"), Targets(national=True))
+    assert refusal(staff_of(None), Targets(province_codes=(48,)))[1] == (
+        "Your department reaches no province (ask an admin); "
+        "national and other provinces' targets are for admins."
+    )
+    assert refusal(Principal(kind="api_key"), Targets(ward_codes=(20242,)))[2] == {
+        "targets": ["Beyond your department's reach: ward 20242."]
+    }
