@@ -479,3 +479,47 @@ def test_a_reply_takes_only_the_officers_own_unused_uploads(staff, citizen):
         staff["officer_a"], item, "replies", expect=201, body="Ảnh hiện trường", attachment_ids=[mine]
     )
     assert [a["id"] for a in answered["replies"][0]["attachments"]] == [mine]
+
+
+def test_each_step_records_who_moved_it_from_where_to_where_and_in_which_department(
+    staff, citizen, department_a, department_b, db
+):
+    officer, item = staff["officer_a"], submit(citizen)
+    act(officer, item, "transfer", department_id=str(department_b.id), reason="Thuộc thẩm quyền Sở B")
+    shown = staff["admin"].get(f"{FEEDBACK}/{item['id']}").get_json()
+    steps = [
+        (
+            e["kind"],
+            e["from_status"],
+            e["to_status"],
+            e["department"]["id"],
+            e["actor_type"],
+            e["actor_label"],
+        )
+        for e in shown["timeline"]
+    ]
+    assert steps == [
+        ("submitted", None, "received", str(department_a.id), "device", ""),
+        ("transferred", "received", "received", str(department_b.id), "user", officer.principal.email),
+    ]
+    assert all(e["at"] for e in shown["timeline"])
+    audit = db.scalars(
+        select(AuditEvent).where(AuditEvent.entity_id == item["id"]).order_by(AuditEvent.id)
+    ).all()
+    assert [(a.action, (a.before or {}).get("department_id")) for a in audit] == [
+        ("feedback.create", None),
+        ("feedback.transfer", str(department_a.id)),
+    ]
+
+
+def test_a_citizens_push_reads_right_in_both_languages(staff, citizen, db):
+    item = submit(citizen)
+    act(staff["officer_a"], item, "replies", expect=201, body="Đã vá ổ gà.")
+    pushes = db.scalars(select(Notification).where(Notification.source_id == item["id"])).all()
+    [answered] = [p for p in pushes if p.data["event"] == "answered"]
+    code = item["tracking_code"]
+    assert answered.source_type == "feedback"
+    assert answered.content == {
+        "vi": {"title": f"Phản ánh {code} đã có trả lời", "body": "Đã vá ổ gà."},
+        "en": {"title": f"Your report {code} has an answer", "body": "Đã vá ổ gà."},
+    }

@@ -3,8 +3,11 @@
 
 from datetime import datetime
 
+import pytest
+
 from services import routing, workflow
 from services.deadlines import LOCAL
+from services.models import Category
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import DA_NANG, HAI_CHAU, submit
@@ -51,9 +54,40 @@ def test_a_rule_to_an_inactive_department_is_skipped(
     assert (chosen.department.code, chosen.needs_triage) == ("DEPT-A", True)
 
 
-def test_a_province_without_intake_department_is_refused_not_orphaned(sql, citizen, road_form):
-    sql("UPDATE departments SET intake = false")
-    assert_problem(submit_raw(citizen), 422, "province_not_served")
+@pytest.mark.parametrize("unserved", ["intake = false", "active = false"])
+def test_a_province_without_an_active_intake_department_is_refused_not_orphaned(
+    sql, citizen, road_form, unserved
+):
+    sql(f"UPDATE departments SET {unserved}")
+    problem = assert_problem(submit_raw(citizen), 422, "province_not_served")
+    assert problem["errors"] == {
+        "province_code": ["Province 48 has no intake department to receive feedback."]
+    }
+    assert sql("SELECT count(*) FROM feedback").scalar() == 0
+
+
+@pytest.mark.parametrize("code", ["nope", "land"])  # unknown; a notice category, not a feedback one
+def test_a_rule_needs_an_active_feedback_category(admin, categories_of_both_kinds, department_b, code):
+    response = admin.post(RULES, json={"category_code": code, "department_id": str(department_b.id)})
+    assert assert_problem(response, 422, "unknown_category")["errors"] == {
+        "category_code": [f"No active feedback category {code}."]
+    }
+
+
+@pytest.fixture
+def categories_of_both_kinds(db, feedback_category):
+    db.add(
+        Category(
+            code="land",
+            kind="notice",
+            name_vi="Đất đai",
+            name_en="land",
+            priority="normal",
+            deadline_working_days=5,
+            active=True,
+        )
+    )
+    db.commit()
 
 
 def submit_raw(citizen):
