@@ -353,6 +353,7 @@ def test_the_full_state_machine(staff, citizen, department_b, state, attempt):
     if attempt in REFUSED.get(state, ()):
         problem = assert_problem(response, 409, "invalid_transition")
         assert problem["allowed"] == ALLOWED[state]
+        assert problem["detail"] == f"A feedback that is {state} cannot become {BECOMES[attempt]}."
         assert now["status"] == state
     else:
         assert response.status_code in (200, 201), response.get_json()

@@ -31,3 +31,13 @@ def test_roles_are_named_once_and_admins_always_pass():
         "forbidden",
         "Requires role: admin, editor.",
     )
+
+
+def test_only_a_device_may_act_as_a_citizen():
+    assert refusal(ANONYMOUS.require_device) == (
+        "Unauthorized",
+        "unauthorized",
+        "A device token is required.",
+    )
+    staff = Principal(kind="staff")
+    assert refusal(staff.require_device) == ("Forbidden", "forbidden", "Only a citizen device may do this.")

@@ -8,7 +8,7 @@ from services import areas
 from services.errors import Forbidden
 from services.models import Department, User
 from services.principals import Principal
-from services.targets import Targets, require_reach
+from services.targets import Targets, require_reach, target_errors
 
 DA_NANG, HA_NOI, LAO_CAI = 48, 1, 15
 HAI_CHAU = 20242  # a ward of Đà Nẵng
@@ -169,4 +169,18 @@ def test_an_admin_reaches_everywhere_and_a_department_without_a_province_nowhere
     )
     assert refusal(Principal(kind="api_key"), Targets(ward_codes=(20242,)))[2] == {
         "targets": ["Beyond your department's reach: ward 20242."]
+    }
+
+
+def test_the_rows_a_target_is_stored_as():
+    assert Targets(national=True).places() == [{"scope": "national", "code": 0, "province_code": None}]
+    assert Targets(province_codes=(48,), ward_codes=(4,)).places() == [
+        {"scope": "province", "code": 48, "province_code": 48},
+        {"scope": "ward", "code": 4, "province_code": 1},
+    ]
+
+
+def test_national_beside_places_is_explained():
+    assert target_errors(Targets(national=True, province_codes=(48,))) == {
+        "national": ["Give either national or lists of places, not both."]
     }
