@@ -19,7 +19,7 @@ from operator import attrgetter
 from sqlalchemy import and_, distinct, func, select, true
 from sqlalchemy.orm import Session
 
-from services import alerts, audit, indicators, routing, trusted_indicators
+from services import alerts, audit, indicators, routing, states, trusted_indicators
 from services.db import transactional, utcnow
 from services.errors import Conflict, Invalid, NotFound
 from services.models import Alert, AlertIndicator, ScamReport
@@ -220,13 +220,7 @@ def top(db: Session, principal: Principal, *, since=None, limit=20) -> dict:
 
 
 def check_transition(scam_report: ScamReport, to: str) -> None:
-    allowed = TRANSITIONS[scam_report.status]
-    if to not in allowed:
-        raise Conflict(
-            f"A scam report that is {scam_report.status} cannot become {to}.",
-            code="invalid_transition",
-            allowed=list(allowed),
-        )
+    states.require_move(TRANSITIONS, "A scam report", scam_report.status, to)
 
 
 @transactional

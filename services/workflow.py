@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import audit, push
+from services import audit, push, states
 from services.db import transactional, utcnow
 from services.deadlines import LOCAL, add_working_days, add_working_hours
-from services.errors import Conflict, Invalid, NotFound
+from services.errors import Invalid, NotFound
 from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
 from services.principals import Principal
 
@@ -55,13 +55,7 @@ def due_at(category: Category, start: datetime) -> datetime:
 
 
 def check_transition(feedback: Feedback, to: str) -> None:
-    allowed = TRANSITIONS[feedback.status]
-    if to not in allowed:
-        raise Conflict(
-            f"A feedback that is {feedback.status} cannot become {to}.",
-            code="invalid_transition",
-            allowed=list(allowed),
-        )
+    states.require_move(TRANSITIONS, "A feedback", feedback.status, to)
 
 
 def step(
