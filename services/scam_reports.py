@@ -107,8 +107,6 @@ def _reporters(db: Session, keys: list[str]) -> int:
 def report(db: Session, principal: Principal, data: dict) -> ScamReport:
     device = principal.require_device()
     normalized = _normalized(data["type"], data["value"])
-    if data.get("happened_at") and data["happened_at"] > utcnow():
-        raise Invalid({"happened_at": ["Cannot be in the future."]})
     repeat = select(ScamReport.id).where(
         ScamReport.normalized == normalized.value,
         ScamReport.type == normalized.type,
