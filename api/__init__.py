@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
 from api.limits import limiter
-from services import db, storage
+from services.core import db, storage
 
 API_PREFIX = "/api/v1"
 

@@ -6,11 +6,11 @@ anything else must be a staff JWT. A header that is present but wrong is a 401, 
 
 from flask import current_app, g, request
 
-from services import api_keys, devices, users
-from services.db import session, utcnow
-from services.errors import Unauthorized
-from services.principals import ANONYMOUS, Principal
-from services.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, read_jwt
+from services.core.db import session, utcnow
+from services.core.errors import Unauthorized
+from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, read_jwt
+from services.identity import api_keys, devices, users
+from services.identity.principals import ANONYMOUS, Principal
 
 
 def current_principal() -> Principal:

@@ -13,10 +13,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from services import attachments, demo, departments, users
-from services.db import session
-from services.errors import DomainError
-from services.principals import SYSTEM
+from services import demo
+from services.core.db import session
+from services.core.errors import DomainError
+from services.directory import departments
+from services.files import attachments
+from services.identity import users
+from services.identity.principals import SYSTEM
 from services.push import backends
 from services.push.dispatcher import Dispatcher, Settings
 

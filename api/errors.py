@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from services.errors import DomainError
+from services.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from flask import Flask, jsonify
 from sqlalchemy import text
 
 from api.errors import problem
-from services.db import session
+from services.core.db import session
 
 
 def register(app: Flask) -> None:

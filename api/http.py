@@ -1,7 +1,7 @@
 """Small helpers for namespaces: read a JSON body or query string through a schema, dump a result.
 
 Two rules hold for everything a client sends, before any schema rule: text is storable text
-(services.text.storable), and a JSON body has the JSON types its schema declares — `2.5` or `"48"`
+(services.core.text.storable), and a JSON body has the JSON types its schema declares — `2.5` or `"48"`
 is not an integer, `"yes"` not a boolean — where marshmallow alone would round or convert.
 """
 
@@ -9,8 +9,8 @@ from flask import request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from services.errors import DomainError
-from services.text import UNSTORABLE_MESSAGE, storable
+from services.core.errors import DomainError
+from services.core.text import UNSTORABLE_MESSAGE, storable
 
 
 class MalformedJSON(DomainError):

@@ -13,8 +13,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_principal
 from api.errors import PROBLEM_MIMETYPE
 from schemas.common import ProblemSchema
-from services.errors import Unauthorized
-from services.principals import Principal
+from services.core.errors import Unauthorized
+from services.identity.principals import Principal
 
 _TYPES = [
     # Most specific first: Email is a String, AwareDateTime a DateTime, and so on.

@@ -5,10 +5,10 @@ import time
 
 from sqlalchemy import event, text
 
-from services import db as database
-from services import feed, notices
-from services.db import make_engine
-from services.principals import ANONYMOUS
+from services.core import db as database
+from services.core.db import make_engine
+from services.identity.principals import ANONYMOUS
+from services.publishing import feed, notices
 
 # Vietnamese words and their normalize()d forms: titles read naturally, content_search is searchable.
 WORDS = [

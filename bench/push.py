@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 
 from services import push
-from services.db import make_engine
+from services.core.db import make_engine
 from services.models import Notification
 from tests.fake_fcm import FakeFcm
 from tests.reliability.harness import ROOT, push_worker, wait_until
@@ -109,7 +109,7 @@ def _rate(fake: FakeFcm, expected: int) -> float:
 def topic_latency(url: str, fake: FakeFcm, sessions, alerts: int = 5) -> list[float]:
     """Seconds from an alert's publish (the API's transaction committed) to its FCM topic request,
     with the worker idle-polling. Published by enqueueing as the alert service does, in one transaction."""
-    from services.targets import Targets
+    from services.core.targets import Targets
 
     latencies = []
     for _ in range(alerts):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bench import data, load, profile
 from bench import push as push_bench
-from services.db import make_engine
+from services.core.db import make_engine
 from tests.fake_fcm import FakeFcm
 from tests.postgres import Server
 from tests.reliability.harness import FEEDBACK, ROOT, flask, gunicorn, migrate, register_device

@@ -13,7 +13,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from services.db import make_engine
+    from services.core.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:

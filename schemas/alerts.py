@@ -4,7 +4,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, Instant, ListQuerySchema, TargetsSchema
 from schemas.devices import LOCALE
-from services.alert_syndication import EVENT
 from services.models import (
     ALERT_CATEGORIES,
     ALERT_STATUSES,
@@ -14,6 +13,7 @@ from services.models import (
     URGENCIES,
 )
 from services.models.alerts import VALUE_LENGTH
+from services.publishing.alert_syndication import EVENT
 from services.push.topics import language
 
 HEADLINE = validate.Length(min=1, max=120)

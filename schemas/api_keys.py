@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import ListQuerySchema
-from services.api_keys import SCOPES
+from services.identity.api_keys import SCOPES
 
 
 class ApiKeySchema(Schema):

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.pagination import MAX_LIMIT
-from services.targets import Targets, target_errors
+from services.core.pagination import MAX_LIMIT
+from services.core.targets import Targets, target_errors
 
 PROVINCE_CODE = validate.Range(min=1, max=99)
 WARD_CODE = validate.Range(min=1, max=99999)

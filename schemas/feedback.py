@@ -5,8 +5,8 @@ from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema
 from schemas.departments import FocalPointSchema
 from schemas.devices import CATEGORY_CODE
 from schemas.forms import SLUG, LabelSchema
+from services.feedback.workflow import REJECTION_REASONS
 from services.models import FEEDBACK_STATUSES
-from services.workflow import REJECTION_REASONS
 
 PRIORITIES = ("urgent", "normal", "complex")
 

@@ -4,8 +4,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from schemas.alerts import INDICATOR_VALUE, AlertSummarySchema
 from schemas.common import Instant, ListQuerySchema
+from services.core.pagination import MAX_LIMIT
 from services.models import DISMISS_REASONS, INDICATOR_TYPES, SCAM_CHANNELS, SCAM_REPORT_STATUSES
-from services.pagination import MAX_LIMIT
 
 
 class ScamCheckQuerySchema(Schema):

@@ -10,9 +10,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import departments, indicators, notices, trusted_indicators, users
-from services.categories import DEFAULT_DEADLINE_DAYS
-from services.db import transactional, utcnow
+from services.core.db import transactional, utcnow
+from services.core.targets import Targets
+from services.core.text import normalize
+from services.directory import departments
+from services.directory.categories import DEFAULT_DEADLINE_DAYS
+from services.identity import users
+from services.identity.principals import SYSTEM, Principal
 from services.models import (
     Category,
     Department,
@@ -23,9 +27,7 @@ from services.models import (
     RoutingRule,
     TrustedIndicator,
 )
-from services.principals import SYSTEM, Principal
-from services.targets import Targets
-from services.text import normalize
+from services.publishing import indicators, notices, trusted_indicators
 
 PROVINCE = 48  # Thành phố Đà Nẵng
 

@@ -7,14 +7,15 @@ import uuid
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from services import audit, push
-from services.db import transactional, utcnow
-from services.errors import NotFound
+from services import push
+from services.core.db import transactional, utcnow
+from services.core.errors import NotFound
+from services.core.pagination import Page, keyset_page
+from services.core.targets import reaching
+from services.identity import audit
+from services.identity.principals import Principal
 from services.models import Notification, NotificationPlace, NotificationRead, NotificationRecipient
-from services.pagination import Page, keyset_page
-from services.principals import Principal
 from services.push.messages import text_for
-from services.targets import reaching
 
 # Once handed to FCM (or the log), a message belongs in the inbox.
 DELIVERED = ("sent", "logged")

@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from api import create_app
 from api.cli import alembic_config
-from services import db as database
+from services.core import db as database
+from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
+from services.core.text import normalize
 from services.models import ApiKey, Department, Device, User
-from services.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
-from services.text import normalize
 from tests import postgres
 from tests.standards import assert_valid_atom, assert_valid_cap
 
@@ -344,7 +344,7 @@ def attachments_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def attachment_storage(attachments_dir):
     """Uploads go to a temporary folder, whichever app was created last (create_app configures storage)."""
-    from services import storage
+    from services.core import storage
 
     storage.configure(storage.LocalStorage(attachments_dir))
 
@@ -362,6 +362,6 @@ def fast_password_hashing(monkeypatch):
     """Cheap argon2 settings: verifying behaves the same, without the 0.4 s a user costs otherwise."""
     from argon2 import PasswordHasher
 
-    from services import security
+    from services.core import security
 
     monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

@@ -11,9 +11,9 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from schemas.forms import FormSchema
-from services import forms
+from services.feedback import forms
+from services.identity.principals import Principal
 from services.models import Category
-from services.principals import Principal
 
 __all__ = [
     "DA_NANG",

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models import Category
 
 __all__ = [

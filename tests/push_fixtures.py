@@ -11,7 +11,7 @@ import google.oauth2.credentials
 import pytest
 from firebase_admin import credentials, messaging
 
-from services import db as database
+from services.core import db as database
 from services.push.backends import FcmBackend
 from services.push.dispatcher import Dispatcher, Settings
 from tests.fake_fcm import FakeFcm

@@ -11,11 +11,11 @@ from sqlalchemy import select, text
 
 from api import create_app
 from api.cli import alembic_config
-from services import audit
-from services import db as database
-from services.db import utcnow
+from services.core import db as database
+from services.core.db import utcnow
+from services.core.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
+from services.identity import audit
 from services.models import Alert, Department, Device, Notification, User
-from services.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
 from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.push_fixtures import *  # noqa: F403
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from api.auth import current_principal
 from api.errors import problem_for
-from services.db import utcnow
-from services.errors import DomainError
+from services.core.db import utcnow
+from services.core.errors import DomainError
+from services.core.security import token_hash
 from services.models import ApiKey, AuditEvent
-from services.security import token_hash
 from tests.conftest import Caller, assert_problem
 
 API_KEYS = "/api/v1/api-keys"

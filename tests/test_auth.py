@@ -5,7 +5,7 @@ import time
 import jwt
 import pytest
 
-from services.security import issue_jwt
+from services.core.security import issue_jwt
 from tests.conftest import PASSWORD, TEST_SECRET, assert_problem
 
 TOKEN_URL = "/api/v1/auth/token"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models import Alert
 from tests.conftest import assert_problem
 from tests.test_alerts import ALERTS, DA_NANG, HAI_CHAU, draft, payload, published

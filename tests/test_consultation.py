@@ -11,7 +11,7 @@ from alembic import command
 
 from api import create_app
 from api.cli import alembic_config
-from services import db as database
+from services.core import db as database
 from services.models import Category, Department, User
 from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.notice_fixtures import *  # noqa: F403

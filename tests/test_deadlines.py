@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.deadlines import LOCAL, add_working_days, add_working_hours, is_working_day
+from services.core.deadlines import LOCAL, add_working_days, add_working_hours, is_working_day
 
 
 def local(*args) -> datetime:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.security import token_hash
+from services.core.security import token_hash
 from tests.conftest import Caller, assert_problem
 
 DEVICES = "/api/v1/devices"

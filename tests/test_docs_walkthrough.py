@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 
 import api
 import services
-from services.errors import DomainError
+from services.core.errors import DomainError
 from tests.reliability.harness import BIN, ROOT, flask, gunicorn, push_worker, wait_until
 
 DOCS = ROOT / "docs"

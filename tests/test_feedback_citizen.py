@@ -12,8 +12,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from schemas.forms import FormSchema
-from services import feedback, forms
-from services.db import utcnow
+from services.core.db import utcnow
+from services.feedback import forms, intake
+from services.identity.principals import Principal
 from services.models import (
     AuditEvent,
     Category,
@@ -27,7 +28,6 @@ from services.models import (
     RoutingRule,
     User,
 )
-from services.principals import Principal
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
@@ -173,7 +173,7 @@ def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
         with Session(engine, expire_on_commit=False) as db:
             principal = Principal(kind="device", device=db.get(Device, device.id))
             barrier.wait()
-            results.append(feedback.submit(db, principal, dict(body), "same-key")[0].id)
+            results.append(intake.submit(db, principal, dict(body), "same-key")[0].id)
 
     try:
         threads = [threading.Thread(target=send) for _ in range(2)]
@@ -396,7 +396,7 @@ def test_an_overlong_idempotency_key_is_refused_and_nothing_is_stored(citizen, r
         citizen.post(
             FEEDBACK,
             json={"form": "road-damage", "answers": {"where": "x", "kind": "pothole"}, "province_code": 48},
-            headers={"Idempotency-Key": "k" * (feedback.IDEMPOTENCY_KEY_LENGTH + 1)},
+            headers={"Idempotency-Key": "k" * (intake.IDEMPOTENCY_KEY_LENGTH + 1)},
         ),
         422,
     )
@@ -406,13 +406,13 @@ def test_an_overlong_idempotency_key_is_refused_and_nothing_is_stored(citizen, r
 
 def test_a_tracking_code_drawn_twice_is_redrawn(citizen, road_form, department_a, monkeypatch):
     codes = iter(["PA-2612-AAAAAA", "PA-2612-AAAAAA", "PA-2612-BBBBBB"])
-    monkeypatch.setattr(feedback, "tracking_code", lambda: next(codes))
+    monkeypatch.setattr(intake, "tracking_code", lambda: next(codes))
     assert submit(citizen)["tracking_code"] == "PA-2612-AAAAAA"
     assert submit(citizen)["tracking_code"] == "PA-2612-BBBBBB"
 
 
 def test_tracking_codes_are_random_not_a_sequence():
-    codes = {feedback.tracking_code() for _ in range(200)}
+    codes = {intake.tracking_code() for _ in range(200)}
     assert len(codes) == 200 and all(re.match(TRACKING_CODE, code) for code in codes)
     assert len({code[-6:-5] for code in codes}) > 10  # not a counter: the leading random character varies
 
@@ -436,7 +436,7 @@ def test_submissions_are_rate_limited_per_address_whichever_device_sends_them(
 def test_a_reopening_restarts_the_deadline_from_the_moment_of_reopening(citizen, answered, feedback_category):
     from datetime import datetime
 
-    from services import workflow
+    from services.feedback import workflow
 
     reopened = citizen.post(f"{FEEDBACK}/{answered['id']}/reopen", json={"reason": "Chưa xong"}).get_json()
     at = datetime.fromisoformat(reopened["timeline"][-1]["at"])

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.cli import alembic_config
-from services import db as database
-from services import workflow
+from services.core import db as database
+from services.core.security import DEVICE_TOKEN_PREFIX, new_token
+from services.feedback import workflow
 from services.models import Category, Department, Device, Feedback, User
-from services.security import DEVICE_TOKEN_PREFIX, new_token
 from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.feedback_fixtures import DA_NANG, FEEDBACK, HAI_CHAU, JPEG, ROAD_FORM, submit, upload
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from services import workflow
+from services.feedback import workflow
 from services.models import AuditEvent, Notification, NotificationRecipient
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403

@@ -3,8 +3,8 @@ number with letters) or narrow (a host written with its trailing dot)."""
 
 import pytest
 
-from services import indicators
-from services.indicators import BadIndicator, Normalized
+from services.publishing import indicators
+from services.publishing.indicators import BadIndicator, Normalized
 
 
 @pytest.mark.parametrize(

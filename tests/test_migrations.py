@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, inspect, make_url, select, text
 
 from api import create_app
 from api.cli import alembic_config
-from services import db as database
+from services.core import db as database
 from services.models import Category, Department, User
 from tests.conftest import TEST_SECRET
 

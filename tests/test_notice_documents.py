@@ -3,7 +3,7 @@ their own uploads, shown in order, public when the notice is, kept with earlier 
 
 from sqlalchemy import select
 
-from services import attachments
+from services.files import attachments
 from services.models import Attachment
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
@@ -48,7 +48,7 @@ def test_an_edit_changes_what_is_shown_and_the_earlier_version_keeps_its_documen
     assert client.get(first["url"]).status_code == 200
     # A notice's documents are never purged as unused uploads, however old.
     with app.app_context():
-        from services.db import session
+        from services.core.db import session
 
         for document in session().scalars(select(Attachment)):
             document.created_at = document.created_at.replace(year=2020)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from services.markup import to_html
+from services.core.markup import to_html
 from services.models import Notice, Notification
 from tests.conftest import Caller, assert_problem, staff_token
 from tests.notice_fixtures import *  # noqa: F403

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from services import db as database
+from services.core import db as database
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, JPEG, PDF, submit, upload
 from tests.notice_fixtures import *  # noqa: F403

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.errors import Invalid
+from services.core.errors import Invalid
+from services.core.pagination import _decode, _encode
 from services.models import AuditEvent, Department
-from services.pagination import _decode, _encode
 
 DEPARTMENTS = [Department.code, Department.id]  # (text, uuid)
 AUDIT = [AuditEvent.at, AuditEvent.id]  # (time, integer)

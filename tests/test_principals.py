@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.errors import Forbidden, Unauthorized
-from services.principals import ANONYMOUS, Principal
+from services.core.errors import Forbidden, Unauthorized
+from services.identity.principals import ANONYMOUS, Principal
 
 
 def refusal(check):

@@ -16,15 +16,15 @@ from firebase_admin import credentials, messaging
 from sqlalchemy import func, insert, select, update
 
 from api.limits import limiter
-from services import db as database
 from services import notifications, push
-from services.db import transactional, utcnow
+from services.core import db as database
+from services.core.db import transactional, utcnow
+from services.core.security import DEVICE_TOKEN_PREFIX, new_token
+from services.core.targets import Targets
 from services.models import Device, Notification, TokenRetirement
 from services.push import messages as push_messages
 from services.push.dispatcher import Dispatcher
 from services.push.messages import ELLIPSIS, TOKEN_PAYLOAD_LIMIT, TOPIC_PAYLOAD_LIMIT
-from services.security import DEVICE_TOKEN_PREFIX, new_token
-from services.targets import Targets
 from tests import fake_fcm as fcm
 from tests.conftest import Caller, staff_token
 from tests.push_fixtures import *  # noqa: F403

@@ -19,11 +19,11 @@ from sqlalchemy.orm import sessionmaker
 
 from api.cli import alembic_config
 from services import push
-from services.db import make_engine, utcnow
+from services.core.db import make_engine, utcnow
+from services.core.targets import Targets
 from services.models import Device, Notification
 from services.push import dispatcher as dispatcher_module
 from services.push.dispatcher import Dispatcher, Settings
-from services.targets import Targets
 from tests.push_fixtures import *  # noqa: F403
 
 LEASE = timedelta(seconds=60)

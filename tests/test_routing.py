@@ -5,8 +5,9 @@ from datetime import datetime
 
 import pytest
 
-from services import routing, workflow
-from services.deadlines import LOCAL
+from services.core.deadlines import LOCAL
+from services.directory import routing
+from services.feedback import workflow
 from services.models import Category
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403

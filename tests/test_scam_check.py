@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.indicators import BadIndicator, guess, lookup_keys, normalize, on_shared_platform, trust_keys
+from services.publishing.indicators import (
+    BadIndicator,
+    guess,
+    lookup_keys,
+    normalize,
+    on_shared_platform,
+    trust_keys,
+)
 from tests.conftest import Caller, assert_problem
 from tests.scam_fixtures import *  # noqa: F403
 from tests.scam_fixtures import CHECK, TRUSTED, check, report, trust

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models import RoutingRule
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import create_app
-from services.api_keys import SCOPES
+from services.identity.api_keys import SCOPES
 from tests.conftest import TEST_SECRET, staff_token
 
 METHODS = ("get", "put", "post", "patch", "delete")

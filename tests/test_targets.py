@@ -4,11 +4,11 @@ import pytest
 from marshmallow import ValidationError
 
 from schemas.common import TargetsSchema
-from services import areas
-from services.errors import Forbidden
+from services.core import areas
+from services.core.errors import Forbidden
+from services.core.targets import Targets, require_reach, target_errors
+from services.identity.principals import Principal
 from services.models import Department, User
-from services.principals import Principal
-from services.targets import Targets, require_reach, target_errors
 
 DA_NANG, HA_NOI, LAO_CAI = 48, 1, 15
 HAI_CHAU = 20242  # a ward of Đà Nẵng

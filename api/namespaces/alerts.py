@@ -11,8 +11,8 @@ from api.openapi import operation
 from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
-from services import alert_syndication, alerts
-from services.db import session
+from services.core.db import session
+from services.publishing import alert_syndication, alerts
 
 ns = Namespace(
     "alerts",

@@ -7,8 +7,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.api_keys import ApiKeyCreatedSchema, ApiKeyQuerySchema, ApiKeySchema
 from schemas.common import page_of
-from services import api_keys
-from services.db import session
+from services.core.db import session
+from services.identity import api_keys
 
 ns = Namespace("api-keys", description="Integrators' API keys with scopes (admin)")
 ApiKeyPage = page_of(ApiKeySchema)

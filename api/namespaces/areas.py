@@ -3,7 +3,7 @@ from flask_restx import Namespace, Resource
 from api.http import query
 from api.openapi import operation
 from schemas.areas import AreaQuerySchema, ProvinceListSchema, ProvinceSchema, WardListSchema
-from services import areas
+from services.core import areas
 
 ns = Namespace("areas", description="Provinces and wards/communes (after the July 2025 reform)")
 

@@ -7,9 +7,9 @@ from api.auth import current_principal
 from api.limits import UPLOADS_PER_IP, calling_device, limiter, uploads_per_uploader
 from api.openapi import operation
 from schemas.attachments import AttachmentSchema
-from services import attachments
-from services.db import session
-from services.errors import Invalid
+from services.core.db import session
+from services.core.errors import Invalid
+from services.files import attachments
 
 ns = Namespace("attachments", description="Photos and PDFs for feedback, replies and notices")
 # Multipart framing around a full-size file.

@@ -5,8 +5,8 @@ from api.http import query
 from api.openapi import operation
 from schemas.audit import AuditEventSchema, AuditQuerySchema
 from schemas.common import page_of
-from services import audit
-from services.db import session
+from services.core.db import session
+from services.identity import audit
 
 ns = Namespace("audit", description="The audit log of staff and API-key writes (admin)")
 AuditEventPage = page_of(AuditEventSchema)

@@ -5,8 +5,8 @@ from api.http import body
 from api.limits import SIGN_IN, limiter
 from api.openapi import operation
 from schemas.users import TokenRequestSchema, TokenSchema
-from services import users
-from services.db import session
+from services.core.db import session
+from services.identity import users
 
 ns = Namespace("auth", description="Staff sign-in")
 

@@ -5,8 +5,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.categories import CategoryQuerySchema, CategorySchema, CategoryUpdateSchema
 from schemas.common import page_of
-from services import categories
-from services.db import session
+from services.core.db import session
+from services.directory import categories
 
 ns = Namespace("categories", description="Categories of feedback, notices and alerts")
 CategoryPage = page_of(CategorySchema)

@@ -8,8 +8,9 @@ from api.openapi import operation
 from schemas.common import page_of
 from schemas.departments import DepartmentQuerySchema, DepartmentSchema, DepartmentUpdateSchema
 from schemas.feedback import FeedbackSummarySchema, InboxQuerySchema
-from services import departments, feedback
-from services.db import session
+from services.core.db import session
+from services.directory import departments
+from services.feedback import intake
 
 ns = Namespace("departments", description="Departments and their focal points (admins write, staff read)")
 DepartmentPage = page_of(DepartmentSchema)
@@ -53,4 +54,4 @@ class DepartmentFeedback(Resource):
     def get(self, department_id: uuid.UUID):
         """The department's feedback inbox, oldest due first (staff of the department; admins any)."""
         args = query(InboxQuerySchema())
-        return FeedbackPage().dump(feedback.inbox(session(), current_principal(), department_id, **args))
+        return FeedbackPage().dump(intake.inbox(session(), current_principal(), department_id, **args))

@@ -7,8 +7,9 @@ from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
 from schemas.notifications import InboxItemSchema
-from services import devices, notifications
-from services.db import session
+from services import notifications
+from services.core.db import session
+from services.identity import devices
 
 InboxPage = page_of(InboxItemSchema)
 ns = Namespace(

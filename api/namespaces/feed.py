@@ -8,8 +8,8 @@ from api.auth import current_principal
 from api.http import languages, query
 from api.openapi import operation
 from schemas.feed import FeedQuerySchema, FeedSchema
-from services import feed
-from services.db import session
+from services.core.db import session
+from services.publishing import feed
 
 ns = Namespace(
     "feed", description="The citizen app's home screen: alerts, latest notices, open consultations"

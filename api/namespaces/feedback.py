@@ -23,8 +23,8 @@ from schemas.feedback import (
     TrackQuerySchema,
     TransferSchema,
 )
-from services import feedback, workflow
-from services.db import session
+from services.core.db import session
+from services.feedback import intake, workflow
 
 ns = Namespace("feedback", description="Citizens' feedback: submission, tracking, the department workflow")
 FeedbackPage = page_of(FeedbackSummarySchema)
@@ -50,7 +50,7 @@ class FeedbackSubmissions(Resource):
             "Idempotency-Key": {
                 "in": "header",
                 "type": "string",
-                "maxLength": feedback.IDEMPOTENCY_KEY_LENGTH,
+                "maxLength": intake.IDEMPOTENCY_KEY_LENGTH,
                 "description": (
                     "Retries with the same key return the first submission and create nothing; such an "
                     "answer carries `Idempotent-Replayed: true` and does not count toward the rate limit."
@@ -63,7 +63,7 @@ class FeedbackSubmissions(Resource):
     def post(self):
         """Submit a form's answers; routed to the responsible department with a working-day deadline."""
         key = request.headers.get("Idempotency-Key")
-        item, created = feedback.submit(session(), current_principal(), body(SUBMISSION), key)
+        item, created = intake.submit(session(), current_principal(), body(SUBMISSION), key)
         return FEEDBACK.dump(item), 201, {} if created else {REPLAYED: "true"}
 
 
@@ -72,7 +72,7 @@ class FeedbackMine(Resource):
     @operation(ns, query=ListQuerySchema, returns=FeedbackPage, who="device")
     def get(self):
         """The calling citizen's feedback (from any of their devices), newest first."""
-        return FeedbackPage().dump(feedback.mine(session(), current_principal(), **query(ListQuerySchema())))
+        return FeedbackPage().dump(intake.mine(session(), current_principal(), **query(ListQuerySchema())))
 
 
 @ns.route("/public")
@@ -80,7 +80,7 @@ class FeedbackPublicBoard(Resource):
     @operation(ns, query=PublicBoardQuerySchema, returns=PublicFeedbackPage, auth="none")
     def get(self):
         """Answered feedback its department published, without personal data; newest answer first."""
-        page = feedback.public_board(session(), **query(PublicBoardQuerySchema()))
+        page = intake.public_board(session(), **query(PublicBoardQuerySchema()))
         return PublicFeedbackPage().dump(page)
 
 
@@ -92,7 +92,7 @@ class FeedbackTrack(Resource):
     def get(self):
         """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
         code = query(TrackQuerySchema())["code"]
-        return FEEDBACK.dump(feedback.track(session(), current_principal(), code))
+        return FEEDBACK.dump(intake.track(session(), current_principal(), code))
 
 
 @ns.route("/<uuid:feedback_id>")
@@ -146,7 +146,7 @@ class FeedbackRating(Resource):
     @operation(ns, body=RatingSchema, returns=FeedbackSchema, who="device")
     def post(self, feedback_id: uuid.UUID):
         """Rate the answer, 1 to 5 (the citizen who sent it, once it is answered)."""
-        item = feedback.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
+        item = intake.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
         return FEEDBACK.dump(item)
 
 
@@ -155,5 +155,5 @@ class FeedbackReopen(Resource):
     @operation(ns, body=ReopenSchema, returns=FeedbackSchema, who="device")
     def post(self, feedback_id: uuid.UUID):
         """Not satisfied, within 7 days of the answer: back to the department with a fresh deadline."""
-        item = feedback.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))
+        item = intake.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))
         return FEEDBACK.dump(item)

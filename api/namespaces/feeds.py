@@ -15,8 +15,8 @@ from api import API_PREFIX
 from api.http import query
 from api.openapi import operation
 from schemas.notices import PlaceQuerySchema
-from services import alert_syndication, atom, notice_syndication
-from services.db import session
+from services.core.db import session
+from services.publishing import alert_syndication, atom, notice_syndication
 
 ns = Namespace("feeds", description="Atom feeds of public notices and active alerts")
 ns.mount_path = "/feeds"

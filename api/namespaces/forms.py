@@ -5,8 +5,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.forms import FormQuerySchema, FormSchema, FormUpdateSchema
-from services import forms
-from services.db import session
+from services.core.db import session
+from services.feedback import forms
 
 ns = Namespace("forms", description="Feedback forms the province offers (admins write, anyone reads)")
 FormPage = page_of(FormSchema)

@@ -26,8 +26,8 @@ from schemas.notices import (
     NoticeVersionSchema,
     TransitionSchema,
 )
-from services import consultation, notices
-from services.db import session
+from services.core.db import session
+from services.publishing import consultation, notices
 
 ns = Namespace("notices", description="Policy notices, their life cycle, and public consultation on drafts")
 NoticePage = page_of(NoticeSummarySchema)

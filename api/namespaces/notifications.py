@@ -8,7 +8,7 @@ from api.openapi import operation
 from schemas.common import page_of
 from schemas.notifications import AnnouncementSchema, NotificationQuerySchema, NotificationSchema
 from services import notifications
-from services.db import session
+from services.core.db import session
 
 ns = Namespace(
     "notifications", description="Push notifications: ad-hoc announcements and delivery records (admin)"

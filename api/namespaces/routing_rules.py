@@ -7,8 +7,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.routing import RoutingRuleQuerySchema, RoutingRuleSchema
-from services import routing
-from services.db import session
+from services.core.db import session
+from services.directory import routing
 
 ns = Namespace("routing-rules", description="Which department answers feedback of a category from a place")
 RoutingRulePage = page_of(RoutingRuleSchema)

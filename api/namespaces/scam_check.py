@@ -5,8 +5,8 @@ from api.http import query
 from api.limits import SCAM_CHECK, limiter
 from api.openapi import operation
 from schemas.scam_reports import ScamCheckQuerySchema, ScamCheckSchema
-from services import scam_reports
-from services.db import session
+from services.core.db import session
+from services.publishing import scam_reports
 
 ns = Namespace("scam-check", description='"Has this been reported?": phone numbers, links, accounts (anyone)')
 

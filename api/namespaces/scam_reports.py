@@ -15,8 +15,8 @@ from schemas.scam_reports import (
     ScamTopQuerySchema,
     ScamTopSchema,
 )
-from services import scam_reports
-from services.db import session
+from services.core.db import session
+from services.publishing import scam_reports
 
 ns = Namespace(
     "scam-reports", description="Citizens report scams; editors see them ranked and turn them into alerts"

@@ -8,8 +8,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.scam_reports import TrustedIndicatorQuerySchema, TrustedIndicatorSchema
-from services import trusted_indicators
-from services.db import session
+from services.core.db import session
+from services.publishing import trusted_indicators
 
 ns = Namespace(
     "trusted-indicators",

@@ -7,8 +7,8 @@ from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.users import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
-from services import users
-from services.db import session
+from services.core.db import session
+from services.identity import users
 
 ns = Namespace("users", description="Staff users (admins manage; staff see their own department)")
 UserPage = page_of(UserSchema)

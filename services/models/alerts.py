@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models.base import Base, Timestamps
 from services.models.core import Department
 

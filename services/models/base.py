@@ -7,7 +7,7 @@ from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.db import utcnow
+from services.core.db import utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models.base import Base, Timestamps
 
 ROLES = ("admin", "editor", "officer", "viewer")

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.models.base import Base, Timestamps, trigram_index
 from services.models.core import Category, Department, User
 

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services import markup
-from services.db import utcnow
+from services.core import markup
+from services.core.db import utcnow
 from services.models.base import Base, Timestamps, trigram_index
 from services.models.core import Department
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from services.db import utcnow
+from services.core.db import utcnow
+from services.core.targets import Targets
 from services.models import Notification, NotificationPlace, NotificationRecipient
 from services.push import topics
-from services.targets import Targets
 
 PRIORITIES = ("high", "normal")
 # FCM keeps undelivered messages at most four weeks.

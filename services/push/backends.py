@@ -15,7 +15,7 @@ from firebase_admin import _http_client, credentials, exceptions, messaging
 from google.auth.exceptions import RefreshError
 from requests.adapters import HTTPAdapter
 
-from services.db import utcnow
+from services.core.db import utcnow
 from services.push.messages import shorten
 
 log = logging.getLogger("citizen.push")

@@ -20,11 +20,11 @@ from more_itertools import batched
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from services.db import utcnow
+from services.core.db import utcnow
+from services.core.targets import Targets
 from services.models import Device, Notification, NotificationRecipient, TokenRetirement
 from services.push import messages, topics
 from services.push.backends import Outcome
-from services.targets import Targets
 
 log = logging.getLogger("citizen.push")
 operators = logging.getLogger("citizen.push.operators")

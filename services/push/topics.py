@@ -13,8 +13,8 @@ into several sends, each reaching a disjoint set of devices.
 
 from more_itertools import batched
 
-from services import areas
-from services.targets import Targets
+from services.core import areas
+from services.core.targets import Targets
 
 MAX_CONDITION_TOPICS = 5
 ALL = "all"

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.cli import alembic_config
-from services.db import make_engine
+from services.core.db import make_engine
 from tests.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from services import push
-from services.db import make_engine
+from services.core.db import make_engine
+from services.core.targets import Targets
 from services.models import Device, Notification
 from services.push.dispatcher import MULTICAST_LIMIT
-from services.targets import Targets
 from tests.fake_fcm import QUOTA_EXCEEDED, UNAVAILABLE, FakeFcm
 from tests.reliability.harness import push_worker, scratch_database, wait_until
 

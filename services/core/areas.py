@@ -1,0 +1,93 @@
+"""Provinces and communes/wards after the July 2025 reform, from the `vietnam-provinces` package.
+
+The data is static and small (34 provinces, 3,321 wards), so it is indexed in memory once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+from vietnam_provinces import Province, Ward
+
+from services.core.errors import NotFound
+from services.core.text import normalize
+
+
+@dataclass(frozen=True)
+class Area:
+    code: int
+    name: str
+    division_type: str
+    codename: str
+    province_code: int | None
+    search: str
+
+
+@dataclass(frozen=True)
+class _Index:
+    provinces: dict[int, Area]
+    wards: dict[int, Area]
+    wards_by_province: dict[int, list[Area]]
+
+
+@cache
+def _index() -> _Index:
+    provinces = {
+        int(p.code): Area(int(p.code), p.name, p.division_type.value, p.codename, None, _searchable(p))
+        for p in sorted(Province.iter_all(), key=lambda p: int(p.code))
+    }
+    wards, by_province = {}, defaultdict(list)
+    for w in sorted(Ward.iter_all(), key=lambda w: int(w.code)):
+        area = Area(
+            int(w.code), w.name, w.division_type.value, w.codename, int(w.province_code), _searchable(w)
+        )
+        wards[area.code] = area
+        by_province[area.province_code].append(area)
+    return _Index(provinces, wards, dict(by_province))
+
+
+def _searchable(division) -> str:
+    return f"{normalize(division.name)} {division.codename.replace('_', ' ')}"
+
+
+def _matching(areas, q: str | None) -> list[Area]:
+    needle = normalize(q)
+    return [a for a in areas if needle in a.search] if needle else list(areas)
+
+
+def provinces(q: str | None = None) -> list[Area]:
+    return _matching(_index().provinces.values(), q)
+
+
+def province(code: int) -> Area:
+    try:
+        return _index().provinces[code]
+    except KeyError:
+        raise NotFound(f"No province with code {code}.") from None
+
+
+def wards(province_code: int, q: str | None = None) -> list[Area]:
+    province(province_code)
+    return _matching(_index().wards_by_province.get(province_code, []), q)
+
+
+def ward(code: int) -> Area | None:
+    return _index().wards.get(code)
+
+
+def is_province(code: int) -> bool:
+    return code in _index().provinces
+
+
+def place_errors(province_code: int | None, ward_code: int | None) -> dict[str, list[str]]:
+    """Field errors for a (province, ward) pair: unknown codes, or a ward outside its province."""
+    errors = {}
+    if province_code is not None and not is_province(province_code):
+        errors["province_code"] = [f"Unknown province code {province_code}."]
+    if ward_code is not None:
+        found = ward(ward_code)
+        if found is None:
+            errors["ward_code"] = [f"Unknown ward code {ward_code}."]
+        elif province_code is not None and found.province_code != province_code and not errors:
+            errors["ward_code"] = [f"Ward {ward_code} is not in province {province_code}."]
+    return errors

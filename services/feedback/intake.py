@@ -1,0 +1,303 @@
+"""Citizens' feedback: submission (validated against the form version, routed, given a deadline and a
+tracking code), the department inbox, the citizen's own list and tracking, rating, reopening, and the
+public board of answers departments chose to publish.
+"""
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from services.core import areas
+from services.core.db import transactional, utcnow
+from services.core.errors import Conflict, Invalid, NotFound
+from services.core.pagination import Page, keyset_page
+from services.core.phones import to_e164
+from services.core.text import normalize
+from services.directory import routing
+from services.feedback import answers, forms, workflow
+from services.identity import audit
+from services.identity.principals import Principal
+from services.models import Category, Department, Feedback
+
+# Crockford's base32 without I, L, O, U: easy to read out over the phone.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REOPEN_WINDOW = timedelta(days=7)
+# A citizen may send a feedback back twice; each reopening restarts the department's deadline, so an
+# endless loop would keep it "on time" forever. After that the province's intake office takes it up.
+MAX_REOPENINGS = 2
+IDEMPOTENCY_KEY_LENGTH = 100  # the column's size
+_INSERT_ATTEMPTS = 3  # a tracking code drawn twice is redrawn
+
+
+def tracking_code() -> str:
+    """PA-YYMM-XXXXXX: the month it came in and 30 random bits (never a sequence to guess from)."""
+    now = utcnow()
+    return f"PA-{now:%y%m}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+@transactional
+def submit(
+    db: Session, principal: Principal, data: dict, idempotency_key: str | None = None
+) -> tuple[Feedback, bool]:
+    """A citizen's submission, and whether it is new: a retry with the same Idempotency-Key returns the
+    first submission and creates nothing."""
+    device = principal.require_device()
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_LENGTH:
+        raise Invalid({"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_LENGTH} characters."]})
+    fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    if idempotency_key:
+        earlier = _by_key(db, device.id, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
+    feedback, photos = _new_feedback(db, principal, data)
+    feedback.idempotency_key, feedback.request_hash = idempotency_key or None, fingerprint
+    for attempt in range(_INSERT_ATTEMPTS):
+        try:
+            with db.begin_nested():
+                db.add(feedback)
+                db.flush()
+            break
+        except IntegrityError:
+            # A concurrent request with the same key won the race: answer with its submission.
+            earlier = _by_key(db, device.id, idempotency_key, fingerprint) if idempotency_key else None
+            if earlier is not None:
+                return earlier, False
+            if attempt == _INSERT_ATTEMPTS - 1:
+                raise
+            feedback.tracking_code = tracking_code()  # the code was taken: draw another
+    for attachment in photos:
+        attachment.feedback_id = feedback.id
+    set_committed_value(feedback, "attachments", photos)  # what the answer lists, without reading it back
+    workflow.step(
+        db,
+        feedback,
+        principal,
+        "submitted",
+        None,
+        data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
+    )
+    workflow.acknowledge(db, feedback)
+    return feedback, True
+
+
+def _by_key(db: Session, device_id: uuid.UUID, key: str, fingerprint: str) -> Feedback | None:
+    earlier = db.scalar(
+        select(Feedback).where(Feedback.device_id == device_id, Feedback.idempotency_key == key)
+    )
+    if earlier is not None and earlier.request_hash != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was used for a different submission.", code="idempotency_key_reused"
+        )
+    return earlier
+
+
+def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedback, list]:
+    """The routed, timed submission (not yet added) and the photos its answers reference."""
+    device = principal.device
+    errors: dict = {}
+    try:
+        form = forms.get(db, data["form"])
+    except NotFound:
+        raise Invalid({"form": [f"No form {data['form']}."]}, code="unknown_form") from None
+    if not form.category.active:
+        raise Invalid(
+            {"form": [f"Form {form.slug} is for a retired category: it takes no new feedback."]},
+            code="category_retired",
+        )
+    province_code, ward_code = data["province_code"], data.get("ward_code")
+    errors.update(areas.place_errors(province_code, ward_code))
+    if not errors and not db.scalar(select(forms.offered_in(province_code, ward_code, form.id))):
+        errors["form"] = ["This form is not offered in this place."]
+    version = form.current_version
+    checked, answer_errors = answers.check(db, version.fields, data.get("answers") or {}, device)
+    if answer_errors:
+        errors["answers"] = answer_errors
+    contact = _contact(data, errors)
+    if errors:
+        raise Invalid(errors)
+    category: Category = form.category
+    place = routing.route(db, category, province_code, ward_code)
+    now = utcnow()
+    feedback = Feedback(
+        id=uuid.uuid4(),
+        tracking_code=tracking_code(),
+        form_id=form.id,
+        form=form,
+        form_version_id=version.id,
+        form_version=version,
+        category_id=category.id,
+        category=category,
+        device_id=device.id,
+        citizen_id=device.citizen_id,
+        department_id=place.department.id,
+        department=place.department,
+        needs_triage=place.needs_triage,
+        status="received",
+        priority=category.priority,
+        answers=checked.answers,
+        search=normalize(checked.search),
+        province_code=province_code,
+        ward_code=ward_code,
+        lat=(data.get("location") or {}).get("lat"),
+        lon=(data.get("location") or {}).get("lon"),
+        contact=contact,
+        anonymous=data.get("anonymous", False),
+        received_at=now,
+        due_at=workflow.due_at(category, now),
+        public=False,
+        # A new submission has no history: empty, not lazily loaded when appended to or answered with.
+        events=[],
+        replies=[],
+    )
+    return feedback, checked.attachments
+
+
+def _contact(data: dict, errors: dict) -> dict | None:
+    contact = {k: v for k, v in (data.get("contact") or {}).items() if v}
+    if data.get("anonymous") and contact:
+        errors["contact"] = ["An anonymous submission carries no contact details."]
+    if contact.get("phone"):
+        phone = to_e164(contact["phone"])
+        if phone is None:
+            errors["contact"] = {"phone": ["Not a valid phone number."]}
+        contact["phone"] = phone
+    return contact or None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def track(db: Session, principal: Principal, code: str) -> Feedback:
+    """By tracking code: for the citizen who sent it and the staff of its department; 404 for anyone else."""
+    feedback = db.scalar(select(Feedback).where(Feedback.tracking_code == code.strip().upper()))
+    if feedback is None or not may_see(principal, feedback):
+        raise NotFound("No feedback with this tracking code.")
+    return feedback
+
+
+def may_see(principal: Principal, feedback: Feedback) -> bool:
+    return _owns(principal, feedback) or workflow.may_see_as_staff(principal, feedback)
+
+
+def _owns(principal: Principal, feedback: Feedback) -> bool:
+    return principal.kind == "device" and principal.device.citizen_id == feedback.citizen_id
+
+
+def mine(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
+    """The calling citizen's feedback (from any of their devices), newest first."""
+    device = principal.require_device()
+    stmt = select(Feedback).where(Feedback.citizen_id == device.citizen_id)
+    return keyset_page(db, stmt, [Feedback.created_at, Feedback.id], cursor, limit, descending=True)
+
+
+def inbox(
+    db: Session,
+    principal: Principal,
+    department_id: uuid.UUID,
+    *,
+    status=None,
+    overdue=None,
+    priority=None,
+    q=None,
+    cursor=None,
+    limit=20,
+) -> Page:
+    """A department's feedback, oldest due first. Staff see their own department's only (admins any)."""
+    principal.require_staff()
+    if not principal.acts_for(department_id):
+        raise NotFound("No such department.")
+    if db.get(Department, department_id) is None:
+        raise NotFound("No such department.")
+    stmt = select(Feedback).where(Feedback.department_id == department_id)
+    if status:
+        stmt = stmt.where(Feedback.status == status)
+    if priority:
+        stmt = stmt.where(Feedback.priority == priority)
+    if overdue is not None:
+        late = Feedback.status.in_(workflow.OPEN) & (Feedback.due_at < utcnow())
+        stmt = stmt.where(late if overdue else ~late)
+    if q:
+        needle = normalize(q)
+        # Both conditions have an index (trigram, unique), so a big department's inbox is not scanned.
+        stmt = stmt.where(
+            Feedback.search.contains(needle, autoescape=True) | (Feedback.tracking_code == q.strip().upper())
+        )
+    return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
+
+
+def public_board(db: Session, *, province_code=None, category=None, cursor=None, limit=20) -> Page:
+    """Answered feedback its department marked public, newest answer first."""
+    stmt = select(Feedback).where(Feedback.public.is_(True), Feedback.status.in_(("answered", "closed")))
+    if province_code is not None:
+        stmt = stmt.where(Feedback.province_code == province_code)
+    if category:
+        stmt = stmt.join(Feedback.category).where(Category.code == category)
+    return keyset_page(db, stmt, [Feedback.answered_at, Feedback.id], cursor, limit, descending=True)
+
+
+# ---------------------------------------------------------------- the citizen's say
+
+
+def _own(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tuple[Feedback, dict]:
+    principal.require_device()
+    feedback = db.get(Feedback, feedback_id)
+    if feedback is None or not _owns(principal, feedback):
+        raise NotFound("No such feedback.")
+    return feedback, audit.snapshot(feedback)
+
+
+@transactional
+def rate(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """The citizen's score (1-5) of the answer; a later rating replaces the earlier one."""
+    feedback, before = _own(db, principal, feedback_id)
+    if feedback.answered_at is None or feedback.status not in ("answered", "closed"):
+        raise Conflict("Rate the feedback once it is answered.", code="not_answered")
+    feedback.rating_score, feedback.rating_comment = data["score"], data.get("comment")
+    feedback.rated_at = utcnow()
+    workflow.step(
+        db, feedback, principal, "rated", before, note=data.get("comment"), data={"score": data["score"]}
+    )
+    return feedback
+
+
+@transactional
+def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """Unsatisfied within 7 days of the answer: back to the department, with a fresh deadline."""
+    feedback, before = _own(db, principal, feedback_id)
+    workflow.check_transition(feedback, "reopened")
+    if sum(event.kind == "reopened" for event in feedback.events) >= MAX_REOPENINGS:
+        contact = _escalation(db, feedback)
+        reach = ", ".join(v for v in (contact["name"], contact["phone"], contact["email"]) if v)
+        raise Conflict(
+            f"This feedback was reopened {MAX_REOPENINGS} times already. To take it further, contact "
+            + contact["department"]
+            + (f": {reach}." if reach else "."),
+            code="reopen_limit_reached",
+            escalate_to=contact,
+        )
+    if feedback.answered_at is None or utcnow() - feedback.answered_at > REOPEN_WINDOW:
+        raise Conflict("Feedback can be reopened within 7 days of its answer.", code="reopen_window_closed")
+    now = utcnow()
+    feedback.due_at = workflow.due_at(feedback.category, now)
+    feedback.closed_at = feedback.resolution = None
+    workflow.step(db, feedback, principal, "reopened", before, to="reopened", note=data["reason"])
+    return feedback
+
+
+def _escalation(db: Session, feedback: Feedback) -> dict:
+    """Whom to turn to next: the focal point of the province's intake department (its communication
+    office), else the department that answered; the app words it in the citizen's language."""
+    try:
+        offices = [routing.intake_department(db, feedback.province_code), feedback.department]
+    except Invalid:
+        offices = [feedback.department]
+    office = next((o for o in offices if o.focal_point), offices[0])
+    contact = office.focal_point or {}
+    return {"department": office.name, **{key: contact.get(key) for key in ("name", "phone", "email")}}

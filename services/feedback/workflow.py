@@ -1,0 +1,335 @@
+"""The department workflow of a feedback: its state machine, timeline, deadlines and the staff actions
+(assign, transfer, reply, change status). Officers act on their own department's feedback only.
+
+    received → assigned → in_progress → answered → closed
+    any open state → rejected (with a reason) | closed;  answered/closed → reopened (the citizen, 7 days)
+
+Every step is a timeline event and an audit entry; receipt, transfers, answers and closing notify the
+citizen.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import push
+from services.core import states
+from services.core.db import transactional, utcnow
+from services.core.deadlines import LOCAL, add_working_days, add_working_hours
+from services.core.errors import Invalid, NotFound
+from services.identity import audit
+from services.identity.principals import Principal
+from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
+
+OPEN = ("received", "assigned", "in_progress", "reopened")
+# Next states from each state. "received" from an open state is a transfer; "answered" comes with a
+# reply; "reopened" is the citizen's.
+TRANSITIONS = {
+    **{state: ("received", "assigned", "in_progress", "answered", "rejected", "closed") for state in OPEN},
+    "answered": ("answered", "closed", "reopened"),
+    "closed": ("reopened",),
+    "rejected": (),
+}
+REJECTION_REASONS = ("spam", "duplicate", "out_of_scope", "abusive", "insufficient_information")
+URGENT_WORKING_HOURS = 4
+# Audit actions (verbs, like "department.update") of the timeline's steps.
+AUDIT_ACTIONS = {
+    "submitted": "create",
+    "assigned": "assign",
+    "transferred": "transfer",
+    "answered": "reply",
+    "in_progress": "status",
+    "rejected": "status",
+    "closed": "status",
+    "reopened": "reopen",
+    "rated": "rate",
+}
+WRITERS = ("editor", "officer")
+
+
+def due_at(category: Category, start: datetime) -> datetime:
+    """Urgent items are due in working hours, the others in the category's working days."""
+    if category.priority == "urgent":
+        return add_working_hours(start, URGENT_WORKING_HOURS)
+    return add_working_days(start, category.deadline_working_days)
+
+
+def check_transition(feedback: Feedback, to: str) -> None:
+    states.require_move(TRANSITIONS, "A feedback", feedback.status, to)
+
+
+def step(
+    db: Session,
+    feedback: Feedback,
+    principal: Principal,
+    kind: str,
+    before: dict | None,
+    *,
+    to: str | None = None,
+    note: str | None = None,
+    data: dict | None = None,
+) -> None:
+    """Move `feedback` to `to` (checked) and add the step to its timeline and the audit log.
+
+    `before` is the audit snapshot taken before the caller changed anything (None for a new one)."""
+    from_status = before["status"] if before else None
+    if to is not None:
+        check_transition(feedback, to)
+        feedback.status = to
+    actor_type, actor_id, actor_label = principal.actor
+    feedback.events.append(
+        FeedbackEvent(
+            at=utcnow(),
+            kind=kind,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            from_status=from_status,
+            to_status=feedback.status,
+            department_id=feedback.department_id,
+            note=note,
+            data=data or {},
+        )
+    )
+    audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
+
+
+def visible_to_staff(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
+    """The feedback, if the caller is an admin or staff of its department (else 404, as if absent)."""
+    principal.require_staff()
+    feedback = db.get(Feedback, feedback_id)
+    if feedback is None or not may_see_as_staff(principal, feedback):
+        raise NotFound("No such feedback.")
+    return feedback
+
+
+def may_see_as_staff(principal: Principal, feedback: Feedback) -> bool:
+    return principal.kind == "staff" and principal.acts_for(feedback.department_id)
+
+
+def _writable(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tuple[Feedback, dict]:
+    """The feedback an officer or editor of its department may act on, and its snapshot for the audit."""
+    feedback = visible_to_staff(db, principal, feedback_id)
+    principal.require_staff(*WRITERS)
+    return feedback, audit.snapshot(feedback)
+
+
+@transactional
+def assign(db: Session, principal: Principal, feedback_id: uuid.UUID, user_id: uuid.UUID) -> Feedback:
+    feedback, before = _writable(db, principal, feedback_id)
+    user = db.get(User, user_id)
+    if (
+        user is None
+        or not user.active
+        or user.department_id != feedback.department_id
+        or user.role not in WRITERS
+    ):
+        raise Invalid({"user_id": ["Not an active officer or editor of the feedback's department."]})
+    feedback.assignee = user
+    step(
+        db,
+        feedback,
+        principal,
+        "assigned",
+        before,
+        to="assigned",
+        data={"user_id": str(user.id), "name": user.full_name},
+    )
+    return feedback
+
+
+@transactional
+def transfer(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """ "Not responsible": hand the feedback to the department that is, which gets a fresh deadline."""
+    feedback, before = _writable(db, principal, feedback_id)
+    target = db.get(Department, data["department_id"])
+    if target is None or not target.active:
+        raise Invalid({"department_id": ["No such active department."]})
+    if target.id == feedback.department_id:
+        raise Invalid({"department_id": ["The feedback is already with this department."]})
+    check_transition(feedback, "received")
+    source = feedback.department
+    feedback.department_id, feedback.department = target.id, target
+    feedback.assignee = None
+    feedback.needs_triage = False
+    feedback.due_at = due_at(feedback.category, utcnow())
+    step(
+        db,
+        feedback,
+        principal,
+        "transferred",
+        before,
+        to="received",
+        note=data["reason"],
+        data={"from_department": source.name, "to_department": target.name},
+    )
+    _notify(
+        db,
+        feedback,
+        "transferred",
+        vi=(f"Phản ánh {feedback.tracking_code} đã được chuyển", f"Đơn vị xử lý mới: {target.name}."),
+        en=(f"Your report {feedback.tracking_code} was transferred", f"Now handled by: {target.name}."),
+    )
+    return feedback
+
+
+@transactional
+def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """The department's answer to the citizen, with photos or documents; it answers the feedback."""
+    feedback, before = _writable(db, principal, feedback_id)
+    check_transition(feedback, "answered")
+    attachments = _own_unused_attachments(db, principal, data.get("attachment_ids") or [])
+    answer = FeedbackReply(
+        department_id=feedback.department_id,
+        author_id=principal.user.id,
+        body=data["body"],
+        public=data.get("public", False),
+        created_at=utcnow(),
+    )
+    feedback.replies.append(answer)
+    db.flush()
+    for attachment in attachments:
+        attachment.feedback_id, attachment.reply_id = feedback.id, answer.id
+    feedback.answered_at = answer.created_at
+    feedback.public = feedback.public or answer.public
+    step(db, feedback, principal, "answered", before, to="answered", data={"reply_id": str(answer.id)})
+    _notify(
+        db,
+        feedback,
+        "answered",
+        vi=(f"Phản ánh {feedback.tracking_code} đã có trả lời", answer.body),
+        en=(f"Your report {feedback.tracking_code} has an answer", answer.body),
+    )
+    return feedback
+
+
+def acknowledge(db: Session, feedback: Feedback) -> None:
+    """The receipt of a new submission: its tracking code and deadline stay in the inbox of each of the
+    citizen's devices (the phone that sent it may be a relative's)."""
+    due, code, department = (
+        feedback.due_at.astimezone(LOCAL),
+        feedback.tracking_code,
+        feedback.department.name,
+    )
+    _notify(
+        db,
+        feedback,
+        "received",
+        vi=(f"Đã nhận phản ánh {code}", f"{department} sẽ trả lời trước {due:%H:%M} ngày {due:%d/%m/%Y}."),
+        en=(f"We received your report {code}", f"{department} will answer by {due:%d/%m/%Y %H:%M}."),
+    )
+
+
+def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:
+    rows = db.scalars(select(Attachment).where(Attachment.id.in_(ids))).all() if ids else []
+    usable = [a for a in rows if a.free_for(principal.user)]
+    if len(usable) != len(set(ids)):
+        raise Invalid({"attachment_ids": ["Each attachment must be an unused upload of yours."]})
+    return usable
+
+
+@transactional
+def change_status(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """in_progress, rejected (with a reason) or closed (resolved only once answered)."""
+    feedback, before = _writable(db, principal, feedback_id)
+    to, note = data["to"], data.get("note")
+    check_transition(feedback, to)
+    if to == "rejected":
+        _reject(db, principal, feedback, data)
+    elif to == "closed":
+        _close(feedback, data)
+    step(db, feedback, principal, to, before, to=to, note=note, data=_status_data(feedback, to))
+    if to == "closed":
+        _notify(
+            db,
+            feedback,
+            "closed",
+            vi=(f"Phản ánh {feedback.tracking_code} đã đóng", _CLOSED_TEXT[feedback.resolution][0]),
+            en=(f"Your report {feedback.tracking_code} was closed", _CLOSED_TEXT[feedback.resolution][1]),
+        )
+    return feedback
+
+
+_CLOSED_TEXT = {
+    "resolved": ("Vấn đề đã được giải quyết.", "The issue was resolved."),
+    "unresolved": (
+        "Hồ sơ đã đóng nhưng vấn đề chưa được giải quyết.",
+        "Closed without the issue being resolved.",
+    ),
+}
+
+
+def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -> None:
+    reason = data.get("reason")
+    if reason not in REJECTION_REASONS:
+        raise Invalid({"reason": [f"Give a reason: one of {', '.join(REJECTION_REASONS)}."]})
+    if reason == "duplicate":
+        feedback.duplicate_of_id = _original(db, principal, feedback, data.get("duplicate_of")).id
+    feedback.rejection_reason = reason
+    feedback.closed_at = utcnow()
+
+
+def _original(db: Session, principal: Principal, feedback: Feedback, original_id) -> Feedback:
+    """The feedback `feedback` duplicates: one the caller may see (another department's answers like a
+    missing one, so ids cannot be probed), not itself, and not leading back to it (no cycles)."""
+    if not original_id:
+        raise Invalid({"duplicate_of": ["Name the feedback this one duplicates."]})
+    original = db.get(Feedback, original_id)
+    if original is None or not may_see_as_staff(principal, original):
+        raise Invalid({"duplicate_of": ["No such feedback in your department."]}, code="unknown_duplicate")
+    seen = {original.id}
+    chain = original
+    while chain.id != feedback.id and chain.duplicate_of_id is not None and chain.duplicate_of_id not in seen:
+        seen.add(chain.duplicate_of_id)
+        chain = db.get(Feedback, chain.duplicate_of_id)
+    if chain.id == feedback.id:
+        raise Invalid(
+            {"duplicate_of": ["This feedback cannot duplicate itself or one marked as its duplicate."]},
+            code="duplicate_cycle",
+        )
+    return original
+
+
+def _close(feedback: Feedback, data: dict) -> None:
+    resolution = data.get("resolution")
+    if resolution not in _CLOSED_TEXT:
+        raise Invalid({"resolution": ["Say whether the issue was resolved or unresolved."]})
+    if resolution == "resolved" and not _answered_since_reopened(feedback):
+        raise Invalid({"resolution": ["Closing as resolved requires an answer."]}, code="answer_required")
+    if resolution == "unresolved" and not data.get("note"):
+        raise Invalid({"note": ["Say why it closes unresolved."]})
+    feedback.resolution = resolution
+    feedback.closed_at = utcnow()
+
+
+def _answered_since_reopened(feedback: Feedback) -> bool:
+    """An answer stands: one was given, and the citizen has not reopened the feedback since."""
+    kinds = [event.kind for event in feedback.events if event.kind in ("answered", "reopened")]
+    return bool(kinds) and kinds[-1] == "answered"
+
+
+def _status_data(feedback: Feedback, to: str) -> dict:
+    if to == "rejected":
+        return {"reason": feedback.rejection_reason}
+    if to == "closed":
+        return {"resolution": feedback.resolution}
+    return {}
+
+
+def _notify(db: Session, feedback: Feedback, event: str, *, vi: tuple[str, str], en: tuple[str, str]) -> None:
+    """A personal push to every device of the citizen, in their language (same transaction)."""
+    push.enqueue(
+        db,
+        push.Audience.citizens(feedback.citizen_id),
+        {"vi": {"title": vi[0], "body": vi[1]}, "en": {"title": en[0], "body": en[1]}},
+        source_type="feedback",
+        source_id=str(feedback.id),
+        data={
+            "type": "feedback",
+            "id": str(feedback.id),
+            "tracking_code": feedback.tracking_code,
+            "event": event,
+        },
+    )

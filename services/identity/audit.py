@@ -1,0 +1,61 @@
+"""The audit log: every staff or API-key write records actor, action, entity, before/after, IP, time."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from services.core.pagination import Page, keyset_page
+from services.identity.principals import Principal
+from services.models import AuditEvent
+
+# Never copied into the log.
+_SECRET_COLUMNS = {"password_hash", "token_hash", "key_hash", "push_token"}
+
+
+def snapshot(row) -> dict:
+    """A JSON-safe copy of a row's columns, secrets left out."""
+    values = {}
+    for attr in inspect(row).mapper.column_attrs:
+        if attr.key in _SECRET_COLUMNS:
+            continue
+        value = getattr(row, attr.key)
+        if isinstance(value, uuid.UUID | datetime | date):
+            value = value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+        values[attr.key] = value
+    return values
+
+
+def record(db: Session, principal: Principal, action: str, row, before: dict | None = None) -> None:
+    """Add an audit event for `row` to the caller's transaction. `before` comes from snapshot()."""
+    db.flush()
+    actor_type, actor_id, actor_label = principal.actor
+    entity = row.__tablename__
+    db.add(
+        AuditEvent(
+            actor_type=actor_type,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            entity=entity,
+            entity_id=str(row.id),
+            before=before,
+            after=None if action.endswith(".delete") else snapshot(row),
+            ip=principal.ip,
+        )
+    )
+
+
+def list_events(
+    db: Session, principal: Principal, *, entity=None, entity_id=None, actor=None, cursor=None, limit=20
+) -> Page:
+    principal.require_admin()
+    stmt = select(AuditEvent)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_id == actor)
+    return keyset_page(db, stmt, [AuditEvent.id], cursor, limit, descending=True)

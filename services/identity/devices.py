@@ -1,0 +1,96 @@
+"""Citizen devices: anonymous registration that returns a bearer token shown once, and the
+device's place, language, interests and push token (which the push worker turns into FCM topics)."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.core import areas
+from services.core.db import transactional, utcnow
+from services.core.errors import Invalid
+from services.core.security import DEVICE_TOKEN_PREFIX, new_token, token_hash
+from services.identity.principals import Principal
+from services.models import Category, Device, TokenRetirement
+
+# last_seen_at is refreshed at most this often, so reads do not turn into writes.
+SEEN_RESOLUTION = timedelta(hours=1)
+# Fields whose change alters the device's FCM topics.
+_TOPIC_FIELDS = ("province_code", "ward_code", "locale", "categories", "push_token")
+
+
+def by_token(db: Session, token: str) -> Device | None:
+    device = db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+    if device is not None and utcnow() - device.last_seen_at > SEEN_RESOLUTION:
+        device.last_seen_at = utcnow()
+        db.commit()
+    return device
+
+
+@transactional
+def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str]:
+    """A new device and its bearer token (never stored, never shown again).
+
+    Registering with an existing device's token adds the new device to the same citizen, so
+    personal messages (answers to feedback, replies to comments) reach both phones.
+    """
+    _check_place(data.get("province_code"), data.get("ward_code"))
+    _check_categories(db, data.get("categories"))
+    token, hashed = new_token(DEVICE_TOKEN_PREFIX)
+    device = Device(token_hash=hashed, last_seen_at=utcnow(), subscribed_topics=[], **data)
+    if principal.kind == "device":
+        device.citizen_id = principal.device.citizen_id
+    device.topics_dirty = bool(device.push_token)
+    db.add(device)
+    return device, token
+
+
+@transactional
+def update(db: Session, principal: Principal, data: dict) -> Device:
+    device = principal.require_device()
+    province_code = data.get("province_code", device.province_code)
+    # Moving to another province forgets the old ward unless a new one is given.
+    ward_code = data.get("ward_code", device.ward_code if province_code == device.province_code else None)
+    _check_place(province_code, ward_code)
+    _check_categories(db, data.get("categories"))
+    data = {**data, "province_code": province_code, "ward_code": ward_code}
+    if "push_token" in data and data["push_token"] != device.push_token:
+        _retire_token(db, device)
+    changed = any(getattr(device, key) != data[key] for key in _TOPIC_FIELDS if key in data)
+    for key, value in data.items():
+        setattr(device, key, value)
+    if changed:
+        device.topics_dirty = True
+        device.topics_retry_at = None
+    return device
+
+
+@transactional
+def delete(db: Session, principal: Principal) -> None:
+    device = principal.require_device()
+    _retire_token(db, device)
+    db.delete(device)
+
+
+def _retire_token(db: Session, device: Device) -> None:
+    """The device's old token leaves its topics (by the push worker), so it stops getting area pushes."""
+    if device.push_token and device.subscribed_topics:
+        db.add(
+            TokenRetirement(push_token=device.push_token, topics=list(device.subscribed_topics), attempts=0)
+        )
+    device.subscribed_topics = []
+
+
+def _check_categories(db: Session, codes: list[str] | None) -> None:
+    if not codes:
+        return
+    known = set(db.scalars(select(Category.code).where(Category.code.in_(codes), Category.active.is_(True))))
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise Invalid({"categories": [f"Unknown categories: {', '.join(unknown)}."]}, code="unknown_category")
+
+
+def _check_place(province_code, ward_code) -> None:
+    errors = areas.place_errors(province_code, ward_code)
+    if errors:
+        raise Invalid(errors, code="unknown_area")

@@ -1,0 +1,44 @@
+"""What every channel adapter is: it sends one delivery and classifies the answer.
+
+An adapter knows its protocol (FCM, an HTTPS webhook, SMTP, SMPP…) and nothing about feedback,
+alerts or notices: the outbox hands it an `Outgoing` (where to, what, how many tries so far) and
+records the `Result`. Retrying, leases, backoff and bookkeeping are the outbox's, not the adapter's.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Kind = Literal["sent", "retry", "failed", "gone"]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One delivery as an adapter sees it. `target` is what the channel's resolver made of the
+    delivery's address (a webhook's URL and secret, a device's token…), so secrets are never
+    copied into the outbox."""
+
+    id: uuid.UUID
+    channel: str
+    address: str
+    payload: dict
+    attempts: int  # tries before this one
+    target: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    """sent; retry (after `after` seconds when the other side said so); failed for good; or the
+    address is no longer valid (a token unregistered, a webhook gone)."""
+
+    kind: Kind
+    after: float | None = None
+    status_code: int | None = None
+    latency_ms: int | None = None
+    detail: str | None = None
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, outgoing: Outgoing) -> Result: ...

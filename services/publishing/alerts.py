@@ -1,0 +1,433 @@
+"""Public alerts: draft → published → (updated) → cancelled, expiring on their own.
+
+Editors write for their own department (admins for any). Publishing, updating and cancelling each
+record a CAP message and enqueue the push in the same transaction. Active = published and
+expires_at > now at query time, so nothing has to run when an alert expires.
+"""
+
+import unicodedata
+import uuid
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, or_, select, true
+from sqlalchemy.orm import Session, noload
+
+from services import notifications, push
+from services.core import areas
+from services.core.db import transactional, utcnow
+from services.core.errors import Conflict, Forbidden, Invalid, NotFound
+from services.core.pagination import Page, keyset_page
+from services.core.targets import Targets, reaching, require_reach
+from services.identity import audit
+from services.identity.principals import Principal
+from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
+from services.publishing import indicators, trusted_indicators
+from services.push import topics
+
+READ_SCOPE = "alerts:read"
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
+ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
+# Title prefixes of the messages that follow the first one, in pushes and the Atom feed, by CAP msgType
+# (other languages get none).
+TITLE_PREFIXES = {
+    "Alert": {},
+    "Update": {"vi": "Cập nhật: ", "en": "Update: "},
+    "Cancel": {"vi": "Đã hủy: ", "en": "Cancelled: "},
+}
+_FIELDS = (
+    "category",
+    "headline",
+    "description",
+    "instruction",
+    "severity",
+    "urgency",
+    "certainty",
+    "source_url",
+    "expires_at",
+    "translations",
+)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(principal: Principal):
+    """Who sees what: published and cancelled alerts are public; drafts stay with their department."""
+    if principal.kind == "api_key":
+        principal.require_staff_or_scope(READ_SCOPE)
+    if principal.kind == "staff":
+        return (
+            true()
+            if principal.is_admin
+            else or_(Alert.status != "draft", Alert.department_id == principal.department_id)
+        )
+    return Alert.status != "draft"
+
+
+def live(now: datetime):
+    """Published and not yet expired."""
+    return and_(Alert.status == "published", Alert.expires_at > now)
+
+
+def _at_place(province_code: int | None, ward_code: int | None):
+    """Alerts for a ward (its own, its province's, national) or a province (any of its places)."""
+    national = AlertPlace.scope == "national"
+    if ward_code is not None:
+        place = reaching(AlertPlace, areas.ward(ward_code).province_code, ward_code)
+    elif province_code is not None:
+        place = or_(national, AlertPlace.province_code == province_code)
+    else:
+        return true()
+    return exists().where(AlertPlace.alert_id == Alert.id, place)
+
+
+def list_alerts(
+    db: Session,
+    principal: Principal,
+    *,
+    province_code=None,
+    ward_code=None,
+    active=True,
+    category=None,
+    cursor=None,
+    limit=20,
+) -> Page:
+    errors = areas.place_errors(province_code, ward_code)
+    if errors:
+        raise Invalid(errors)
+    stmt = select(Alert).where(_visible(principal), _at_place(province_code, ward_code))
+    if active:
+        stmt = stmt.where(live(utcnow()))
+    if category:
+        stmt = stmt.where(Alert.category == category)
+    return keyset_page(db, stmt, ORDER, cursor, limit, descending=True)
+
+
+def active_at(
+    db: Session, province_code: int | None, ward_code: int | None, limit: int = 20, *, options=()
+) -> list[Alert]:
+    """What a citizen in this place (anywhere, without one) should see now, most severe and most recent
+    first: the home feed. `options`: loader options for what the caller needs."""
+    stmt = select(Alert).options(*options).where(live(utcnow()), _at_place(province_code, ward_code))
+    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+
+
+def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
+    """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
+    wanted = topics.language(locale)
+    items = []
+    # The home screen shows neither indicators nor the department: one query, not two.
+    for alert in active_at(
+        db, province_code, ward_code, options=(noload(Alert.indicators), noload(Alert.department))
+    ):
+        headlines = {topics.language(tag): text["headline"] for tag, text in texts(alert).items()}
+        items.append(
+            {
+                "id": alert.id,
+                "category": alert.category,
+                "headline": headlines.get(wanted, alert.headline),
+                "severity": alert.severity,
+                "urgency": alert.urgency,
+                "expires_at": alert.expires_at,
+                "source_url": alert.source_url,
+                "published_at": alert.published_at,
+            }
+        )
+    return items
+
+
+def get(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    alert = db.scalar(select(Alert).where(Alert.id == alert_id, _visible(principal)))
+    if alert is None:
+        raise NotFound("No such alert.")
+    return alert
+
+
+def issued(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    """A visible alert that has a CAP document: published or cancelled, not a draft."""
+    alert = get(db, principal, alert_id)
+    if not alert.cap_messages:
+        raise NotFound("A draft has no CAP document yet.")
+    return alert
+
+
+def with_indicator(db: Session, keys: list[str], limit: int = 20) -> list[Alert]:
+    """Published alerts (active or expired; not cancelled) naming any of these normalised values."""
+    named = exists().where(AlertIndicator.alert_id == Alert.id, AlertIndicator.normalized.in_(keys))
+    stmt = select(Alert).where(Alert.status == "published", named)
+    return list(db.scalars(stmt.order_by(*(c.desc() for c in ORDER)).limit(limit)))
+
+
+def naming_links_on(
+    db: Session, host: str, registrable: str, limit: int = 20
+) -> list[tuple[Alert, list[str]]]:
+    """Published alerts naming links on `host` (or a subdomain), each with those links, for the caller to
+    judge the site by: a site of its own, or a shared platform whose other pages are harmless."""
+    # The registrable domain narrows the rows through its index; the host is matched here. A private
+    # suffix (github.io) is the registrable domain of none of the sites under it: theirs end with it.
+    same_site = AlertIndicator.domain == registrable
+    if indicators.private_suffix(host):
+        same_site = or_(same_site, AlertIndicator.domain.endswith(f".{host}", autoescape=True))
+    links = (
+        select(AlertIndicator.alert_id, AlertIndicator.normalized)
+        .join(Alert)
+        .where(Alert.status == "published", AlertIndicator.type == "url", same_site)
+    )
+    urls = defaultdict(list)
+    for alert_id, url in db.execute(links):
+        if indicators.on_site(url, host):
+            urls[alert_id].append(url)
+    if not urls:
+        return []
+    stmt = select(Alert).where(Alert.id.in_(urls)).order_by(*(c.desc() for c in ORDER)).limit(limit)
+    return [(alert, urls[alert.id]) for alert in db.scalars(stmt)]
+
+
+def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
+    principal.require_staff()
+    alert = _own(db, principal, alert_id)
+    return notifications.delivery_summary(db, "alert", str(alert.id))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _own(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    """The alert if it belongs to the caller's department (any, for admins); NotFound otherwise."""
+    alert = db.get(Alert, alert_id)
+    if alert is None or not principal.acts_for(alert.department_id):
+        raise NotFound("No such alert.")
+    return alert
+
+
+def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
+    """A new draft in the caller's transaction (create() and scam-report promotion commit it)."""
+    principal.require_staff("editor")
+    alert = Alert(
+        id=uuid.uuid4(),
+        status="draft",
+        department_id=_department_for(db, principal, data.get("department_id")),
+        instruction="",
+        translations={},
+        cap_messages=[],
+        sent_at=utcnow(),
+        created_by_id=principal.user.id,
+    )
+    changes = _changes(alert, {**data, "department_id": alert.department_id})  # resolved above
+    require_reach(principal, data["targets"])
+    db.add(alert)
+    _apply(db, alert, changes)
+    trusted_indicators.refuse_in_alert(db, principal, alert.indicators)
+    audit.record(db, principal, "alert.create", alert)
+    return alert
+
+
+@transactional
+def create(db: Session, principal: Principal, data: dict) -> Alert:
+    return add_draft(db, principal, data)
+
+
+@transactional
+def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -> Alert:
+    """Change a draft, or issue an Update of a published alert (CAP Update, pushed again). Values equal
+    to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status == "cancelled":
+        raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
+    if alert.status == "published" and not alert.active:
+        raise Conflict("An expired alert cannot change: issue a new alert.", code="alert_expired")
+    if "department_id" in data:
+        data = {**data, "department_id": _department_for(db, principal, data["department_id"])}
+    changes = _changes(alert, data)
+    if not changes:
+        return alert
+    published = alert.status == "published"
+    if published or "targets" in changes:
+        # An Update is pushed to the alert's places again; a draft is checked when it is published.
+        require_reach(principal, changes.get("targets") or Targets.from_dict(alert.targets))
+    before = audit.snapshot(alert)
+    _apply(db, alert, changes)
+    if "indicators" in changes:
+        trusted_indicators.refuse_in_alert(db, principal, alert.indicators)
+    if published:
+        _issue(db, principal, alert, "Update")
+    audit.record(db, principal, "alert.update", alert, before)
+    return alert
+
+
+@transactional
+def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status == "cancelled":
+        raise Conflict(
+            "A cancelled alert cannot be published again: issue a new alert.", code="alert_cancelled"
+        )
+    if alert.status == "published":
+        raise Conflict("The alert is already published.", code="alert_already_published")
+    now = utcnow()
+    if alert.expires_at <= now:
+        raise Invalid({"expires_at": ["Already past: set a later expiry before publishing."]})
+    require_reach(principal, Targets.from_dict(alert.targets))  # an admin's draft may reach further
+    before = audit.snapshot(alert)
+    alert.status = "published"
+    alert.published_at = now
+    _issue(db, principal, alert, "Alert")
+    audit.record(db, principal, "alert.publish", alert, before)
+    return alert
+
+
+@transactional
+def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) -> Alert:
+    """Withdraw a published alert. Any editor of its department may, whatever its reach."""
+    principal.require_staff("editor")
+    alert = _own(db, principal, alert_id)
+    if alert.status == "cancelled":
+        raise Conflict("The alert is already cancelled.", code="alert_already_cancelled")
+    if alert.status == "draft":
+        raise Conflict("A draft was never published: there is nothing to cancel.", code="alert_not_published")
+    before = audit.snapshot(alert)
+    alert.status = "cancelled"
+    alert.cancel_reason = reason
+    alert.cancelled_at = utcnow()
+    # An expired alert can still be withdrawn (scam-check stops citing it), without a CAP Cancel or a
+    # push: readers dropped it at its expiry, and a Cancel sent after `expires` is refused by them.
+    if alert.expires_at > alert.cancelled_at:
+        _issue(db, principal, alert, "Cancel")
+    audit.record(db, principal, "alert.cancel", alert, before)
+    return alert
+
+
+def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Editors publish for their own department; admins for any department, or for the province."""
+    if not principal.is_admin:
+        if department_id is not None and department_id != principal.department_id:
+            raise Forbidden("Editors publish for their own department.", code="other_department")
+        return principal.department_id
+    if department_id is not None and db.get(Department, department_id) is None:
+        raise Invalid({"department_id": ["No such department."]})
+    return department_id
+
+
+def _changes(alert: Alert, data: dict) -> dict:
+    """What in `data` differs from `alert`, checked against the rules the schema cannot see.
+
+    Values are compared as the alert stores and shows them: text in NFC, targets as sets of places,
+    indicators by their normalised values (in any order). "indicators" comes back as stored rows."""
+    errors = {}
+    if "expires_at" in data and data["expires_at"] <= utcnow():
+        errors["expires_at"] = ["Must be in the future."]
+    rows = []
+    for index, item in enumerate(data.get("indicators") or ()):
+        try:
+            n = indicators.normalize(item["type"], item["value"])
+        except indicators.BadIndicator as error:
+            errors.setdefault("indicators", {})[index] = {"value": [str(error)]}
+            continue
+        rows.append(
+            {
+                "type": n.type,
+                "value": item["value"].strip(),
+                "normalized": n.value,
+                "domain": n.domain,
+                "note": item.get("note"),
+            }
+        )
+    if errors:
+        raise Invalid(errors)
+
+    changes = {key: data[key] for key in (*_FIELDS, "department_id") if key in data}
+    changes = {key: value for key, value in changes.items() if _nfc(value) != _nfc(getattr(alert, key))}
+    if "targets" in data and (alert.targets is None or Targets.from_dict(alert.targets) != data["targets"]):
+        changes["targets"] = data["targets"]
+    if "indicators" in data and _indicator_set(rows) != _indicator_set(
+        [{"type": i.type, "normalized": i.normalized, "note": i.note} for i in alert.indicators]
+    ):
+        changes["indicators"] = rows
+    return changes
+
+
+def _nfc(value):
+    """`value` with its text in NFC, the one spelling of what a reader sees."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {key: _nfc(item) for key, item in value.items()}
+    return value
+
+
+def _indicator_set(rows: list[dict]) -> set:
+    return {(row["type"], row["normalized"], _nfc(row["note"])) for row in rows}
+
+
+def _apply(db: Session, alert: Alert, changes: dict) -> None:
+    """Copy checked `changes` (from _changes) onto `alert`."""
+    for key in (*_FIELDS, "department_id"):
+        if key in changes:
+            setattr(alert, key, changes[key])
+    alert.severity_rank = SEVERITY_RANK[alert.severity]
+    if "targets" in changes:
+        alert.targets = changes["targets"].as_dict()
+        db.flush()
+        db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
+        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in changes["targets"].places())
+    if "indicators" in changes:
+        alert.indicators = [AlertIndicator(position=i, **row) for i, row in enumerate(changes["indicators"])]
+
+
+def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:
+    """Record the next CAP message and push it to the alert's place, in the caller's transaction."""
+    now = utcnow().replace(microsecond=0)  # CAP times carry whole seconds
+    number = len(alert.cap_messages) + 1
+    message = {"identifier": f"{alert.id}.{number}", "msg_type": msg_type, "sent": now.isoformat()}
+    alert.cap_messages = [*alert.cap_messages, message]
+    alert.sent_at = now
+    _push(db, principal, alert, msg_type, now)
+
+
+def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: datetime) -> None:
+    content = {}
+    for language, text in texts(alert).items():
+        body = alert.cancel_reason if msg_type == "Cancel" else text["description"]
+        content[language] = {
+            "title": TITLE_PREFIXES[msg_type].get(language, "") + text["headline"],
+            "body": body,
+        }
+    push.enqueue(
+        db,
+        push.Audience.place(Targets.from_dict(alert.targets)),
+        content,
+        source_type="alert",
+        source_id=str(alert.id),
+        data={"category": alert.category, "severity": alert.severity, "msg_type": msg_type},
+        priority="normal" if msg_type == "Cancel" else "high",
+        ttl=alert.expires_at - now,
+        collapse_key=f"alert-{alert.id}",
+        created_by_id=principal.user.id if principal.user else None,
+    )
+
+
+def texts(alert: Alert) -> dict[str, dict[str, str | None]]:
+    """{language: {headline, description, instruction, event}}, Vietnamese first, one per language (its
+    primary subtag: `en-US` is `en`); `event` is a translation's own CAP event name, None when built in."""
+    result = {
+        "vi": {
+            "headline": alert.headline,
+            "description": alert.description,
+            "instruction": alert.instruction,
+            "event": None,
+        }
+    }
+    for tag, text in (alert.translations or {}).items():
+        language = topics.language(tag)
+        if language in result:
+            continue  # stored before tags were normalised: the original, or the first, wins
+        result[language] = {
+            "headline": text["headline"],
+            "description": text.get("description") or "",
+            "instruction": text.get("instruction") or "",
+            "event": text.get("event"),
+        }
+    return result

@@ -1,0 +1,203 @@
+"""Public consultation on draft policies: citizens' comments while a policy is in consultation,
+moderation and replies by the drafting department, and the consultation report (JSON or CSV)."""
+
+import csv
+import io
+import uuid
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import push
+from services.core.db import transactional, utcnow
+from services.core.errors import Conflict, Forbidden, Invalid, NotFound
+from services.core.pagination import Page, keyset_page
+from services.core.text import fold
+from services.identity import audit
+from services.identity.principals import Principal
+from services.models import COMMENT_STATUSES, Notice, NoticeComment
+from services.publishing import notices
+
+# An identical comment from the same device within this window is a double tap, not a new opinion.
+DUPLICATE_WINDOW = timedelta(minutes=1)
+# Staff roles that moderate and answer their department's consultations.
+MODERATORS = ("officer", "editor")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@transactional
+def comment(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> NoticeComment:
+    device = principal.require_device()
+    notice = notices.visible(db, principal, notice_id)
+    now = utcnow()
+    if notice.kind != "policy":
+        raise Conflict("Only draft policies take comments.", code="not_a_consultation")
+    if not notices.consultation_open(notice, now):
+        raise Conflict("The consultation on this draft is closed.", code="consultation_closed")
+    recent = db.scalars(
+        select(NoticeComment.body).where(
+            NoticeComment.device_id == device.id,
+            NoticeComment.notice_id == notice.id,
+            NoticeComment.created_at > now - DUPLICATE_WINDOW,
+        )
+    )
+    # The same words however typed (NFC or NFD, case, spacing); diacritics count: "tăng" is not "tặng".
+    if fold(data["body"]) in {fold(body) for body in recent}:
+        raise Conflict("The same comment was just sent from this device.", code="duplicate_comment")
+    new = NoticeComment(
+        notice_id=notice.id,
+        device_id=device.id,
+        citizen_id=device.citizen_id,
+        body=data["body"],
+        section=data.get("section"),
+        contact=data.get("contact"),
+        status="pending",
+        created_at=now,
+    )
+    db.add(new)
+    return new
+
+
+def _moderates(principal: Principal, notice: Notice) -> bool:
+    """Staff of the drafting department (any role) and admins see every comment and its contact."""
+    return principal.kind == "staff" and principal.acts_for(notice.department_id)
+
+
+def list_comments(
+    db: Session, principal: Principal, notice_id: uuid.UUID, *, status=None, cursor=None, limit=20
+) -> tuple[Page, bool]:
+    """Comments oldest first, and whether the caller may see their private fields."""
+    notice = notices.visible(db, principal, notice_id)
+    private = _moderates(principal, notice)
+    if not private:
+        if status not in (None, "published"):
+            raise Forbidden("Only the drafting department sees unpublished comments.")
+        status = "published"
+    stmt = select(NoticeComment).where(NoticeComment.notice_id == notice.id)
+    if status:
+        stmt = stmt.where(NoticeComment.status == status)
+    page = keyset_page(db, stmt, [NoticeComment.created_at, NoticeComment.id], cursor, limit)
+    return page, private
+
+
+def _comment(db: Session, principal: Principal, notice_id: uuid.UUID, comment_id: uuid.UUID) -> NoticeComment:
+    notice = notices.own(db, principal, notice_id, *MODERATORS)
+    found = db.get(NoticeComment, comment_id)
+    if found is None or found.notice_id != notice.id:
+        raise NotFound("No such comment.")
+    return found
+
+
+@transactional
+def moderate(
+    db: Session, principal: Principal, notice_id: uuid.UUID, comment_id: uuid.UUID, data: dict
+) -> NoticeComment:
+    """Publish a comment, or hide it with a reason."""
+    found = _comment(db, principal, notice_id, comment_id)
+    hidden = data["status"] == "hidden"
+    if hidden and not data.get("reason"):
+        raise Invalid({"reason": ["Say why the comment is hidden."]})
+    before = audit.snapshot(found)
+    found.status = data["status"]
+    found.hidden_reason = data["reason"] if hidden else None
+    found.moderated_at = utcnow()
+    found.moderated_by_id = principal.user.id
+    audit.record(db, principal, "notice_comment.moderate", found, before)
+    return found
+
+
+@transactional
+def reply(
+    db: Session, principal: Principal, notice_id: uuid.UUID, comment_id: uuid.UUID, data: dict
+) -> NoticeComment:
+    """Answer a comment: the comment becomes public with its answer, and the citizen's devices are
+    told (the first time; a corrected answer replaces the text quietly)."""
+    found = _comment(db, principal, notice_id, comment_id)
+    if found.status == "hidden":
+        raise Conflict("Publish the comment before answering it.", code="comment_hidden")
+    before = audit.snapshot(found)
+    first = found.reply is None
+    now = utcnow()
+    found.reply = data["body"]
+    found.replied_at = now
+    found.replied_by_id = principal.user.id
+    if found.status == "pending":
+        found.status, found.moderated_at, found.moderated_by_id = "published", now, principal.user.id
+    if first:
+        push.enqueue(
+            db,
+            push.Audience.citizens(found.citizen_id),
+            {
+                "vi": {"title": "Cơ quan soạn thảo đã trả lời góp ý của bạn", "body": data["body"]},
+                "en": {"title": "Your comment on a draft was answered", "body": data["body"]},
+            },
+            source_type="notice_comment",
+            source_id=str(found.id),
+            data={"screen": "notice", "notice_id": str(found.notice_id)},
+            created_by_id=principal.user.id,
+        )
+    audit.record(db, principal, "notice_comment.reply", found, before)
+    return found
+
+
+def report(db: Session, principal: Principal, notice_id: uuid.UUID) -> dict:
+    """Counts by status and section, the replied share, and every comment with its reply."""
+    notice = notices.own(db, principal, notice_id)
+    comments = list(
+        db.scalars(
+            select(NoticeComment)
+            .where(NoticeComment.notice_id == notice.id)
+            .order_by(NoticeComment.created_at, NoticeComment.id)
+        )
+    )
+    statuses = Counter(c.status for c in comments)
+    replied = sum(c.reply is not None for c in comments)
+    return {
+        "notice_id": notice.id,
+        "title": notice.title,
+        "stage": notice.stage,
+        "consultation_closes_at": notice.consultation_closes_at,
+        "total": len(comments),
+        "by_status": {status: statuses[status] for status in COMMENT_STATUSES},
+        "by_section": dict(Counter(c.section or "" for c in comments)),
+        "replied": replied,
+        "replied_share": round(replied / len(comments), 4) if comments else 0.0,
+        "comments": comments,
+    }
+
+
+CSV_COLUMNS = ("id", "created_at", "section", "status", "comment", "reply", "replied_at", "hidden_reason")
+
+
+def report_csv(summary: dict) -> bytes:
+    """The report's comments as CSV for Excel: UTF-8 with a BOM (so Vietnamese shows correctly),
+    times in Việt Nam, and cells that would start a formula made inert."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in summary["comments"]:
+        row = (
+            c.id,
+            _local(c.created_at),
+            c.section,
+            c.status,
+            c.body,
+            c.reply,
+            _local(c.replied_at),
+            c.hidden_reason,
+        )
+        writer.writerow([_cell(value) for value in row])
+    return "\ufeff".encode() + out.getvalue().encode()
+
+
+def _local(moment):
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds") if moment else None
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A citizen's "=HYPERLINK(...)" must not run as a formula when the report is opened in Excel.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
