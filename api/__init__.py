@@ -106,8 +106,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     _register_api(app)
 
-    from api import cli, health
+    from api import cli, health, worker
 
+    worker.subscribers()
     health.register(app)
     cli.register(app)
     return app

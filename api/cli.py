@@ -1,18 +1,18 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
-`push-worker`."""
+`worker` (alias `push-worker`)."""
 
 import logging
 import os
 import secrets
 import signal
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from api import worker as outbox_worker
 from services import demo
 from services.core.db import session
 from services.core.errors import DomainError
@@ -20,8 +20,6 @@ from services.directory import departments
 from services.files import attachments
 from services.identity import users
 from services.identity.principals import SYSTEM
-from services.push import backends
-from services.push.dispatcher import Dispatcher, Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -133,32 +131,25 @@ def _write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-@click.command("push-worker")
+@click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
-def push_worker(once):
-    """Send queued push notifications and keep device topic subscriptions in step (runs until stopped)."""
+def worker(once):
+    """Send the outbox's deliveries on every channel and run the periodic chores (runs until stopped)."""
     # The worker's own console output: what it sends (the log backend prints each push), retries and
     # failures. Does nothing where logging is configured already.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = current_app.config
-    dispatcher = Dispatcher(
-        session,
-        backends.from_config(config),
-        Settings(
-            lease=timedelta(seconds=config["PUSH_LEASE_SECONDS"]),
-            max_attempts=config["PUSH_MAX_ATTEMPTS"],
-            poll_interval=config["PUSH_POLL_INTERVAL"],
-            backoff_base=config["PUSH_BACKOFF_SECONDS"],
-        ),
-    )
+    running = outbox_worker.from_config(session, current_app.config)
     if once:
-        click.echo(f"push-worker: {dispatcher.run_once()} items handled")
+        click.echo(f"worker: {running.run_once()} items handled")
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    dispatcher.run(stop)
+    running.run(stop)
+
+
+push_worker = click.Command("push-worker", callback=worker.callback, params=worker.params, help=worker.help)
 
 
 @click.command("purge-uploads")
@@ -170,5 +161,5 @@ def purge_uploads(days):
 
 
 def register(app: Flask) -> None:
-    for cmd in (db_group, create_user, seed_demo, push_worker, purge_uploads):
+    for cmd in (db_group, create_user, seed_demo, worker, push_worker, purge_uploads):
         app.cli.add_command(cmd)

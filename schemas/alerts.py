@@ -14,7 +14,7 @@ from services.models import (
 )
 from services.models.alerts import VALUE_LENGTH
 from services.publishing.alert_syndication import EVENT
-from services.push.topics import language
+from services.core.text import language
 
 HEADLINE = validate.Length(min=1, max=120)
 DESCRIPTION = validate.Length(min=1, max=4000)

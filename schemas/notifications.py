@@ -48,14 +48,14 @@ class NotificationSchema(Schema):
     ttl_seconds = fields.Integer(required=True, allow_none=True)
     collapse_key = fields.String(required=True, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_STATUSES))
-    attempts = fields.Integer(required=True)
     success_count = fields.Integer(required=True, metadata={"description": "FCM sends accepted."})
     failure_count = fields.Integer(
         required=True, metadata={"description": "Recipients that failed for good."}
     )
     message_ids = fields.List(fields.String(), required=True, metadata={"description": "FCM message names."})
     last_error = fields.String(required=True, allow_none=True)
-    next_attempt_at = fields.AwareDateTime(required=True)
+    send_at = fields.AwareDateTime(required=True, metadata={"description": "Not sent (nor in inboxes) before."})
+    outstanding = fields.Integer(required=True, metadata={"description": "Deliveries not finished yet."})
     created_at = fields.AwareDateTime(required=True)
     first_sent_at = fields.AwareDateTime(required=True, allow_none=True)
     completed_at = fields.AwareDateTime(required=True, allow_none=True)

@@ -15,7 +15,7 @@ from services.core.targets import reaching
 from services.identity import audit
 from services.identity.principals import Principal
 from services.models import Notification, NotificationPlace, NotificationRead, NotificationRecipient
-from services.push.messages import text_for
+from services.outbox.channels.fcm_messages import text_for
 
 # Once handed to FCM (or the log), a message belongs in the inbox.
 DELIVERED = ("sent", "logged")
@@ -85,6 +85,10 @@ def delivery_summary(db: Session, source_type: str, source_id: str) -> dict:
     }
 
 
+def _delivered():
+    return Notification.status.in_(DELIVERED) & (Notification.send_at <= utcnow())
+
+
 def _for_device(device):
     """Notifications meant for `device`: its citizen's personal ones and those for its place."""
     place = reaching(NotificationPlace, device.province_code, device.ward_code)
@@ -99,7 +103,7 @@ def _for_device(device):
 
 def inbox(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
     device = principal.require_device()
-    stmt = select(Notification).where(Notification.status.in_(DELIVERED), _for_device(device))
+    stmt = select(Notification).where(_delivered(), _for_device(device))
     page = keyset_page(db, stmt, [Notification.created_at, Notification.id], cursor, limit, descending=True)
     read = set(
         db.scalars(
@@ -133,7 +137,7 @@ def mark_read(db: Session, principal: Principal, notification_id: uuid.UUID) -> 
     device = principal.require_device()
     visible = db.scalar(
         select(Notification.id).where(
-            Notification.id == notification_id, Notification.status.in_(DELIVERED), _for_device(device)
+            Notification.id == notification_id, _delivered(), _for_device(device)
         )
     )
     if visible is None:

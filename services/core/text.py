@@ -30,3 +30,8 @@ def fold(text: str) -> str:
     """The same words however typed: NFC, casefolded, white space collapsed. Unlike normalize(),
     diacritics stay, so "tăng" and "tặng" remain different words."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def language(locale: str | None) -> str:
+    """The primary subtag of a BCP-47 tag, lowercased (`en-US` → `en`); Vietnamese when unknown."""
+    return (locale or "vi").split("-")[0].lower()

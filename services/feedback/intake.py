@@ -83,7 +83,6 @@ def submit(
         None,
         data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
     )
-    workflow.acknowledge(db, feedback)
     return feedback, True
 
 

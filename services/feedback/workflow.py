@@ -14,16 +14,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import push
+from services import events
 from services.core import states
 from services.core.db import transactional, utcnow
-from services.core.deadlines import LOCAL, add_working_days, add_working_hours
+from services.core.deadlines import add_working_days, add_working_hours
 from services.core.errors import Invalid, NotFound
 from services.identity import audit
 from services.identity.principals import Principal
 from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
+from services.models.feedback import OPEN_STATUSES
 
-OPEN = ("received", "assigned", "in_progress", "reopened")
+OPEN = OPEN_STATUSES
 # Next states from each state. "received" from an open state is a transfer; "answered" comes with a
 # reply; "reopened" is the citizen's.
 TRANSITIONS = {
@@ -35,6 +36,18 @@ TRANSITIONS = {
 REJECTION_REASONS = ("spam", "duplicate", "out_of_scope", "abusive", "insufficient_information")
 URGENT_WORKING_HOURS = 4
 # Audit actions (verbs, like "department.update") of the timeline's steps.
+# The event each timeline step announces (services/events.py).
+EVENTS = {
+    "submitted": "feedback.created",
+    "assigned": "feedback.assigned",
+    "transferred": "feedback.transferred",
+    "answered": "feedback.answered",
+    "in_progress": "feedback.status_changed",
+    "rejected": "feedback.status_changed",
+    "closed": "feedback.status_changed",
+    "reopened": "feedback.reopened",
+    "rated": "feedback.rated",
+}
 AUDIT_ACTIONS = {
     "submitted": "create",
     "assigned": "assign",
@@ -94,6 +107,7 @@ def step(
         )
     )
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
+    events.emit(db, EVENTS[kind], feedback, {"from": from_status, "to": feedback.status, **(data or {})})
 
 
 def visible_to_staff(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
@@ -165,13 +179,6 @@ def transfer(db: Session, principal: Principal, feedback_id: uuid.UUID, data: di
         note=data["reason"],
         data={"from_department": source.name, "to_department": target.name},
     )
-    _notify(
-        db,
-        feedback,
-        "transferred",
-        vi=(f"Phản ánh {feedback.tracking_code} đã được chuyển", f"Đơn vị xử lý mới: {target.name}."),
-        en=(f"Your report {feedback.tracking_code} was transferred", f"Now handled by: {target.name}."),
-    )
     return feedback
 
 
@@ -195,31 +202,7 @@ def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict)
     feedback.answered_at = answer.created_at
     feedback.public = feedback.public or answer.public
     step(db, feedback, principal, "answered", before, to="answered", data={"reply_id": str(answer.id)})
-    _notify(
-        db,
-        feedback,
-        "answered",
-        vi=(f"Phản ánh {feedback.tracking_code} đã có trả lời", answer.body),
-        en=(f"Your report {feedback.tracking_code} has an answer", answer.body),
-    )
     return feedback
-
-
-def acknowledge(db: Session, feedback: Feedback) -> None:
-    """The receipt of a new submission: its tracking code and deadline stay in the inbox of each of the
-    citizen's devices (the phone that sent it may be a relative's)."""
-    due, code, department = (
-        feedback.due_at.astimezone(LOCAL),
-        feedback.tracking_code,
-        feedback.department.name,
-    )
-    _notify(
-        db,
-        feedback,
-        "received",
-        vi=(f"Đã nhận phản ánh {code}", f"{department} sẽ trả lời trước {due:%H:%M} ngày {due:%d/%m/%Y}."),
-        en=(f"We received your report {code}", f"{department} will answer by {due:%d/%m/%Y %H:%M}."),
-    )
 
 
 def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:
@@ -241,24 +224,10 @@ def change_status(db: Session, principal: Principal, feedback_id: uuid.UUID, dat
     elif to == "closed":
         _close(feedback, data)
     step(db, feedback, principal, to, before, to=to, note=note, data=_status_data(feedback, to))
-    if to == "closed":
-        _notify(
-            db,
-            feedback,
-            "closed",
-            vi=(f"Phản ánh {feedback.tracking_code} đã đóng", _CLOSED_TEXT[feedback.resolution][0]),
-            en=(f"Your report {feedback.tracking_code} was closed", _CLOSED_TEXT[feedback.resolution][1]),
-        )
     return feedback
 
 
-_CLOSED_TEXT = {
-    "resolved": ("Vấn đề đã được giải quyết.", "The issue was resolved."),
-    "unresolved": (
-        "Hồ sơ đã đóng nhưng vấn đề chưa được giải quyết.",
-        "Closed without the issue being resolved.",
-    ),
-}
+RESOLUTIONS = ("resolved", "unresolved")
 
 
 def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -> None:
@@ -294,7 +263,7 @@ def _original(db: Session, principal: Principal, feedback: Feedback, original_id
 
 def _close(feedback: Feedback, data: dict) -> None:
     resolution = data.get("resolution")
-    if resolution not in _CLOSED_TEXT:
+    if resolution not in RESOLUTIONS:
         raise Invalid({"resolution": ["Say whether the issue was resolved or unresolved."]})
     if resolution == "resolved" and not _answered_since_reopened(feedback):
         raise Invalid({"resolution": ["Closing as resolved requires an answer."]}, code="answer_required")
@@ -318,18 +287,19 @@ def _status_data(feedback: Feedback, to: str) -> dict:
     return {}
 
 
-def _notify(db: Session, feedback: Feedback, event: str, *, vi: tuple[str, str], en: tuple[str, str]) -> None:
-    """A personal push to every device of the citizen, in their language (same transaction)."""
-    push.enqueue(
-        db,
-        push.Audience.citizens(feedback.citizen_id),
-        {"vi": {"title": vi[0], "body": vi[1]}, "en": {"title": en[0], "body": en[1]}},
-        source_type="feedback",
-        source_id=str(feedback.id),
-        data={
-            "type": "feedback",
-            "id": str(feedback.id),
-            "tracking_code": feedback.tracking_code,
-            "event": event,
-        },
+def announce_overdue(db: Session, limit: int = 500) -> int:
+    """The worker's periodic pass: `feedback.overdue` once for each open feedback past its deadline."""
+    now = utcnow()
+    late = (
+        select(Feedback)
+        .where(Feedback.status.in_(OPEN), Feedback.due_at < now, Feedback.overdue_at.is_(None))
+        .limit(limit)
     )
+    if db.get_bind().dialect.name == "postgresql":
+        late = late.with_for_update(skip_locked=True)
+    found = list(db.scalars(late))
+    for feedback in found:
+        feedback.overdue_at = now
+        events.emit(db, "feedback.overdue", feedback, {"due_at": feedback.due_at.isoformat()})
+    db.commit()
+    return len(found)

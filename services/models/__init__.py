@@ -43,6 +43,7 @@ from services.models.notices import (
     NoticeReadCount,
     NoticeVersion,
 )
+from services.models.outbox import DELIVERY_STATUSES, Delivery, EventRecord
 from services.models.push import (
     NOTIFICATION_STATUSES,
     Notification,
@@ -53,6 +54,9 @@ from services.models.push import (
 )
 
 __all__ = [
+    "DELIVERY_STATUSES",
+    "Delivery",
+    "EventRecord",
     "FEEDBACK_STATUSES",
     "FIELD_TYPES",
     "Attachment",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,7 @@ from services.models.base import Base, Timestamps, trigram_index
 from services.models.core import Category, Department, User
 
 FEEDBACK_STATUSES = ("received", "assigned", "in_progress", "answered", "closed", "rejected", "reopened")
+OPEN_STATUSES = ("received", "assigned", "in_progress", "reopened")  # waiting for the department
 FIELD_TYPES = (
     "text",
     "textarea",
@@ -137,6 +139,13 @@ class Feedback(Timestamps, Base):
         UniqueConstraint("device_id", "idempotency_key", name="uq_feedback_device_idempotency_key"),
         # The department inbox: oldest due first.
         Index("ix_feedback_inbox", "department_id", "due_at", "id"),
+        # The worker's overdue pass: open feedback not yet announced as overdue.
+        Index(
+            "ix_feedback_overdue",
+            "due_at",
+            postgresql_where=text(f"overdue_at IS NULL AND status IN {OPEN_STATUSES}"),
+            sqlite_where=text(f"overdue_at IS NULL AND status IN {OPEN_STATUSES}"),
+        ),
         Index("ix_feedback_citizen", "citizen_id", "created_at", "id"),
         trigram_index("ix_feedback_search_trgm", "search"),  # the inbox's `q`
     )
@@ -165,6 +174,7 @@ class Feedback(Timestamps, Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime]
+    overdue_at: Mapped[datetime | None]  # when `feedback.overdue` was announced (once)
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(16))  # resolved | unresolved, once closed

@@ -1,10 +1,11 @@
-"""Push tables: the notification outbox and delivery record, inbox places/recipients/reads,
-and push tokens to take out of their FCM topics."""
+"""Citizen push tables: the message each citizen sees (its text, audience and delivery summary), inbox
+places/recipients/reads, and push tokens to take out of their FCM topics. Sending is the outbox's
+(services/models/outbox.py: one delivery per FCM topic send or device)."""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.db import utcnow
@@ -27,11 +28,11 @@ NOTIFICATION_STATUSES = ("pending", "retrying", "sent", "logged", "failed")
 
 
 class Notification(Base):
-    """A push message in the outbox, written in the publishing transaction, then its delivery record.
+    """A push message as citizens see it in their inbox, and the summary of its deliveries.
 
     `audience` is "place" (FCM topics for the targeted provinces/wards, or "all") or "citizens"
-    (each device of the citizens in notification_recipients). The push worker claims due rows,
-    sends them and records the outcome here.
+    (each device of the citizens in notification_recipients). Its deliveries sit in the outbox;
+    each outcome the worker records updates the counts here (services/push/__init__.py).
     """
 
     __tablename__ = "notifications"
@@ -39,13 +40,6 @@ class Notification(Base):
         CheckConstraint(f"status IN {NOTIFICATION_STATUSES}", name="status"),
         CheckConstraint("audience IN ('place', 'citizens')", name="audience"),
         CheckConstraint("priority IN ('high', 'normal')", name="priority"),
-        # The worker's claim query: due rows only (partial index stays small as rows complete).
-        Index(
-            "ix_notifications_due",
-            "next_attempt_at",
-            postgresql_where=text("status IN ('pending', 'retrying')"),
-            sqlite_where=text("status IN ('pending', 'retrying')"),
-        ),
         Index("ix_notifications_source", "source_type", "source_id"),
         Index("ix_notifications_created", "created_at", "id"),
     )
@@ -62,10 +56,8 @@ class Notification(Base):
     ttl_seconds: Mapped[int | None] = mapped_column(Integer)
     collapse_key: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None]
-    progress: Mapped[dict] = mapped_column(default=dict)
+    send_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outstanding: Mapped[int] = mapped_column(Integer, default=0)  # deliveries not yet finished
     success_count: Mapped[int] = mapped_column(Integer, default=0)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     message_ids: Mapped[list] = mapped_column(default=list)

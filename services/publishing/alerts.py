@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, or_, select, true
 from sqlalchemy.orm import Session, noload
 
-from services import notifications, push
+from services import events, notifications
 from services.core import areas
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,13 +23,14 @@ from services.identity import audit
 from services.identity.principals import Principal
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
 from services.publishing import indicators, trusted_indicators
-from services.push import topics
+from services.core.text import language
 
 READ_SCOPE = "alerts:read"
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
-# Title prefixes of the messages that follow the first one, in pushes and the Atom feed, by CAP msgType
-# (other languages get none).
+# The event each CAP msgType announces (the citizen push texts are in services/outbox/texts.py).
+EVENTS = {"Alert": "alert.published", "Update": "alert.updated", "Cancel": "alert.cancelled"}
+# Title prefixes of the Atom feed's entries that follow the first one, by CAP msgType.
 TITLE_PREFIXES = {
     "Alert": {},
     "Update": {"vi": "Cập nhật: ", "en": "Update: "},
@@ -115,13 +116,13 @@ def active_at(
 
 def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
     """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
-    wanted = topics.language(locale)
+    wanted = language(locale)
     items = []
     # The home screen shows neither indicators nor the department: one query, not two.
     for alert in active_at(
         db, province_code, ward_code, options=(noload(Alert.indicators), noload(Alert.department))
     ):
-        headlines = {topics.language(tag): text["headline"] for tag, text in texts(alert).items()}
+        headlines = {language(tag): text["headline"] for tag, text in texts(alert).items()}
         items.append(
             {
                 "id": alert.id,
@@ -378,35 +379,13 @@ def _apply(db: Session, alert: Alert, changes: dict) -> None:
 
 
 def _issue(db: Session, principal: Principal, alert: Alert, msg_type: str) -> None:
-    """Record the next CAP message and push it to the alert's place, in the caller's transaction."""
+    """Record the next CAP message and announce it (the citizen push takes it to the alert's place)."""
     now = utcnow().replace(microsecond=0)  # CAP times carry whole seconds
     number = len(alert.cap_messages) + 1
     message = {"identifier": f"{alert.id}.{number}", "msg_type": msg_type, "sent": now.isoformat()}
     alert.cap_messages = [*alert.cap_messages, message]
     alert.sent_at = now
-    _push(db, principal, alert, msg_type, now)
-
-
-def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: datetime) -> None:
-    content = {}
-    for language, text in texts(alert).items():
-        body = alert.cancel_reason if msg_type == "Cancel" else text["description"]
-        content[language] = {
-            "title": TITLE_PREFIXES[msg_type].get(language, "") + text["headline"],
-            "body": body,
-        }
-    push.enqueue(
-        db,
-        push.Audience.place(Targets.from_dict(alert.targets)),
-        content,
-        source_type="alert",
-        source_id=str(alert.id),
-        data={"category": alert.category, "severity": alert.severity, "msg_type": msg_type},
-        priority="normal" if msg_type == "Cancel" else "high",
-        ttl=alert.expires_at - now,
-        collapse_key=f"alert-{alert.id}",
-        created_by_id=principal.user.id if principal.user else None,
-    )
+    events.emit(db, EVENTS[msg_type], alert, {"msg_type": msg_type, "identifier": message["identifier"]})
 
 
 def texts(alert: Alert) -> dict[str, dict[str, str | None]]:
@@ -421,10 +400,10 @@ def texts(alert: Alert) -> dict[str, dict[str, str | None]]:
         }
     }
     for tag, text in (alert.translations or {}).items():
-        language = topics.language(tag)
-        if language in result:
+        lang = language(tag)
+        if lang in result:
             continue  # stored before tags were normalised: the original, or the first, wins
-        result[language] = {
+        result[lang] = {
             "headline": text["headline"],
             "description": text.get("description") or "",
             "instruction": text.get("instruction") or "",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import push
+from services import events
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
@@ -126,19 +126,7 @@ def reply(
     found.replied_by_id = principal.user.id
     if found.status == "pending":
         found.status, found.moderated_at, found.moderated_by_id = "published", now, principal.user.id
-    if first:
-        push.enqueue(
-            db,
-            push.Audience.citizens(found.citizen_id),
-            {
-                "vi": {"title": "Cơ quan soạn thảo đã trả lời góp ý của bạn", "body": data["body"]},
-                "en": {"title": "Your comment on a draft was answered", "body": data["body"]},
-            },
-            source_type="notice_comment",
-            source_id=str(found.id),
-            data={"screen": "notice", "notice_id": str(found.notice_id)},
-            created_by_id=principal.user.id,
-        )
+    events.emit(db, "consultation.comment_replied", found, {"notice_id": str(found.notice_id), "first": first})
     audit.record(db, principal, "notice_comment.reply", found, before)
     return found
 

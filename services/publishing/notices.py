@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services import push
+from services import events
 from services.core import areas, markup
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -34,7 +34,7 @@ from services.models import (
     NoticeVersion,
 )
 from services.models.notices import NoticeContent
-from services.push.topics import language
+from services.core.text import language
 
 _POLICY = {
     "draft": ("consultation",),
@@ -46,13 +46,6 @@ _POLICY = {
 _ANNOUNCEMENT = {"draft": ("published",), "published": ("archived",), "archived": ()}
 TRANSITIONS = {"policy": _POLICY, "announcement": _ANNOUNCEMENT, "correction": _ANNOUNCEMENT}
 
-# Stages announced by push, with the title prefix per language (others get English).
-_PUSHED = {
-    "consultation": {"vi": "Lấy ý kiến dự thảo", "en": "Draft open for comments"},
-    "adopted": {"vi": "Đã thông qua", "en": "Adopted"},
-    "in_effect": {"vi": "Có hiệu lực", "en": "Now in effect"},
-    "published": None,
-}
 # The content an edit of a public notice keeps as a version.
 VERSIONED = tuple(NoticeContent.__annotations__)
 # Copied as given; attachment_ids are resolved to documents by _documents() instead.
@@ -468,28 +461,8 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
     notice.history.append(
         NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user.id)
     )
-    if data.get("push", True) and notice.stage in _PUSHED:
-        _push(db, notice, principal, send_at=at)
+    name = "notice.published" if before["stage"] == "draft" else "notice.stage_changed"
+    changed = {"from": before["stage"], "to": notice.stage, "at": at.isoformat(), "push": data.get("push", True)}
+    events.emit(db, name, notice, changed)
     audit.record(db, principal, "notice.transition", notice, before)
     return localize(notice)
-
-
-def _push(db: Session, notice: Notice, principal: Principal, send_at: datetime) -> None:
-    labels = _PUSHED[notice.stage]
-    content = {}
-    for tag in ["vi", *sorted(notice.translations)]:
-        text = localize(notice, (tag,))
-        label = labels and (labels.get(language(tag)) or labels["en"])
-        content[tag] = {"title": f"{label}: {text.title}" if label else text.title, "body": text.summary}
-    push.enqueue(
-        db,
-        push.Audience.place(Targets.from_dict(notice.targets)),
-        content,
-        source_type="notice",
-        source_id=str(notice.id),
-        data={"screen": "notice", "stage": notice.stage},
-        priority="normal",
-        collapse_key=f"notice-{notice.id}",
-        send_at=send_at,
-        created_by_id=principal.user.id,
-    )

@@ -19,6 +19,7 @@ from operator import attrgetter
 from sqlalchemy import and_, distinct, func, select, true
 from sqlalchemy.orm import Session
 
+from services import events
 from services.core import states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
@@ -138,6 +139,7 @@ def report(db: Session, principal: Principal, data: dict) -> ScamReport:
         created_at=utcnow(),
     )
     db.add(scam_report)
+    events.emit(db, "scam_report.created", scam_report, {"type": scam_report.type})
     return scam_report
 
 

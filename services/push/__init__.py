@@ -1,24 +1,35 @@
-"""Push notifications through a transactional outbox.
+"""The citizen push: a message to the devices in a place (FCM topics) or to given citizens' devices,
+kept as a `Notification` (the inbox and the admin's delivery view) and sent through the outbox.
 
-Publishing services call `enqueue(db, ...)` inside their own transaction: the outbox row is
-committed with the alert, notice or answer, or rolled back with it. The push worker
-(services/push/dispatcher.py) sends it afterwards, at least once.
+`enqueue(db, ...)` runs in the caller's transaction: the notification and its deliveries (one per
+FCM topic send, one per device) are committed with the alert, notice or answer, or rolled back
+with it. This module is the FCM channel's domain side: it resolves a device address to its current
+token, language and quiet hours at send time, and keeps each notification's summary as outcomes are
+recorded (a dead token is dropped from its device).
 """
 
 import uuid
+import weakref
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services import outbox
 from services.core.db import utcnow
 from services.core.targets import Targets
-from services.models import Notification, NotificationPlace, NotificationRecipient
-from services.push import topics
+from services.models import Delivery, Device, Notification, NotificationPlace, NotificationRecipient
+from services.outbox.channels import fcm_topics as topics
+from services.outbox.channels.base import Result
 
+CHANNEL = "fcm"
 PRIORITIES = ("high", "normal")
 # FCM keeps undelivered messages at most four weeks.
 MAX_TTL = timedelta(days=28)
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+DEVICE = "device:"
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,11 @@ def enqueue(
     priority: str = "normal",
     ttl: timedelta | None = None,
     collapse_key: str | None = None,
-    send_at=None,
+    send_at: datetime | None = None,
     created_by_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> Notification:
-    """Add a message to the caller's transaction; nothing is sent unless that transaction commits.
+    """Add a message and its deliveries to the caller's transaction; nothing is sent unless it commits.
 
     `content` maps BCP-47 language tags to {"title", "body"} and must include "vi"; each device
     gets its own language or Vietnamese. `data` is the deep link (string values), `ttl` how long
@@ -66,9 +78,9 @@ def enqueue(
         raise ValueError(f"priority must be one of {PRIORITIES}")
     if (audience.targets is None) == (not audience.citizen_ids):
         raise ValueError("an audience is either a place or citizens")
-    if audience.targets is not None:
-        topics.sends(audience.targets, list(content), audience.category)  # fails early on too many languages
-    ttl_seconds = int(min(ttl, MAX_TTL).total_seconds()) if ttl is not None else None
+    sends = topics.sends(audience.targets, list(content), audience.category) if audience.targets else []
+    ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
+    now = utcnow()
     notification = Notification(
         id=uuid.uuid4(),
         source_type=source_type,
@@ -79,27 +91,153 @@ def enqueue(
         content=content,
         data=dict(data or {}),
         priority=priority,
-        ttl_seconds=max(ttl_seconds, 0) if ttl_seconds is not None else None,
+        ttl_seconds=ttl_seconds,
         collapse_key=collapse_key[:64] if collapse_key else None,
         status="pending",
-        attempts=0,
-        next_attempt_at=send_at or utcnow(),
-        progress={},
+        send_at=send_at or now,
         success_count=0,
         failure_count=0,
         message_ids=[],
         created_by_id=created_by_id,
-        created_at=utcnow(),
+        created_at=now,
     )
     db.add(notification)
-    db.flush()
+    payload = _payload(notification)
     if audience.targets is not None:
         db.add_all(
             NotificationPlace(notification_id=notification.id, scope=place["scope"], code=place["code"])
             for place in audience.targets.places()
         )
+        addresses = [(target, {**payload, "language": language}) for _, target, language in sends]
     else:
         db.add_all(
             NotificationRecipient(notification_id=notification.id, citizen_id=c) for c in audience.citizen_ids
         )
+        devices = select(Device.id).where(
+            Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
+        )
+        addresses = [(f"{DEVICE}{device_id}", payload) for device_id in db.scalars(devices.order_by(Device.id))]
+    for address, body in addresses:
+        outbox.enqueue(
+            db,
+            CHANNEL,
+            address,
+            body,
+            event_id=event_id,
+            send_at=notification.send_at,
+            priority=1 if priority == "high" else 0,
+        )
+    notification.outstanding = len(addresses)
+    if not addresses:  # no device to reach: the inbox is where it arrives
+        notification.status, notification.completed_at = "sent", now
     return notification
+
+
+def _payload(notification: Notification) -> dict:
+    """What the FCM channel needs to build the message (services/outbox/channels/fcm_messages.py)."""
+    data = {str(k): str(v) for k, v in notification.data.items()}
+    data.update(type=notification.source_type, notification_id=str(notification.id))
+    if notification.source_id:
+        data["id"] = notification.source_id
+    expires = (
+        (notification.created_at + timedelta(seconds=notification.ttl_seconds)).isoformat()
+        if notification.ttl_seconds is not None
+        else None
+    )
+    return {
+        "content": notification.content,
+        "data": data,
+        "priority": notification.priority,
+        "ttl_seconds": notification.ttl_seconds,
+        "collapse_key": notification.collapse_key,
+        "expires_at": expires,
+    }
+
+
+# ---------------------------------------------------------------- the FCM channel's domain side
+
+
+def resolve(db: Session, address: str) -> dict | None:
+    """A device address becomes its current token, language and quiet state (None: no token any more)."""
+    if not address.startswith(DEVICE):
+        return {}  # topic:… and condition:… are sent as they are
+    device = db.get(Device, uuid.UUID(address.removeprefix(DEVICE)))
+    if device is None or not device.push_token:
+        return None
+    return {
+        "token": device.push_token,
+        "language": topics.language(device.locale),
+        "quiet": in_quiet_hours(device.quiet_hours),
+    }
+
+
+_locked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def recorded(db: Session, delivery: Delivery, result: Result) -> None:
+    """Keep the notification's summary in step with its deliveries; drop a dead token from its device."""
+    device = delivery.address.startswith(DEVICE)
+    if delivery.status == "gone" and device:
+        found = db.get(Device, uuid.UUID(delivery.address.removeprefix(DEVICE)))
+        if found is not None:
+            forget_token(found)
+    notification = _summary(db, uuid.UUID(delivery.payload["data"]["notification_id"]))
+    if notification is None:
+        return
+    now = utcnow()
+    if delivery.status == "retrying":
+        notification.status, notification.last_error = "retrying", delivery.last_error
+        return
+    notification.outstanding -= 1
+    if delivery.status == "sent":
+        notification.success_count += 1
+        notification.first_sent_at = notification.first_sent_at or now
+        notification.message_ids = [*notification.message_ids, result.detail][-50:]
+    elif device:
+        notification.failure_count += 1
+    if delivery.status == "failed":
+        notification.last_error = delivery.last_error
+    if notification.outstanding <= 0:
+        notification.completed_at = now
+        if not notification.success_count and notification.last_error:
+            notification.status = "failed"
+        else:  # the log backend's message ids say it was logged, not sent
+            logged = any(m.startswith("logged/") for m in notification.message_ids)
+            notification.status = "logged" if logged else "sent"
+
+
+def _summary(db: Session, notification_id: uuid.UUID) -> Notification | None:
+    """The notification, locked once per transaction (two workers may record its deliveries at once)."""
+    transaction = db.get_transaction()
+    seen = _locked.setdefault(transaction, set()) if transaction is not None else set()
+    if notification_id in seen:
+        return db.get(Notification, notification_id)
+    stmt = (
+        select(Notification)
+        .where(Notification.id == notification_id)
+        .execution_options(populate_existing=True)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = db.scalars(stmt).one_or_none()
+    seen.add(notification_id)
+    return found
+
+
+def forget_token(device: Device) -> None:
+    """FCM says the token is dead: drop it and its subscriptions, never send to it again."""
+    device.push_token = None
+    device.subscribed_topics = []
+    device.topics_dirty = False
+
+
+def in_quiet_hours(quiet_hours: dict | None, now=None) -> bool:
+    """Whether local time in Việt Nam falls in the device's {"start": "22:00", "end": "06:00"}."""
+    if not quiet_hours:
+        return False
+    local = (now or utcnow()).astimezone(LOCAL_TIME).strftime("%H:%M")
+    start, end = quiet_hours["start"], quiet_hours["end"]
+    return start <= local < end if start <= end else local >= start or local < end
+
+
+outbox.route(CHANNEL, resolve=resolve, recorded=recorded)

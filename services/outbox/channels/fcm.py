@@ -1,13 +1,17 @@
-"""Where messages go: Firebase Cloud Messaging through firebase-admin, or the log.
+"""The FCM channel: Firebase Cloud Messaging through firebase-admin, or the log.
 
-Each call answers with one `Outcome` per recipient, already classified the way the dispatcher
-acts on it: ok, dead (remove the token), quota (back off, honour Retry-After), transient (retry
-with backoff), auth (alert the operators, keep the token) or fatal (the message itself is wrong).
+A backend call answers with one `Outcome` per recipient: ok, dead (the token is gone), quota (back
+off, honour Retry-After), transient (retry with backoff), auth (alert the operators, keep the token)
+or fatal (the message itself is wrong). `FcmChannel` turns deliveries into messages (one per topic
+send; devices multicast 500 a call) and outcomes into the outbox's `Result`s. Addresses:
+`topic:NAME`, `condition:EXPRESSION`, or anything a resolver turns into {"token", "language", "quiet"}.
 """
 
 import logging
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 import firebase_admin
@@ -16,9 +20,14 @@ from google.auth.exceptions import RefreshError
 from requests.adapters import HTTPAdapter
 
 from services.core.db import utcnow
-from services.push.messages import shorten
+from services.outbox.channels import fcm_messages
+from services.outbox.channels.base import Outgoing, Result
+from services.outbox.channels.fcm_messages import shorten
 
 log = logging.getLogger("citizen.push")
+operators = logging.getLogger("citizen.push.operators")
+
+MULTICAST_LIMIT = 500  # firebase-admin: tokens per send_each_for_multicast
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ _AUTH_TOPIC_ERRORS = {"UNAUTHENTICATED", "PERMISSION_DENIED", "THIRD_PARTY_AUTH_
 
 
 def classify(error: Exception, *, token_send: bool) -> Outcome:
-    """How the dispatcher should treat an exception firebase-admin raised for one message."""
+    """How the outbox should treat an exception firebase-admin raised for one message."""
     cause = getattr(error, "cause", None)
     refused = error if isinstance(error, RefreshError) else cause if isinstance(cause, RefreshError) else None
     if refused is not None:
@@ -109,7 +118,7 @@ class FcmBackend:
             credential, {"projectId": project_id, "httpTimeout": timeout}, name=app_name
         )
         self.dry_run = dry_run
-        _leave_429_to_the_dispatcher(messaging._get_messaging_service(self.app))
+        _leave_429_to_the_outbox(messaging._get_messaging_service(self.app))
         if endpoint:
             self._point_at(endpoint.rstrip("/"), project_id)
 
@@ -157,12 +166,12 @@ class FcmBackend:
         return outcomes
 
 
-def _leave_429_to_the_dispatcher(service) -> None:
+def _leave_429_to_the_outbox(service) -> None:
     """Keep the SDK's own retries of 500/503, but never let it sleep on a Retry-After.
 
     firebase-admin's urllib3 retry config also retries a 429 (or 503) that carries Retry-After,
     sleeping that long inside the call: a quota answer of "Retry-After: 120" would hold the worker
-    for up to 4 x 120 s. The dispatcher honours Retry-After itself by rescheduling the row.
+    for up to 4 x 120 s. The outbox honours Retry-After itself by rescheduling the delivery.
     """
     retries = _http_client.DEFAULT_RETRY_CONFIG.new(respect_retry_after_header=False)
     session = service._client.session
@@ -225,3 +234,80 @@ def from_config(config: dict):
         dry_run=config.get("FCM_DRY_RUN", False),
         timeout=config.get("FCM_TIMEOUT", 10),
     )
+
+
+class FcmChannel:
+    """Deliveries in, `Result`s out; `backend` is an FcmBackend or the LogBackend."""
+
+    name = "fcm"
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def subscribe(self, tokens: list[str], topic: str) -> list[Outcome]:
+        return self.backend.subscribe(tokens, topic)
+
+    def unsubscribe(self, tokens: list[str], topic: str) -> list[Outcome]:
+        return self.backend.unsubscribe(tokens, topic)
+
+    def send(self, outgoing: Outgoing) -> Result:
+        return self.send_batch([outgoing])[0]
+
+    def send_batch(self, batch: list[Outgoing]) -> list[Result]:
+        """Topic sends one by one; devices grouped by message, language and quiet hours, 500 a call."""
+        results: dict[uuid.UUID, Result] = {}
+        groups = defaultdict(list)
+        for outgoing in batch:
+            payload = outgoing.payload
+            if _expired(payload):
+                results[outgoing.id] = Result("failed", detail="Expired before it could be delivered.")
+            elif "token" in outgoing.target:
+                key = (payload["data"].get("notification_id"), outgoing.target["language"], outgoing.target["quiet"])
+                groups[key].append(outgoing)
+            else:
+                results[outgoing.id] = self._to_topic(outgoing)
+        for (_, language, quiet), members in groups.items():
+            for start in range(0, len(members), MULTICAST_LIMIT):
+                chunk = members[start : start + MULTICAST_LIMIT]
+                results.update(zip([o.id for o in chunk], self._multicast(chunk, language, quiet), strict=True))
+        return [results[o.id] for o in batch]
+
+    def _to_topic(self, outgoing: Outgoing) -> Result:
+        try:
+            message = fcm_messages.topic_message(outgoing.payload, outgoing.address, outgoing.payload["language"])
+        except ValueError as error:  # a message firebase-admin refuses to build: retrying cannot help
+            return Result("failed", detail=str(error))
+        return self._results([self.backend.send(message)])[0]
+
+    def _multicast(self, chunk: list[Outgoing], language: str, quiet: bool) -> list[Result]:
+        tokens = [o.target["token"] for o in chunk]
+        try:
+            message = fcm_messages.multicast(chunk[0].payload, tokens, language, quiet)
+        except ValueError as error:
+            return [Result("failed", detail=str(error))] * len(chunk)
+        return self._results(self.backend.send_multicast(message))
+
+    def _results(self, outcomes: list[Outcome]) -> list[Result]:
+        """One `Result` per outcome; a refused credential is told to the operators once per call."""
+        refused = next((o for o in outcomes if o.kind == "auth"), None)
+        if refused:
+            operators.critical("FCM refused our credentials or APNs auth: %s", refused.error)
+        return [_result(outcome) for outcome in outcomes]
+
+
+def _result(outcome: Outcome) -> Result:
+    if outcome.ok:
+        return Result("sent", detail=outcome.message_id)
+    if outcome.kind == "dead":
+        return Result("gone", detail=outcome.error)
+    if outcome.kind == "fatal":
+        return Result("failed", detail=outcome.error)
+    return Result("retry", after=outcome.retry_after, detail=outcome.error)
+
+
+def _expired(payload: dict) -> bool:
+    expires_at = payload.get("expires_at")
+    return expires_at is not None and utcnow() > datetime.fromisoformat(expires_at)

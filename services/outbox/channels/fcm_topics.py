@@ -14,6 +14,7 @@ into several sends, each reaching a disjoint set of devices.
 from more_itertools import batched
 
 from services.core import areas
+from services.core.text import language
 from services.core.targets import Targets
 
 MAX_CONDITION_TOPICS = 5
@@ -26,10 +27,6 @@ def province_topic(code: int) -> str:
 
 def ward_topic(code: int) -> str:
     return f"w-{code:05d}"
-
-
-def language(locale: str | None) -> str:
-    return (locale or "vi").split("-")[0].lower()
 
 
 def language_topic(locale: str) -> str:

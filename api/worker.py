@@ -1,0 +1,68 @@
+"""The outbox worker as this app runs it: its channels, its chores and its settings.
+
+`flask --app wsgi worker` (alias `push-worker`) calls `from_config`; tests build the same worker with
+their own channels (a real firebase-admin backend pointed at the fake FCM server). Adding a channel
+is one line in `channels()`.
+"""
+
+import functools
+import time
+from datetime import timedelta
+
+from services.feedback import workflow
+from services.outbox.channels.base import Channel
+from services.outbox.channels.fcm import FcmChannel
+from services.outbox.channels.fcm import from_config as fcm_backend
+from services.outbox.worker import Chore, Settings, Worker
+from services.push import topic_sync
+
+OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
+
+
+def subscribers() -> None:
+    """Import the modules whose `@events.subscriber`s and `outbox.route`s must be registered."""
+    import services.push.subscriber  # noqa: F401
+
+
+def channels(config: dict) -> dict[str, Channel]:
+    fcm = FcmChannel(fcm_backend(config))
+    return {fcm.name: fcm}
+
+
+def settings(config: dict) -> Settings:
+    return Settings(
+        lease=timedelta(seconds=config["PUSH_LEASE_SECONDS"]),
+        max_attempts=config["PUSH_MAX_ATTEMPTS"],
+        poll_interval=config["PUSH_POLL_INTERVAL"],
+        backoff_base=config["PUSH_BACKOFF_SECONDS"],
+    )
+
+
+def make(sessions, channels: dict[str, Channel], settings: Settings | None = None, worker_id=None) -> Worker:
+    """A worker with the chores its channels need: FCM topic subscriptions, overdue feedback."""
+    chores: list[Chore] = [every(OVERDUE_EVERY, workflow.announce_overdue)]
+    if "fcm" in channels:
+        fcm = channels["fcm"]
+        chores[:0] = [
+            functools.partial(topic_sync.retire_tokens, channel=fcm),
+            functools.partial(topic_sync.sync_topics, channel=fcm),
+        ]
+    subscribers()
+    return Worker(sessions, channels, settings, worker_id, chores=tuple(chores))
+
+
+def from_config(sessions, config: dict) -> Worker:
+    return make(sessions, channels(config), settings(config))
+
+
+def every(seconds: float, chore: Chore) -> Chore:
+    """`chore`, run at most once per `seconds` (the first call runs it)."""
+    last = [float("-inf")]
+
+    def throttled(db) -> int:
+        if time.monotonic() - last[0] < seconds:
+            return 0
+        last[0] = time.monotonic()
+        return chore(db)
+
+    return throttled

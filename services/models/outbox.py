@@ -1,0 +1,80 @@
+"""The event log and the outbox: every event a service announced, and every delivery of one on a channel."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.core.db import utcnow
+from services.models.base import Base
+
+DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone")
+UNFINISHED = ("pending", "retrying")
+
+
+class EventRecord(Base):
+    """An event as emitted (services/events.py): its id is the one receivers see, so they can drop
+    duplicates; the log also keeps one-off events (a feedback's overdue) from repeating."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_subject", "subject_type", "subject_id", "name"),
+        Index("ix_events_created", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[uuid.UUID | None]
+    data: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One message to one address on one channel, written in the transaction of its event; the worker
+    (services/outbox/worker.py) claims it, sends it through the channel and records each outcome here."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="status"),
+        # The claim: due rows only (the partial index stays small as rows complete).
+        Index(
+            "ix_deliveries_due",
+            "priority",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'retrying')"),
+            sqlite_where=text("status IN ('pending', 'retrying')"),
+        ),
+        # "Is an earlier delivery with the same key unfinished?"
+        Index(
+            "ix_deliveries_ordering",
+            "channel",
+            "address",
+            "ordering_key",
+            "created_at",
+            postgresql_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
+            sqlite_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
+        ),
+        Index("ix_deliveries_event", "event_id"),
+        Index("ix_deliveries_address", "channel", "address", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(1024))
+    payload: Mapped[dict] = mapped_column(default=dict)
+    event_id: Mapped[uuid.UUID | None]
+    ordering_key: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher is claimed first (alerts)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]

@@ -1,0 +1,94 @@
+"""One outbox for every channel.
+
+Subscribers call `enqueue(db, channel, address, payload)` in the transaction of their event: the
+delivery is committed with the change or rolled back with it. The worker (services/outbox/worker.py)
+claims due deliveries, hands them to the channel's adapter (services/outbox/channels/) and records
+each outcome. A channel's domain side says with `route(...)` how an address becomes what the adapter
+needs at send time (`resolve`: a webhook's URL and secret, a device's token) and what follows an
+outcome (`recorded`: drop a dead token, disable a failing webhook), so adapters stay protocol-only.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.core.db import utcnow
+from services.models import Delivery
+from services.outbox.channels.base import Result
+
+Resolve = Callable[[Session, str], dict | None]
+Recorded = Callable[[Session, Delivery, Result], None]
+
+
+@dataclass(frozen=True)
+class Route:
+    channel: str
+    resolve: Resolve | None = None  # None: the address is all the adapter needs
+    recorded: Recorded | None = None
+    max_attempts: int | None = None  # None: the worker's setting
+
+
+_routes: dict[str, Route] = {}
+
+
+def route(
+    channel: str,
+    *,
+    resolve: Resolve | None = None,
+    recorded: Recorded | None = None,
+    max_attempts: int | None = None,
+) -> None:
+    """Declare a channel's resolver, outcome hook and attempt limit (import-time; the last one wins)."""
+    _routes[channel] = Route(channel, resolve, recorded, max_attempts)
+
+
+def route_of(channel: str) -> Route:
+    return _routes.get(channel) or Route(channel)
+
+
+def enqueue(
+    db: Session,
+    channel: str,
+    address: str,
+    payload: dict,
+    *,
+    event_id=None,
+    ordering_key: str | None = None,
+    send_at: datetime | None = None,
+    priority: int = 0,
+) -> Delivery:
+    """Add one delivery to the caller's transaction; nothing is sent unless it commits.
+
+    Deliveries with the same (channel, address, ordering_key) are sent one after the other, in the
+    order they were enqueued; `send_at` holds one back until then; a higher `priority` goes first.
+    """
+    now = _increasing_now()
+    delivery = Delivery(
+        channel=channel,
+        address=address,
+        payload=payload,
+        event_id=event_id,
+        ordering_key=ordering_key,
+        priority=priority,
+        status="pending",
+        attempts=0,
+        next_attempt_at=send_at or now,
+        created_at=now,
+    )
+    db.add(delivery)
+    return delivery
+
+
+_clock = threading.Lock()
+_last = [utcnow()]
+
+
+def _increasing_now() -> datetime:
+    """utcnow, strictly increasing in this process: created_at orders deliveries with the same key."""
+    with _clock:
+        now = max(utcnow(), _last[0] + timedelta(microseconds=1))
+        _last[0] = now
+        return now

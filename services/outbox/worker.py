@@ -1,0 +1,188 @@
+"""The outbox worker: claims due deliveries, sends them through their channel's adapter, records
+every outcome, and runs the periodic chores it is given (FCM topic sync, overdue feedback, …).
+
+Delivery is at least once. A claim takes a lease and counts an attempt; a worker killed mid-send
+leaves its deliveries to be claimed again when the lease expires, so at most one claimed batch is
+sent twice. A delivery with an ordering key is not claimed while an earlier one with the same
+(channel, address, key) is unfinished.
+"""
+
+import logging
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import groupby
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from services.core.db import utcnow
+from services.models import Delivery
+from services.models.outbox import UNFINISHED
+from services.outbox import route_of
+from services.outbox.channels.base import Channel, Outgoing, Result
+
+log = logging.getLogger("citizen.outbox")
+
+Chore = Callable[[Session], int]  # one pass of a periodic task; returns how much it did
+
+
+@dataclass(frozen=True)
+class Settings:
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8  # a route may set its own
+    backoff_base: float = 5.0  # seconds; doubled each attempt, with jitter
+    backoff_max: float = 3600.0
+    claim_size: int = 500  # FCM takes 500 tokens a call: one claim fills one multicast
+    poll_interval: float = 0.2
+
+
+class Worker:
+    def __init__(
+        self,
+        sessions,
+        channels: dict[str, Channel],
+        settings: Settings | None = None,
+        worker_id: str | None = None,
+        chores: tuple[Chore, ...] = (),
+    ):
+        """`sessions()` gives the Session to work in (the scoped session, or a sessionmaker)."""
+        self.sessions = sessions
+        self.channels = channels
+        self.settings = settings or Settings()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+        self.chores = chores
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("outbox worker %s started (channels %s)", self.worker_id, ", ".join(self.channels))
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("outbox worker pass failed; retrying")
+                busy = 0
+            if not busy:
+                stop.wait(self.settings.poll_interval)
+
+    def run_once(self) -> int:
+        """One pass: the chores, then one claim of due deliveries. Returns how much was done."""
+        db = self.sessions()
+        try:
+            done = sum(chore(db) for chore in self.chores)
+            ids = self.claim(db)
+            if ids:
+                self.deliver(db, ids)
+            return done + len(ids)
+        except Exception:
+            db.rollback()  # this pass's session (with a sessionmaker, not the one sessions() gives next)
+            raise
+
+    def claim(self, db: Session) -> list[uuid.UUID]:
+        now = utcnow()
+        earlier = aliased(Delivery)
+        blocked = exists().where(
+            earlier.channel == Delivery.channel,
+            earlier.address == Delivery.address,
+            earlier.ordering_key == Delivery.ordering_key,
+            earlier.status.in_(UNFINISHED),
+            earlier.created_at < Delivery.created_at,
+        )
+        due = (
+            select(Delivery.id)
+            .where(
+                Delivery.status.in_(UNFINISHED),
+                Delivery.next_attempt_at <= now,
+                Delivery.channel.in_(list(self.channels)),
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                or_(Delivery.ordering_key.is_(None), ~blocked),
+            )
+            .order_by(Delivery.priority.desc(), Delivery.next_attempt_at)
+            .limit(self.settings.claim_size)
+        )
+        if db.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(db.scalars(due))
+        if ids:
+            db.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids))
+                .values(lease_until=now + self.settings.lease, attempts=Delivery.attempts + 1, last_attempt_at=now)
+            )
+        db.commit()
+        return ids
+
+    def deliver(self, db: Session, ids: list[uuid.UUID]) -> None:
+        """Send claimed deliveries, one batch per channel, and record each outcome (one commit per batch)."""
+        deliveries = db.scalars(
+            select(Delivery)
+            .where(Delivery.id.in_(ids))
+            .order_by(Delivery.channel, Delivery.created_at)
+            .execution_options(populate_existing=True)
+        ).all()
+        for name, group in groupby(deliveries, key=lambda d: d.channel):
+            self._send(db, self.channels[name], list(group))
+            db.commit()
+
+    def _send(self, db: Session, channel: Channel, deliveries: list[Delivery]) -> None:
+        route = route_of(channel.name)
+        limit = route.max_attempts or self.settings.max_attempts
+        ready = []
+        for delivery in deliveries:
+            # Claims count attempts, so a delivery whose workers keep dying mid-send stops here.
+            if delivery.attempts > limit:
+                abandoned = Result("failed", detail=f"Abandoned by workers {delivery.attempts - 1} times.")
+                self.record(db, delivery, abandoned, limit)
+                continue
+            target = route.resolve(db, delivery.address) if route.resolve else {}
+            if target is None:
+                self.record(db, delivery, Result("gone", detail="The address no longer exists."), limit)
+                continue
+            ready.append((delivery, Outgoing(
+                delivery.id, delivery.channel, delivery.address, delivery.payload, delivery.attempts - 1, target
+            )))
+        if not ready:
+            return
+        send_batch = getattr(channel, "send_batch", None)
+        outgoing = [o for _, o in ready]
+        results = send_batch(outgoing) if send_batch else [channel.send(o) for o in outgoing]
+        for (delivery, _), result in zip(ready, results, strict=True):
+            self.record(db, delivery, result, limit)
+
+    def record(self, db: Session, delivery: Delivery, result: Result, limit: int) -> None:
+        """Write the outcome on the delivery, then let the channel's domain side react."""
+        now = utcnow()
+        delivery.lease_until = None
+        delivery.status_code = result.status_code
+        delivery.latency_ms = result.latency_ms
+        if result.kind == "retry" and delivery.attempts < limit:
+            delivery.status = "retrying"
+            delivery.last_error = _cut(result.detail)
+            delivery.next_attempt_at = now + timedelta(seconds=self.backoff(delivery.attempts, result))
+        elif result.kind == "retry":
+            delivery.status = "failed"
+            delivery.last_error = _cut(f"Gave up after {delivery.attempts} attempts: {result.detail}")
+        else:
+            delivery.status = result.kind
+            delivery.last_error = _cut(result.detail) if result.kind != "sent" else delivery.last_error
+        if delivery.status != "retrying":
+            delivery.completed_at = now
+        if delivery.status == "failed":
+            log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, delivery.last_error)
+        recorded = route_of(delivery.channel).recorded
+        if recorded:
+            recorded(db, delivery, result)
+
+    def backoff(self, attempts: int, result: Result) -> float:
+        """Seconds to wait: Retry-After when the other side gave one, else exponential with jitter."""
+        if result.after is not None:
+            return max(0.0, result.after)
+        ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** max(0, attempts - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _cut(text: str | None) -> str | None:
+    return text[:1000] if text else text

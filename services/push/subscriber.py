@@ -1,0 +1,139 @@
+"""The citizen push subscriber: events become the pushes citizens get today.
+
+Alerts and notices go to the devices in their place (FCM topics); a feedback's receipt, transfer,
+answer and closing and the answer to a comment on a draft go to every device of the citizen (and
+their inbox). The texts are services/outbox/texts.py's; this module only fills them in.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from services import events, push
+from services.core.db import utcnow
+from services.core.targets import Targets
+from services.outbox import texts
+from services.publishing import alerts, notices
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@events.subscriber
+def citizen_push(db: Session, event: events.Event) -> None:
+    handler = _HANDLERS.get(event.name)
+    if handler is not None:
+        handler(db, event)
+
+
+# ---------------------------------------------------------------- feedback: the citizen's devices
+
+
+def _feedback(db: Session, event: events.Event, key: str, values: dict, kind: str) -> None:
+    feedback = event.subject
+    values = {"code": feedback.tracking_code, **values}
+    push.enqueue(
+        db,
+        push.Audience.citizens(feedback.citizen_id),
+        texts.render(key, values),
+        source_type="feedback",
+        source_id=str(feedback.id),
+        data={"type": "feedback", "id": str(feedback.id), "tracking_code": feedback.tracking_code, "event": kind},
+        event_id=event.id,
+    )
+
+
+def _created(db: Session, event: events.Event) -> None:
+    feedback = event.subject
+    due = feedback.due_at.astimezone(LOCAL)
+    values = {"department": feedback.department.name, "due_date": f"{due:%d/%m/%Y}", "due_time": f"{due:%H:%M}"}
+    _feedback(db, event, "feedback.created", values, "received")
+
+
+def _transferred(db: Session, event: events.Event) -> None:
+    _feedback(db, event, "feedback.transferred", {"department": event.subject.department.name}, "transferred")
+
+
+def _answered(db: Session, event: events.Event) -> None:
+    answer = next(r for r in event.subject.replies if str(r.id) == event.data["reply_id"])
+    _feedback(db, event, "feedback.answered", {"answer": answer.body}, "answered")
+
+
+def _status_changed(db: Session, event: events.Event) -> None:
+    if event.data["to"] == "closed":
+        _feedback(db, event, f"feedback.closed.{event.subject.resolution}", {}, "closed")
+
+
+# ---------------------------------------------------------------- alerts and notices: their place
+
+
+def _alert(db: Session, event: events.Event) -> None:
+    alert, now = event.subject, utcnow()
+    cancelled = event.name == "alert.cancelled"
+    values = {
+        lang: {**text, "reason": alert.cancel_reason or ""} for lang, text in alerts.texts(alert).items()
+    }
+    push.enqueue(
+        db,
+        push.Audience.place(Targets.from_dict(alert.targets)),
+        texts.render(event.name, values, languages=list(values)),
+        source_type="alert",
+        source_id=str(alert.id),
+        data={"category": alert.category, "severity": alert.severity, "msg_type": event.data["msg_type"]},
+        priority="normal" if cancelled else "high",
+        ttl=alert.expires_at - now,
+        collapse_key=f"alert-{alert.id}",
+        event_id=event.id,
+    )
+
+
+def _notice(db: Session, event: events.Event) -> None:
+    notice = event.subject
+    key = "notice.published" if notice.stage == "published" else f"notice.{notice.stage}"
+    if not event.data.get("push", True) or not texts.has(key):
+        return
+    languages = ["vi", *sorted(notice.translations)]
+    values = {}
+    for tag in languages:
+        text = notices.localize(notice, (tag,))
+        values[tag] = {"title": text.title, "summary": text.summary}
+    push.enqueue(
+        db,
+        push.Audience.place(Targets.from_dict(notice.targets)),
+        texts.render(key, values, languages=languages),
+        source_type="notice",
+        source_id=str(notice.id),
+        data={"screen": "notice", "stage": notice.stage},
+        collapse_key=f"notice-{notice.id}",
+        send_at=datetime.fromisoformat(event.data["at"]),
+        event_id=event.id,
+    )
+
+
+def _comment_replied(db: Session, event: events.Event) -> None:
+    comment = event.subject
+    if not event.data.get("first"):
+        return  # a corrected answer replaces the text quietly
+    push.enqueue(
+        db,
+        push.Audience.citizens(comment.citizen_id),
+        texts.render(event.name, {"reply": comment.reply}),
+        source_type="notice_comment",
+        source_id=str(comment.id),
+        data={"screen": "notice", "notice_id": str(comment.notice_id)},
+        event_id=event.id,
+    )
+
+
+_HANDLERS = {
+    "feedback.created": _created,
+    "feedback.transferred": _transferred,
+    "feedback.answered": _answered,
+    "feedback.status_changed": _status_changed,
+    "alert.published": _alert,
+    "alert.updated": _alert,
+    "alert.cancelled": _alert,
+    "notice.published": _notice,
+    "notice.stage_changed": _notice,
+    "consultation.comment_replied": _comment_replied,
+}
