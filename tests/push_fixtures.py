@@ -1,5 +1,5 @@
 """Fixtures for the push tests: the fake FCM server, a real firebase-admin backend pointed at it,
-and a dispatcher working in the test's session.
+and the outbox worker (with the FCM channel and its chores) working in the test's session.
 
 Import the fixtures into a test module: `from tests.push_fixtures import *  # noqa: F403`.
 """
@@ -12,8 +12,9 @@ import pytest
 from firebase_admin import credentials, messaging
 
 from services.core import db as database
-from services.push.backends import FcmBackend
-from services.push.dispatcher import Dispatcher, Settings
+from api import worker as outbox_worker
+from services.outbox.channels.fcm import FcmBackend, FcmChannel
+from services.outbox.worker import Settings
 from tests.fake_fcm import FakeFcm
 
 __all__ = [
@@ -24,14 +25,13 @@ __all__ = [
     "fake_fcm",
     "fcm_backend",
     "make_fcm_backend",
+    "make_worker",
     "no_google_traffic",
 ]
 
 PROJECT = "demo-project"
-# Small backoffs so a retried row is due again at once; max_attempts small enough to reach.
-SETTINGS = Settings(
-    lease=timedelta(seconds=60), max_attempts=3, backoff_base=0.01, backoff_max=0.05, claim_size=50
-)
+# Small backoffs so a retried delivery is due again at once; max_attempts small enough to reach.
+SETTINGS = Settings(lease=timedelta(seconds=60), max_attempts=3, backoff_base=0.01, backoff_max=0.05)
 
 
 class _StaticToken(google.oauth2.credentials.Credentials):
@@ -84,10 +84,15 @@ def fcm_backend(make_fcm_backend):
     return make_fcm_backend()
 
 
+def make_worker(backend, settings=SETTINGS, worker_id="test-worker"):
+    """The outbox worker on the test's (scoped) session, its FCM channel on `backend`."""
+    return outbox_worker.make(database.session, {"fcm": FcmChannel(backend)}, settings, worker_id)
+
+
 @pytest.fixture
 def dispatcher(fcm_backend):
-    """A push worker on the test's (scoped) session, sending through real firebase-admin to the fake."""
-    return Dispatcher(database.session, fcm_backend, SETTINGS, worker_id="test-worker")
+    """The outbox worker on the test's (scoped) session, sending through real firebase-admin to the fake."""
+    return make_worker(fcm_backend)
 
 
 @pytest.fixture

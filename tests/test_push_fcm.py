@@ -21,14 +21,13 @@ from services.core import db as database
 from services.core.db import transactional, utcnow
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token
 from services.core.targets import Targets
-from services.models import Device, Notification, TokenRetirement
-from services.push import messages as push_messages
-from services.push.dispatcher import Dispatcher
-from services.push.messages import ELLIPSIS, TOKEN_PAYLOAD_LIMIT, TOPIC_PAYLOAD_LIMIT
+from services.models import Delivery, Device, Notification, TokenRetirement
+from services.outbox.channels import fcm_messages as push_messages
+from services.outbox.channels.fcm_messages import ELLIPSIS, TOKEN_PAYLOAD_LIMIT, TOPIC_PAYLOAD_LIMIT
 from tests import fake_fcm as fcm
 from tests.conftest import Caller, staff_token
 from tests.push_fixtures import *  # noqa: F403
-from tests.push_fixtures import PROJECT, SETTINGS
+from tests.push_fixtures import PROJECT, SETTINGS, make_worker
 
 pytestmark = pytest.mark.usefixtures("no_google_traffic", "fresh_rate_limits")
 
@@ -128,6 +127,17 @@ def announce(admin, **fields):
     response = admin.post(NOTIFICATIONS, json=body)
     assert response.status_code == 202, response.get_json()
     return response.get_json()
+
+
+def deliveries(notification) -> list[Delivery]:
+    """The notification's deliveries in the outbox, fresh from the database."""
+    rows = session().scalars(select(Delivery).execution_options(populate_existing=True))
+    return [d for d in rows if d.payload["data"]["notification_id"] == str(notification.id)]
+
+
+def drain(worker) -> None:
+    while worker.run_once():
+        pass
 
 
 def tokens_sent(fake) -> list[str]:
@@ -369,29 +379,25 @@ def test_personal_fan_out_above_500_tokens_is_sent_in_batches_of_at_most_500(
     db.commit()
     notification = to_citizens(*citizens)
 
-    batches, progress_seen = [], []
+    batches, committed_before = [], []
     send_multicast = fcm_backend.send_multicast
 
-    def observed(message):  # watch the real backend's calls (and the progress committed before each)
+    def observed(message):  # watch the real backend's calls (and what was committed sent before each)
         batches.append(len(message.tokens))
-        progress_seen.append(
-            session().scalar(select(Notification.progress).where(Notification.id == notification.id))
-        )
+        done = select(func.count()).select_from(Delivery).where(Delivery.status == "sent")
+        committed_before.append(session().scalar(done))
         return send_multicast(message)
 
     fcm_backend.send_multicast = observed
-    dispatcher.run_once()
+    drain(dispatcher)
 
     assert batches == [500, 500, 203]
+    assert committed_before == [0, 500, 1000]
     sent = tokens_sent(fake_fcm)
     assert len(sent) == count and set(sent) == {f"bulk-token-{i:04d}" for i in range(count)}
-    ordered = [str(i) for i in session().scalars(select(Device.id).order_by(Device.id))]
-    assert progress_seen[0] == {}
-    assert progress_seen[1] == {"cursor": ordered[499], "streamed": False, "retry": []}
-    assert progress_seen[2] == {"cursor": ordered[999], "streamed": False, "retry": []}
     done = fresh(Notification, notification.id)
     assert done.status == "sent" and done.success_count == count and done.failure_count == 0
-    assert done.progress == {"cursor": ordered[-1], "streamed": True, "retry": []}
+    assert {(d.status, d.attempts) for d in deliveries(notification)} == {("sent", 1)}
 
 
 @pytest.mark.parametrize("error", [fcm.UNREGISTERED, fcm.INVALID_TOKEN, fcm.SENDER_ID_MISMATCH])
@@ -409,7 +415,7 @@ def test_a_dead_token_is_removed_from_its_device_and_never_retried(fake_fcm, dis
     assert alive.push_token == "alive-token"
     done = fresh(Notification, notification.id)
     assert done.status == "sent" and done.success_count == 1 and done.failure_count == 1
-    assert done.attempts == 1
+    assert sorted((d.status, d.attempts) for d in deliveries(notification)) == [("gone", 1), ("sent", 1)]
 
     fake_fcm.clear()
     to_citizens(citizen_id)
@@ -431,7 +437,8 @@ def test_429_with_retry_after_reschedules_the_notification_after_that_delay(fake
     after = utcnow()
 
     assert len(fake_fcm.sends()) == 1  # the SDK did not retry the 429 itself
-    waiting = fresh(Notification, notification.id)
+    assert fresh(Notification, notification.id).status == "retrying"
+    [waiting] = deliveries(notification)
     assert waiting.status == "retrying" and waiting.attempts == 1
     assert "QuotaExceeded" in waiting.last_error
     assert before + timedelta(seconds=120) <= waiting.next_attempt_at <= after + timedelta(seconds=120)
@@ -450,15 +457,17 @@ def test_429_in_a_personal_fan_out_retries_only_the_devices_that_were_refused(fa
 
     dispatcher.run_once()
     waiting = fresh(Notification, notification.id)
-    assert waiting.status == "retrying" and waiting.success_count == 1 and len(waiting.progress["retry"]) == 1
+    assert waiting.status == "retrying" and waiting.success_count == 1
+    assert sorted(d.status for d in deliveries(notification)) == ["retrying", "sent"]
 
-    session().execute(update(Notification).values(next_attempt_at=utcnow()))  # the Retry-After has passed
+    session().execute(update(Delivery).values(next_attempt_at=utcnow()))  # the Retry-After has passed
     session().commit()
     dispatcher.run_once()
 
     assert sorted(tokens_sent(fake_fcm)) == ["token-ok", "token-throttled"]  # each accepted once
     done = fresh(Notification, notification.id)
-    assert done.status == "sent" and done.success_count == 2 and done.attempts == 2
+    assert done.status == "sent" and done.success_count == 2
+    assert sorted(d.attempts for d in deliveries(notification)) == [1, 2]
 
 
 def test_a_few_5xx_answers_are_retried_by_the_sdk_and_the_message_is_sent(fake_fcm, dispatcher):
@@ -469,22 +478,24 @@ def test_a_few_5xx_answers_are_retried_by_the_sdk_and_the_message_is_sent(fake_f
     dispatcher.run_once()
 
     assert [r.status for r in fake_fcm.sends()] == [503, 500, 200]
-    done = fresh(Notification, notification.id)
-    assert done.status == "sent" and done.attempts == 1
+    assert fresh(Notification, notification.id).status == "sent"
+    assert [d.attempts for d in deliveries(notification)] == [1]
 
 
 def test_503_persisting_past_max_attempts_fails_the_notification_with_its_error(fake_fcm, dispatcher):
     fake_fcm.fail("w-20242", fcm.UNAVAILABLE, times=5)  # the first try and the SDK's four retries
     notification = to_place(Targets(ward_codes=(HAI_CHAU,)))
     # Earlier passes already used all attempts but the last.
-    session().execute(update(Notification).values(attempts=SETTINGS.max_attempts - 1))
+    session().execute(update(Delivery).values(attempts=SETTINGS.max_attempts - 1))
     session().commit()
 
     dispatcher.run_once()
 
     assert [r.status for r in fake_fcm.sends()] == [503] * 5
+    [delivery] = deliveries(notification)
+    assert delivery.status == "failed" and delivery.attempts == SETTINGS.max_attempts
     failed = fresh(Notification, notification.id)
-    assert failed.status == "failed" and failed.attempts == SETTINGS.max_attempts
+    assert failed.status == "failed"
     assert failed.last_error.startswith(f"Gave up after {SETTINGS.max_attempts} attempts")
     assert "UnavailableError" in failed.last_error
     assert failed.completed_at is not None
@@ -495,7 +506,7 @@ def test_503_persisting_past_max_attempts_fails_the_notification_with_its_error(
 
 def test_a_timeout_is_retried_on_the_next_attempt(fake_fcm, make_fcm_backend):
     backend = make_fcm_backend(timeout=0.3)
-    worker = Dispatcher(database.session, backend, SETTINGS)
+    worker = make_worker(backend)
     fake_fcm.slow("w-20242", seconds=1.5, times=2)  # the first try and the SDK's one read retry
     notification = to_place(Targets(ward_codes=(HAI_CHAU,)))
 
@@ -505,7 +516,7 @@ def test_a_timeout_is_retried_on_the_next_attempt(fake_fcm, make_fcm_backend):
     assert waiting.status == "retrying" and "Read timed out" in waiting.last_error
     assert len(fake_fcm.sends()) == 2
 
-    session().execute(update(Notification).values(next_attempt_at=utcnow()))
+    session().execute(update(Delivery).values(next_attempt_at=utcnow()))
     session().commit()
     worker.run_once()
     assert fresh(Notification, notification.id).status == "sent"
@@ -538,7 +549,7 @@ class _UnrefreshableCredential(credentials.Base):
 def test_refused_credentials_alert_the_operators_instead_of_crashing_the_worker(
     fake_fcm, make_fcm_backend, caplog
 ):
-    worker = Dispatcher(database.session, make_fcm_backend(credential=_UnrefreshableCredential()), SETTINGS)
+    worker = make_worker(make_fcm_backend(credential=_UnrefreshableCredential()))
     fake_fcm.fail("*", fcm.UNAUTHENTICATED)
     place = to_place(Targets(ward_codes=(HAI_CHAU,)))
     personal = to_citizens(add_device("some-token").citizen_id)
@@ -558,7 +569,7 @@ def test_refused_credentials_alert_the_operators_instead_of_crashing_the_worker(
 
 def test_the_endpoint_override_reaches_every_url_the_sdk_calls(fake_fcm, fcm_backend, no_google_traffic):
     assert fcm_backend.send(messaging.Message(topic="w-20242")).ok
-    assert fcm_backend.send_multicast(push_messages.multicast(_row(), ["tok-1"], "vi", False))[0].ok
+    assert fcm_backend.send_multicast(push_messages.multicast(_payload(), ["tok-1"], "vi", False))[0].ok
     assert fcm_backend.subscribe(["tok-1"], "p-48")[0].ok
     assert fcm_backend.unsubscribe(["tok-1"], "p-48")[0].ok
     with pytest.warns(DeprecationWarning):
@@ -581,10 +592,8 @@ def test_the_endpoint_override_reaches_every_url_the_sdk_calls(fake_fcm, fcm_bac
     assert no_google_traffic == []  # nothing tried to reach fcm.googleapis.com, iid.googleapis.com or oauth2
 
 
-def _row() -> Notification:
-    return Notification(
-        id=uuid.uuid4(), source_type="test", content=VI, data={}, priority="normal", ttl_seconds=None
-    )
+def _payload() -> dict:
+    return {"content": VI, "data": {"type": "test"}, "priority": "normal", "ttl_seconds": None}
 
 
 # ---------------------------------------------------------------- what admins and citizens see
@@ -667,10 +676,9 @@ def test_the_delivery_summary_of_an_alert_counts_its_pushes_by_outcome(fake_fcm,
         VI,
         source_type="alert",
         source_id="ALERT-1",
+        ttl=timedelta(0),
     )
     to_place(Targets(ward_codes=(HAI_CHAU,)), source_id="ALERT-2")  # another alert
-    db.flush()
-    db.execute(update(Notification).where(Notification.id == expired.id).values(ttl_seconds=0))
     db.commit()
 
     dispatcher.run_once()
@@ -706,7 +714,8 @@ def test_a_rolled_back_transaction_writes_and_sends_nothing(fake_fcm, dispatcher
 def test_an_expired_notice_is_failed_not_sent(fake_fcm, dispatcher):
     notification = to_place(Targets(ward_codes=(HAI_CHAU,)), ttl=timedelta(minutes=10))
     # The worker was down for an hour.
-    session().execute(update(Notification).values(created_at=utcnow() - timedelta(hours=1)))
+    for delivery in deliveries(notification):
+        delivery.payload = {**delivery.payload, "expires_at": (utcnow() - timedelta(minutes=50)).isoformat()}
     session().commit()
 
     dispatcher.run_once()
@@ -719,7 +728,7 @@ def test_an_expired_notice_is_failed_not_sent(fake_fcm, dispatcher):
 def test_a_notification_whose_workers_keep_dying_is_failed_not_claimed_forever(fake_fcm, dispatcher):
     notification = to_place(Targets(ward_codes=(HAI_CHAU,)))
     # Every earlier claim ended with its worker killed mid-send.
-    session().execute(update(Notification).values(attempts=dispatcher.settings.max_attempts))
+    session().execute(update(Delivery).values(attempts=dispatcher.settings.max_attempts))
     session().commit()
 
     dispatcher.run_once()

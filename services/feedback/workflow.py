@@ -296,7 +296,7 @@ def announce_overdue(db: Session, limit: int = 500) -> int:
         .limit(limit)
     )
     if db.get_bind().dialect.name == "postgresql":
-        late = late.with_for_update(skip_locked=True)
+        late = late.with_for_update(skip_locked=True, of=Feedback)
     found = list(db.scalars(late))
     for feedback in found:
         feedback.overdue_at = now
