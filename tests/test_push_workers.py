@@ -1,5 +1,5 @@
-"""Several push workers on PostgreSQL: FOR UPDATE SKIP LOCKED shares the work without sending a row
-twice, and a worker killed mid-batch leaves its rows to the others once its lease expires.
+"""Several outbox workers on PostgreSQL: FOR UPDATE SKIP LOCKED shares the work without sending a
+delivery twice, and a worker killed mid-batch leaves its deliveries to the others once its lease expires.
 
 These need real commits seen by other connections, so they run in a database of their own (created
 on the test server, built by the migrations, dropped at the end) instead of the per-test rolled-back
@@ -17,13 +17,15 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from api import worker as outbox_worker
 from api.cli import alembic_config
 from services import push
 from services.core.db import make_engine, utcnow
 from services.core.targets import Targets
-from services.models import Device, Notification
-from services.push import dispatcher as dispatcher_module
-from services.push.dispatcher import Dispatcher, Settings
+from services.models import Delivery, Device, Notification
+from services.outbox import worker as worker_module
+from services.outbox.channels.fcm import FcmChannel
+from services.outbox.worker import Settings, Worker
 from tests.push_fixtures import *  # noqa: F403
 
 LEASE = timedelta(seconds=60)
@@ -70,7 +72,10 @@ def engines(workers_url):
     cleanup = make()
     with cleanup.begin() as connection:
         connection.execute(
-            text("TRUNCATE notifications, notification_places, notification_recipients, devices CASCADE")
+            text(
+                "TRUNCATE notifications, notification_places, notification_recipients, devices, deliveries,"
+                " events CASCADE"
+            )
         )
     for engine in made:
         engine.dispose()
@@ -82,9 +87,9 @@ def observer(engines):
     return sessionmaker(bind=engines(), expire_on_commit=False)
 
 
-def worker(engines, backend, name) -> tuple[Dispatcher, sessionmaker]:
+def worker(engines, backend, name, settings=SETTINGS) -> tuple[Worker, sessionmaker]:
     sessions = sessionmaker(bind=engines(), expire_on_commit=False)
-    return Dispatcher(sessions, backend, SETTINGS, worker_id=name), sessions
+    return outbox_worker.make(sessions, {"fcm": FcmChannel(backend)}, settings, worker_id=name), sessions
 
 
 def place_notifications(observer, count) -> list[uuid.UUID]:
@@ -109,7 +114,7 @@ def later(monkeypatch):
     """Move the workers' clock past the lease."""
 
     def advance(by=LEASE + timedelta(seconds=1)):
-        monkeypatch.setattr(dispatcher_module, "utcnow", lambda: utcnow() + by)
+        monkeypatch.setattr(worker_module, "utcnow", lambda: utcnow() + by)
 
     return advance
 
@@ -117,7 +122,7 @@ def later(monkeypatch):
 # ---------------------------------------------------------------- sharing the work
 
 
-def test_two_workers_never_send_the_same_notification_twice(fake_fcm, make_fcm_backend, engines, observer):
+def test_two_workers_never_send_the_same_delivery_twice(fake_fcm, make_fcm_backend, engines, observer):
     ids = place_notifications(observer, 200)
     fake_fcm.slow("*", seconds=0.005)  # each send takes a moment, so the two workers overlap
     sent_by = Counter()
@@ -151,12 +156,12 @@ def test_two_workers_never_send_the_same_notification_twice(fake_fcm, make_fcm_b
     assert errors == []
     per_notification = fake_fcm.sends_by_notification()
     assert set(per_notification) == {str(i) for i in ids}
-    assert set(per_notification.values()) == {1}  # each row sent exactly once
+    assert set(per_notification.values()) == {1}  # each delivery sent exactly once
     assert len(fake_fcm.sends()) == 200
     assert sent_by["worker-a"] > 0 and sent_by["worker-b"] > 0  # and the work was shared
     assert statuses(observer) == {"sent": 200}
     with observer() as db:
-        assert set(db.scalars(select(Notification.attempts))) == {1}
+        assert set(db.scalars(select(Delivery.attempts))) == {1}
 
 
 def test_rows_one_worker_is_claiming_are_skipped_by_the_other(fcm_backend, engines, observer):
@@ -168,15 +173,16 @@ def test_rows_one_worker_is_claiming_are_skipped_by_the_other(fcm_backend, engin
     holding = first_sessions()
     locked = set(
         holding.scalars(
-            select(Notification.id).order_by(Notification.id).limit(5).with_for_update(skip_locked=True)
+            select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True)
         )
     )
     claimed = set(second.claim(second_sessions()))  # does not wait for A (lock_timeout would fail it)
     holding.rollback()
     holding.close()
 
-    assert len(locked) == 5 and len(claimed) == 5
-    assert locked.isdisjoint(claimed) and locked | claimed == set(ids)
+    assert len(locked) == 5 and len(claimed) == 5 and len(ids) == 10
+    with observer() as db:
+        assert locked.isdisjoint(claimed) and locked | claimed == set(db.scalars(select(Delivery.id)))
     assert set(first.claim(first_sessions())) == locked  # what B left
     assert first.claim(first_sessions()) == []
 
@@ -192,7 +198,7 @@ def test_a_killed_workers_claimed_rows_are_sent_by_another_only_after_the_lease(
     survivor, _ = worker(engines, make_fcm_backend(), "worker-b")
 
     session = doomed_sessions()
-    assert set(doomed.claim(session)) == set(ids)
+    assert len(doomed.claim(session)) == len(ids)
     session.close()  # killed before sending anything
 
     assert survivor.run_once() == 0  # leased: nothing to claim
@@ -205,10 +211,10 @@ def test_a_killed_workers_claimed_rows_are_sent_by_another_only_after_the_lease(
     assert set(per_notification) == {str(i) for i in ids} and set(per_notification.values()) == {1}
     assert statuses(observer) == {"sent": 4}
     with observer() as db:
-        assert set(db.scalars(select(Notification.attempts))) == {2}  # the killed claim counted
+        assert set(db.scalars(select(Delivery.attempts))) == {2}  # the killed claim counted
 
 
-def test_a_worker_killed_mid_fan_out_is_resumed_after_the_lease_from_its_committed_progress(
+def test_a_worker_killed_mid_fan_out_resends_only_its_uncommitted_batch_after_the_lease(
     fake_fcm, make_fcm_backend, engines, observer, later
 ):
     citizen_id = uuid.uuid4()
@@ -240,17 +246,19 @@ def test_a_worker_killed_mid_fan_out_is_resumed_after_the_lease_from_its_committ
         return send_multicast(message)
 
     dying.send_multicast = dies_on_the_second_batch
-    doomed, doomed_sessions = worker(engines, dying, "worker-a")
+    batches = Settings(lease=LEASE, max_attempts=3, claim_size=500)  # one claim, one multicast of 500
+    doomed, doomed_sessions = worker(engines, dying, "worker-a", batches)
     session = doomed_sessions()
     doomed.sessions = lambda: session
+    doomed.run_once()
     with pytest.raises(Killed):
         doomed.run_once()
     session.close()  # the process is gone; its connection with it
     assert calls == [500, 100]
     assert len(fake_fcm.sends()) == 500
 
-    survivor, _ = worker(engines, make_fcm_backend(), "worker-b")
-    assert survivor.run_once() == 0  # the lease (renewed after the first batch) still holds
+    survivor, _ = worker(engines, make_fcm_backend(), "worker-b", batches)
+    assert survivor.run_once() == 0  # the killed worker's lease still holds
     assert len(fake_fcm.sends()) == 500
 
     later()
@@ -260,5 +268,6 @@ def test_a_worker_killed_mid_fan_out_is_resumed_after_the_lease_from_its_committ
     assert len(sent) == 600 and set(sent.values()) == {1}  # the committed batch was not sent again
     with observer() as db:
         done = db.get(Notification, notification_id)
-        assert done.status == "sent" and done.success_count == 600 and done.attempts == 2
+        assert done.status == "sent" and done.success_count == 600
+        assert Counter(db.scalars(select(Delivery.attempts))) == {1: 500, 2: 100}
         assert db.scalar(select(func.count()).select_from(Device).where(Device.push_token.is_(None))) == 0
