@@ -1,5 +1,5 @@
-"""The push worker as it runs in production (`flask --app wsgi push-worker`, real firebase-admin with a
-service-account credential) against the fake FCM server: an outage of 429s, 503s and timeouts that then
+"""The outbox worker as it runs in production (`flask --app wsgi push-worker`, the alias of `worker`;
+real firebase-admin with a service-account credential) against the fake FCM server: an outage of 429s, 503s and timeouts that then
 clears, and a worker killed with SIGKILL mid-batch. Every notification ends `sent`; a message reaches a
 device twice only where FCM may have accepted it before the failure (a timed-out request, the batch of a
 killed worker), and those duplicates are counted.
@@ -16,7 +16,7 @@ from services import push
 from services.core.db import make_engine
 from services.core.targets import Targets
 from services.models import Device, Notification
-from services.push.dispatcher import MULTICAST_LIMIT
+from services.outbox.channels.fcm import MULTICAST_LIMIT
 from tests.fake_fcm import QUOTA_EXCEEDED, UNAVAILABLE, FakeFcm
 from tests.reliability.harness import push_worker, scratch_database, wait_until
 
