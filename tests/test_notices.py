@@ -542,7 +542,7 @@ def test_a_scheduled_notice_is_public_and_pushed_from_its_publish_at(client, wri
     assert client.get(f"{NOTICES}/{notice['id']}").status_code == 404
     assert titles(client.get(NOTICES)) == set()
     push = db.scalar(select(Notification).where(Notification.source_id == notice["id"]))
-    assert push.next_attempt_at.isoformat() == notice["published_at"]
+    assert push.send_at.isoformat() == notice["published_at"]
 
     sql("UPDATE notices SET listed_at = listed_at - interval '3 days' WHERE id = :id", id=notice["id"])
     assert client.get(f"{NOTICES}/{notice['id']}").status_code == 200
