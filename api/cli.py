@@ -6,6 +6,7 @@ import os
 import secrets
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click

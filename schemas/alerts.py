@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, Instant, ListQuerySchema, TargetsSchema
 from schemas.devices import LOCALE
+from services.core.text import language
 from services.models import (
     ALERT_CATEGORIES,
     ALERT_STATUSES,
@@ -14,7 +15,6 @@ from services.models import (
 )
 from services.models.alerts import VALUE_LENGTH
 from services.publishing.alert_syndication import EVENT
-from services.core.text import language
 
 HEADLINE = validate.Length(min=1, max=120)
 DESCRIPTION = validate.Length(min=1, max=4000)

@@ -54,7 +54,9 @@ class NotificationSchema(Schema):
     )
     message_ids = fields.List(fields.String(), required=True, metadata={"description": "FCM message names."})
     last_error = fields.String(required=True, allow_none=True)
-    send_at = fields.AwareDateTime(required=True, metadata={"description": "Not sent (nor in inboxes) before."})
+    send_at = fields.AwareDateTime(
+        required=True, metadata={"description": "Not sent (nor in inboxes) before."}
+    )
     outstanding = fields.Integer(required=True, metadata={"description": "Deliveries not finished yet."})
     created_at = fields.AwareDateTime(required=True)
     first_sent_at = fields.AwareDateTime(required=True, allow_none=True)

@@ -136,9 +136,7 @@ def inbox_item(notification: Notification, locale: str, read: bool) -> dict:
 def mark_read(db: Session, principal: Principal, notification_id: uuid.UUID) -> None:
     device = principal.require_device()
     visible = db.scalar(
-        select(Notification.id).where(
-            Notification.id == notification_id, _delivered(), _for_device(device)
-        )
+        select(Notification.id).where(Notification.id == notification_id, _delivered(), _for_device(device))
     )
     if visible is None:
         raise NotFound("No such notification in this device's inbox.")

@@ -11,8 +11,8 @@ import google.oauth2.credentials
 import pytest
 from firebase_admin import credentials, messaging
 
-from services.core import db as database
 from api import worker as outbox_worker
+from services.core import db as database
 from services.outbox.channels.fcm import FcmBackend, FcmChannel
 from services.outbox.worker import Settings
 from tests.fake_fcm import FakeFcm

@@ -172,9 +172,7 @@ def test_rows_one_worker_is_claiming_are_skipped_by_the_other(fcm_backend, engin
     # Worker A is in the middle of its claim: its rows are locked, not yet leased.
     holding = first_sessions()
     locked = set(
-        holding.scalars(
-            select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True)
-        )
+        holding.scalars(select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True))
     )
     claimed = set(second.claim(second_sessions()))  # does not wait for A (lock_timeout would fail it)
     holding.rollback()

@@ -110,7 +110,9 @@ class Worker:
             db.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(ids))
-                .values(lease_until=now + self.settings.lease, attempts=Delivery.attempts + 1, last_attempt_at=now)
+                .values(
+                    lease_until=now + self.settings.lease, attempts=Delivery.attempts + 1, last_attempt_at=now
+                )
             )
         db.commit()
         return ids
@@ -141,9 +143,19 @@ class Worker:
             if target is None:
                 self.record(db, delivery, Result("gone", detail="The address no longer exists."), limit)
                 continue
-            ready.append((delivery, Outgoing(
-                delivery.id, delivery.channel, delivery.address, delivery.payload, delivery.attempts - 1, target
-            )))
+            ready.append(
+                (
+                    delivery,
+                    Outgoing(
+                        delivery.id,
+                        delivery.channel,
+                        delivery.address,
+                        delivery.payload,
+                        delivery.attempts - 1,
+                        target,
+                    ),
+                )
+            )
         if not ready:
             return
         send_batch = getattr(channel, "send_batch", None)

@@ -19,11 +19,11 @@ from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, reaching, require_reach
+from services.core.text import language
 from services.identity import audit
 from services.identity.principals import Principal
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
 from services.publishing import indicators, trusted_indicators
-from services.core.text import language
 
 READ_SCOPE = "alerts:read"
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}

@@ -126,7 +126,9 @@ def reply(
     found.replied_by_id = principal.user.id
     if found.status == "pending":
         found.status, found.moderated_at, found.moderated_by_id = "published", now, principal.user.id
-    events.emit(db, "consultation.comment_replied", found, {"notice_id": str(found.notice_id), "first": first})
+    events.emit(
+        db, "consultation.comment_replied", found, {"notice_id": str(found.notice_id), "first": first}
+    )
     audit.record(db, principal, "notice_comment.reply", found, before)
     return found
 

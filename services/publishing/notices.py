@@ -20,7 +20,7 @@ from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, reaching, require_reach
-from services.core.text import normalize
+from services.core.text import language, normalize
 from services.directory import categories
 from services.identity import audit
 from services.identity.principals import Principal
@@ -34,7 +34,6 @@ from services.models import (
     NoticeVersion,
 )
 from services.models.notices import NoticeContent
-from services.core.text import language
 
 _POLICY = {
     "draft": ("consultation",),
@@ -462,7 +461,12 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
         NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user.id)
     )
     name = "notice.published" if before["stage"] == "draft" else "notice.stage_changed"
-    changed = {"from": before["stage"], "to": notice.stage, "at": at.isoformat(), "push": data.get("push", True)}
+    changed = {
+        "from": before["stage"],
+        "to": notice.stage,
+        "at": at.isoformat(),
+        "push": data.get("push", True),
+    }
     events.emit(db, name, notice, changed)
     audit.record(db, principal, "notice.transition", notice, before)
     return localize(notice)

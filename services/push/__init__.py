@@ -116,7 +116,9 @@ def enqueue(
         devices = select(Device.id).where(
             Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
         )
-        addresses = [(f"{DEVICE}{device_id}", payload) for device_id in db.scalars(devices.order_by(Device.id))]
+        addresses = [
+            (f"{DEVICE}{device_id}", payload) for device_id in db.scalars(devices.order_by(Device.id))
+        ]
     for address, body in addresses:
         outbox.enqueue(
             db,

@@ -38,7 +38,12 @@ def _feedback(db: Session, event: events.Event, key: str, values: dict, kind: st
         texts.render(key, values),
         source_type="feedback",
         source_id=str(feedback.id),
-        data={"type": "feedback", "id": str(feedback.id), "tracking_code": feedback.tracking_code, "event": kind},
+        data={
+            "type": "feedback",
+            "id": str(feedback.id),
+            "tracking_code": feedback.tracking_code,
+            "event": kind,
+        },
         event_id=event.id,
     )
 
@@ -46,7 +51,11 @@ def _feedback(db: Session, event: events.Event, key: str, values: dict, kind: st
 def _created(db: Session, event: events.Event) -> None:
     feedback = event.subject
     due = feedback.due_at.astimezone(LOCAL)
-    values = {"department": feedback.department.name, "due_date": f"{due:%d/%m/%Y}", "due_time": f"{due:%H:%M}"}
+    values = {
+        "department": feedback.department.name,
+        "due_date": f"{due:%d/%m/%Y}",
+        "due_time": f"{due:%H:%M}",
+    }
     _feedback(db, event, "feedback.created", values, "received")
 
 

@@ -50,9 +50,7 @@ def sync_topics(db: Session, channel) -> int:
                 chunk = [d for d in chunk if d.push_token]
                 if not chunk:
                     continue
-                for device, outcome in zip(
-                    chunk, call([d.push_token for d in chunk], topic), strict=True
-                ):
+                for device, outcome in zip(chunk, call([d.push_token for d in chunk], topic), strict=True):
                     if outcome.ok:
                         device.subscribed_topics = sorted(apply(device, topic))
                     elif outcome.kind == "dead":
@@ -65,6 +63,7 @@ def sync_topics(db: Session, channel) -> int:
     db.commit()
     return len(devices)
 
+
 def retire_tokens(db: Session, channel) -> int:
     """Take tokens that left their device out of their topics."""
     due = select(TokenRetirement).where(TokenRetirement.retry_at <= utcnow()).limit(100)
@@ -72,9 +71,7 @@ def retire_tokens(db: Session, channel) -> int:
         due = due.with_for_update(skip_locked=True)
     retirements = list(db.scalars(due))
     for retirement in retirements:
-        outcomes = [
-            channel.unsubscribe([retirement.push_token], topic)[0] for topic in retirement.topics
-        ]
+        outcomes = [channel.unsubscribe([retirement.push_token], topic)[0] for topic in retirement.topics]
         if all(o.ok or o.kind == "dead" for o in outcomes) or retirement.attempts >= 5:
             db.delete(retirement)
         else:

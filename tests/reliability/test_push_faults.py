@@ -1,8 +1,8 @@
 """The outbox worker as it runs in production (`flask --app wsgi push-worker`, the alias of `worker`;
-real firebase-admin with a service-account credential) against the fake FCM server: an outage of 429s, 503s and timeouts that then
-clears, and a worker killed with SIGKILL mid-batch. Every notification ends `sent`; a message reaches a
-device twice only where FCM may have accepted it before the failure (a timed-out request, the batch of a
-killed worker), and those duplicates are counted.
+real firebase-admin with a service-account credential) against the fake FCM server: an outage of
+429s, 503s and timeouts that then clears, and a worker killed with SIGKILL mid-batch. Every
+notification ends `sent`; a message reaches a device twice only where FCM may have accepted it before
+the failure (a timed-out request, the batch of a killed worker), and those duplicates are counted.
 """
 
 import uuid

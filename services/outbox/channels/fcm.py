@@ -265,19 +265,27 @@ class FcmChannel:
             if _expired(payload):
                 results[outgoing.id] = Result("failed", detail="Expired before it could be delivered.")
             elif "token" in outgoing.target:
-                key = (payload["data"].get("notification_id"), outgoing.target["language"], outgoing.target["quiet"])
+                key = (
+                    payload["data"].get("notification_id"),
+                    outgoing.target["language"],
+                    outgoing.target["quiet"],
+                )
                 groups[key].append(outgoing)
             else:
                 results[outgoing.id] = self._to_topic(outgoing)
         for (_, language, quiet), members in groups.items():
             for start in range(0, len(members), MULTICAST_LIMIT):
                 chunk = members[start : start + MULTICAST_LIMIT]
-                results.update(zip([o.id for o in chunk], self._multicast(chunk, language, quiet), strict=True))
+                results.update(
+                    zip([o.id for o in chunk], self._multicast(chunk, language, quiet), strict=True)
+                )
         return [results[o.id] for o in batch]
 
     def _to_topic(self, outgoing: Outgoing) -> Result:
         try:
-            message = fcm_messages.topic_message(outgoing.payload, outgoing.address, outgoing.payload["language"])
+            message = fcm_messages.topic_message(
+                outgoing.payload, outgoing.address, outgoing.payload["language"]
+            )
         except ValueError as error:  # a message firebase-admin refuses to build: retrying cannot help
             return Result("failed", detail=str(error))
         return self._results([self.backend.send(message)])[0]

@@ -14,8 +14,8 @@ into several sends, each reaching a disjoint set of devices.
 from more_itertools import batched
 
 from services.core import areas
-from services.core.text import language
 from services.core.targets import Targets
+from services.core.text import language
 
 MAX_CONDITION_TOPICS = 5
 ALL = "all"
