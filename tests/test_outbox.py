@@ -1,0 +1,179 @@
+"""The outbox on its own: a channel that plays a script of answers shows what the worker does with
+each (sent, retry with or without Retry-After, failed, gone), the order kept per key, attempt limits
+per channel, and that nothing is written when the writing transaction rolls back."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services import events, outbox
+from services.core import db as database
+from services.core.db import transactional, utcnow
+from services.models import Delivery, EventRecord, Feedback, Notification
+from services.outbox.channels.base import Outgoing, Result
+from services.outbox.worker import Settings, Worker
+from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import submit
+
+CHANNEL = "scripted"
+
+
+class Scripted:
+    """A channel answering from a script per address (sent when the script is used up)."""
+
+    name = CHANNEL
+
+    def __init__(self):
+        self.script: dict[str, list[Result]] = {}
+        self.sent: list[Outgoing] = []
+
+    def send(self, outgoing: Outgoing) -> Result:
+        self.sent.append(outgoing)
+        answers = self.script.get(outgoing.address)
+        return answers.pop(0) if answers else Result("sent", status_code=200, latency_ms=3)
+
+
+@pytest.fixture
+def channel():
+    yield Scripted()
+    outbox._routes.pop(CHANNEL, None)
+
+
+@pytest.fixture
+def worker(channel):
+    return Worker(
+        database.session, {CHANNEL: channel}, Settings(max_attempts=3, backoff_base=0.01, backoff_max=0.05)
+    )
+
+
+def enqueue(address="https://example.org/hook", **options) -> Delivery:
+    db = database.session()
+    delivery = outbox.enqueue(db, CHANNEL, address, {"n": len(options)}, **options)
+    db.commit()
+    return delivery
+
+
+def fresh(delivery: Delivery) -> Delivery:
+    return database.session().get(Delivery, delivery.id, populate_existing=True)
+
+
+def drain(worker: Worker) -> None:
+    while worker.run_once():
+        pass
+
+
+def test_a_sent_delivery_records_its_answer(worker, channel):
+    delivery = enqueue()
+    assert worker.run_once() == 1
+    done = fresh(delivery)
+    assert (done.status, done.attempts, done.status_code, done.latency_ms) == ("sent", 1, 200, 3)
+    assert done.completed_at and done.last_attempt_at and done.lease_until is None
+    assert [o.attempts for o in channel.sent] == [0]  # tries before this one
+    assert worker.run_once() == 0
+
+
+def test_retry_after_wins_over_the_backoff(worker, channel):
+    channel.script["https://example.org/hook"] = [
+        Result("retry", after=120, status_code=429, detail="slow down")
+    ]
+    delivery = enqueue()
+    before = utcnow()
+    worker.run_once()
+    after = utcnow()
+
+    waiting = fresh(delivery)
+    assert waiting.status == "retrying" and waiting.status_code == 429 and waiting.last_error == "slow down"
+    assert before + timedelta(seconds=120) <= waiting.next_attempt_at <= after + timedelta(seconds=120)
+    assert worker.run_once() == 0 and len(channel.sent) == 1  # not due yet
+
+
+def test_the_backoff_grows_with_jitter_up_to_its_ceiling(worker):
+    waits = [worker.backoff(attempts, Result("retry")) for attempts in (1, 2, 3, 20) for _ in range(20)]
+    assert all(0.005 <= w <= 0.01 for w in waits[:20]) and all(0.01 <= w <= 0.02 for w in waits[20:40])
+    assert max(waits[60:]) <= 0.05 and len(set(waits)) > 40  # capped, and jittered
+
+
+def test_retries_stop_at_max_attempts_and_the_delivery_fails(worker, channel):
+    channel.script["https://example.org/hook"] = [Result("retry", after=0, status_code=503, detail="down")] * 5
+    delivery = enqueue()
+    drain(worker)
+    failed = fresh(delivery)
+    assert failed.status == "failed" and failed.attempts == 3 and len(channel.sent) == 3
+    assert failed.last_error == "Gave up after 3 attempts: down" and failed.completed_at
+
+
+def test_a_channel_may_allow_fewer_attempts_than_the_worker(worker, channel):
+    outbox.route(CHANNEL, max_attempts=1)
+    channel.script["https://example.org/hook"] = [Result("retry", detail="down")]
+    delivery = enqueue()
+    worker.run_once()
+    assert fresh(delivery).status == "failed" and len(channel.sent) == 1
+
+
+def test_a_failed_answer_is_final(worker, channel):
+    channel.script["https://example.org/hook"] = [Result("failed", status_code=410, detail="refused")]
+    delivery = enqueue()
+    drain(worker)
+    assert (fresh(delivery).status, fresh(delivery).last_error) == ("failed", "refused")
+    assert len(channel.sent) == 1
+
+
+def test_a_gone_address_ends_the_delivery_and_the_hook_hears_of_it(worker, channel):
+    heard = []
+    outbox.route(CHANNEL, recorded=lambda db, delivery, result: heard.append((delivery.status, result.kind)))
+    channel.script["https://example.org/hook"] = [Result("gone", status_code=404, detail="no such hook")]
+    delivery = enqueue()
+    worker.run_once()
+    assert fresh(delivery).status == "gone" and heard == [("gone", "gone")]
+
+
+def test_an_address_the_resolver_no_longer_knows_is_gone_without_sending(worker, channel):
+    outbox.route(
+        CHANNEL, resolve=lambda db, address: None if address.endswith("deleted") else {"secret": "s"}
+    )
+    gone, kept = enqueue("hook:deleted"), enqueue("hook:kept")
+    worker.run_once()
+    assert fresh(gone).status == "gone" and fresh(kept).status == "sent"
+    assert [(o.address, o.target) for o in channel.sent] == [("hook:kept", {"secret": "s"})]
+
+
+def test_deliveries_with_the_same_key_go_one_after_the_other(worker, channel):
+    channel.script["hook:a"] = [Result("retry", after=0, detail="busy")]
+    first = enqueue("hook:a", ordering_key="feedback-1")
+    second = enqueue("hook:a", ordering_key="feedback-1")
+    third = enqueue("hook:a", ordering_key="feedback-1")
+    elsewhere = enqueue("hook:b", ordering_key="feedback-1")  # another address: its own order
+    unordered = enqueue("hook:a")
+
+    worker.run_once()
+    assert {o.id for o in channel.sent} == {first.id, elsewhere.id, unordered.id}
+    drain(worker)
+    assert [o.id for o in channel.sent if o.address == "hook:a" and o.id != unordered.id] == [
+        first.id,
+        first.id,
+        second.id,
+        third.id,
+    ]
+    assert {fresh(d).status for d in (first, second, third)} == {"sent"}
+
+
+def test_a_held_back_delivery_waits_for_its_time(worker, channel):
+    later = enqueue(send_at=utcnow() + timedelta(hours=1))
+    assert worker.run_once() == 0 and fresh(later).status == "pending"
+
+
+def test_a_rolled_back_event_leaves_no_event_notification_or_delivery(db, citizen, road_form):
+    item = submit(citizen)
+    counts = [select(func.count()).select_from(t) for t in (EventRecord, Notification, Delivery)]
+    before = [db.scalar(c) for c in counts]
+
+    @transactional
+    def announce_then_fail(db):
+        events.emit(db, "feedback.created", db.get(Feedback, item["id"]))  # the citizen push subscribes
+        assert db.scalar(counts[2]) > before[2] or db.scalar(counts[1]) > before[1]
+        raise RuntimeError("the change could not be saved")
+
+    with pytest.raises(RuntimeError):
+        announce_then_fail(database.session())
+    assert [db.scalar(c) for c in counts] == before
