@@ -1,6 +1,7 @@
-"""Push dispatch benchmark: a personal fan-out to 100,000 devices through the real push worker
-(`flask --app wsgi push-worker`) to the fake FCM server, against a plain loop of firebase-admin
-`send_each_for_multicast` calls to the same server; then publish-to-FCM latency of a topic alert."""
+"""Push dispatch benchmark: a personal fan-out to 100,000 devices (one outbox delivery each) through the
+real outbox worker (`flask --app wsgi worker`, FCM channel) to the fake FCM server, against a plain loop
+of firebase-admin `send_each_for_multicast` calls to the same server; then publish-to-FCM latency of a
+topic alert."""
 
 import statistics
 import subprocess

@@ -95,7 +95,8 @@ def test_the_backoff_grows_with_jitter_up_to_its_ceiling(worker):
 
 
 def test_retries_stop_at_max_attempts_and_the_delivery_fails(worker, channel):
-    channel.script["https://example.org/hook"] = [Result("retry", after=0, status_code=503, detail="down")] * 5
+    down = Result("retry", after=0, status_code=503, detail="down")
+    channel.script["https://example.org/hook"] = [down] * 5
     delivery = enqueue()
     drain(worker)
     failed = fresh(delivery)
