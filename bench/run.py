@@ -193,7 +193,7 @@ def push_run(url: str, work: Path, report: "Report") -> None:
     report.section(f"4. Push dispatch ({DEVICES:,}-device personal fan-out to the fake FCM server)")
     report.line(
         "| | messages/s | peak RSS |\n|---|---|---|\n"
-        f"| outbox worker (FCM channel, claims of 500, each outcome committed) | {result['dispatcher_mps']:,.0f} "
+        f"| outbox worker (FCM channel, claims of 500) | {result['dispatcher_mps']:,.0f} "
         f"| {result['dispatcher_peak_rss_mib']:.0f} MiB |\n"
         f"| plain `send_each_for_multicast` loop | {result['plain_mps']:,.0f} "
         f"| {result['plain_peak_rss_mib']:.0f} MiB |\n\n"
