@@ -27,7 +27,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: export PORT := $(PORT)
 run: $(VENV)/.installed migrate
 	$(FLASK) seed-demo
-	$(FLASK) push-worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(FLASK) worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 migrate: $(VENV)/.installed

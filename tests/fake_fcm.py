@@ -9,7 +9,7 @@ URL the SDK calls here). It records every request and answers like FCM's HTTP v1
   POST   /iid/v1:batchAdd | /iid/v1:batchRemove   (legacy Instance ID)     {"results": [{}, ...]}
   POST   /token   (Google's OAuth2 token endpoint, for `service_account()`) {"access_token": ...}
 
-A process of its own (`flask --app wsgi push-worker`) reaches it with FCM_ENDPOINT=fake.url and
+A process of its own (`flask --app wsgi worker`) reaches it with FCM_ENDPOINT=fake.url and
 FIREBASE_CREDENTIALS naming the file `fake.service_account()` writes: a real service-account key whose
 `token_uri` is this server, so google-auth signs its JWT grant and gets a token here.
 

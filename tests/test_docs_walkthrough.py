@@ -35,7 +35,7 @@ EXAMPLE_ORIGIN = re.compile(r"\b(?:127\.0\.0\.1|localhost):8000\b")
 
 # What each page's walk-through makes the push worker print (the log backend: one line per push).
 PUSHES = {
-    "push.md": ["to topic p-48: Cắt điện khu vực Hải Châu — "],
+    "outbox.md": ["to topic p-48: Cắt điện khu vực Hải Châu — "],
     "notices.md": [
         "to condition 'w-20242' in topics && !('lang-en' in topics): Lấy ý kiến dự thảo: Dự thảo quy định "
         "hỗ trợ tái định cư",

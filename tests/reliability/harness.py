@@ -168,7 +168,7 @@ def _answers(url: str, process: Process) -> bool:
 
 
 def push_worker(database_url: str, log: Path, **extra) -> Process:
-    return Process([BIN / "flask", "--app", "wsgi", "push-worker"], environment(database_url, **extra), log)
+    return Process([BIN / "flask", "--app", "wsgi", "worker"], environment(database_url, **extra), log)
 
 
 def register_device(base: str) -> str:
