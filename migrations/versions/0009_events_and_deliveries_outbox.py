@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("payload", JSON, nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=True),
         sa.Column("ordering_key", sa.String(length=128), nullable=True),
-        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=False),
@@ -69,7 +69,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_deliveries_due",
         "deliveries",
-        ["priority", "next_attempt_at"],
+        ["rank", "next_attempt_at"],
         postgresql_where=UNFINISHED,
         sqlite_where=UNFINISHED,
     )

@@ -42,7 +42,7 @@ class Delivery(Base):
         # The claim: due rows only (the partial index stays small as rows complete).
         Index(
             "ix_deliveries_due",
-            "priority",
+            "rank",
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'retrying')"),
             sqlite_where=text("status IN ('pending', 'retrying')"),
@@ -67,7 +67,7 @@ class Delivery(Base):
     payload: Mapped[dict] = mapped_column(default=dict)
     event_id: Mapped[uuid.UUID | None]
     ordering_key: Mapped[str | None] = mapped_column(String(128))
-    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher is claimed first (alerts)
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # lower is claimed first: -priority (alerts -1)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

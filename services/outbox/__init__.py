@@ -20,6 +20,7 @@ from services.models import Delivery
 from services.outbox.channels.base import Result
 
 Resolve = Callable[[Session, str], dict | None]
+ResolveMany = Callable[[Session, list[str]], dict[str, dict | None]]
 Recorded = Callable[[Session, Delivery, Result], None]
 
 
@@ -29,6 +30,14 @@ class Route:
     resolve: Resolve | None = None  # None: the address is all the adapter needs
     recorded: Recorded | None = None
     max_attempts: int | None = None  # None: the worker's setting
+    resolve_many: ResolveMany | None = None  # a claim's addresses in one query (FCM: 500 devices)
+
+    def targets(self, db: Session, addresses: list[str]) -> dict[str, dict | None]:
+        if self.resolve_many:
+            return self.resolve_many(db, addresses)
+        if self.resolve:
+            return {address: self.resolve(db, address) for address in addresses}
+        return dict.fromkeys(addresses, {})
 
 
 _routes: dict[str, Route] = {}
@@ -40,9 +49,13 @@ def route(
     resolve: Resolve | None = None,
     recorded: Recorded | None = None,
     max_attempts: int | None = None,
+    resolve_many: ResolveMany | None = None,
 ) -> None:
-    """Declare a channel's resolver, outcome hook and attempt limit (import-time; the last one wins)."""
-    _routes[channel] = Route(channel, resolve, recorded, max_attempts)
+    """Declare a channel's resolver, outcome hook and attempt limit (import-time; the last one wins).
+
+    `resolve_many(db, addresses)` → {address: target or None} may stand in for `resolve`, for channels
+    whose claims hold many addresses."""
+    _routes[channel] = Route(channel, resolve, recorded, max_attempts, resolve_many)
 
 
 def route_of(channel: str) -> Route:
@@ -72,7 +85,7 @@ def enqueue(
         payload=payload,
         event_id=event_id,
         ordering_key=ordering_key,
-        priority=priority,
+        rank=-priority,
         status="pending",
         attempts=0,
         next_attempt_at=send_at or now,

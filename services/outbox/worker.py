@@ -100,7 +100,7 @@ class Worker:
                 or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
                 or_(Delivery.ordering_key.is_(None), ~blocked),
             )
-            .order_by(Delivery.priority.desc(), Delivery.next_attempt_at)
+            .order_by(Delivery.rank, Delivery.next_attempt_at)
             .limit(self.settings.claim_size)
         )
         if db.get_bind().dialect.name == "postgresql":
@@ -133,13 +133,14 @@ class Worker:
         route = route_of(channel.name)
         limit = route.max_attempts or self.settings.max_attempts
         ready = []
+        targets = route.targets(db, [d.address for d in deliveries])
         for delivery in deliveries:
             # Claims count attempts, so a delivery whose workers keep dying mid-send stops here.
             if delivery.attempts > limit:
                 abandoned = Result("failed", detail=f"Abandoned by workers {delivery.attempts - 1} times.")
                 self.record(db, delivery, abandoned, limit)
                 continue
-            target = route.resolve(db, delivery.address) if route.resolve else {}
+            target = targets[delivery.address]
             if target is None:
                 self.record(db, delivery, Result("gone", detail="The address no longer exists."), limit)
                 continue

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services import outbox
 from services.core.db import utcnow
 from services.core.targets import Targets
+from services.core.text import language
 from services.models import Delivery, Device, Notification, NotificationPlace, NotificationRecipient
 from services.outbox.channels import fcm_topics as topics
 from services.outbox.channels.base import Result
@@ -127,7 +128,7 @@ def enqueue(
             body,
             event_id=event_id,
             send_at=notification.send_at,
-            priority=1 if priority == "high" else 0,
+            priority=1 if priority == "high" else 0,  # alerts before a large fan-out
         )
     notification.outstanding = len(addresses)
     if not addresses:  # no device to reach: the inbox is where it arrives
@@ -159,18 +160,31 @@ def _payload(notification: Notification) -> dict:
 # ---------------------------------------------------------------- the FCM channel's domain side
 
 
-def resolve(db: Session, address: str) -> dict | None:
-    """A device address becomes its current token, language and quiet state (None: no token any more)."""
-    if not address.startswith(DEVICE):
-        return {}  # topic:… and condition:… are sent as they are
-    device = db.get(Device, uuid.UUID(address.removeprefix(DEVICE)))
-    if device is None or not device.push_token:
-        return None
-    return {
-        "token": device.push_token,
-        "language": topics.language(device.locale),
-        "quiet": in_quiet_hours(device.quiet_hours),
+def resolve_many(db: Session, addresses: list[str]) -> dict[str, dict | None]:
+    """Device addresses become their current token, language and quiet state (None: no token any more);
+    topic:… and condition:… are sent as they are. One query for a claim's devices."""
+    ids = [uuid.UUID(a.removeprefix(DEVICE)) for a in addresses if a.startswith(DEVICE)]
+    found = {
+        f"{DEVICE}{device_id}": (token, locale, quiet_hours)
+        for device_id, token, locale, quiet_hours in db.execute(
+            select(Device.id, Device.push_token, Device.locale, Device.quiet_hours).where(Device.id.in_(ids))
+        )
+        if token
     }
+    targets: dict[str, dict | None] = {}
+    for address in addresses:
+        if not address.startswith(DEVICE):
+            targets[address] = {}
+        elif address in found:
+            token, locale, quiet_hours = found[address]
+            targets[address] = {
+                "token": token,
+                "language": language(locale),
+                "quiet": in_quiet_hours(quiet_hours),
+            }
+        else:
+            targets[address] = None
+    return targets
 
 
 _locked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -242,4 +256,4 @@ def in_quiet_hours(quiet_hours: dict | None, now=None) -> bool:
     return start <= local < end if start <= end else local >= start or local < end
 
 
-outbox.route(CHANNEL, resolve=resolve, recorded=recorded)
+outbox.route(CHANNEL, resolve_many=resolve_many, recorded=recorded)
