@@ -1,0 +1,67 @@
+"""A real HTTP receiver on 127.0.0.1 for webhook tests: it records every request and answers as told."""
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    headers: dict = field(default_factory=dict)
+    body: bytes = b"ok"
+    endless: bool = False  # stream the body until the client hangs up
+
+
+class Receiver:
+    """`answers` are used in turn; the last one repeats."""
+
+    def __init__(self, *answers: Answer):
+        self.answers = list(answers) or [Answer()]
+        self.received: list[Received] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append(Received(self.path, dict(self.headers), body))
+                answer = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                if answer.endless:
+                    self.end_headers()
+                    try:
+                        while True:
+                            self.wfile.write(b"x" * 65536)
+                    except OSError:
+                        return
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
