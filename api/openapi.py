@@ -15,6 +15,7 @@ from api.errors import PROBLEM_MIMETYPE
 from schemas.common import ProblemSchema
 from services.core.errors import Unauthorized
 from services.identity.principals import Principal
+from services.webhooks.registry import managed_department
 
 _TYPES = [
     # Most specific first: Email is a String, AwareDateTime a DateTime, and so on.
@@ -180,6 +181,7 @@ CALLERS = {
     "admin": Principal.require_admin,
     "staff": Principal.require_staff,
     "device": Principal.require_device,
+    "webhook_managers": managed_department,  # admins, a department's editors, keys with webhooks:manage
 }
 
 
@@ -198,7 +200,7 @@ def operation(
 ):
     """Document one operation: request body, query, success response, problems and security.
 
-    `who` ("admin", "staff", "device") names the callers let through to the handler; with
+    `who` ("admin", "staff", "device", "webhook_managers") names the callers let through to the handler; with
     auth="bearer" an anonymous caller gets 401 before anything else. `problems` adds
     {status: description} for answers the options do not imply (a public sign-in's 401).
     `produces` lists the success media types when they are not only JSON (Atom, CAP XML, CSV, files):

@@ -22,6 +22,7 @@ SCOPES = (
     "feedback:read",
     "feedback:write",
     "departments:read",
+    "webhooks:manage",
 )
 
 

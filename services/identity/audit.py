@@ -11,7 +11,7 @@ from services.identity.principals import Principal
 from services.models import AuditEvent
 
 # Never copied into the log.
-_SECRET_COLUMNS = {"password_hash", "token_hash", "key_hash", "push_token"}
+_SECRET_COLUMNS = {"password_hash", "token_hash", "key_hash", "push_token", "secret"}
 
 
 def snapshot(row) -> dict:

@@ -51,6 +51,7 @@ from services.models.push import (
     NotificationRecipient,
     TokenRetirement,
 )
+from services.models.webhooks import Webhook
 
 __all__ = [
     "FEEDBACK_STATUSES",
@@ -103,4 +104,5 @@ __all__ = [
     "TokenRetirement",
     "UTCDateTime",
     "User",
+    "Webhook",
 ]
