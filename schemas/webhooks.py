@@ -69,3 +69,28 @@ class WebhookChangesSchema(Schema):
 
 
 WebhookQuerySchema = ListQuerySchema
+
+
+class WebhookDeliverySchema(Schema):
+    """One delivery to a webhook and what became of it."""
+
+    id = fields.UUID(required=True)
+    event = fields.Function(
+        lambda delivery: delivery.payload["event"], required=True, metadata={"type": "string"}
+    )
+    event_id = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "X-Webhook-Id; null for a ping."}
+    )
+    status = fields.String(
+        required=True, validate=validate.OneOf(("pending", "retrying", "sent", "failed", "gone"))
+    )
+    attempts = fields.Integer(required=True)
+    status_code = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The receiver's last HTTP status."}
+    )
+    latency_ms = fields.Integer(required=True, allow_none=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    last_attempt_at = fields.AwareDateTime(required=True, allow_none=True)
+    next_attempt_at = fields.AwareDateTime(required=True, allow_none=True)
+    completed_at = fields.AwareDateTime(required=True, allow_none=True)

@@ -1,8 +1,18 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests: it records every request and answers as told."""
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -65,3 +75,39 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def documented_receiver(secret: str):
+    """The receiver of docs/webhooks.md, run as written in a process of its own on a free port; yields
+    (its URL, a function returning the lines it printed so far)."""
+    code = next(
+        fence.content
+        for fence in MarkdownIt("commonmark").parse((ROOT / "docs" / "webhooks.md").read_text())
+        if fence.type == "fence" and fence.info == "python" and "X-Signature" in fence.content
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "WEBHOOK_SECRET": secret, "PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    try:
+        while True:  # until it listens
+            assert process.poll() is None, "the documented receiver stopped"
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+        reader.start()
+        yield f"http://127.0.0.1:{port}/citizen-events", lambda: [line.rstrip("\n") for line in lines]
+    finally:
+        process.terminate()
+        process.wait()
+        reader.join(timeout=10)

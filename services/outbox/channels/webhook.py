@@ -135,18 +135,16 @@ class WebhookChannel:
 
 def _classify(response: urllib3.HTTPResponse, answer: bytes, latency_ms: int) -> Result:
     status = response.status
-    said = answer[:200].decode("utf-8", "replace").strip()
     if 200 <= status < 300:
         return Result("sent", status_code=status, latency_ms=latency_ms)
+    said = answer[:200].decode("utf-8", "replace").strip()
+    detail = f"HTTP {status}: {said}" if said else f"HTTP {status}"
     if status == 429 or status >= 500:
         after = retry_after(response.headers.get("Retry-After"))
-        return Result(
-            "retry", after=after, status_code=status, latency_ms=latency_ms, detail=f"HTTP {status}: {said}"
-        )
+        return Result("retry", after=after, status_code=status, latency_ms=latency_ms, detail=detail)
     if 300 <= status < 400:
         detail = f"HTTP {status}: redirect to {response.headers.get('Location', '?')} not followed"
-        return Result("failed", status_code=status, latency_ms=latency_ms, detail=detail)
-    return Result("failed", status_code=status, latency_ms=latency_ms, detail=f"HTTP {status}: {said}")
+    return Result("failed", status_code=status, latency_ms=latency_ms, detail=detail)
 
 
 def _ms_since(started: float) -> int:
