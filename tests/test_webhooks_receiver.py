@@ -1,6 +1,5 @@
 """The receiver of docs/webhooks.md, run exactly as written, verifies real signed deliveries."""
 
-import time
 import uuid
 
 import pytest
@@ -9,7 +8,7 @@ from services.core.db import utcnow
 from services.outbox.channels.base import Outgoing
 from services.outbox.channels.webhook import WebhookChannel
 from services.webhooks import hooks
-from tests.webhook_receiver import documented_receiver
+from tests.webhook_receiver import documented_receiver, printed
 
 WEBHOOKS = "/api/v1/webhooks"
 
@@ -18,15 +17,6 @@ WEBHOOKS = "/api/v1/webhooks"
 def permissive(app, monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
-
-
-def printed(lines, expected: str) -> bool:
-    """Whether the receiver printed `expected` (it prints after answering, so give it a moment)."""
-    for _ in range(200):
-        if expected in lines():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def send(db, webhook_id: str):

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -111,3 +112,12 @@ def documented_receiver(secret: str):
         process.terminate()
         process.wait()
         reader.join(timeout=10)
+
+
+def printed(lines, expected: str) -> bool:
+    """Whether the receiver printed `expected` (it prints after answering, so give it a moment)."""
+    for _ in range(200):
+        if expected in lines():
+            return True
+        time.sleep(0.05)
+    return False
