@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -174,3 +175,34 @@ def test_retry_after_takes_seconds_or_a_date():
     later = format_datetime(datetime.now(UTC) + timedelta(minutes=10), usegmt=True)
     assert 590 <= retry_after(later) <= 600
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+# ---------------------------------------------------------------- https to the checked address
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch):
+    """A self-signed certificate for `localhost`, trusted as a CA by every new TLS client context."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return str(cert), str(key)
+
+
+def test_https_goes_to_the_checked_address_with_the_host_name_for_sni_and_certificate(channel, certificate):
+    with Receiver(tls=certificate) as receiver:
+        result = channel.send(outgoing(receiver.url(host="localhost")))
+    assert result.kind == "sent", result.detail
+    assert receiver.server_names == ["localhost"]
+    assert receiver.received[0].headers["Host"] == f"localhost:{receiver.port}"
+
+
+def test_a_certificate_for_another_name_is_not_accepted(channel, certificate):
+    with Receiver(tls=certificate) as receiver:
+        result = channel.send(outgoing(receiver.url(host="127.0.0.1")))
+    assert result.kind == "retry" and result.detail.endswith("hostname '127.0.0.1' doesn't match 'localhost'")
+    assert receiver.received == []

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -32,11 +33,13 @@ class Answer:
 
 
 class Receiver:
-    """`answers` are used in turn; the last one repeats."""
+    """`answers` are used in turn; the last one repeats. With `tls` (certificate file, key file) it
+    speaks HTTPS and records the server names clients ask for (SNI) in `server_names`."""
 
-    def __init__(self, *answers: Answer):
+    def __init__(self, *answers: Answer, tls: tuple[str, str] | None = None):
         self.answers = list(answers) or [Answer()]
         self.received: list[Received] = []
+        self.server_names: list[str | None] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,10 +67,17 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
+        self.scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def __enter__(self):
         self.thread.start()
