@@ -143,7 +143,6 @@ def rotate_secret(db: Session, principal: Principal, webhook_id: uuid.UUID) -> W
     """A new secret signs every delivery sent from now on (retries of earlier ones included)."""
     webhook = get(db, principal, webhook_id)
     webhook.secret = new_secret()
-    webhook.updated_at = utcnow()
     audit.record(db, principal, "webhook.rotate_secret", webhook)
     return webhook
 
