@@ -138,4 +138,5 @@ def _register_api(app: Flask) -> None:
     for ns in NAMESPACES:
         api.add_namespace(ns, path=getattr(ns, "mount_path", f"{API_PREFIX}/{ns.name}"))
     openapi.build_models(api)
+    app.extensions["api"] = api
     openapi3.register(app, api)

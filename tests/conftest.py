@@ -329,11 +329,14 @@ def rows_kept_between_requests(monkeypatch, database, db):
 @pytest.fixture(autouse=True)
 def standards_checked(monkeypatch):
     """Every CAP document and Atom feed any test receives is checked as other systems check them
-    (tests/standards): the OASIS CAP 1.2 schema and RFC 4287's, and the rules of their readers."""
+    (tests/standards): the OASIS CAP 1.2 schema and RFC 4287's, and the rules of their readers. And the
+    API is stateless: no answer under /api sets a cookie."""
     send = FlaskClient.open
 
     def open_and_check(self, *args, **kwargs):
         response = send(self, *args, **kwargs)
+        if response.request.path.startswith("/api"):
+            assert "Set-Cookie" not in response.headers, response.request.path
         if response.status_code == 200 and response.request.method == "GET":
             if response.mimetype == "application/cap+xml":
                 assert_valid_cap(response.data)
