@@ -26,7 +26,7 @@ DOMAIN_PACKAGES = tuple(f"services.{name}" for name in DOMAINS)
 RULES = [
     ("services.core", DOMAIN_PACKAGES, "the core serves every domain and knows none"),
     ("services.models", DOMAIN_PACKAGES, "tables know no domain rule"),
-    ("services", ("api",), "services are called by the edge, never the other way round"),
+    ("services", ("api", "flask"), "services are called by the edge (HTTP, CLI, worker) and know none of it"),
     (
         "services.outbox.channels",
         (*DOMAIN_PACKAGES, "services.models"),
