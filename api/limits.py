@@ -19,9 +19,9 @@ _COUNTERS = "rate_limits"
 
 
 class PerAppLimiter(Limiter):
-    """Flask-Limiter keeps the counters' storage and the strategy counting in them on the Limiter
-    (`_storage`, `_limiter`); here they live in the app the request is for, so that one Limiter
-    (and the decorators made from it) serves any number of apps."""
+    """Flask-Limiter keeps the counters' storage, the strategy counting in them and whether limits are on
+    in the Limiter (`_storage`, `_limiter`, `enabled`); here they live in the app the request is for, so
+    that one Limiter (and the decorators made from it) serves any number of apps."""
 
     def __init__(self, **options):
         self._configuring: dict | None = {}  # what init_app builds, before it belongs to an app
@@ -51,6 +51,14 @@ class PerAppLimiter(Limiter):
     @_limiter.setter
     def _limiter(self, strategy) -> None:
         self._counters()["strategy"] = strategy
+
+    @property
+    def enabled(self) -> bool:
+        return self._counters().get("enabled", True)
+
+    @enabled.setter
+    def enabled(self, enabled: bool) -> None:
+        self._counters()["enabled"] = enabled
 
 
 limiter = PerAppLimiter(key_func=get_remote_address, headers_enabled=True)

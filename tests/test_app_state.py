@@ -84,6 +84,14 @@ def test_rate_limits_are_counted_per_app(two_apps):
     assert_problem(second.post("/api/v1/auth/token", json=SIGN_IN), 401, "invalid_credentials")
 
 
+def test_an_app_without_limits_leaves_the_others_limited(make_app, client):
+    unlimited = make_app(RATELIMIT_ENABLED=False).test_client()
+
+    assert {unlimited.post("/api/v1/auth/token", json=SIGN_IN).status_code for _ in range(11)} == {401}
+    answers = [client.post("/api/v1/auth/token", json=SIGN_IN).status_code for _ in range(11)]
+    assert answers == [401] * 10 + [429]
+
+
 def probe_blueprint() -> Blueprint:
     """A blueprint that keeps a visit count in Flask's cookie session, as the console will."""
     probe = Blueprint("cookie_probe", __name__, url_prefix="/probe")
