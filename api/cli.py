@@ -13,8 +13,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from api.database import database, session
 from services import demo
-from services.core.db import session
 from services.core.errors import DomainError
 from services.directory import departments
 from services.files import attachments
@@ -143,7 +143,7 @@ def push_worker(once):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = current_app.config
     dispatcher = Dispatcher(
-        session,
+        database().session,
         backends.from_config(config),
         Settings(
             lease=timedelta(seconds=config["PUSH_LEASE_SECONDS"]),

@@ -7,7 +7,7 @@ responses, the query parameters, the problem responses and the security of one o
 import functools
 
 from flask_restx import fields as restx_fields
-from flask_restx.model import SchemaModel
+from flask_restx.model import ModelBase, SchemaModel
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_principal
@@ -148,17 +148,32 @@ class _File(restx_fields.Raw):
     __schema_format__ = "binary"
 
 
-_models: dict[str, SchemaModel] = {}
+class Documented(ModelBase):
+    """A schema an operation documents, by name: what the namespaces declare when they are imported. Each
+    app's Api turns it into its own model (`build_models`), so no JSON Schema is shared between apps."""
+
+    def __init__(self, name: str, schema, direction: str):
+        super().__init__(name)
+        self.schema, self.direction = schema, direction
+
+    def __deepcopy__(self, memo):
+        return self  # a declaration never changes; flask-restx deep-copies docs on every decorator
 
 
-def model(ns, schema, direction: str = "response") -> SchemaModel:
-    """The named restx model of `schema` in one direction, built once and known to `ns`."""
+def model(ns, schema, direction: str = "response") -> Documented:
+    """The named model of `schema` in one direction, known to `ns` (and to the Apis it is added to)."""
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__.removesuffix("Schema") + ("Request" if direction == "request" else "")
-    if name not in _models:
-        _models[name] = SchemaModel(name, json_schema(schema, direction))
-    ns.models[name] = _models[name]
-    return _models[name]
+    if name not in ns.models:
+        ns.models[name] = Documented(name, schema, direction)
+    return ns.models[name]
+
+
+def build_models(api) -> None:
+    """Give `api` (one app's) its own JSON Schema of every documented schema, built once per app."""
+    for name, declared in api.models.items():
+        if isinstance(declared, Documented):
+            api.models[name] = SchemaModel(name, json_schema(declared.schema, declared.direction))
 
 
 # Problems a caller may get from any operation, beyond those its options add.

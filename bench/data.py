@@ -4,8 +4,8 @@ services really send."""
 import time
 
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
-from services.core import db as database
 from services.core.db import make_engine
 from services.identity.principals import ANONYMOUS
 from services.publishing import feed, notices
@@ -115,10 +115,9 @@ def explain(url: str) -> dict[str, list[str]]:
             db, ANONYMOUS, province_code=PROVINCE, q=SEARCH
         ),
     }.items():
-        database.bind(engine)
         sent.clear()
-        run(database.session())
-        database.session.remove()
+        with Session(engine) as db:
+            run(db)
         queries = [(sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")]
         with engine.connect() as connection:
             plans[name] = [

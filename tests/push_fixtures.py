@@ -11,7 +11,6 @@ import google.oauth2.credentials
 import pytest
 from firebase_admin import credentials, messaging
 
-from services.core import db as database
 from services.push.backends import FcmBackend
 from services.push.dispatcher import Dispatcher, Settings
 from tests.fake_fcm import FakeFcm
@@ -85,7 +84,7 @@ def fcm_backend(make_fcm_backend):
 
 
 @pytest.fixture
-def dispatcher(fcm_backend):
+def dispatcher(database, fcm_backend):
     """A push worker on the test's (scoped) session, sending through real firebase-admin to the fake."""
     return Dispatcher(database.session, fcm_backend, SETTINGS, worker_id="test-worker")
 

@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 
 from api import create_app
 from api.cli import alembic_config
-from services.core import db as database
 from services.core.db import utcnow
 from services.core.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
 from services.identity import audit
@@ -401,22 +400,20 @@ def test_deliveries_are_for_staff_only(staff, citizen, client):
 
 
 @pytest.fixture
-def sqlite_app(tmp_path, transaction):
+def sqlite_app(tmp_path):
     """The embedded default: an app on a new SQLite file built by the migrations."""
     url = f"sqlite:///{tmp_path / 'citizen.db'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"})
     command.upgrade(alembic_config(url), "head")
     yield app
-    app.extensions["db_engine"].dispose()
-    # create_app pointed the session factory at its own engine; give it back to the test's transaction.
-    database.bind(transaction, join_transaction_mode="create_savepoint")
+    app.extensions["database"].engine.dispose()
 
 
 def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
     """Draft, publish, list, feed, scam-check, report, top, promote, update, cancel, CAP and Atom on
     SQLite, and scam-check's lookups use the indexes there too."""
     with sqlite_app.app_context():
-        db = database.session()
+        db = sqlite_app.extensions["database"].session()
         department = Department(
             code="CA", name="Công an", name_search="cong an", province_code=DA_NANG, intake=True, active=True
         )
@@ -477,7 +474,7 @@ def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
     ]
     assert entries[0].findtext("atom:title", namespaces=ns).startswith("Đã hủy: ")
 
-    with sqlite_app.extensions["db_engine"].connect() as connection:
+    with sqlite_app.extensions["database"].engine.connect() as connection:
         for table in ("alert_indicators", "scam_reports"):
             query = f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE normalized IN ('a', 'b')"
             plan = " ".join(row[3] for row in connection.execute(text(query)))

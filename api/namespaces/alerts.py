@@ -5,13 +5,13 @@ from flask_restx import Namespace, Resource
 from yarl import URL
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.namespaces.feeds import NOT_MODIFIED, alert_url, syndicated
 from api.openapi import operation
 from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
-from services.core.db import session
 from services.publishing import alert_syndication, alerts
 
 ns = Namespace(

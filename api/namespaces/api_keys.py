@@ -3,11 +3,11 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.api_keys import ApiKeyCreatedSchema, ApiKeyQuerySchema, ApiKeySchema
 from schemas.common import page_of
-from services.core.db import session
 from services.identity import api_keys
 
 ns = Namespace("api-keys", description="Integrators' API keys with scopes (admin)")

@@ -4,10 +4,10 @@ from flask import Response, current_app, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.limits import UPLOADS_PER_IP, calling_device, limiter, uploads_per_uploader
 from api.openapi import operation
 from schemas.attachments import AttachmentSchema
-from services.core.db import session
 from services.core.errors import Invalid
 from services.files import attachments
 

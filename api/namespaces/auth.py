@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_restx import Namespace, Resource
 
+from api.database import session
 from api.http import body
 from api.limits import SIGN_IN, limiter
 from api.openapi import operation
 from schemas.users import TokenRequestSchema, TokenSchema
-from services.core.db import session
 from services.identity import users
 
 ns = Namespace("auth", description="Staff sign-in")

@@ -1,11 +1,11 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.categories import CategoryQuerySchema, CategorySchema, CategoryUpdateSchema
 from schemas.common import page_of
-from services.core.db import session
 from services.directory import categories
 
 ns = Namespace("categories", description="Categories of feedback, notices and alerts")

@@ -3,12 +3,12 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.departments import DepartmentQuerySchema, DepartmentSchema, DepartmentUpdateSchema
 from schemas.feedback import FeedbackSummarySchema, InboxQuerySchema
-from services.core.db import session
 from services.directory import departments
 from services.feedback import intake
 

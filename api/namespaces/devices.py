@@ -1,6 +1,7 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import DEVICE_REGISTRATION, limiter
 from api.openapi import operation
@@ -8,7 +9,6 @@ from schemas.common import ListQuerySchema, page_of
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
 from schemas.notifications import InboxItemSchema
 from services import notifications
-from services.core.db import session
 from services.identity import devices
 
 InboxPage = page_of(InboxItemSchema)

@@ -5,10 +5,10 @@ from flask import Flask, current_app, jsonify, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import languages, query
 from api.openapi import operation
 from schemas.feed import FeedQuerySchema, FeedSchema
-from services.core.db import session
 from services.publishing import feed
 
 ns = Namespace(

@@ -4,6 +4,7 @@ from flask import request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import FEEDBACK_PER_DEVICE, FEEDBACK_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -23,7 +24,6 @@ from schemas.feedback import (
     TrackQuerySchema,
     TransferSchema,
 )
-from services.core.db import session
 from services.feedback import intake, workflow
 
 ns = Namespace("feedback", description="Citizens' feedback: submission, tracking, the department workflow")

@@ -12,10 +12,10 @@ from flask import Response, current_app, request
 from flask_restx import Namespace, Resource
 
 from api import API_PREFIX
+from api.database import session
 from api.http import query
 from api.openapi import operation
 from schemas.notices import PlaceQuerySchema
-from services.core.db import session
 from services.publishing import alert_syndication, atom, notice_syndication
 
 ns = Namespace("feeds", description="Atom feeds of public notices and active alerts")

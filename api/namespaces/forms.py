@@ -1,11 +1,11 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.forms import FormQuerySchema, FormSchema, FormUpdateSchema
-from services.core.db import session
 from services.feedback import forms
 
 ns = Namespace("forms", description="Feedback forms the province offers (admins write, anyone reads)")

@@ -4,6 +4,7 @@ from flask import Response, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, languages, query
 from api.limits import COMMENTS_PER_DEVICE, COMMENTS_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -26,7 +27,6 @@ from schemas.notices import (
     NoticeVersionSchema,
     TransitionSchema,
 )
-from services.core.db import session
 from services.publishing import consultation, notices
 
 ns = Namespace("notices", description="Policy notices, their life cycle, and public consultation on drafts")

@@ -3,12 +3,12 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.notifications import AnnouncementSchema, NotificationQuerySchema, NotificationSchema
 from services import notifications
-from services.core.db import session
 
 ns = Namespace(
     "notifications", description="Push notifications: ad-hoc announcements and delivery records (admin)"

@@ -3,11 +3,11 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.routing import RoutingRuleQuerySchema, RoutingRuleSchema
-from services.core.db import session
 from services.directory import routing
 
 ns = Namespace("routing-rules", description="Which department answers feedback of a category from a place")

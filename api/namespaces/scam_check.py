@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_restx import Namespace, Resource
 
+from api.database import session
 from api.http import query
 from api.limits import SCAM_CHECK, limiter
 from api.openapi import operation
 from schemas.scam_reports import ScamCheckQuerySchema, ScamCheckSchema
-from services.core.db import session
 from services.publishing import scam_reports
 
 ns = Namespace("scam-check", description='"Has this been reported?": phone numbers, links, accounts (anyone)')

@@ -3,6 +3,7 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import SCAM_REPORTS_PER_DEVICE, SCAM_REPORTS_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -15,7 +16,6 @@ from schemas.scam_reports import (
     ScamTopQuerySchema,
     ScamTopSchema,
 )
-from services.core.db import session
 from services.publishing import scam_reports
 
 ns = Namespace(

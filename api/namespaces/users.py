@@ -3,11 +3,11 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.users import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
-from services.core.db import session
 from services.identity import users
 
 ns = Namespace("users", description="Staff users (admins manage; staff see their own department)")

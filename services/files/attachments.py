@@ -49,7 +49,7 @@ def upload(db: Session, principal: Principal, data: bytes, *, min_free_bytes: in
     if len(data) > MAX_BYTES:
         raise Invalid({"file": [f"Larger than {MAX_BYTES // MB} MB."]}, code="file_too_large")
     _check_quota(db, principal, len(data))
-    if storage.current().free_bytes() - len(data) < min_free_bytes:
+    if storage.of(db).free_bytes() - len(data) < min_free_bytes:
         raise InsufficientStorage("Uploads are paused: the server is short of disk space. Try again later.")
     data, content_type = _content(data)
     attachment = Attachment(
@@ -61,7 +61,7 @@ def upload(db: Session, principal: Principal, data: bytes, *, min_free_bytes: in
         sha256=hashlib.sha256(data).hexdigest(),
     )
     attachment.storage_key = f"{attachment.id.hex[:2]}/{attachment.id}"
-    storage.current().save(attachment.storage_key, data)
+    storage.of(db).save(attachment.storage_key, data)
     db.add(attachment)
     audit.record(db, principal, "attachment.create", attachment)
     return attachment
@@ -104,7 +104,7 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
     attachment = db.get(Attachment, attachment_id)
     if attachment is None or not _may_fetch(db, principal, attachment):
         raise NotFound("No such attachment.")
-    return attachment, storage.current().read(attachment.storage_key)
+    return attachment, storage.of(db).read(attachment.storage_key)
 
 
 def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> bool:
@@ -131,6 +131,6 @@ def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 
             db.delete(attachment)
         db.commit()
         for attachment in rows:
-            storage.current().delete(attachment.storage_key)
+            storage.of(db).delete(attachment.storage_key)
         purged += len(rows)
     return purged

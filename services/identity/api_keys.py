@@ -1,8 +1,9 @@
 """Integrators' API keys: scoped, shown once, stored hashed, revoked at once."""
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
@@ -24,6 +25,8 @@ SCOPES = (
     "departments:read",
     "webhooks:manage",
 )
+# last_used_at is refreshed at most this often, so reads do not turn into writes.
+USE_RESOLUTION = timedelta(minutes=1)
 
 
 def by_key(db: Session, key: str) -> ApiKey | None:
@@ -31,6 +34,12 @@ def by_key(db: Session, key: str) -> ApiKey | None:
     if api_key is None or api_key.revoked_at is not None:
         return None
     return api_key
+
+
+@transactional
+def used(db: Session, api_key_id: uuid.UUID) -> None:
+    """Record that a key was used (the edge does, at most once per USE_RESOLUTION)."""
+    db.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=utcnow()))
 
 
 def list_keys(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:

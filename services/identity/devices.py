@@ -1,9 +1,11 @@
 """Citizen devices: anonymous registration that returns a bearer token shown once, and the
 device's place, language, interests and push token (which the push worker turns into FCM topics)."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from services.core import areas
@@ -20,11 +22,13 @@ _TOPIC_FIELDS = ("province_code", "ward_code", "locale", "categories", "push_tok
 
 
 def by_token(db: Session, token: str) -> Device | None:
-    device = db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
-    if device is not None and utcnow() - device.last_seen_at > SEEN_RESOLUTION:
-        device.last_seen_at = utcnow()
-        db.commit()
-    return device
+    return db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+
+
+@transactional
+def seen(db: Session, device_id: uuid.UUID) -> None:
+    """Record that a device called (the edge does, at most once per SEEN_RESOLUTION)."""
+    db.execute(sql_update(Device).where(Device.id == device_id).values(last_seen_at=utcnow()))
 
 
 @transactional

@@ -14,13 +14,13 @@ from services.identity.principals import Principal
 from services.models import Department, User
 
 
+@transactional
 def authenticate(db: Session, email: str, password: str, *, secret: str, ttl: int) -> str:
     """A signed staff token for valid credentials of an active user in an active department."""
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password) or not _may_sign_in(user):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     user.last_login_at = utcnow()
-    db.commit()
     return issue_jwt(secret, ttl, sub=str(user.id), role=user.role, ver=user.token_version)
 
 
