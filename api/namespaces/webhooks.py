@@ -4,11 +4,11 @@ from flask import current_app
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.webhooks import WebhookChangesSchema, WebhookQuerySchema, WebhookSchema, WebhookWithSecretSchema
-from services.core.db import session
 from services.webhooks import registry
 
 ns = Namespace(

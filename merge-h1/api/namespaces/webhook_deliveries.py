@@ -6,12 +6,12 @@ import uuid
 from flask_restx import Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import query
 from api.namespaces.webhooks import WHO, ns
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.webhooks import WebhookDeliverySchema
-from services.core.db import session
 from services.webhooks import wiring
 
 DeliveryPage = page_of(WebhookDeliverySchema)
