@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, exists, or_, select, true
 from sqlalchemy.orm import Session, noload
 
 from services import notifications, push
-from services.core import areas
+from services.core import areas, states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
@@ -26,6 +26,15 @@ from services.publishing import indicators, trusted_indicators
 from services.push import topics
 
 READ_SCOPE = "alerts:read"
+# An Update is a change of a published alert, not a move; expiry is a time, not a state.
+TRANSITIONS = {"draft": ("published",), "published": ("cancelled",), "cancelled": ()}
+# The codes clients already know for some refused moves (from, to); every refusal names `allowed`.
+_REFUSALS = {
+    ("published", "published"): "alert_already_published",
+    ("cancelled", "published"): "alert_cancelled",
+    ("cancelled", "cancelled"): "alert_already_cancelled",
+    ("draft", "cancelled"): "alert_not_published",
+}
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
 # Title prefixes of the messages that follow the first one, in pushes and the Atom feed, by CAP msgType
@@ -234,10 +243,13 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
     to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
+    states.require_changeable(TRANSITIONS, "An alert", alert.status, code="alert_cancelled")
     if alert.status == "published" and not alert.active:
-        raise Conflict("An expired alert cannot change: issue a new alert.", code="alert_expired")
+        raise Conflict(
+            "An expired alert cannot change: issue a new alert.",
+            code="alert_expired",
+            allowed=list(TRANSITIONS["published"]),
+        )
     if "department_id" in data:
         data = {**data, "department_id": _department_for(db, principal, data["department_id"])}
     changes = _changes(alert, data)
@@ -261,12 +273,7 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
 def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict(
-            "A cancelled alert cannot be published again: issue a new alert.", code="alert_cancelled"
-        )
-    if alert.status == "published":
-        raise Conflict("The alert is already published.", code="alert_already_published")
+    _require_move(alert, "published")
     now = utcnow()
     if alert.expires_at <= now:
         raise Invalid({"expires_at": ["Already past: set a later expiry before publishing."]})
@@ -284,10 +291,7 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
     """Withdraw a published alert. Any editor of its department may, whatever its reach."""
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict("The alert is already cancelled.", code="alert_already_cancelled")
-    if alert.status == "draft":
-        raise Conflict("A draft was never published: there is nothing to cancel.", code="alert_not_published")
+    _require_move(alert, "cancelled")
     before = audit.snapshot(alert)
     alert.status = "cancelled"
     alert.cancel_reason = reason
@@ -298,6 +302,12 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
         _issue(db, principal, alert, "Cancel")
     audit.record(db, principal, "alert.cancel", alert, before)
     return alert
+
+
+def _require_move(alert: Alert, to: str) -> None:
+    code = _REFUSALS.get((alert.status, to), "invalid_transition")
+    hint = "issue a new alert" if alert.status == "cancelled" else ""
+    states.require_move(TRANSITIONS, "An alert", alert.status, to, code=code, hint=hint)
 
 
 def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:

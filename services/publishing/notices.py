@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services import push
-from services.core import areas, markup
+from services.core import areas, markup, states
 from services.core.db import transactional, utcnow
-from services.core.errors import Conflict, Forbidden, Invalid, NotFound
+from services.core.errors import Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, reaching, require_reach
 from services.core.text import normalize
@@ -339,8 +339,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
 def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Change a notice; once public, the content it replaces is kept as a version."""
     notice = own(db, principal, notice_id, "editor")
-    if notice.stage == "archived":
-        raise Conflict("An archived notice cannot be edited.", code="notice_archived")
+    states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, code="notice_archived")
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
     _apply(db, principal, notice, data, utcnow())
@@ -439,17 +438,15 @@ def _aim(notice: Notice, targets: Targets) -> None:
     notice.places = [NoticePlace(**row) for row in targets.places()]
 
 
+def _named(notice: Notice) -> str:
+    return f"{'An' if notice.kind[0] in 'aeiou' else 'A'} {notice.kind}"
+
+
 @transactional
 def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Move a notice to its next stage, record it in the history and push it to its places."""
     notice = own(db, principal, notice_id, "editor")
-    allowed = TRANSITIONS[notice.kind][notice.stage]
-    if data["to"] not in allowed:
-        raise Conflict(
-            f"This {notice.kind} in stage {notice.stage} can move to: {', '.join(allowed) or 'nothing'}.",
-            code="invalid_transition",
-            allowed=list(allowed),
-        )
+    states.require_move(TRANSITIONS[notice.kind], _named(notice), notice.stage, data["to"])
     if data["to"] != "archived":
         # Going public or to a next stage lists and pushes the notice in its places; archiving is
         # withdrawing it, which any editor of its department may do.
