@@ -7,10 +7,10 @@ are touched.
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, true
 
 from services.core import areas
-from services.core.errors import Forbidden
+from services.core.errors import Forbidden, Invalid
 
 
 @dataclass(frozen=True)
@@ -102,12 +102,29 @@ def require_reach(principal, targets: Targets) -> None:
         )
 
 
-def reaching(places, province_code: int | None, ward_code: int | None):
-    """SQL condition on a places table (`scope`, `code`): the rows that reach someone in the ward,
-    or in the province when no ward is given — national ones, the province's, the ward's."""
-    clauses = [places.scope == "national"]
-    if province_code is not None:
-        clauses.append(and_(places.scope == "province", places.code == province_code))
+def place(province_code: int | None, ward_code: int | None) -> tuple[int | None, int | None]:
+    """A (province, ward) place someone asks about, checked (422 `unknown_area`: an unknown code, or a
+    ward outside the province), with the province filled in when a ward comes alone."""
+    errors = areas.place_errors(province_code, ward_code)
+    if errors:
+        raise Invalid(errors, code="unknown_area")
     if ward_code is not None:
-        clauses.append(and_(places.scope == "ward", places.code == ward_code))
-    return or_(*clauses)
+        return areas.ward(ward_code).province_code, ward_code
+    return province_code, None
+
+
+def reaching(places, province_code: int | None, ward_code: int | None):
+    """SQL condition on a places table (`scope`, `code`, rows from Targets.places()): the rows that
+    reach the place. A ward: national rows, its province's, its own. A province alone: national rows,
+    the province's and any of its wards'. No place at all: every row. Give a place from place()."""
+    if ward_code is not None:
+        province_code, wards = areas.ward(ward_code).province_code, [ward_code]
+    elif province_code is not None:
+        wards = [ward.code for ward in areas.wards(province_code)]
+    else:
+        return true()
+    return or_(
+        places.scope == "national",
+        and_(places.scope == "province", places.code == province_code),
+        and_(places.scope == "ward", places.code.in_(wards)),
+    )
