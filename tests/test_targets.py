@@ -173,10 +173,10 @@ def test_an_admin_reaches_everywhere_and_a_department_without_a_province_nowhere
 
 
 def test_the_rows_a_target_is_stored_as():
-    assert Targets(national=True).places() == [{"scope": "national", "code": 0, "province_code": None}]
+    assert Targets(national=True).places() == [{"scope": "national", "code": 0}]
     assert Targets(province_codes=(48,), ward_codes=(4,)).places() == [
-        {"scope": "province", "code": 48, "province_code": 48},
-        {"scope": "ward", "code": 4, "province_code": 1},
+        {"scope": "province", "code": 48},
+        {"scope": "ward", "code": 4},
     ]
 
 

@@ -1,8 +1,8 @@
 """Where something is aimed: the whole country, or lists of provinces and wards.
 
-One shape for notices, alerts, forms and notifications. A ward implies its own province, so a
-ward-targeted item is found by "what is for province P?" queries that need to know which provinces
-are touched.
+One shape for notices, alerts, forms and notifications: `targets` as shown, and rows of (scope, code)
+in a places table, written by `aim` and found by `reaching`. A ward implies its own province, so a
+ward-targeted item is found by "what is for province P?" too.
 """
 
 from dataclasses import dataclass
@@ -26,16 +26,11 @@ class Targets:
         return tuple(sorted(set(self.province_codes) | wards_provinces))
 
     def places(self) -> list[dict]:
-        """Rows for a places table, found by "what is for this province or ward?": scope, code
-        (0 when national) and the province the place lies in (None when national)."""
+        """Rows for a places table, found by `reaching`: scope and code (0 when national)."""
         if self.national:
-            return [{"scope": "national", "code": 0, "province_code": None}]
-        provinces = [{"scope": "province", "code": p, "province_code": p} for p in self.province_codes]
-        wards = [
-            {"scope": "ward", "code": code, "province_code": areas.ward(code).province_code}
-            for code in self.ward_codes
-        ]
-        return provinces + wards
+            return [{"scope": "national", "code": 0}]
+        provinces = [{"scope": "province", "code": code} for code in self.province_codes]
+        return provinces + [{"scope": "ward", "code": code} for code in self.ward_codes]
 
     def outside(self, province_code: int | None) -> list[str]:
         """The places named that lie outside the province (all of them when it is None)."""
@@ -100,6 +95,19 @@ def require_reach(principal, targets: Targets) -> None:
             code="target_out_of_reach",
             errors={"targets": [f"Beyond your department's reach: {', '.join(beyond)}."]},
         )
+
+
+def aim(owner, targets: Targets, place) -> None:
+    """Point `owner` (a notice, an alert, a form) at `targets`: the `targets` it shows and the `places`
+    rows `reaching` finds it by, made by `place(scope=, code=)`. Rows that stay are kept: a deleted
+    and re-added row would collide on its primary key."""
+    owner.targets = targets.as_dict()
+    wanted = [(row["scope"], row["code"]) for row in targets.places()]
+    kept = [row for row in owner.places if (row.scope, row.code) in wanted]
+    have = {(row.scope, row.code) for row in kept}
+    owner.places = kept + [
+        place(scope=scope, code=code) for scope, code in wanted if (scope, code) not in have
+    ]
 
 
 def place(province_code: int | None, ward_code: int | None) -> tuple[int | None, int | None]:

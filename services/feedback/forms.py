@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.core.db import transactional
 from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, place, reaching
+from services.core.targets import aim, place, reaching
 from services.directory import routing
 from services.feedback import answers
 from services.identity import audit
@@ -79,14 +79,8 @@ def _apply(db: Session, form: Form, data: dict) -> None:
     if errors:
         raise Invalid({"fields": errors})
     form.category = routing.feedback_category(db, data["category_code"])
-    targets: Targets = data["targets"]
-    form.targets = targets.as_dict()
+    aim(form, data["targets"], FormPlace)
     form.active = data.get("active", True)
-    # Keep the rows of places that stay: a deleted and re-added row would collide on its primary key.
-    wanted = {(place["scope"], place["code"]) for place in targets.places()}
-    kept = [place for place in form.places if (place.scope, place.code) in wanted]
-    have = {(place.scope, place.code) for place in kept}
-    form.places = kept + [FormPlace(scope=s, code=c) for s, c in sorted(wanted - have)]
 
 
 def _content(data: dict) -> tuple[str, str, list]:

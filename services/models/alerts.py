@@ -88,6 +88,7 @@ class Alert(Timestamps, Base):
     indicators: Mapped[list["AlertIndicator"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="AlertIndicator.position"
     )
+    places: Mapped[list["AlertPlace"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def active(self) -> bool:
@@ -100,16 +101,15 @@ class Alert(Timestamps, Base):
 
 
 class AlertPlace(Base):
-    """A place an alert is for: national (code 0), a province, or a ward with its province, so that
-    "what is active here?" is an index lookup."""
+    """A place an alert is for: national (code 0), a province or a ward, so that "what is active
+    here?" is an index lookup."""
 
     __tablename__ = "alert_places"
     __table_args__ = (Index("ix_alert_places_place", "scope", "code"),)
 
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    province_code: Mapped[int | None] = mapped_column(Integer, index=True)
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
 
 
 class AlertIndicator(Base):

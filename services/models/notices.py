@@ -97,8 +97,7 @@ class Notice(NoticeContent, Timestamps, Base):
 
 
 class NoticePlace(Base):
-    """A place a notice is aimed at. `province_code` is the place's province (a ward's own), so
-    "everything for province P" includes notices for its wards."""
+    """A place a notice is aimed at: national (code 0), a province or a ward."""
 
     __tablename__ = "notice_places"
     __table_args__ = (Index("ix_notice_places_place", "scope", "code"),)
@@ -108,7 +107,6 @@ class NoticePlace(Base):
     )
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
     code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
-    province_code: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class NoticeHistory(Base):

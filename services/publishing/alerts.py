@@ -10,15 +10,15 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select, true
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import Session, noload
 
 from services import notifications, push
-from services.core import areas, states
+from services.core import states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, reaching, require_reach
+from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.identity import audit
 from services.identity.principals import Principal
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
@@ -80,15 +80,8 @@ def live(now: datetime):
 
 
 def _at_place(province_code: int | None, ward_code: int | None):
-    """Alerts for a ward (its own, its province's, national) or a province (any of its places)."""
-    national = AlertPlace.scope == "national"
-    if ward_code is not None:
-        place = reaching(AlertPlace, areas.ward(ward_code).province_code, ward_code)
-    elif province_code is not None:
-        place = or_(national, AlertPlace.province_code == province_code)
-    else:
-        return true()
-    return exists().where(AlertPlace.alert_id == Alert.id, place)
+    """Alerts that reach the place (services.core.targets.reaching)."""
+    return exists().where(AlertPlace.alert_id == Alert.id, reaching(AlertPlace, province_code, ward_code))
 
 
 def list_alerts(
@@ -102,9 +95,7 @@ def list_alerts(
     cursor=None,
     limit=20,
 ) -> Page:
-    errors = areas.place_errors(province_code, ward_code)
-    if errors:
-        raise Invalid(errors)
+    province_code, ward_code = place(province_code, ward_code)
     stmt = select(Alert).where(_visible(principal), _at_place(province_code, ward_code))
     if active:
         stmt = stmt.where(live(utcnow()))
@@ -322,13 +313,11 @@ def _department_for(db: Session, principal: Principal, department_id: uuid.UUID 
 
 
 def _changes(alert: Alert, data: dict) -> dict:
-    """What in `data` differs from `alert`, checked against the rules the schema cannot see.
+    """What in `data` differs from `alert`, its indicators normalised (schemas.alerts has the static rules).
 
     Values are compared as the alert stores and shows them: text in NFC, targets as sets of places,
     indicators by their normalised values (in any order). "indicators" comes back as stored rows."""
     errors = {}
-    if "expires_at" in data and data["expires_at"] <= utcnow():
-        errors["expires_at"] = ["Must be in the future."]
     rows = []
     for index, item in enumerate(data.get("indicators") or ()):
         try:
@@ -379,10 +368,7 @@ def _apply(db: Session, alert: Alert, changes: dict) -> None:
             setattr(alert, key, changes[key])
     alert.severity_rank = SEVERITY_RANK[alert.severity]
     if "targets" in changes:
-        alert.targets = changes["targets"].as_dict()
-        db.flush()
-        db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
-        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in changes["targets"].places())
+        aim(alert, changes["targets"], AlertPlace)
     if "indicators" in changes:
         alert.indicators = [AlertIndicator(position=i, **row) for i, row in enumerate(changes["indicators"])]
 
