@@ -119,7 +119,9 @@ class AlertSchema(Schema):
         error_messages={"invalid": "Must be an https:// address of the official source."},
         metadata={"example": "https://congan.danang.gov.vn/canh-bao"},
     )
-    expires_at = Instant(required=True, metadata={"description": "In the future, within a year."})
+    expires_at = Instant(
+        required=True, future=True, metadata={"description": "In the future, within a year."}
+    )
     translations = Translations(
         validate=validate.Length(max=3),
         metadata={
