@@ -112,6 +112,22 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     )
 
 
+class PlaceQuerySchema(Schema):
+    """Where the caller is, for what reaches it (services.core.targets.reaching)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    province_code = fields.Integer(
+        validate=PROVINCE_CODE,
+        metadata={"description": "Alone: anything for the province or one of its wards.", "example": 48},
+    )
+    ward_code = fields.Integer(
+        validate=WARD_CODE,
+        metadata={"description": "What is for the ward, its province or the country.", "example": 20242},
+    )
+
+
 class TargetsSchema(Schema):
     """Where an item is aimed: `{"national": true}` or lists of province and ward codes."""
 

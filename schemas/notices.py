@@ -1,15 +1,7 @@
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.attachments import AttachmentSchema
-from schemas.common import (
-    ONE_YEAR,
-    PROVINCE_CODE,
-    WARD_CODE,
-    Instant,
-    LegalDate,
-    ListQuerySchema,
-    TargetsSchema,
-)
+from schemas.common import ONE_YEAR, Instant, LegalDate, ListQuerySchema, PlaceQuerySchema, TargetsSchema
 from schemas.devices import CATEGORY_CODE, LOCALE
 from services.core import areas
 from services.models import NOTICE_KINDS, NOTICE_STAGES
@@ -216,17 +208,6 @@ class TransitionSchema(Schema):
     )
     push = fields.Boolean(
         load_default=True, metadata={"description": "false publishes without a push to the targeted places."}
-    )
-
-
-class PlaceQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    province_code = fields.Integer(validate=PROVINCE_CODE, metadata={"example": 48})
-    ward_code = fields.Integer(
-        validate=WARD_CODE,
-        metadata={"description": "Sees ward, province and national notices.", "example": 20242},
     )
 
 
