@@ -28,12 +28,30 @@ from services.push import topics
 READ_SCOPE = "alerts:read"
 # An Update is a change of a published alert, not a move; expiry is a time, not a state.
 TRANSITIONS = {"draft": ("published",), "published": ("cancelled",), "cancelled": ()}
-# The codes clients already know for some refused moves (from, to); every refusal names `allowed`.
+
+
+# The codes clients already know for the refused moves (from, to); each names `allowed` too.
+class AlertCancelled(Conflict):
+    code = "alert_cancelled"
+
+
+class AlertAlreadyPublished(Conflict):
+    code = "alert_already_published"
+
+
+class AlertAlreadyCancelled(Conflict):
+    code = "alert_already_cancelled"
+
+
+class AlertNotPublished(Conflict):
+    code = "alert_not_published"
+
+
 _REFUSALS = {
-    ("published", "published"): "alert_already_published",
-    ("cancelled", "published"): "alert_cancelled",
-    ("cancelled", "cancelled"): "alert_already_cancelled",
-    ("draft", "cancelled"): "alert_not_published",
+    ("published", "published"): AlertAlreadyPublished,
+    ("cancelled", "published"): AlertCancelled,
+    ("cancelled", "cancelled"): AlertAlreadyCancelled,
+    ("draft", "cancelled"): AlertNotPublished,
 }
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
@@ -234,7 +252,7 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
     to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
     principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    states.require_changeable(TRANSITIONS, "An alert", alert.status, code="alert_cancelled")
+    states.require_changeable(TRANSITIONS, "An alert", alert.status, refusal=AlertCancelled)
     if alert.status == "published" and not alert.active:
         raise Conflict(
             "An expired alert cannot change: issue a new alert.",
@@ -296,9 +314,9 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
 
 
 def _require_move(alert: Alert, to: str) -> None:
-    code = _REFUSALS.get((alert.status, to), "invalid_transition")
+    refusal = _REFUSALS.get((alert.status, to), states.InvalidTransition)
     hint = "issue a new alert" if alert.status == "cancelled" else ""
-    states.require_move(TRANSITIONS, "An alert", alert.status, to, code=code, hint=hint)
+    states.require_move(TRANSITIONS, "An alert", alert.status, to, refusal=refusal, hint=hint)
 
 
 def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:

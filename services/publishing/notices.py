@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services import push
 from services.core import markup, states
 from services.core.db import transactional, utcnow
-from services.core.errors import Forbidden, Invalid, NotFound
+from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.core.text import normalize
@@ -45,6 +45,13 @@ _POLICY = {
 }
 _ANNOUNCEMENT = {"draft": ("published",), "published": ("archived",), "archived": ()}
 TRANSITIONS = {"policy": _POLICY, "announcement": _ANNOUNCEMENT, "correction": _ANNOUNCEMENT}
+
+
+class NoticeArchived(Conflict):
+    """Editing an archived notice (names `allowed`, empty, like every refused move)."""
+
+    code = "notice_archived"
+
 
 # Stages announced by push, with the title prefix per language (others get English).
 _PUSHED = {
@@ -321,7 +328,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
 def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Change a notice; once public, the content it replaces is kept as a version."""
     notice = own(db, principal, notice_id, "editor")
-    states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, code="notice_archived")
+    states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, refusal=NoticeArchived)
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
     _apply(db, principal, notice, data)
