@@ -262,11 +262,9 @@ _CLOSED_TEXT = {
 
 
 def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -> None:
-    reason = data.get("reason")
-    if reason not in REJECTION_REASONS:
-        raise Invalid({"reason": [f"Give a reason: one of {', '.join(REJECTION_REASONS)}."]})
+    reason = data["reason"]  # and duplicate_of for a duplicate: schemas.feedback.StatusChangeSchema
     if reason == "duplicate":
-        feedback.duplicate_of_id = _original(db, principal, feedback, data.get("duplicate_of")).id
+        feedback.duplicate_of_id = _original(db, principal, feedback, data["duplicate_of"]).id
     feedback.rejection_reason = reason
     feedback.closed_at = utcnow()
 
@@ -274,8 +272,6 @@ def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -
 def _original(db: Session, principal: Principal, feedback: Feedback, original_id) -> Feedback:
     """The feedback `feedback` duplicates: one the caller may see (another department's answers like a
     missing one, so ids cannot be probed), not itself, and not leading back to it (no cycles)."""
-    if not original_id:
-        raise Invalid({"duplicate_of": ["Name the feedback this one duplicates."]})
     original = db.get(Feedback, original_id)
     if original is None or not may_see_as_staff(principal, original):
         raise Invalid({"duplicate_of": ["No such feedback in your department."]}, code="unknown_duplicate")
@@ -293,13 +289,9 @@ def _original(db: Session, principal: Principal, feedback: Feedback, original_id
 
 
 def _close(feedback: Feedback, data: dict) -> None:
-    resolution = data.get("resolution")
-    if resolution not in _CLOSED_TEXT:
-        raise Invalid({"resolution": ["Say whether the issue was resolved or unresolved."]})
+    resolution = data["resolution"]  # and a note when unresolved: schemas.feedback.StatusChangeSchema
     if resolution == "resolved" and not _answered_since_reopened(feedback):
         raise Invalid({"resolution": ["Closing as resolved requires an answer."]}, code="answer_required")
-    if resolution == "unresolved" and not data.get("note"):
-        raise Invalid({"note": ["Say why it closes unresolved."]})
     feedback.resolution = resolution
     feedback.closed_at = utcnow()
 

@@ -3,6 +3,7 @@ consultations closing soonest, in a fixed handful of queries whatever the number
 
 from sqlalchemy.orm import Session
 
+from services.core import targets
 from services.core.errors import Invalid
 from services.identity.principals import Principal
 from services.publishing import alerts, notices
@@ -18,7 +19,7 @@ def home(db: Session, principal: Principal, *, province_code=None, ward_code=Non
         if principal.kind != "device":
             raise Invalid({"province_code": ["Give province_code or ward_code (or call as a device)."]})
         province_code, ward_code = principal.device.province_code, principal.device.ward_code
-    province_code = notices.place(province_code, ward_code)
+    province_code, ward_code = targets.place(province_code, ward_code)
     languages = notices.preferred_languages(principal, languages)
     return {
         "province_code": province_code,

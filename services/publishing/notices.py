@@ -15,11 +15,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services import push
-from services.core import areas, markup
+from services.core import markup, states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, reaching, require_reach
+from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.core.text import normalize
 from services.directory import categories
 from services.identity import audit
@@ -45,6 +45,13 @@ _POLICY = {
 }
 _ANNOUNCEMENT = {"draft": ("published",), "published": ("archived",), "archived": ()}
 TRANSITIONS = {"policy": _POLICY, "announcement": _ANNOUNCEMENT, "correction": _ANNOUNCEMENT}
+
+
+class NoticeArchived(Conflict):
+    """Editing an archived notice (names `allowed`, empty, like every refused move)."""
+
+    code = "notice_archived"
+
 
 # Stages announced by push, with the title prefix per language (others get English).
 _PUSHED = {
@@ -157,27 +164,9 @@ def _visible(principal: Principal, now: datetime):
     return or_(_public(now), Notice.department_id == principal.department_id)
 
 
-def place(province_code: int | None, ward_code: int | None) -> int | None:
-    """The province of a (province, ward) query, checked; a ward alone names its province."""
-    errors = areas.place_errors(province_code, ward_code)
-    if errors:
-        raise Invalid(errors, code="unknown_area")
-    if province_code is None and ward_code is not None:
-        return areas.ward(ward_code).province_code
-    return province_code
-
-
 def _for_place(province_code: int | None, ward_code: int | None):
-    """Notices aimed at the place: for a ward, the ward, its province or the nation; for a
-    province alone, anything in the province (its wards too) or the nation; no place: all."""
-    if province_code is None:
-        return true()
-    national = NoticePlace.scope == "national"
-    if ward_code is None:
-        where = or_(national, NoticePlace.province_code == province_code)
-    else:
-        where = reaching(NoticePlace, province_code, ward_code)
-    return exists().where(NoticePlace.notice_id == Notice.id, where)
+    """Notices that reach the place (services.core.targets.reaching)."""
+    return exists().where(NoticePlace.notice_id == Notice.id, reaching(NoticePlace, province_code, ward_code))
 
 
 def list_notices(
@@ -196,7 +185,7 @@ def list_notices(
 ) -> Page:
     """Visible notices for a place, newest first (by publication; drafts by creation)."""
     check_reader(principal)
-    province_code = place(province_code, ward_code)
+    province_code, ward_code = place(province_code, ward_code)
     stmt = select(Notice).where(_visible(principal, utcnow()), _for_place(province_code, ward_code))
     stmt = stmt.where(Notice.stage == stage if stage else Notice.stage != "archived")
     if category:
@@ -328,7 +317,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
         version=1,
         created_by_id=principal.user.id,
     )
-    _apply(db, principal, notice, data, now)
+    _apply(db, principal, notice, data)
     notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user.id))
     db.add(notice)
     audit.record(db, principal, "notice.create", notice)
@@ -339,11 +328,10 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
 def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Change a notice; once public, the content it replaces is kept as a version."""
     notice = own(db, principal, notice_id, "editor")
-    if notice.stage == "archived":
-        raise Conflict("An archived notice cannot be edited.", code="notice_archived")
+    states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, refusal=NoticeArchived)
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
-    _apply(db, principal, notice, data, utcnow())
+    _apply(db, principal, notice, data)
     if notice.stage != "draft" and any(getattr(notice, key) != previous[key] for key in VERSIONED):
         db.add(
             NoticeVersion(
@@ -355,7 +343,7 @@ def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) 
     return localize(notice)
 
 
-def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: datetime) -> None:
+def _apply(db: Session, principal: Principal, notice: Notice, data: dict) -> None:
     """Check `data` against the notice's kind and state, then copy it onto the notice."""
     errors = {}
     documents = None
@@ -365,10 +353,6 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
             errors["attachment_ids"] = [problem]
     if "category_code" in data and categories.active(db, data["category_code"], "notice") is None:
         errors["category_code"] = [f"No active notice category {data['category_code']}."]
-    if "targets" in data:
-        errors.update(_target_errors(data["targets"]))
-    if any(language(tag) == "vi" for tag in data.get("translations") or {}):
-        errors["translations"] = ["Vietnamese is the notice itself, not a translation."]
     if "publish_at" in data and notice.stage != "draft":
         errors["publish_at"] = ["Only a draft can be scheduled."]
     publish_at = data.get("publish_at", notice.publish_at)
@@ -378,8 +362,8 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
     elif "consultation_closes_at" in data and closes is not None:
         if notice.kind != "policy":
             errors["consultation_closes_at"] = ["Only policies go to consultation."]
-        elif closes <= max(now, publish_at or now):
-            errors["consultation_closes_at"] = ["Must be in the future (and after publish_at)."]
+        elif "publish_at" not in data and publish_at and closes <= publish_at:  # the stored one
+            errors["consultation_closes_at"] = ["Must be after publish_at."]
     claim_url = data.get("claim_url", notice.claim_url)
     if notice.kind == "correction" and not claim_url:
         errors["claim_url"] = ["A correction links the claim it corrects."]
@@ -397,7 +381,7 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
         notice.files.extend(document for document in documents if document not in notice.files)
         notice.attachment_ids = [str(document.id) for document in documents]
     if "targets" in data:
-        _aim(notice, data["targets"])
+        aim(notice, data["targets"], NoticePlace)
     texts = [notice.title, notice.summary, notice.body, notice.document_number or ""]
     texts += [text[key] for text in notice.translations.values() for key in ("title", "summary", "body")]
     notice.content_search = normalize(" ".join(texts))
@@ -423,33 +407,15 @@ def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> 
     return [found[id_] for id_ in ids], ""
 
 
-def _target_errors(targets: Targets) -> dict:
-    """With both provinces and wards named, each ward must lie in one of the provinces (a ward of
-    another province beside them is taken for a mistake). Wards alone may be anywhere."""
-    if not targets.province_codes:
-        return {}
-    outside = [w for w in targets.ward_codes if areas.ward(w).province_code not in targets.province_codes]
-    if not outside:
-        return {}
-    return {"targets": {"ward_codes": [f"Wards {outside} are not in the targeted provinces."]}}
-
-
-def _aim(notice: Notice, targets: Targets) -> None:
-    notice.targets = targets.as_dict()
-    notice.places = [NoticePlace(**row) for row in targets.places()]
+def _named(notice: Notice) -> str:
+    return f"{'An' if notice.kind[0] in 'aeiou' else 'A'} {notice.kind}"
 
 
 @transactional
 def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Move a notice to its next stage, record it in the history and push it to its places."""
     notice = own(db, principal, notice_id, "editor")
-    allowed = TRANSITIONS[notice.kind][notice.stage]
-    if data["to"] not in allowed:
-        raise Conflict(
-            f"This {notice.kind} in stage {notice.stage} can move to: {', '.join(allowed) or 'nothing'}.",
-            code="invalid_transition",
-            allowed=list(allowed),
-        )
+    states.require_move(TRANSITIONS[notice.kind], _named(notice), notice.stage, data["to"])
     if data["to"] != "archived":
         # Going public or to a next stage lists and pushes the notice in its places; archiving is
         # withdrawing it, which any editor of its department may do.

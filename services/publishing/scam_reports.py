@@ -236,10 +236,6 @@ def moderate(db: Session, principal: Principal, report_id: uuid.UUID, data: dict
     scam_report = get(db, principal, report_id)
     to = data["to"]
     check_transition(scam_report, to)
-    if to == "dismissed" and not data.get("reason"):
-        raise Invalid({"reason": ["Say why the report is dismissed."]})
-    if to != "dismissed" and data.get("reason"):
-        raise Invalid({"reason": ["Only a dismissal has a reason."]})
     alike = ("dismissed",) if scam_report.status == "dismissed" else OPEN
     same_value = db.scalars(
         select(ScamReport)
