@@ -16,7 +16,7 @@ from services.core.text import normalize
 from services.directory import departments
 from services.directory.categories import DEFAULT_DEADLINE_DAYS
 from services.identity import users
-from services.identity.principals import SYSTEM, Principal
+from services.identity.principals import SYSTEM, Caller, Principal
 from services.models import (
     Category,
     Department,
@@ -77,7 +77,7 @@ def seed(db: Session, *, passwords: dict[str, str]) -> set[str]:
         staff[role], new = users.ensure(db, SYSTEM, data)
         if new:
             created.add(role)
-    admin = Principal(kind="staff", user=staff["admin"])
+    admin = Principal(kind=Caller.STAFF, user=staff["admin"])
     _seed_notices(db, admin)
     _seed_trusted_indicators(db, admin)
     return created

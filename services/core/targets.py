@@ -90,7 +90,7 @@ def require_reach(principal, targets: Targets) -> None:
     403 `target_out_of_reach` (the body is valid; this caller may not send it there)."""
     if principal.is_admin:
         return
-    department = principal.user.department if principal.user else None
+    department = principal.department
     province_code = department.province_code if department else None
     beyond = targets.outside(province_code)
     if beyond:
