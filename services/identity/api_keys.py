@@ -13,7 +13,7 @@ from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import ApiKey, Department
 
-# Each operation names the scope it needs; this is the full list an admin can grant.
+# The full list an admin can grant; services/identity/policy.py says what each lets a key do.
 SCOPES = (
     "notices:read",
     "notices:write",
@@ -22,6 +22,7 @@ SCOPES = (
     "feedback:read",
     "feedback:write",
     "departments:read",
+    "webhooks:manage",
 )
 
 
