@@ -25,7 +25,7 @@ ANY_STAFF = ("admin", "editor", "officer", "viewer")
 class Reach(StrEnum):
     """Which objects a caller let in by the rule may act on (the label is the docs' wording)."""
 
-    ANY = "any"
+    ANY = "—"  # no object, or every one
     PUBLIC = "public; unpublished: issuing department"  # a query filter in the service
     OWN_DEPARTMENT = "own department"
     ISSUING_DEPARTMENT = "issuing department"
@@ -129,18 +129,9 @@ def reaches(principal: Principal, action: str, obj) -> bool:
     return True
 
 
-def every_department(principal: Principal) -> bool:
-    """Admins (and the system) act for every department, as does an API key issued without one."""
-    return (
-        principal.is_admin
-        or principal.kind == Caller.SYSTEM
-        or (principal.kind == Caller.API_KEY and principal.department_id is None)
-    )
-
-
 def reaches_department(principal: Principal, department_id: uuid.UUID | None) -> bool:
-    """Every department (see every_department), else staff and API keys their own."""
-    if every_department(principal):
+    """Every department (Principal.every_department), else staff and API keys their own."""
+    if principal.every_department:
         return True
     return principal.kind in (Caller.STAFF, Caller.API_KEY) and department_id == principal.department_id
 
@@ -188,12 +179,12 @@ def callers(action: str) -> str:
         return "anyone"
     who = []
     if rule.staff:
-        who.append("staff" if rule.staff == ANY_STAFF else " or ".join(rule.staff))
+        who.append("staff" if rule.staff == ANY_STAFF else f"staff ({', '.join(rule.staff)})")
     if rule.device:
         who.append("citizen device")
     if rule.scope:
         who.append("API key")
-    return ", ".join(who)
+    return "; ".join(who)
 
 
 def table() -> str:

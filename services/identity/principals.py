@@ -45,6 +45,15 @@ class Principal:
         return None
 
     @property
+    def every_department(self) -> bool:
+        """Admins (and the system) act for every department, as does an API key issued without one."""
+        return (
+            self.is_admin
+            or self.kind == Caller.SYSTEM
+            or (self.kind == Caller.API_KEY and self.api_key is not None and self.api_key.department_id is None)
+        )
+
+    @property
     def department(self) -> Department | None:
         if self.user:
             return self.user.department

@@ -57,7 +57,7 @@ def _visible(principal: Principal):
     policy.require(principal, "alerts.read")
     if principal.kind != Caller.STAFF and not policy.lets_in(principal, "alerts.write"):
         return Alert.status != "draft"
-    if policy.every_department(principal):
+    if principal.every_department:
         return true()
     return or_(Alert.status != "draft", Alert.department_id == principal.department_id)
 
@@ -292,7 +292,7 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
 
 def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:
     """Editors publish for their own department; admins for any department, or for the province."""
-    if not policy.every_department(principal):
+    if not principal.every_department:
         if department_id is not None and department_id != principal.department_id:
             raise Forbidden("Editors publish for their own department.", code="other_department")
         return principal.department_id
