@@ -30,7 +30,11 @@ def test_roles_are_named_once_and_admins_always_pass():
 
 
 def test_only_a_device_may_act_as_a_citizen():
-    assert refusal(ANONYMOUS, "feedback.mine") == ("Unauthorized", "unauthorized", "A device token is required.")
+    assert refusal(ANONYMOUS, "feedback.mine") == (
+        "Unauthorized",
+        "unauthorized",
+        "A device token is required.",
+    )
     staff = Principal(kind=Caller.STAFF, user=User(role="admin"))
     assert refusal(staff, "feedback.mine") == ("Forbidden", "forbidden", "Only a citizen device may do this.")
 

@@ -50,7 +50,11 @@ class Principal:
         return (
             self.is_admin
             or self.kind == Caller.SYSTEM
-            or (self.kind == Caller.API_KEY and self.api_key is not None and self.api_key.department_id is None)
+            or (
+                self.kind == Caller.API_KEY
+                and self.api_key is not None
+                and self.api_key.department_id is None
+            )
         )
 
     @property

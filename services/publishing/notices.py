@@ -487,5 +487,5 @@ def _push(db: Session, notice: Notice, principal: Principal, send_at: datetime) 
         priority="normal",
         collapse_key=f"notice-{notice.id}",
         send_at=send_at,
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )
