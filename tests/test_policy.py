@@ -11,7 +11,7 @@ from sqlalchemy import select
 from services.identity import api_keys, policy
 from services.identity.principals import Caller as Kind
 from services.identity.principals import Principal
-from services.models import AuditEvent, Feedback
+from services.models import ApiKey, AuditEvent, Feedback
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, submission, submit
@@ -272,3 +272,13 @@ def test_webhooks_manage_admins_any_editors_and_keys_their_own_department(staff,
     assert policy.allows(editor, "webhooks.manage", department_a)
     assert not policy.allows(editor, "webhooks.manage", department_b)
     assert not policy.allows(officer, "webhooks.manage", department_a)
+
+    def key_for(department, *scopes):
+        api_key = ApiKey(department_id=department.id if department else None)
+        return Principal(kind=Kind.API_KEY, api_key=api_key, scopes=frozenset(scopes))
+
+    assert policy.allows(key_for(department_a, "webhooks:manage"), "webhooks.manage", department_a)
+    assert not policy.allows(key_for(department_a, "webhooks:manage"), "webhooks.manage", department_b)
+    assert policy.allows(key_for(None, "webhooks:manage"), "webhooks.manage", department_b)
+    for withheld in (key_for(department_a, "feedback:write"), key_for(None, "feedback:write")):
+        assert not policy.allows(withheld, "webhooks.manage", department_a)
