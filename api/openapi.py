@@ -246,11 +246,14 @@ def _success_body(ns, returns, produces):
 
 
 def _who(action: str) -> str:
+    """The rule in words, at the head of the operation's description."""
     rule = policy.RULES[action]
-    scope = f" (API keys: scope `{rule.scope}`)" if rule.scope and rule.public else ""
-    scope = scope or (f" with scope `{rule.scope}`" if rule.scope else "")
-    reach = "" if rule.reach == policy.Reach.ANY else f"; objects: {rule.reach}"
-    return f"Who: {policy.callers(action)}{scope}{reach} (`{action}`)."
+    text = f"Who: {policy.callers(action)}"
+    if rule.scope:
+        text += f" (API keys: scope `{rule.scope}`)"
+    if rule.reach != policy.Reach.ANY:
+        text += f"; objects: {rule.reach}"
+    return f"{text} (`{action}`)."
 
 
 def _guarded(fn, action: str):
