@@ -14,7 +14,7 @@ from services.core.db import utcnow
 from services.core.errors import Unauthorized
 from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, read_jwt
 from services.identity import api_keys, devices, users
-from services.identity.principals import ANONYMOUS, Principal
+from services.identity.principals import ANONYMOUS, Caller, Principal
 
 
 def current_principal() -> Principal:
@@ -26,7 +26,7 @@ def current_principal() -> Principal:
 def _authenticate(header: str | None) -> Principal:
     ip = request.remote_addr
     if not header:
-        return Principal(kind="anonymous", ip=ip) if ip else ANONYMOUS
+        return Principal(kind=Caller.ANONYMOUS, ip=ip) if ip else ANONYMOUS
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -36,17 +36,17 @@ def _authenticate(header: str | None) -> Principal:
         device = devices.by_token(db, token)
         if device is not None:
             _note_use(devices.seen, device.id, device.last_seen_at, devices.SEEN_RESOLUTION)
-            return Principal(kind="device", device=device, ip=ip)
+            return Principal(kind=Caller.DEVICE, device=device, ip=ip)
     elif token.startswith(API_KEY_PREFIX):
         api_key = api_keys.by_key(db, token)
         if api_key is not None:
             _note_use(api_keys.used, api_key.id, api_key.last_used_at, api_keys.USE_RESOLUTION)
-            return Principal(kind="api_key", api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
+            return Principal(kind=Caller.API_KEY, api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
     else:
         claims = read_jwt(current_app.config["SECRET_KEY"], token, current_app.config["JWT_TTL"])
         user = users.from_claims(session(), claims) if claims else None
         if user is not None:
-            return Principal(kind="staff", user=user, ip=ip)
+            return Principal(kind=Caller.STAFF, user=user, ip=ip)
     raise Unauthorized("The token is invalid, expired or revoked.", code="invalid_token")
 
 

@@ -17,7 +17,7 @@ from services.core.targets import Targets
 from services.directory import categories, departments, routing
 from services.feedback import forms
 from services.identity import users
-from services.identity.principals import SYSTEM, Principal
+from services.identity.principals import SYSTEM, Caller, Principal
 from services.models import Category, Form, Notice, RoutingRule, TrustedIndicator
 from services.publishing import indicators, notices, trusted_indicators
 
@@ -69,7 +69,7 @@ def seed(db: Session, *, passwords: dict[str, str]) -> set[str]:
             created.add(role)
         return user
 
-    admin = Principal(kind="staff", user=ensure("admin"))
+    admin = Principal(kind=Caller.STAFF, user=ensure("admin"))
     _seed_reference_data(db, admin)
     _seed_feedback(db, admin)
     for role, (_, department_code, _) in USERS.items():

@@ -27,6 +27,7 @@ _SERVED_AS_FILE = {
 class Attachments(Resource):
     @operation(
         ns,
+        action="attachments.upload",
         returns=AttachmentSchema,
         status=201,
         problems={
@@ -63,7 +64,7 @@ class Attachments(Resource):
 
 @ns.route("/<uuid:attachment_id>")
 class Attachment(Resource):
-    @operation(ns, produces=list(attachments.ACCEPTED), auth="optional")
+    @operation(ns, action="attachments.read", produces=list(attachments.ACCEPTED), auth="optional")
     def get(self, attachment_id: uuid.UUID):
         """The file itself, sent as its own type
         For its uploader, those who may see its feedback, or readers of its notice (anyone, once the notice

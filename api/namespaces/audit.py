@@ -14,7 +14,7 @@ AuditEventPage = page_of(AuditEventSchema)
 
 @ns.route("")
 class AuditLog(Resource):
-    @operation(ns, query=AuditQuerySchema, returns=AuditEventPage, who="admin")
+    @operation(ns, query=AuditQuerySchema, returns=AuditEventPage, action="audit.read")
     def get(self):
         """Audit events, newest first."""
         page = audit.list_events(session(), current_principal(), **query(AuditQuerySchema()))

@@ -15,6 +15,7 @@ ns = Namespace("auth", description="Staff sign-in")
 class Token(Resource):
     @operation(
         ns,
+        action="auth.sign_in",
         body=TokenRequestSchema,
         returns=TokenSchema,
         auth="none",

@@ -13,7 +13,9 @@ ns = Namespace("scam-check", description='"Has this been reported?": phone numbe
 
 @ns.route("")
 class ScamCheck(Resource):
-    @operation(ns, query=ScamCheckQuerySchema, returns=ScamCheckSchema, auth="optional")
+    @operation(
+        ns, action="scam_check.read", query=ScamCheckQuerySchema, returns=ScamCheckSchema, auth="optional"
+    )
     @limiter.limit(SCAM_CHECK)
     def get(self):
         """Look a value up in published alerts, the allow-list and citizens' reports; never "safe".

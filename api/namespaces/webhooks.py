@@ -16,7 +16,6 @@ ns = Namespace(
     description="Signed event deliveries to a department's or the province's systems (docs/webhooks.md)",
 )
 WebhookPage = page_of(WebhookSchema)
-WHO = "webhook_managers"
 
 
 def url_rules() -> registry.UrlRules:
@@ -26,13 +25,13 @@ def url_rules() -> registry.UrlRules:
 
 @ns.route("")
 class Webhooks(Resource):
-    @operation(ns, query=WebhookQuerySchema, returns=WebhookPage, who=WHO)
+    @operation(ns, query=WebhookQuerySchema, returns=WebhookPage, action="webhooks.manage")
     def get(self):
         """The webhooks the caller manages (a department's own; all for admins), newest first."""
         args = query(WebhookQuerySchema())
         return WebhookPage().dump(registry.list_webhooks(session(), current_principal(), **args))
 
-    @operation(ns, body=WebhookSchema, returns=WebhookWithSecretSchema, status=201, who=WHO)
+    @operation(ns, body=WebhookSchema, returns=WebhookWithSecretSchema, status=201, action="webhooks.manage")
     def post(self):
         """Register a webhook; the answer carries its signing secret, shown only this once."""
         webhook = registry.create(session(), current_principal(), body(WebhookSchema()), url_rules())
@@ -41,12 +40,12 @@ class Webhooks(Resource):
 
 @ns.route("/<uuid:webhook_id>")
 class Webhook(Resource):
-    @operation(ns, returns=WebhookSchema, who=WHO)
+    @operation(ns, returns=WebhookSchema, action="webhooks.manage")
     def get(self, webhook_id: uuid.UUID):
         """One webhook, with why it was disabled if it was."""
         return WebhookSchema().dump(registry.get(session(), current_principal(), webhook_id))
 
-    @operation(ns, body=WebhookChangesSchema, returns=WebhookSchema, who=WHO)
+    @operation(ns, body=WebhookChangesSchema, returns=WebhookSchema, action="webhooks.manage")
     def patch(self, webhook_id: uuid.UUID):
         """Change URL, events or description; `{"active": true}` switches a disabled webhook on again."""
         data = body(WebhookChangesSchema())
@@ -54,7 +53,7 @@ class Webhook(Resource):
             registry.update(session(), current_principal(), webhook_id, data, url_rules())
         )
 
-    @operation(ns, status=204, who=WHO)
+    @operation(ns, status=204, action="webhooks.manage")
     def delete(self, webhook_id: uuid.UUID):
         """Delete a webhook: nothing more is sent to it."""
         registry.delete(session(), current_principal(), webhook_id)
@@ -63,7 +62,7 @@ class Webhook(Resource):
 
 @ns.route("/<uuid:webhook_id>/rotate-secret")
 class RotateSecret(Resource):
-    @operation(ns, returns=WebhookWithSecretSchema, who=WHO)
+    @operation(ns, returns=WebhookWithSecretSchema, action="webhooks.manage")
     def post(self, webhook_id: uuid.UUID):
         """Issue a new signing secret (shown only in this answer); the old one stops signing at once."""
         return WebhookWithSecretSchema().dump(

@@ -13,7 +13,7 @@ from services.core.pagination import Page, keyset_page
 from services.core.targets import aim, place, reaching
 from services.directory import routing
 from services.feedback import answers
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Category, Feedback, Form, FormPlace, FormVersion
 
@@ -40,7 +40,7 @@ def get(db: Session, slug: str) -> Form:
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Form:
-    principal.require_admin()
+    policy.require(principal, "forms.manage")
     if db.scalar(select(Form.id).where(Form.slug == data["slug"])) is not None:
         raise Conflict(f"Form {data['slug']} exists.", code="form_slug_taken")
     form = Form(slug=data["slug"], version=1)
@@ -55,7 +55,7 @@ def create(db: Session, principal: Principal, data: dict) -> Form:
 @transactional
 def update(db: Session, principal: Principal, slug: str, data: dict) -> Form:
     """Replace a form's definition (PUT): a new version once the current one has answers."""
-    principal.require_admin()
+    policy.require(principal, "forms.manage")
     form = db.scalar(select(Form).where(Form.slug == slug))
     if form is None:
         raise NotFound(f"No form {slug}.")

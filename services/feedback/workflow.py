@@ -18,8 +18,8 @@ from services import push
 from services.core import states
 from services.core.db import transactional, utcnow
 from services.core.deadlines import LOCAL, add_working_days, add_working_hours
-from services.core.errors import Invalid, NotFound
-from services.identity import audit
+from services.core.errors import Invalid
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
 
@@ -96,23 +96,16 @@ def step(
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
 
 
-def visible_to_staff(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
-    """The feedback, if the caller is an admin or staff of its department (else 404, as if absent)."""
-    principal.require_staff()
-    feedback = db.get(Feedback, feedback_id)
-    if feedback is None or not may_see_as_staff(principal, feedback):
-        raise NotFound("No such feedback.")
-    return feedback
-
-
-def may_see_as_staff(principal: Principal, feedback: Feedback) -> bool:
-    return principal.kind == "staff" and principal.acts_for(feedback.department_id)
+def get(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
+    """One feedback with its timeline, for the staff and API keys of its department (admins any)."""
+    return policy.fetch(db, principal, "feedback.read", Feedback, feedback_id, missing="No such feedback.")
 
 
 def _writable(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tuple[Feedback, dict]:
-    """The feedback an officer or editor of its department may act on, and its snapshot for the audit."""
-    feedback = visible_to_staff(db, principal, feedback_id)
-    principal.require_staff(*WRITERS)
+    """The feedback the caller may act on (policy "feedback.write"), and its snapshot for the audit."""
+    feedback = policy.fetch(
+        db, principal, "feedback.write", Feedback, feedback_id, missing="No such feedback."
+    )
     return feedback, audit.snapshot(feedback)
 
 
@@ -183,7 +176,7 @@ def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict)
     attachments = _own_unused_attachments(db, principal, data.get("attachment_ids") or [])
     answer = FeedbackReply(
         department_id=feedback.department_id,
-        author_id=principal.user.id,
+        author_id=principal.user_id,
         body=data["body"],
         public=data.get("public", False),
         created_at=utcnow(),
@@ -273,7 +266,7 @@ def _original(db: Session, principal: Principal, feedback: Feedback, original_id
     """The feedback `feedback` duplicates: one the caller may see (another department's answers like a
     missing one, so ids cannot be probed), not itself, and not leading back to it (no cycles)."""
     original = db.get(Feedback, original_id)
-    if original is None or not may_see_as_staff(principal, original):
+    if original is None or not policy.reaches(principal, "feedback.write", original):
         raise Invalid({"duplicate_of": ["No such feedback in your department."]}, code="unknown_duplicate")
     seen = {original.id}
     chain = original

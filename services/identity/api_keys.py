@@ -10,11 +10,11 @@ from services.core.db import transactional, utcnow
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.security import API_KEY_PREFIX, new_token, token_hash
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import ApiKey, Department
 
-# Each operation names the scope it needs; this is the full list an admin can grant.
+# The full list an admin can grant; services/identity/policy.py says what each lets a key do.
 SCOPES = (
     "notices:read",
     "notices:write",
@@ -43,13 +43,13 @@ def used(db: Session, api_key_id: uuid.UUID) -> None:
 
 
 def list_keys(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     return keyset_page(db, select(ApiKey), [ApiKey.created_at, ApiKey.id], cursor, limit, descending=True)
 
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> tuple[ApiKey, str]:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     if data.get("department_id") and db.get(Department, data["department_id"]) is None:
         raise Invalid({"department_id": ["No such department."]})
     key, hashed = new_token(API_KEY_PREFIX)
@@ -70,7 +70,7 @@ def create(db: Session, principal: Principal, data: dict) -> tuple[ApiKey, str]:
 
 @transactional
 def revoke(db: Session, principal: Principal, key_id: uuid.UUID) -> None:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     api_key = db.get(ApiKey, key_id)
     if api_key is None or api_key.revoked_at is not None:
         raise NotFound("No such active API key.")

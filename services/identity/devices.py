@@ -12,7 +12,8 @@ from services.core import areas
 from services.core.db import transactional, utcnow
 from services.core.errors import Invalid
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token, token_hash
-from services.identity.principals import Principal
+from services.identity import policy
+from services.identity.principals import Caller, Principal
 from services.models import Category, Device, TokenRetirement
 
 # last_seen_at is refreshed at most this often, so reads do not turn into writes.
@@ -42,7 +43,7 @@ def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str
     _check_categories(db, data.get("categories"))
     token, hashed = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(token_hash=hashed, last_seen_at=utcnow(), subscribed_topics=[], **data)
-    if principal.kind == "device":
+    if principal.kind == Caller.DEVICE:
         device.citizen_id = principal.device.citizen_id
     device.topics_dirty = bool(device.push_token)
     db.add(device)
@@ -51,7 +52,8 @@ def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str
 
 @transactional
 def update(db: Session, principal: Principal, data: dict) -> Device:
-    device = principal.require_device()
+    policy.require(principal, "devices.self")
+    device = principal.device
     province_code = data.get("province_code", device.province_code)
     # Moving to another province forgets the old ward unless a new one is given.
     ward_code = data.get("ward_code", device.ward_code if province_code == device.province_code else None)
@@ -71,7 +73,8 @@ def update(db: Session, principal: Principal, data: dict) -> Device:
 
 @transactional
 def delete(db: Session, principal: Principal) -> None:
-    device = principal.require_device()
+    policy.require(principal, "devices.self")
+    device = principal.device
     _retire_token(db, device)
     db.delete(device)
 

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
-from services.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from services.core.errors import Conflict, Invalid, Unauthorized
 from services.core.pagination import Page, keyset_page
 from services.core.security import hash_password, issue_jwt, verify_password
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Department, User
 
@@ -48,21 +48,13 @@ def end_department_tokens(db: Session, department_id: uuid.UUID) -> None:
 
 
 def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
-    principal.require_staff()
-    user = db.get(User, user_id)
-    if user is None or not _visible(principal, user):
-        raise NotFound("No such user.")
-    return user
-
-
-def _visible(principal: Principal, user: User) -> bool:
-    return principal.acts_for(user.department_id)
+    return policy.fetch(db, principal, "users.read", User, user_id, missing="No such user.")
 
 
 def list_users(
     db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_staff()
+    policy.require(principal, "users.read")
     stmt = select(User)
     if not principal.is_admin:
         stmt = stmt.where(User.department_id == principal.department_id)
@@ -75,7 +67,7 @@ def list_users(
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> User:
-    principal.require_admin()
+    policy.require(principal, "users.manage")
     return _create(db, principal, data)
 
 
@@ -99,7 +91,7 @@ def _create(db: Session, principal: Principal, data: dict) -> User:
 
 @transactional
 def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) -> User:
-    principal.require_admin()
+    policy.require(principal, "users.manage")
     user = get(db, principal, user_id)
     before = audit.snapshot(user)
     if user.id == principal.user.id and (data.get("active") is False or data.get("role", "admin") != "admin"):

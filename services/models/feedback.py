@@ -278,7 +278,8 @@ class Attachment(Base):
         """Whether this device or user uploaded it and no feedback, reply or notice has taken it yet
         (what is taken is never taken again, nor purged)."""
         return (
-            uploader.id in (self.device_id, self.user_id)
+            uploader is not None
+            and uploader.id in (self.device_id, self.user_id)
             and self.feedback_id is None
             and self.notice_id is None
         )

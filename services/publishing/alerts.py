@@ -19,8 +19,8 @@ from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
-from services.identity import audit
-from services.identity.principals import Principal
+from services.identity import audit, policy
+from services.identity.principals import Caller, Principal
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
 from services.publishing import indicators, trusted_indicators
 from services.push import topics
@@ -81,15 +81,12 @@ _FIELDS = (
 
 def _visible(principal: Principal):
     """Who sees what: published and cancelled alerts are public; drafts stay with their department."""
-    if principal.kind == "api_key":
-        principal.require_staff_or_scope(READ_SCOPE)
-    if principal.kind == "staff":
-        return (
-            true()
-            if principal.is_admin
-            else or_(Alert.status != "draft", Alert.department_id == principal.department_id)
-        )
-    return Alert.status != "draft"
+    policy.require(principal, "alerts.read")
+    if principal.kind != Caller.STAFF and not policy.lets_in(principal, "alerts.write"):
+        return Alert.status != "draft"
+    if principal.every_department:
+        return true()
+    return or_(Alert.status != "draft", Alert.department_id == principal.department_id)
 
 
 def live(now: datetime):
@@ -203,25 +200,21 @@ def naming_links_on(
 
 
 def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
-    principal.require_staff()
-    alert = _own(db, principal, alert_id)
+    alert = _own(db, principal, alert_id, "alerts.deliveries")
     return notifications.delivery_summary(db, "alert", str(alert.id))
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _own(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+def _own(db: Session, principal: Principal, alert_id: uuid.UUID, action: str = "alerts.write") -> Alert:
     """The alert if it belongs to the caller's department (any, for admins); NotFound otherwise."""
-    alert = db.get(Alert, alert_id)
-    if alert is None or not principal.acts_for(alert.department_id):
-        raise NotFound("No such alert.")
-    return alert
+    return policy.fetch(db, principal, action, Alert, alert_id, missing="No such alert.")
 
 
 def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
     """A new draft in the caller's transaction (create() and scam-report promotion commit it)."""
-    principal.require_staff("editor")
+    policy.require(principal, "alerts.write")
     alert = Alert(
         id=uuid.uuid4(),
         status="draft",
@@ -230,7 +223,7 @@ def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
         translations={},
         cap_messages=[],
         sent_at=utcnow(),
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )
     changes = _changes(alert, {**data, "department_id": alert.department_id})  # resolved above
     require_reach(principal, data["targets"])
@@ -250,7 +243,6 @@ def create(db: Session, principal: Principal, data: dict) -> Alert:
 def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -> Alert:
     """Change a draft, or issue an Update of a published alert (CAP Update, pushed again). Values equal
     to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
     states.require_changeable(TRANSITIONS, "An alert", alert.status, refusal=AlertCancelled)
     if alert.status == "published" and not alert.active:
@@ -280,7 +272,6 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
 
 @transactional
 def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
     _require_move(alert, "published")
     now = utcnow()
@@ -298,7 +289,6 @@ def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
 @transactional
 def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) -> Alert:
     """Withdraw a published alert. Any editor of its department may, whatever its reach."""
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
     _require_move(alert, "cancelled")
     before = audit.snapshot(alert)
@@ -321,7 +311,7 @@ def _require_move(alert: Alert, to: str) -> None:
 
 def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:
     """Editors publish for their own department; admins for any department, or for the province."""
-    if not principal.is_admin:
+    if not principal.every_department:
         if department_id is not None and department_id != principal.department_id:
             raise Forbidden("Editors publish for their own department.", code="other_department")
         return principal.department_id
@@ -419,7 +409,7 @@ def _push(db: Session, principal: Principal, alert: Alert, msg_type: str, now: d
         priority="normal" if msg_type == "Cancel" else "high",
         ttl=alert.expires_at - now,
         collapse_key=f"alert-{alert.id}",
-        created_by_id=principal.user.id if principal.user else None,
+        created_by_id=principal.user_id,
     )
 
 

@@ -22,8 +22,8 @@ from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.core.text import normalize
 from services.directory import categories
-from services.identity import audit
-from services.identity.principals import Principal
+from services.identity import audit, policy
+from services.identity.principals import Caller, Principal
 from services.models import (
     Attachment,
     Department,
@@ -137,7 +137,7 @@ def consultation_open(notice: Notice, now: datetime | None = None) -> bool:
 
 def preferred_languages(principal: Principal, languages) -> tuple[str, ...]:
     """Accept-Language first; a device without one reads in its own language."""
-    if not languages and principal.kind == "device":
+    if not languages and principal.kind == Caller.DEVICE:
         return (principal.device.locale,)
     return tuple(languages or ())
 
@@ -147,8 +147,7 @@ def preferred_languages(principal: Principal, languages) -> tuple[str, ...]:
 
 def check_reader(principal: Principal) -> None:
     """Anyone reads public notices, except an API key without `notices:read`."""
-    if principal.kind == "api_key":
-        principal.require_staff_or_scope("notices:read")
+    policy.require(principal, "notices.read")
 
 
 def _public(now: datetime):
@@ -156,10 +155,11 @@ def _public(now: datetime):
 
 
 def _visible(principal: Principal, now: datetime):
-    """Public notices, plus every notice of the caller's own department for staff (all for admins)."""
-    if principal.kind != "staff":
+    """Public notices, plus every notice of the caller's own department for staff and API keys that
+    write notices (all for admins and keys without a department)."""
+    if principal.kind != Caller.STAFF and not policy.lets_in(principal, "notices.write"):
         return _public(now)
-    if principal.is_admin:
+    if principal.every_department:
         return true()
     return or_(_public(now), Notice.department_id == principal.department_id)
 
@@ -252,7 +252,7 @@ def readable(db: Session, principal: Principal, notice_id: uuid.UUID) -> bool:
 def read(db: Session, principal: Principal, notice_id: uuid.UUID, languages=()) -> Localized:
     """One notice; a read by anyone but staff is counted."""
     notice = visible(db, principal, notice_id)
-    if principal.kind != "staff":
+    if principal.kind != Caller.STAFF:
         _count_read(db, notice.id)
     reads = db.scalar(
         select(func.coalesce(func.sum(NoticeReadCount.count), 0)).where(
@@ -286,22 +286,18 @@ def versions(db: Session, principal: Principal, notice_id: uuid.UUID, *, cursor=
 # ---------------------------------------------------------------- writing
 
 
-def own(db: Session, principal: Principal, notice_id: uuid.UUID, *roles: str) -> Notice:
+def own(db: Session, principal: Principal, notice_id: uuid.UUID, action: str = "notices.write") -> Notice:
     """A notice of the caller's department (any for admins); another department's is NotFound."""
-    principal.require_staff(*roles)
-    notice = db.get(Notice, notice_id)
-    if notice is None or not principal.acts_for(notice.department_id):
-        raise NotFound("No such notice.")
-    return notice
+    return policy.fetch(db, principal, action, Notice, notice_id, missing="No such notice.")
 
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Localized:
-    principal.require_staff("editor")
+    policy.require(principal, "notices.write")
     department_id = data.get("department_id") or principal.department_id
     if department_id is None:
         raise Invalid({"department_id": ["Name the issuing department."]})
-    if not principal.acts_for(department_id):
+    if not policy.reaches_department(principal, department_id):
         raise Forbidden("Editors publish for their own department only.")
     if db.get(Department, department_id) is None:
         raise Invalid({"department_id": ["No such department."]})
@@ -315,10 +311,10 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
         links=[],
         listed_at=now,
         version=1,
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )
     _apply(db, principal, notice, data)
-    notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user.id))
+    notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user_id))
     db.add(notice)
     audit.record(db, principal, "notice.create", notice)
     return localize(notice)
@@ -327,7 +323,7 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
 @transactional
 def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Change a notice; once public, the content it replaces is kept as a version."""
-    notice = own(db, principal, notice_id, "editor")
+    notice = own(db, principal, notice_id)
     states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, refusal=NoticeArchived)
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
@@ -335,7 +331,7 @@ def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) 
     if notice.stage != "draft" and any(getattr(notice, key) != previous[key] for key in VERSIONED):
         db.add(
             NoticeVersion(
-                notice_id=notice.id, version=notice.version, replaced_by_id=principal.user.id, **previous
+                notice_id=notice.id, version=notice.version, replaced_by_id=principal.user_id, **previous
             )
         )
         notice.version += 1
@@ -414,7 +410,7 @@ def _named(notice: Notice) -> str:
 @transactional
 def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Move a notice to its next stage, record it in the history and push it to its places."""
-    notice = own(db, principal, notice_id, "editor")
+    notice = own(db, principal, notice_id)
     states.require_move(TRANSITIONS[notice.kind], _named(notice), notice.stage, data["to"])
     if data["to"] != "archived":
         # Going public or to a next stage lists and pushes the notice in its places; archiving is
@@ -432,7 +428,7 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
         raise Invalid({"consultation_closes_at": ["Set a closing time after publication, in the future."]})
     notice.stage = data["to"]
     notice.history.append(
-        NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user.id)
+        NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user_id)
     )
     if data.get("push", True) and notice.stage in _PUSHED:
         _push(db, notice, principal, send_at=at)
@@ -457,5 +453,5 @@ def _push(db: Session, notice: Notice, principal: Principal, send_at: datetime) 
         priority="normal",
         collapse_key=f"notice-{notice.id}",
         send_at=send_at,
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )

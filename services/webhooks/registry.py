@@ -12,11 +12,10 @@ from services.core import netguard
 from services.core.db import transactional, utcnow
 from services.core.errors import Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Department, Webhook
 
-MANAGE_SCOPE = "webhooks:manage"
 MAX_PER_DEPARTMENT = 20  # and as many without a department
 # The events a webhook may subscribe to: services.events.NAMES once the event stream is merged
 # (tests/test_webhooks_events.py keeps the two equal).
@@ -53,15 +52,10 @@ def new_secret() -> str:
 
 
 def managed_department(principal: Principal):
-    """Whose webhooks the caller manages: ALL for admins and for an API key with `webhooks:manage` and no
-    department; one department's (its id) for its editors and for a key of that department with the
-    scope. Everyone else gets 401/403. (The one rule, for the policy module to take over.)"""
-    if principal.kind == "api_key":
-        if MANAGE_SCOPE not in principal.scopes:
-            raise Forbidden(f"API key lacks scope {MANAGE_SCOPE}.", code="missing_scope")
-        return principal.department_id or ALL
-    principal.require_staff("editor")
-    return ALL if principal.is_admin else principal.department_id
+    """Whose webhooks the caller manages under the policy's "webhooks.manage": ALL for admins and for an
+    API key with no department; its own department's (the id) for an editor or a department's key."""
+    policy.require(principal, "webhooks.manage")
+    return ALL if principal.every_department else principal.department_id
 
 
 def _visible(principal: Principal) -> Select:

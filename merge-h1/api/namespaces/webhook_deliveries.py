@@ -8,7 +8,7 @@ from flask_restx import Resource
 from api.auth import current_principal
 from api.database import session
 from api.http import query
-from api.namespaces.webhooks import WHO, ns
+from api.namespaces.webhooks import ns
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.webhooks import WebhookDeliverySchema
@@ -19,7 +19,7 @@ DeliveryPage = page_of(WebhookDeliverySchema)
 
 @ns.route("/<uuid:webhook_id>/test")
 class Test(Resource):
-    @operation(ns, returns=WebhookDeliverySchema, status=202, who=WHO, conflicts=True)
+    @operation(ns, returns=WebhookDeliverySchema, status=202, action="webhooks.manage", conflicts=True)
     def post(self, webhook_id: uuid.UUID):
         """Send a `ping` event to the webhook; follow it in …/deliveries."""
         return WebhookDeliverySchema().dump(wiring.send_test(session(), current_principal(), webhook_id)), 202
@@ -27,7 +27,7 @@ class Test(Resource):
 
 @ns.route("/<uuid:webhook_id>/deliveries")
 class Deliveries(Resource):
-    @operation(ns, query=ListQuerySchema, returns=DeliveryPage, who=WHO)
+    @operation(ns, query=ListQuerySchema, returns=DeliveryPage, action="webhooks.manage")
     def get(self, webhook_id: uuid.UUID):
         """What was sent to the webhook, newest first: status, attempts, answer code, latency, last error."""
         args = query(ListQuerySchema())
