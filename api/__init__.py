@@ -5,27 +5,17 @@ import os
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
-from flask.sessions import SessionInterface
 from flask_cors import CORS
 from flask_restx import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import auth, sessions
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
 from api.limits import limiter
 from services.core import db, storage
 
 API_PREFIX = "/api/v1"
-
-
-class NoCookieSessions(SessionInterface):
-    """The API is stateless (bearer tokens): Flask's signed-cookie session is never opened or sent."""
-
-    def open_session(self, app, request):
-        return None  # Flask then uses its null session
-
-    def save_session(self, app, session, response):
-        pass
 
 
 class JSONEncoder(json.JSONEncoder):
@@ -74,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RESTX_VALIDATE=False,
         RESTX_JSON={"ensure_ascii": False, "cls": JSONEncoder},
     )
-    app.session_interface = NoCookieSessions()
+    sessions.init_app(app)
 
     engine = db.make_engine(
         app.config["DATABASE_URL"],
@@ -83,10 +73,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
         statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
     )
-    db.bind(engine)
-    app.extensions["db_engine"] = engine
-    app.teardown_appcontext(lambda _exc: db.end_session())
-    storage.configure(storage.LocalStorage(app.config["ATTACHMENTS_DIR"]))
+    database = db.Database(engine, storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]))
+    app.extensions["database"] = database
+
+    @app.teardown_appcontext
+    def end_request(_exc):
+        database.end_session()
+        auth.record_use()  # after the request's own work, in a transaction of its own
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -108,14 +101,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from api import cli, health, worker
 
-    worker.subscribers()
+    worker.subscribers(app.config)
     health.register(app)
     cli.register(app)
     return app
 
 
 def _register_api(app: Flask) -> None:
-    from api import openapi3
+    from api import openapi, openapi3
     from api.namespaces import NAMESPACES
 
     api = CitizenApi(
@@ -145,4 +138,6 @@ def _register_api(app: Flask) -> None:
     api.representations[PROBLEM_MIMETYPE] = api.representations["application/json"]
     for ns in NAMESPACES:
         api.add_namespace(ns, path=getattr(ns, "mount_path", f"{API_PREFIX}/{ns.name}"))
+    openapi.build_models(api)
+    app.extensions["api"] = api
     openapi3.register(app, api)

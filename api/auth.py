@@ -4,13 +4,17 @@ Tokens describe themselves: `dev_...` is a citizen device, `cak_...` an integrat
 anything else must be a staff JWT. A header that is present but wrong is a 401, never anonymous.
 """
 
-from flask import current_app, g, request
+from datetime import datetime, timedelta
 
-from services.core.db import session, utcnow
+from flask import current_app, g, request
+from sqlalchemy.exc import DBAPIError
+
+from api.database import database, session
+from services.core.db import utcnow
 from services.core.errors import Unauthorized
 from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, read_jwt
 from services.identity import api_keys, devices, users
-from services.identity.principals import ANONYMOUS, Principal
+from services.identity.principals import ANONYMOUS, Caller, Principal
 
 
 def current_principal() -> Principal:
@@ -22,7 +26,7 @@ def current_principal() -> Principal:
 def _authenticate(header: str | None) -> Principal:
     ip = request.remote_addr
     if not header:
-        return Principal(kind="anonymous", ip=ip) if ip else ANONYMOUS
+        return Principal(kind=Caller.ANONYMOUS, ip=ip) if ip else ANONYMOUS
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -31,23 +35,36 @@ def _authenticate(header: str | None) -> Principal:
     if token.startswith(DEVICE_TOKEN_PREFIX):
         device = devices.by_token(db, token)
         if device is not None:
-            return Principal(kind="device", device=device, ip=ip)
+            _note_use(devices.seen, device.id, device.last_seen_at, devices.SEEN_RESOLUTION)
+            return Principal(kind=Caller.DEVICE, device=device, ip=ip)
     elif token.startswith(API_KEY_PREFIX):
         api_key = api_keys.by_key(db, token)
         if api_key is not None:
-            _touch(api_key)
-            return Principal(kind="api_key", api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
+            _note_use(api_keys.used, api_key.id, api_key.last_used_at, api_keys.USE_RESOLUTION)
+            return Principal(kind=Caller.API_KEY, api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
     else:
         claims = read_jwt(current_app.config["SECRET_KEY"], token, current_app.config["JWT_TTL"])
         user = users.from_claims(session(), claims) if claims else None
         if user is not None:
-            return Principal(kind="staff", user=user, ip=ip)
+            return Principal(kind=Caller.STAFF, user=user, ip=ip)
     raise Unauthorized("The token is invalid, expired or revoked.", code="invalid_token")
 
 
-def _touch(api_key) -> None:
-    """Record use at most once a minute, so reads stay reads."""
-    now = utcnow()
-    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
-        api_key.last_used_at = now
-        session().commit()
+def _note_use(record, row_id, last: datetime | None, resolution: timedelta) -> None:
+    """Remember to record that a device or key was used, when its last record is older than `resolution`
+    (so that most reads stay reads); `record_use` writes it when the request is over."""
+    if last is None or utcnow() - last > resolution:
+        g.record_use = (record, row_id)
+
+
+def record_use() -> None:
+    """Record the caller's use in a transaction of its own, after the request's work was committed or
+    rolled back by its services and its session closed: it neither commits half of a failed request nor
+    is lost with it. A database failure here is not the caller's: the answer is already made."""
+    if "record_use" in g:
+        record, row_id = g.pop("record_use")
+        try:
+            with database().sessions() as db:
+                record(db, row_id)
+        except DBAPIError:
+            current_app.logger.warning("could not record the last use of a device or key", exc_info=True)

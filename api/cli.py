@@ -14,8 +14,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from api import worker as outbox_worker
+from api.database import database, session
 from services import demo
-from services.core.db import session
 from services.core.errors import DomainError
 from services.directory import departments
 from services.files import attachments
@@ -140,7 +140,7 @@ def worker(once):
     # The worker's own console output: what it sends (the log backend prints each push), retries and
     # failures. Does nothing where logging is configured already.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    running = outbox_worker.from_config(session, current_app.config)
+    running = outbox_worker.from_config(database().session, current_app.config)
     if once:
         click.echo(f"worker: {running.run_once()} items handled")
         return

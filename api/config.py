@@ -67,6 +67,12 @@ def from_environment(instance_path: str) -> dict:
         "PUSH_LEASE_SECONDS": int(env("PUSH_LEASE_SECONDS", "60")),
         "PUSH_POLL_INTERVAL": float(env("PUSH_POLL_INTERVAL", "0.2")),
         "PUSH_BACKOFF_SECONDS": float(env("PUSH_BACKOFF_SECONDS", "5")),
+        # Webhooks (docs/webhooks.md): plain http URLs (development only by default), private addresses
+        # (tests, internal networks), and how long a run of failed attempts disables a webhook.
+        "WEBHOOK_ALLOW_HTTP": env("WEBHOOK_ALLOW_HTTP", ""),  # empty: in development only (see complete)
+        "WEBHOOK_ALLOW_PRIVATE": flag(env("WEBHOOK_ALLOW_PRIVATE", "false")),
+        "WEBHOOK_DISABLE_AFTER_FAILURES": int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20")),
+        "WEBHOOK_DISABLE_AFTER_HOURS": float(env("WEBHOOK_DISABLE_AFTER_HOURS", "24")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
@@ -78,6 +84,10 @@ def from_environment(instance_path: str) -> dict:
         ),
     }
     return config
+
+
+def flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
 
 
 def platforms(names: str) -> tuple[str, ...]:
@@ -97,6 +107,9 @@ def complete(config: dict, instance_path: str) -> None:
             raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL, e.g. https://api.danang.gov.vn.")
         if "*" in config["CORS_ORIGINS"]:
             raise ConfigError("APP_ENV=production refuses CORS_ORIGINS=*; list the mini app's origins.")
+    allow_http = config.get("WEBHOOK_ALLOW_HTTP", "")
+    if isinstance(allow_http, str):
+        config["WEBHOOK_ALLOW_HTTP"] = flag(allow_http) if allow_http else config["APP_ENV"] == "development"
     config["SECRET_KEY"] = config["SECRET_KEY"] or _development_secret_key(instance_path)
     config["PUBLIC_BASE_URL"] = _base_url(
         config["PUBLIC_BASE_URL"] or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"

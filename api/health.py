@@ -3,8 +3,8 @@
 from flask import Flask, jsonify
 from sqlalchemy import text
 
+from api.database import session
 from api.errors import problem
-from services.core.db import session
 
 
 def register(app: Flask) -> None:

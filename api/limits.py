@@ -4,14 +4,71 @@ and what citizens' devices send (feedback, comments on drafts, scam reports, upl
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
 so they share counts. A limited request gets 429 problem+json with Retry-After.
+
+The limits are declared once, by the decorators of the namespaces (`@limiter.limit`), but each app counts
+them in its own storage (`app.extensions["rate_limits"]`): two apps in one process never share counts.
 """
 
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from api.auth import current_principal
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+_COUNTERS = "rate_limits"
+
+
+class PerAppLimiter(Limiter):
+    """Flask-Limiter keeps the counters' storage, the strategy counting in them and whether limits are on
+    in the Limiter (`_storage`, `_limiter`, `enabled`); here they live in the app the request is for, so
+    that one Limiter (and the decorators made from it) serves any number of apps."""
+
+    def __init__(self, **options):
+        self._configuring: dict | None = {}  # what init_app builds, before it belongs to an app
+        super().__init__(**options)
+
+    def init_app(self, app: Flask) -> None:
+        self._configuring = {}
+        super().init_app(app)
+        app.extensions[_COUNTERS] = self._configuring
+        self._configuring = None
+
+    def _counters(self) -> dict:
+        return self._configuring if self._configuring is not None else current_app.extensions[_COUNTERS]
+
+    @property
+    def _storage(self):
+        return self._counters().get("storage")
+
+    @_storage.setter
+    def _storage(self, storage) -> None:
+        self._counters()["storage"] = storage
+
+    @property
+    def _limiter(self):
+        return self._counters().get("strategy")
+
+    @_limiter.setter
+    def _limiter(self, strategy) -> None:
+        self._counters()["strategy"] = strategy
+
+    @property
+    def enabled(self) -> bool:
+        return self._counters().get("enabled", True)
+
+    @enabled.setter
+    def enabled(self, enabled: bool) -> None:
+        self._counters()["enabled"] = enabled
+
+
+limiter = PerAppLimiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def reset(app: Flask) -> None:
+    """Forget `app`'s counts (tests start each case at zero)."""
+    if storage := app.extensions[_COUNTERS].get("storage"):  # none when RATELIMIT_ENABLED is false
+        storage.reset()
+
 
 SIGN_IN = "10 per minute;100 per hour"
 # Generous: many phones share one carrier-grade NAT address.

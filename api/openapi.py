@@ -7,14 +7,13 @@ responses, the query parameters, the problem responses and the security of one o
 import functools
 
 from flask_restx import fields as restx_fields
-from flask_restx.model import SchemaModel
+from flask_restx.model import ModelBase, SchemaModel
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_principal
 from api.errors import PROBLEM_MIMETYPE
 from schemas.common import ProblemSchema
-from services.core.errors import Unauthorized
-from services.identity.principals import Principal
+from services.identity import policy
 
 _TYPES = [
     # Most specific first: Email is a String, AwareDateTime a DateTime, and so on.
@@ -147,17 +146,32 @@ class _File(restx_fields.Raw):
     __schema_format__ = "binary"
 
 
-_models: dict[str, SchemaModel] = {}
+class Documented(ModelBase):
+    """A schema an operation documents, by name: what the namespaces declare when they are imported. Each
+    app's Api turns it into its own model (`build_models`), so no JSON Schema is shared between apps."""
+
+    def __init__(self, name: str, schema, direction: str):
+        super().__init__(name)
+        self.schema, self.direction = schema, direction
+
+    def __deepcopy__(self, memo):
+        return self  # a declaration never changes; flask-restx deep-copies docs on every decorator
 
 
-def model(ns, schema, direction: str = "response") -> SchemaModel:
-    """The named restx model of `schema` in one direction, built once and known to `ns`."""
+def model(ns, schema, direction: str = "response") -> Documented:
+    """The named model of `schema` in one direction, known to `ns` (and to the Apis it is added to)."""
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__.removesuffix("Schema") + ("Request" if direction == "request" else "")
-    if name not in _models:
-        _models[name] = SchemaModel(name, json_schema(schema, direction))
-    ns.models[name] = _models[name]
-    return _models[name]
+    if name not in ns.models:
+        ns.models[name] = Documented(name, schema, direction)
+    return ns.models[name]
+
+
+def build_models(api) -> None:
+    """Give `api` (one app's) its own JSON Schema of every documented schema, built once per app."""
+    for name, declared in api.models.items():
+        if isinstance(declared, Documented):
+            api.models[name] = SchemaModel(name, json_schema(declared.schema, declared.direction))
 
 
 # Problems a caller may get from any operation, beyond those its options add.
@@ -174,13 +188,9 @@ _WITH_AUTH = {401: "Missing, expired or revoked credentials", 403: "Authenticate
 # Swagger security requirements: `bearer` required, optional (anonymous allowed), or none.
 SECURITY = {"bearer": [{"bearer": []}], "optional": [{}, {"bearer": []}], "none": []}
 
-# Who may call an operation, checked before the body is read so that a caller who may not act gets
-# 401/403, not 422. The services check again: they are the authority, and tests call them directly.
-CALLERS = {
-    "admin": Principal.require_admin,
-    "staff": Principal.require_staff,
-    "device": Principal.require_device,
-}
+# Who may call an operation is its action's rule in services/identity/policy.py, checked before the body
+# is read so that a caller who may not act gets 401/403, not 422. The services ask the same policy
+# again: they are the authority, and tests call them directly.
 
 
 def operation(
@@ -190,16 +200,16 @@ def operation(
     status=200,
     body=None,
     query=None,
+    action: str,
     auth="bearer",
-    who=None,
     conflicts=False,
     problems=None,
     produces=None,
 ):
     """Document one operation: request body, query, success response, problems and security.
 
-    `who` ("admin", "staff", "device") names the callers let through to the handler; with
-    auth="bearer" an anonymous caller gets 401 before anything else. `problems` adds
+    `action` names the rule of services/identity/policy.py that says who may call: it is documented
+    (the description, `x-action`, `x-scope`) and checked before the handler runs. `problems` adds
     {status: description} for answers the options do not imply (a public sign-in's 401).
     `produces` lists the success media types when they are not only JSON (Atom, CAP XML, CSV, files):
     without `returns`, the body is text or a file; with it, the first type is JSON in that shape.
@@ -208,7 +218,8 @@ def operation(
     """
 
     def decorate(fn):
-        fn = _guarded(fn, auth, who)
+        rule = policy.RULES[action]  # an unknown action fails at import, not at the first call
+        fn = _guarded(fn, action)
         documented = dict(_ALWAYS)
         if body is not None:
             documented.update(_WITH_BODY)
@@ -224,7 +235,13 @@ def operation(
         responses = {str(code): (text, model(ns, ProblemSchema), {}) for code, text in documented.items()}
         responses[str(status)] = ("Success", _success_body(ns, returns, produces), {})
         media_types = [*(produces or ["application/json"]), PROBLEM_MIMETYPE]
-        doc = {"responses": responses, "security": SECURITY[auth], "produces": media_types}
+        doc = {
+            "responses": responses,
+            "security": SECURITY[auth],
+            "produces": media_types,
+            "description": _who(action),
+            "vendor": {"x-action": action, **({"x-scope": rule.scope} if rule.scope else {})},
+        }
         if body is not None:
             doc.update(expect=[model(ns, body, "request")], validate=False)
         if query is not None:
@@ -243,17 +260,24 @@ def _success_body(ns, returns, produces):
     return restx_fields.String() if is_text(produces[0]) else _File()
 
 
-def _guarded(fn, auth: str, who: str | None):
-    if auth != "bearer" and who is None:
+def _who(action: str) -> str:
+    """The rule in words, at the head of the operation's description."""
+    rule = policy.RULES[action]
+    text = f"Who: {policy.callers(action)}"
+    if rule.scope:
+        text += f" (API keys: scope `{rule.scope}`)"
+    if rule.reach != policy.Reach.ANY:
+        text += f"; objects: {rule.reach}"
+    return f"{text} (`{action}`)."
+
+
+def _guarded(fn, action: str):
+    if policy.RULES[action].open_to_all:
         return fn
 
     @functools.wraps(fn)
     def guarded(*args, **kwargs):
-        principal = current_principal()
-        if principal.kind == "anonymous":
-            raise Unauthorized()
-        if who is not None:
-            CALLERS[who](principal)
+        policy.require(current_principal(), action)
         return fn(*args, **kwargs)
 
     return guarded

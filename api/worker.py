@@ -15,18 +15,23 @@ from services.outbox.channels.fcm import FcmChannel
 from services.outbox.channels.fcm import from_config as fcm_backend
 from services.outbox.worker import Chore, Settings, Worker
 from services.push import topic_sync
+from services.webhooks import wiring
 
 OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
 
 
-def subscribers() -> None:
-    """Import the modules whose `@events.subscriber`s and `outbox.route`s must be registered."""
+def subscribers(config) -> None:
+    """Register the `@events.subscriber`s and `outbox.route`s: citizen pushes, and webhooks with the
+    app's failure rule."""
     import services.push.subscriber  # noqa: F401
+
+    wiring.install(config)
 
 
 def channels(config: dict) -> dict[str, Channel]:
     fcm = FcmChannel(fcm_backend(config))
-    return {fcm.name: fcm}
+    webhook = wiring.channel(config)
+    return {fcm.name: fcm, webhook.name: webhook}
 
 
 def settings(config: dict) -> Settings:
@@ -47,7 +52,6 @@ def make(sessions, channels: dict[str, Channel], settings: Settings | None = Non
             functools.partial(topic_sync.retire_tokens, channel=fcm),
             functools.partial(topic_sync.sync_topics, channel=fcm),
         ]
-    subscribers()
     return Worker(sessions, channels, settings, worker_id, chores=tuple(chores))
 
 

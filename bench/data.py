@@ -4,8 +4,8 @@ services really send."""
 import time
 
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
-from services.core import db as database
 from services.core.db import make_engine
 from services.identity.principals import ANONYMOUS
 from services.publishing import feed, notices
@@ -73,12 +73,10 @@ def add_notices(url: str, count: int, chunk: int = 100_000) -> float:
             )
             connection.execute(
                 text("""
-                    INSERT INTO notice_places (notice_id, scope, code, province_code)
+                    INSERT INTO notice_places (notice_id, scope, code)
                     SELECT md5('notice' || i)::uuid,
                         CASE WHEN i % 5 = 0 THEN 'national' WHEN i % 10 = 1 THEN 'ward' ELSE 'province' END,
                         CASE WHEN i % 5 = 0 THEN 0 WHEN i % 10 = 1 THEN :ward
-                             WHEN i % 2 = 0 THEN :province ELSE 1 + i % 30 END,
-                        CASE WHEN i % 5 = 0 THEN NULL WHEN i % 10 = 1 THEN :province
                              WHEN i % 2 = 0 THEN :province ELSE 1 + i % 30 END
                     FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS i
                 """),
@@ -115,10 +113,9 @@ def explain(url: str) -> dict[str, list[str]]:
             db, ANONYMOUS, province_code=PROVINCE, q=SEARCH
         ),
     }.items():
-        database.bind(engine)
         sent.clear()
-        run(database.session())
-        database.session.remove()
+        with Session(engine) as db:
+            run(db)
         queries = [(sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")]
         with engine.connect() as connection:
             plans[name] = [

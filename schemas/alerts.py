@@ -2,7 +2,7 @@ import copy
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from schemas.common import PROVINCE_CODE, WARD_CODE, Instant, ListQuerySchema, TargetsSchema
+from schemas.common import Instant, ListQuerySchema, PlaceQuerySchema, TargetsSchema
 from schemas.devices import LOCALE
 from services.core.text import language
 from services.models import (
@@ -119,7 +119,9 @@ class AlertSchema(Schema):
         error_messages={"invalid": "Must be an https:// address of the official source."},
         metadata={"example": "https://congan.danang.gov.vn/canh-bao"},
     )
-    expires_at = Instant(required=True, metadata={"description": "In the future, within a year."})
+    expires_at = Instant(
+        required=True, future=True, metadata={"description": "In the future, within a year."}
+    )
     translations = Translations(
         validate=validate.Length(max=3),
         metadata={
@@ -154,12 +156,7 @@ class CancelSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class AlertQuerySchema(ListQuerySchema):
-    province_code = fields.Integer(validate=PROVINCE_CODE)
-    ward_code = fields.Integer(
-        validate=WARD_CODE,
-        metadata={"description": "A citizen's ward: its alerts, its province's and national ones."},
-    )
+class AlertQuerySchema(ListQuerySchema, PlaceQuerySchema):
     active = fields.Boolean(load_default=True, metadata={"description": "Only published, unexpired alerts."})
     category = fields.String(validate=validate.OneOf(ALERT_CATEGORIES))
 

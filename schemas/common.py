@@ -16,20 +16,23 @@ ONE_YEAR = timedelta(days=366)
 
 
 class Instant(fields.AwareDateTime):
-    """A date-time with an offset, loaded as UTC and bounded: after 2000-01-01 and at most `within` from
-    now (zero: not in the future). Calendar-edge values such as 9999-12-31T23:59:59-14:00 are a 422 like
-    any other out-of-range value, never an overflow in time-zone arithmetic."""
+    """A date-time with an offset, loaded as UTC and bounded: after 2000-01-01 (after now with
+    `future`) and at most `within` from now (zero: not in the future). Calendar-edge values such as
+    9999-12-31T23:59:59-14:00 are a 422 like any other out-of-range value, never an overflow in
+    time-zone arithmetic."""
 
     default_error_messages = {
         "too_late": "Must be at most {limit} from now.",
         "future": "Cannot be in the future.",
+        "past": "Must be in the future.",
         "too_early": "Must be after 2000-01-01.",
     }
     # A phone's clock may run a little ahead of ours.
     CLOCK_SKEW = timedelta(minutes=5)
 
-    def __init__(self, *, within: timedelta = ONE_YEAR, **kwargs):
+    def __init__(self, *, within: timedelta = ONE_YEAR, future: bool = False, **kwargs):
         self.within = within
+        self.future = future
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
@@ -41,6 +44,8 @@ class Instant(fields.AwareDateTime):
             loaded = loaded.replace(tzinfo=UTC)
         if loaded < EARLIEST_INSTANT:
             raise self.make_error("too_early")
+        if self.future and loaded <= datetime.now(UTC):
+            raise self.make_error("past")
         if loaded > datetime.now(UTC) + max(self.within, self.CLOCK_SKEW):
             if not self.within:
                 raise self.make_error("future")
@@ -104,6 +109,22 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             ),
         },
         name=name,
+    )
+
+
+class PlaceQuerySchema(Schema):
+    """Where the caller is, for what reaches it (services.core.targets.reaching)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    province_code = fields.Integer(
+        validate=PROVINCE_CODE,
+        metadata={"description": "Alone: anything for the province or one of its wards.", "example": 48},
+    )
+    ward_code = fields.Integer(
+        validate=WARD_CODE,
+        metadata={"description": "What is for the ward, its province or the country.", "example": 20242},
     )
 
 

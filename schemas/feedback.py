@@ -1,4 +1,4 @@
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.attachments import AttachmentSchema
 from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema
@@ -183,6 +183,22 @@ class StatusChangeSchema(Schema):
     reason = fields.String(validate=validate.OneOf(REJECTION_REASONS))
     duplicate_of = fields.UUID()
     resolution = fields.String(validate=validate.OneOf(("resolved", "unresolved")))
+
+    @validates_schema
+    def _what_each_move_needs(self, data, **_kwargs) -> None:
+        """What the body must say; whether the feedback may move (and be closed as resolved) is the
+        workflow's call, on the stored feedback."""
+        errors = {}
+        if data["to"] == "rejected" and not data.get("reason"):
+            errors["reason"] = [f"Give a reason: one of {', '.join(REJECTION_REASONS)}."]
+        elif data["to"] == "rejected" and data["reason"] == "duplicate" and not data.get("duplicate_of"):
+            errors["duplicate_of"] = ["Name the feedback this one duplicates."]
+        if data["to"] == "closed" and not data.get("resolution"):
+            errors["resolution"] = ["Say whether the issue was resolved or unresolved."]
+        elif data["to"] == "closed" and data["resolution"] == "unresolved" and not data.get("note"):
+            errors["note"] = ["Say why it closes unresolved."]
+        if errors:
+            raise ValidationError(errors)
 
 
 class ReopenSchema(Schema):

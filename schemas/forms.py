@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PROVINCE_CODE, WARD_CODE, ListQuerySchema, TargetsSchema
+from schemas.common import ListQuerySchema, PlaceQuerySchema, TargetsSchema
 from schemas.devices import CATEGORY_CODE
 from services.models import FIELD_TYPES
 
@@ -67,6 +67,5 @@ class FormUpdateSchema(FormSchema):
         exclude = ("slug",)
 
 
-class FormQuerySchema(ListQuerySchema):
-    province_code = fields.Integer(validate=PROVINCE_CODE)
-    ward_code = fields.Integer(validate=WARD_CODE)
+class FormQuerySchema(ListQuerySchema, PlaceQuerySchema):
+    """Active forms offered where the caller is (all without a place)."""

@@ -1,16 +1,10 @@
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.attachments import AttachmentSchema
-from schemas.common import (
-    ONE_YEAR,
-    PROVINCE_CODE,
-    WARD_CODE,
-    Instant,
-    LegalDate,
-    ListQuerySchema,
-    TargetsSchema,
-)
+from schemas.common import ONE_YEAR, Instant, LegalDate, ListQuerySchema, PlaceQuerySchema, TargetsSchema
 from schemas.devices import CATEGORY_CODE, LOCALE
+from services.core import areas
+from services.core.text import language
 from services.models import NOTICE_KINDS, NOTICE_STAGES
 
 TITLE = validate.Length(min=1, max=200)
@@ -27,6 +21,27 @@ def _at_most_100_kb(text: str) -> None:
 
 
 BODY = [validate.Length(min=1, max=BODY_BYTES), _at_most_100_kb]
+
+
+def _not_vietnamese(tag: str) -> None:
+    if language(tag) == "vi":
+        raise ValidationError("Vietnamese is the notice itself, not a translation.")
+
+
+class NoticeTargetsSchema(TargetsSchema):
+    """Where a notice is aimed. With both provinces and wards named, each ward must lie in one of the
+    provinces (a ward of another province beside them is taken for a mistake); wards alone may be
+    anywhere."""
+
+    @validates_schema
+    def _wards_in_the_provinces(self, data, **_kwargs) -> None:
+        provinces = set(data.get("province_codes") or ())
+        if not provinces:
+            return
+        known = filter(None, map(areas.ward, data.get("ward_codes") or ()))  # unknown ones: TargetsSchema
+        outside = [ward.code for ward in known if ward.province_code not in provinces]
+        if outside:
+            raise ValidationError({"ward_codes": [f"Wards {outside} are not in the targeted provinces."]})
 
 
 class NoticeTextSchema(Schema):
@@ -47,7 +62,7 @@ class NoticeUpdateSchema(Schema):
     )
     body = fields.String(validate=BODY, metadata={"description": "Markdown; offered as sanitised body_html."})
     translations = fields.Dict(
-        keys=fields.String(validate=LOCALE),
+        keys=fields.String(validate=[LOCALE, _not_vietnamese]),
         values=fields.Nested(NoticeTextSchema),
         validate=validate.Length(max=3),
         metadata={"description": 'Other languages: {"en": {"title", "summary", "body"}}.'},
@@ -77,7 +92,7 @@ class NoticeUpdateSchema(Schema):
         },
     )
     targets = fields.Nested(
-        TargetsSchema,
+        NoticeTargetsSchema,
         metadata={"description": "With both lists, every ward must lie in one of the listed provinces."},
     )
     publish_at = Instant(
@@ -86,9 +101,16 @@ class NoticeUpdateSchema(Schema):
     )
     consultation_closes_at = Instant(
         within=2 * ONE_YEAR,
+        future=True,
         allow_none=True,
         metadata={"description": "Policies: end of the public consultation (future, within two years)."},
     )
+
+    @validates_schema
+    def _closes_after_publishing(self, data, **_kwargs) -> None:
+        publish_at, closes = data.get("publish_at"), data.get("consultation_closes_at")
+        if publish_at and closes and closes <= publish_at:
+            raise ValidationError(["Must be after publish_at."], "consultation_closes_at")
 
 
 class NoticeCreateSchema(NoticeUpdateSchema):
@@ -102,7 +124,7 @@ class NoticeCreateSchema(NoticeUpdateSchema):
     title = fields.String(required=True, validate=TITLE)
     summary = fields.String(required=True, validate=SUMMARY)
     body = fields.String(required=True, validate=BODY)
-    targets = fields.Nested(TargetsSchema, required=True)
+    targets = fields.Nested(NoticeTargetsSchema, required=True)
 
 
 class DepartmentRefSchema(Schema):
@@ -186,17 +208,6 @@ class TransitionSchema(Schema):
     )
     push = fields.Boolean(
         load_default=True, metadata={"description": "false publishes without a push to the targeted places."}
-    )
-
-
-class PlaceQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    province_code = fields.Integer(validate=PROVINCE_CODE, metadata={"example": 48})
-    ward_code = fields.Integer(
-        validate=WARD_CODE,
-        metadata={"description": "Sees ward, province and national notices.", "example": 20242},
     )
 
 

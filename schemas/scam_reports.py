@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.alerts import INDICATOR_VALUE, AlertSummarySchema
 from schemas.common import Instant, ListQuerySchema
@@ -116,6 +116,13 @@ class ScamReportModerationSchema(Schema):
         },
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def _reason_with_a_dismissal_only(self, data, **_kwargs) -> None:
+        if data["to"] == "dismissed" and not data.get("reason"):
+            raise ValidationError("Say why the report is dismissed.", "reason")
+        if data["to"] != "dismissed" and data.get("reason"):
+            raise ValidationError("Only a dismissal has a reason.", "reason")
 
 
 class ScamTopQuerySchema(Schema):

@@ -2,7 +2,9 @@
 rules, an admin, an editor and an officer of Sở Xây dựng (the walk-throughs in docs/ sign in as them), two
 notices, and a few known-legitimate values on the scam-check allow-list.
 
-Idempotent: rows are looked up by code or email and created only when missing.
+Everything is made through the services, as the demo admin would through the API, so the demo data
+obeys the same rules (and leaves the same audit records). Idempotent: rows are looked up by code,
+slug or email and created only when missing.
 """
 
 from datetime import timedelta
@@ -10,23 +12,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.core.db import transactional, utcnow
+from services.core.db import utcnow
 from services.core.targets import Targets
-from services.core.text import normalize
-from services.directory import departments
-from services.directory.categories import DEFAULT_DEADLINE_DAYS
+from services.directory import categories, departments, routing
+from services.feedback import forms
 from services.identity import users
-from services.identity.principals import SYSTEM, Principal
-from services.models import (
-    Category,
-    Department,
-    Form,
-    FormPlace,
-    FormVersion,
-    Notice,
-    RoutingRule,
-    TrustedIndicator,
-)
+from services.identity.principals import SYSTEM, Caller, Principal
+from services.models import Category, Form, Notice, RoutingRule, TrustedIndicator
 from services.publishing import indicators, notices, trusted_indicators
 
 PROVINCE = 48  # Thành phố Đà Nẵng
@@ -65,54 +57,42 @@ CATEGORIES = [
 
 
 def seed(db: Session, *, passwords: dict[str, str]) -> set[str]:
-    """Create whatever demo rows are missing; `passwords` has one per role of USERS. Returns the roles
-    whose user was created now."""
-    _seed_reference_data(db)
-    _seed_feedback(db)
-    created, staff = set(), {}
-    for role, (email, department_code, full_name) in USERS.items():
-        data = {"email": email, "password": passwords[role], "role": role, "full_name": full_name}
-        if department_code:
-            data["department_id"] = departments.by_code(db, department_code).id
-        staff[role], new = users.ensure(db, SYSTEM, data)
+    """Create whatever demo rows are missing, through the services as the demo admin; `passwords` has
+    one per role of USERS. Returns the roles whose user was created now."""
+    created = set()
+
+    def ensure(role: str, **more):
+        email, _, full_name = USERS[role]
+        data = {"email": email, "password": passwords[role], "role": role, "full_name": full_name, **more}
+        user, new = users.ensure(db, SYSTEM, data)
         if new:
             created.add(role)
-    admin = Principal(kind="staff", user=staff["admin"])
+        return user
+
+    admin = Principal(kind=Caller.STAFF, user=ensure("admin"))
+    _seed_reference_data(db, admin)
+    _seed_feedback(db, admin)
+    for role, (_, department_code, _) in USERS.items():
+        if department_code:  # staff of the departments just made
+            ensure(role, department_id=departments.by_code(db, department_code).id)
     _seed_notices(db, admin)
     _seed_trusted_indicators(db, admin)
     return created
 
 
-@transactional
-def _seed_reference_data(db: Session) -> None:
+def _seed_reference_data(db: Session, admin: Principal) -> None:
     for code, name, intake, focal in DEPARTMENTS:
-        if db.scalar(select(Department.id).where(Department.code == code)) is None:
-            focal_name, focal_phone, focal_email = focal or (None, None, None)
-            db.add(
-                Department(
-                    code=code,
-                    name=name,
-                    name_search=normalize(name),
-                    province_code=PROVINCE,
-                    intake=intake,
-                    active=True,
-                    focal_name=focal_name,
-                    focal_phone=focal_phone,
-                    focal_email=focal_email,
-                )
-            )
+        if departments.by_code(db, code) is None:
+            data = {"code": code, "name": name, "province_code": PROVINCE, "intake": intake}
+            if focal:
+                data["focal_point"] = dict(zip(("name", "phone", "email"), focal, strict=True))
+            departments.create(db, admin, data)
     for code, kind, name_vi, name_en, priority in CATEGORIES:
         if db.scalar(select(Category.id).where(Category.code == code)) is None:
-            db.add(
-                Category(
-                    code=code,
-                    kind=kind,
-                    name_vi=name_vi,
-                    name_en=name_en,
-                    priority=priority,
-                    deadline_working_days=DEFAULT_DEADLINE_DAYS[priority],
-                    active=True,
-                )
+            categories.create(
+                db,
+                admin,
+                {"code": code, "kind": kind, "name_vi": name_vi, "name_en": name_en, "priority": priority},
             )
 
 
@@ -145,7 +125,7 @@ def _seed_notices(db: Session, editor: Principal) -> None:
     for number, department_code, category, stages, title, summary, body in NOTICES:
         if db.scalar(select(Notice.id).where(Notice.document_number == number)) is not None:
             continue
-        department = db.scalar(select(Department).where(Department.code == department_code))
+        department = departments.by_code(db, department_code)
         notice = notices.create(
             db,
             editor,
@@ -238,35 +218,31 @@ FORMS = [
 ]
 
 
-@transactional
-def _seed_feedback(db: Session) -> None:
+def _seed_feedback(db: Session, admin: Principal) -> None:
     """Forms offered in Đà Nẵng and routing rules to its departments; the rest goes to intake."""
-    categories = {c.code: c for c in db.scalars(select(Category))}
-    departments = {d.code: d for d in db.scalars(select(Department))}
     for category, department in ROUTING:
-        rule = select(RoutingRule.id).where(
-            RoutingRule.category_id == categories[category].id, RoutingRule.province_code == PROVINCE
+        rule = (
+            select(RoutingRule.id)
+            .join(Category)
+            .where(Category.code == category, RoutingRule.province_code == PROVINCE)
         )
         if db.scalar(rule) is None:
-            db.add(
-                RoutingRule(
-                    category_id=categories[category].id,
-                    province_code=PROVINCE,
-                    department_id=departments[department].id,
-                )
+            department_id = departments.by_code(db, department).id
+            routing.create(
+                db,
+                admin,
+                {"category_code": category, "province_code": PROVINCE, "department_id": department_id},
             )
     for slug, category, (title_vi, title_en), fields in FORMS:
         if db.scalar(select(Form.id).where(Form.slug == slug)) is None:
-            form = Form(
-                slug=slug,
-                category_id=categories[category].id,
-                targets={"national": False, "province_codes": [PROVINCE], "ward_codes": []},
-                active=True,
-                version=1,
-                places=[FormPlace(scope="province", code=PROVINCE)],
-            )
-            db.add(form)
-            db.flush()
-            db.add(
-                FormVersion(form_id=form.id, version=1, title_vi=title_vi, title_en=title_en, fields=fields)
+            forms.create(
+                db,
+                admin,
+                {
+                    "slug": slug,
+                    "category_code": category,
+                    "title": {"vi": title_vi, "en": title_en},
+                    "targets": Targets(province_codes=(PROVINCE,)),
+                    "fields": fields,
+                },
             )

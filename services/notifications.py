@@ -12,7 +12,7 @@ from services.core.db import transactional, utcnow
 from services.core.errors import NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import reaching
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Notification, NotificationPlace, NotificationRead, NotificationRecipient
 from services.outbox.channels.fcm_messages import text_for
@@ -24,7 +24,7 @@ DELIVERED = ("sent", "logged")
 @transactional
 def announce(db: Session, principal: Principal, data: dict) -> Notification:
     """An admin's one-off message to a place (e.g. a water cut, an office closing)."""
-    principal.require_admin()
+    policy.require(principal, "notifications.manage")
     content = {"vi": {"title": data["title"], "body": data["body"]}}
     for tag, text in (data.get("translations") or {}).items():
         content[tag] = {"title": text["title"], "body": text["body"]}
@@ -44,7 +44,7 @@ def announce(db: Session, principal: Principal, data: dict) -> Notification:
 def list_for_admin(
     db: Session, principal: Principal, *, status=None, source=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_admin()
+    policy.require(principal, "notifications.manage")
     stmt = select(Notification)
     if status:
         stmt = stmt.where(Notification.status == status)
@@ -54,7 +54,7 @@ def list_for_admin(
 
 
 def get_for_admin(db: Session, principal: Principal, notification_id: uuid.UUID) -> Notification:
-    principal.require_admin()
+    policy.require(principal, "notifications.manage")
     notification = db.get(Notification, notification_id)
     if notification is None:
         raise NotFound("No such notification.")
@@ -102,7 +102,8 @@ def _for_device(device):
 
 
 def inbox(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
-    device = principal.require_device()
+    policy.require(principal, "notifications.inbox")
+    device = principal.device
     stmt = select(Notification).where(_delivered(), _for_device(device))
     page = keyset_page(db, stmt, [Notification.created_at, Notification.id], cursor, limit, descending=True)
     read = set(
@@ -134,7 +135,8 @@ def inbox_item(notification: Notification, locale: str, read: bool) -> dict:
 
 @transactional
 def mark_read(db: Session, principal: Principal, notification_id: uuid.UUID) -> None:
-    device = principal.require_device()
+    policy.require(principal, "notifications.inbox")
+    device = principal.device
     visible = db.scalar(
         select(Notification.id).where(Notification.id == notification_id, _delivered(), _for_device(device))
     )

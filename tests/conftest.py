@@ -14,9 +14,8 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import text
 
-from api import create_app
+from api import create_app, limits
 from api.cli import alembic_config
-from services.core import db as database
 from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_password, issue_jwt, new_token
 from services.core.text import normalize
 from services.models import ApiKey, Department, Device, User
@@ -64,9 +63,14 @@ def database_url():
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app(app_settings(database_url))
-    engine = app.extensions["db_engine"]
+def attachments_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("attachments")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, attachments_dir):
+    app = create_app({**app_settings(database_url), "ATTACHMENTS_DIR": str(attachments_dir)})
+    engine = app.extensions["database"].engine
     assert engine.dialect.name == "postgresql"
     with engine.begin() as connection:
         command.upgrade(alembic_config(database_url, connection), "head")
@@ -74,10 +78,16 @@ def app(database_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def database(app):
+    """The app's Database: its engine, session factory and the thread's scoped session."""
+    return app.extensions["database"]
+
+
 @pytest.fixture(autouse=True)
-def transaction(app):
+def transaction(database):
     """Run the test inside a transaction that is rolled back; services' commits become savepoints."""
-    connection = app.extensions["db_engine"].connect()
+    connection = database.engine.connect()
     outer = connection.begin()
     database.bind(connection, join_transaction_mode="create_savepoint")
     yield connection
@@ -87,14 +97,14 @@ def transaction(app):
 
 
 @pytest.fixture
-def make_app(database_url, transaction):
-    """Build another app with its own settings, then point the sessions back at the test's transaction."""
+def make_app(database_url, attachments_dir, transaction):
+    """Build another app with its own settings, its sessions in the test's transaction."""
     engines = []
 
     def make(**settings):
-        app = create_app({**app_settings(database_url), **settings})
-        engines.append(app.extensions["db_engine"])
-        database.bind(transaction, join_transaction_mode="create_savepoint")
+        app = create_app({**app_settings(database_url), "ATTACHMENTS_DIR": str(attachments_dir), **settings})
+        engines.append(app.extensions["database"].engine)
+        app.extensions["database"].bind(transaction, join_transaction_mode="create_savepoint")
         return app
 
     yield make
@@ -103,7 +113,7 @@ def make_app(database_url, transaction):
 
 
 @pytest.fixture
-def db(transaction):
+def db(database, transaction):
     return database.session()
 
 
@@ -297,7 +307,7 @@ def sql(db):
 
 
 @pytest.fixture(autouse=True)
-def rows_kept_between_requests(monkeypatch, db):
+def rows_kept_between_requests(monkeypatch, database, db):
     """Give each request a fresh session, as in production, after committing the test's own writes.
 
     Otherwise a request shares the test's scoped session: its teardown closes that session (rolling back
@@ -319,11 +329,14 @@ def rows_kept_between_requests(monkeypatch, db):
 @pytest.fixture(autouse=True)
 def standards_checked(monkeypatch):
     """Every CAP document and Atom feed any test receives is checked as other systems check them
-    (tests/standards): the OASIS CAP 1.2 schema and RFC 4287's, and the rules of their readers."""
+    (tests/standards): the OASIS CAP 1.2 schema and RFC 4287's, and the rules of their readers. And the
+    API is stateless: no answer under /api sets a cookie."""
     send = FlaskClient.open
 
     def open_and_check(self, *args, **kwargs):
         response = send(self, *args, **kwargs)
+        if response.request.path.startswith("/api"):
+            assert "Set-Cookie" not in response.headers, response.request.path
         if response.status_code == 200 and response.request.method == "GET":
             if response.mimetype == "application/cap+xml":
                 assert_valid_cap(response.data)
@@ -336,25 +349,10 @@ def standards_checked(monkeypatch):
     monkeypatch.setattr(FlaskClient, "open", open_and_check)
 
 
-@pytest.fixture(scope="session")
-def attachments_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("attachments")
-
-
-@pytest.fixture(autouse=True)
-def attachment_storage(attachments_dir):
-    """Uploads go to a temporary folder, whichever app was created last (create_app configures storage)."""
-    from services.core import storage
-
-    storage.configure(storage.LocalStorage(attachments_dir))
-
-
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(app):
     """Rate-limit counters start at zero in every test (they live in process memory)."""
-    from api.limits import limiter
-
-    limiter.reset()
+    limits.reset(app)
 
 
 @pytest.fixture(autouse=True)

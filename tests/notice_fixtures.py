@@ -118,7 +118,7 @@ def statements(app):
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
             sent.append(statement)
 
-    engine = app.extensions["db_engine"]
+    engine = app.extensions["database"].engine
     event.listen(engine, "before_cursor_execute", record)
     yield sent
     event.remove(engine, "before_cursor_execute", record)

@@ -12,7 +12,6 @@ import pytest
 from firebase_admin import credentials, messaging
 
 from api import worker as outbox_worker
-from services.core import db as database
 from services.outbox.channels.fcm import FcmBackend, FcmChannel
 from services.outbox.worker import Settings
 from tests.fake_fcm import FakeFcm
@@ -84,15 +83,15 @@ def fcm_backend(make_fcm_backend):
     return make_fcm_backend()
 
 
-def make_worker(backend, settings=SETTINGS, worker_id="test-worker"):
+def make_worker(database, backend, settings=SETTINGS, worker_id="test-worker"):
     """The outbox worker on the test's (scoped) session, its FCM channel on `backend`."""
     return outbox_worker.make(database.session, {"fcm": FcmChannel(backend)}, settings, worker_id)
 
 
 @pytest.fixture
-def dispatcher(fcm_backend):
+def dispatcher(database, fcm_backend):
     """The outbox worker on the test's (scoped) session, sending through real firebase-admin to the fake."""
-    return make_worker(fcm_backend)
+    return make_worker(database, fcm_backend)
 
 
 @pytest.fixture

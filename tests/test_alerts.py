@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 
 from api import create_app
 from api.cli import alembic_config
-from services.core import db as database
 from services.core.db import utcnow
 from services.core.security import DEVICE_TOKEN_PREFIX, issue_jwt, new_token
 from services.identity import audit
@@ -163,18 +162,19 @@ def test_cancel_pushes_a_cancel_notice_and_a_second_cancel_conflicts(staff, db, 
     assert citizen.get(f"{ALERTS}?ward_code={HAI_CHAU}").get_json()["items"] == []
 
     again = editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "again"})
-    assert_problem(again, 409, "alert_already_cancelled")
-    assert_problem(editor.patch(f"{ALERTS}/{alert['id']}", json={"headline": "x"}), 409, "alert_cancelled")
+    assert assert_problem(again, 409, "alert_already_cancelled")["allowed"] == []
+    edited = editor.patch(f"{ALERTS}/{alert['id']}", json={"headline": "x"})
+    assert assert_problem(edited, 409, "alert_cancelled")["allowed"] == []
 
 
 def test_publishing_twice_conflicts_and_a_draft_cannot_be_cancelled(staff):
     editor = staff["editor_a"]
     alert = draft(editor)
-    assert_problem(
-        editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "x"}), 409, "alert_not_published"
-    )
+    refused = editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "x"})
+    assert assert_problem(refused, 409, "alert_not_published")["allowed"] == ["published"]
     editor.post(f"{ALERTS}/{alert['id']}/publish")
-    assert_problem(editor.post(f"{ALERTS}/{alert['id']}/publish"), 409, "alert_already_published")
+    again = editor.post(f"{ALERTS}/{alert['id']}/publish")
+    assert assert_problem(again, 409, "alert_already_published")["allowed"] == ["cancelled"]
 
 
 def test_expired_alerts_leave_the_active_list_without_any_job(staff, citizen, db):
@@ -363,7 +363,8 @@ def test_an_expired_alert_cannot_change_but_can_be_withdrawn_without_a_push(staf
     db.get(Alert, alert["id"]).expires_at = utcnow() - timedelta(seconds=1)
     db.commit()
     later = (utcnow() + timedelta(days=1)).isoformat()
-    assert_problem(editor.patch(f"{ALERTS}/{alert['id']}", json={"expires_at": later}), 409, "alert_expired")
+    refused = editor.patch(f"{ALERTS}/{alert['id']}", json={"expires_at": later})
+    assert assert_problem(refused, 409, "alert_expired")["allowed"] == ["cancelled"]
     # Expired, it still answers scam-check, until it is withdrawn.
     check = "/api/v1/scam-check?value=0912345678"
     assert client.get(check).get_json()["verdict"] == "reported"
@@ -401,22 +402,20 @@ def test_deliveries_are_for_staff_only(staff, citizen, client):
 
 
 @pytest.fixture
-def sqlite_app(tmp_path, transaction):
+def sqlite_app(tmp_path):
     """The embedded default: an app on a new SQLite file built by the migrations."""
     url = f"sqlite:///{tmp_path / 'citizen.db'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"})
     command.upgrade(alembic_config(url), "head")
     yield app
-    app.extensions["db_engine"].dispose()
-    # create_app pointed the session factory at its own engine; give it back to the test's transaction.
-    database.bind(transaction, join_transaction_mode="create_savepoint")
+    app.extensions["database"].engine.dispose()
 
 
 def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
     """Draft, publish, list, feed, scam-check, report, top, promote, update, cancel, CAP and Atom on
     SQLite, and scam-check's lookups use the indexes there too."""
     with sqlite_app.app_context():
-        db = database.session()
+        db = sqlite_app.extensions["database"].session()
         department = Department(
             code="CA", name="Công an", name_search="cong an", province_code=DA_NANG, intake=True, active=True
         )
@@ -477,7 +476,7 @@ def test_the_whole_alert_flow_works_on_sqlite(sqlite_app):
     ]
     assert entries[0].findtext("atom:title", namespaces=ns).startswith("Đã hủy: ")
 
-    with sqlite_app.extensions["db_engine"].connect() as connection:
+    with sqlite_app.extensions["database"].engine.connect() as connection:
         for table in ("alert_indicators", "scam_reports"):
             query = f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE normalized IN ('a', 'b')"
             plan = " ".join(row[3] for row in connection.execute(text(query)))
@@ -549,7 +548,8 @@ def test_publishing_a_cancelled_alert_says_cancelled_not_published(staff, db):
     alert = published(editor)
     editor.post(f"{ALERTS}/{alert['id']}/cancel", json={"reason": "Nhầm"})
     body = assert_problem(editor.post(f"{ALERTS}/{alert['id']}/publish"), 409, "alert_cancelled")
-    assert body["detail"] == "A cancelled alert cannot be published again: issue a new alert."
+    assert body["detail"] == "An alert that is cancelled cannot become published: issue a new alert."
+    assert body["allowed"] == []
     assert db.get(Alert, alert["id"]).status == "cancelled"
     assert [p.data["msg_type"] for p in pushes(db, alert["id"])] == ["Alert", "Cancel"]
 

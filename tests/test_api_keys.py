@@ -11,6 +11,7 @@ from api.errors import problem_for
 from services.core.db import utcnow
 from services.core.errors import DomainError
 from services.core.security import token_hash
+from services.identity import policy
 from services.models import ApiKey, AuditEvent
 from tests.conftest import Caller, assert_problem
 
@@ -180,26 +181,26 @@ def principal_for(app):
 
 def test_a_key_holding_the_scope_passes_the_scope_check(principal_for, integrator):
     principal = principal_for(integrator.token)
-    assert principal.kind == "api_key" and "notices:read" in principal.scopes
-    principal.require_staff_or_scope("notices:read")
+    assert principal.kind == policy.Caller.API_KEY and "notices:read" in principal.scopes
+    policy.require(principal, "notices.read")
 
 
 def test_a_key_without_the_scope_gets_403_missing_scope(principal_for, integrator_without_scope):
     principal = principal_for(integrator_without_scope.token)
     with pytest.raises(DomainError) as refused:
-        principal.require_staff_or_scope("notices:read")
+        policy.require(principal, "notices.read")
     assert_problem(problem_for(refused.value), 403, "missing_scope")
 
 
 def test_staff_pass_scope_checks_without_scopes(principal_for, staff):
-    principal_for(staff["viewer_a"].token).require_staff_or_scope("feedback:read")
+    policy.require(principal_for(staff["viewer_a"].token), "feedback.read")
 
 
 @pytest.mark.parametrize(("name", "status"), [("citizen", 403), ("anonymous", 401)])
 def test_devices_and_anonymous_fail_scope_checks(principal_for, citizen, name, status):
     principal = principal_for(citizen.token if name == "citizen" else None)
     with pytest.raises(DomainError) as refused:
-        principal.require_staff_or_scope("notices:read")
+        policy.require(principal, "feedback.read")
     assert refused.value.status == status
 
 

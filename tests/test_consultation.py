@@ -11,7 +11,6 @@ from alembic import command
 
 from api import create_app
 from api.cli import alembic_config
-from services.core import db as database
 from services.models import Category, Department, User
 from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
 from tests.notice_fixtures import *  # noqa: F403
@@ -308,13 +307,13 @@ def test_a_citizen_in_the_commune_follows_a_policy_from_consultation_to_in_effec
 
 
 @pytest.fixture
-def sqlite(tmp_path, transaction):
+def sqlite(tmp_path):
     """An app on a new SQLite file built by the migrations (the embedded default), with a department,
     a notice category, an editor and an officer; gives the app and the staff's Authorization headers."""
     url = f"sqlite:///{tmp_path / 'citizen.db'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"})
     command.upgrade(alembic_config(url), "head")
-    db = database.session()
+    db = app.extensions["database"].session()
     department = Department(code="SXD", name="Sở Xây dựng", name_search="so xay dung", province_code=48)
     db.add(department)
     land = {"kind": "notice", "name_vi": "Đất đai", "name_en": "Land", "priority": "normal"}
@@ -333,10 +332,9 @@ def sqlite(tmp_path, transaction):
     db.add_all(users.values())
     db.commit()
     headers = {role: {"Authorization": f"Bearer {staff_token(user)}"} for role, user in users.items()}
-    database.session.remove()
+    app.extensions["database"].session.remove()
     yield app, headers
-    app.extensions["db_engine"].dispose()
-    database.bind(transaction, join_transaction_mode="create_savepoint")
+    app.extensions["database"].engine.dispose()
 
 
 def test_on_sqlite_a_citizen_follows_a_policy_comments_and_the_feed_revalidates(sqlite):

@@ -28,8 +28,14 @@ def count_departments(sql):
 
 
 @pytest.fixture
-def callers(staff, client, citizen, integrator):
-    return {**staff, "anonymous": client, "citizen": citizen, "integrator": integrator}
+def callers(staff, client, citizen, integrator, integrator_without_scope):
+    return {
+        **staff,
+        "anonymous": client,
+        "citizen": citizen,
+        "integrator": integrator,
+        "integrator_without_scope": integrator_without_scope,
+    }
 
 
 # ---------------------------------------------------------------- create and change
@@ -187,9 +193,9 @@ def test_every_staff_role_reads_departments(staff, department_a, role):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("anonymous", 401), ("citizen", 403), ("integrator", 403)],
+    [("anonymous", 401), ("citizen", 403), ("integrator_without_scope", 403)],
 )
-def test_only_staff_read_departments(callers, department_a, who, status):
+def test_only_staff_and_keys_with_the_scope_read_departments(callers, department_a, who, status):
     caller = callers[who]
 
     assert_problem(caller.get(DEPARTMENTS), status)

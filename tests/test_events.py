@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from services import events
-from services.core import db as database
 from services.core.db import utcnow
 from services.feedback import workflow
 from services.models import EventRecord, Feedback
@@ -21,6 +20,14 @@ from tests.scam_fixtures import report
 from tests.test_alerts import ALERTS, published
 
 pytestmark = pytest.mark.usefixtures("road_form")
+
+
+database = None  # the app's Database, for the helpers below (set for each test)
+
+
+@pytest.fixture(autouse=True)
+def _database(database):
+    globals()["database"] = database
 
 
 @pytest.fixture

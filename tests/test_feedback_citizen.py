@@ -127,7 +127,7 @@ def test_another_device_with_the_same_key_and_body_gets_a_submission_of_its_own(
 def test_two_concurrent_requests_with_the_same_key_create_one_row(app):
     """Two sessions race on PostgreSQL (committed rows, cleaned up after): the unique (device, key)
     constraint lets one insert win; the other answers with the winner's submission."""
-    engine = app.extensions["db_engine"]
+    engine = app.extensions["database"].engine
     with Session(engine, expire_on_commit=False) as setup:
         department = Department(
             code=f"RACE-{uuid.uuid4().hex[:6]}",

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.cli import alembic_config
-from services.core import db as database
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token
 from services.feedback import workflow
 from services.models import Category, Department, Device, Feedback, User
@@ -20,7 +19,7 @@ from tests.feedback_fixtures import DA_NANG, FEEDBACK, HAI_CHAU, JPEG, ROAD_FORM
 
 
 @pytest.fixture
-def sqlite(tmp_path, transaction):
+def sqlite(tmp_path):
     """An app on a new SQLite file built by the migrations, with two departments, their officers, an
     admin and a citizen's phone."""
     url = f"sqlite:///{tmp_path / 'citizen.db'}"
@@ -32,7 +31,7 @@ def sqlite(tmp_path, transaction):
             "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
         }
     )
-    engine = app.extensions["db_engine"]
+    engine = app.extensions["database"].engine
     with engine.begin() as connection:
         command.upgrade(alembic_config(url, connection), "head")
     with Session(engine, expire_on_commit=False) as db:
@@ -61,8 +60,6 @@ def sqlite(tmp_path, transaction):
     callers["citizen"] = Caller(app.test_client(), token, device)
     yield app, engine, callers, {"intake": intake, "roads": roads, "category": category}
     engine.dispose()
-    # create_app pointed the session factory at its own engine; give it back to the test's transaction.
-    database.bind(transaction, join_transaction_mode="create_savepoint")
 
 
 def test_the_whole_feedback_path_on_sqlite(sqlite):

@@ -7,6 +7,8 @@ from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import DA_NANG, HAI_CHAU, ROAD_FORM, submit, upload
 
+THANH_KHE = 20209  # another ward of Đà Nẵng
+
 FORMS = "/api/v1/forms"
 
 
@@ -29,6 +31,18 @@ def test_an_admin_creates_a_form_and_citizens_find_it_where_it_is_offered(admin,
     assert client.get(f"{FORMS}?province_code=1").get_json()["items"] == []  # Hà Nội
     assert client.get(f"{FORMS}/road-damage").get_json()["title"]["vi"] == "Phản ánh hư hỏng đường"
     assert_problem(client.get(f"{FORMS}/no-such-form"), 404)
+
+
+def test_a_form_for_one_ward_is_found_as_notices_and_alerts_are(admin, client, feedback_category):
+    """One "reaches this place" rule: a ward sees its own, a province alone sees its wards' too."""
+    admin.post(FORMS, json={**ROAD_FORM, "targets": {"ward_codes": [HAI_CHAU]}})
+
+    def slugs(query):
+        return [f["slug"] for f in client.get(f"{FORMS}?{query}").get_json()["items"]]
+
+    assert slugs(f"ward_code={HAI_CHAU}") == slugs(f"province_code={DA_NANG}") == ["road-damage"]
+    assert slugs(f"ward_code={THANH_KHE}") == []
+    assert_problem(client.get(f"{FORMS}?province_code=1&ward_code={HAI_CHAU}"), 422, "unknown_area")
 
 
 def test_only_admins_write_forms_and_a_taken_slug_conflicts(staff, client, feedback_category):

@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, func, inspect, make_url, select, text
 
 from api import create_app
 from api.cli import alembic_config
-from services.core import db as database
 from services.models import Category, Department, User
 from tests.conftest import TEST_SECRET
 
@@ -56,16 +55,14 @@ def test_migrations_match_the_models_and_run_down_and_up_again(empty_database):
 
 
 @pytest.fixture
-def sqlite_app(tmp_path, transaction):
+def sqlite_app(tmp_path):
     """An app on a new SQLite file, as `make run` builds it; its demo credentials stay in tmp_path."""
     app = create_app(
         {"DATABASE_URL": f"sqlite:///{tmp_path / 'citizen.db'}", "SECRET_KEY": TEST_SECRET, "APP_ENV": "test"}
     )
     app.instance_path = str(tmp_path)
     yield app
-    app.extensions["db_engine"].dispose()
-    # create_app pointed the session factory at its own engine; give it back to the test's transaction.
-    database.bind(transaction, join_transaction_mode="create_savepoint")
+    app.extensions["database"].engine.dispose()
 
 
 def test_cli_upgrade_then_seed_demo_twice(sqlite_app):
@@ -83,7 +80,7 @@ def test_cli_upgrade_then_seed_demo_twice(sqlite_app):
     def seed() -> tuple[dict, dict]:
         output = flask("seed-demo")
         passwords = dict(re.findall(r"Sign in as (\S+) with password: (\S+)", output))
-        with sqlite_app.extensions["db_engine"].connect() as connection:
+        with sqlite_app.extensions["database"].engine.connect() as connection:
             counts = {
                 m.__name__: connection.scalar(select(func.count()).select_from(m))
                 for m in (Department, Category, User)

@@ -48,7 +48,7 @@ def test_an_edit_changes_what_is_shown_and_the_earlier_version_keeps_its_documen
     assert client.get(first["url"]).status_code == 200
     # A notice's documents are never purged as unused uploads, however old.
     with app.app_context():
-        from services.core.db import session
+        from api.database import session
 
         for document in session().scalars(select(Attachment)):
             document.created_at = document.created_at.replace(year=2020)

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from services.core import db as database
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, JPEG, PDF, submit, upload
 from tests.notice_fixtures import *  # noqa: F403
@@ -191,7 +190,7 @@ def generated(document, tmp_path_factory):
 
 
 @pytest.fixture
-def connect(app, db, generated):
+def connect(app, database, db, generated):
     """connect(token=None): a generated client that calls the app in-process (httpx's WSGI transport)."""
 
     def fresh_session(_request):  # what tests/conftest.py's rows_kept_between_requests does for Caller

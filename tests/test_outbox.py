@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from services import events, outbox
-from services.core import db as database
 from services.core.db import transactional, utcnow
 from services.models import Delivery, EventRecord, Feedback, Notification
 from services.outbox.channels.base import Outgoing, Result
@@ -32,6 +31,14 @@ class Scripted:
         self.sent.append(outgoing)
         answers = self.script.get(outgoing.address)
         return answers.pop(0) if answers else Result("sent", status_code=200, latency_ms=3)
+
+
+database = None  # the app's Database, for the helpers below (set for each test)
+
+
+@pytest.fixture(autouse=True)
+def _database(database):
+    globals()["database"] = database
 
 
 @pytest.fixture

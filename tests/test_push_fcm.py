@@ -15,9 +15,7 @@ import pytest
 from firebase_admin import credentials, messaging
 from sqlalchemy import func, insert, select, update
 
-from api.limits import limiter
 from services import notifications, push
-from services.core import db as database
 from services.core.db import transactional, utcnow
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token
 from services.core.targets import Targets
@@ -47,18 +45,22 @@ def admin(app, make_user):
     return Caller(app.test_client(), staff_token(user), user)
 
 
-@pytest.fixture
-def fresh_rate_limits():
-    """Device registration is rate limited per IP; other test files register devices too."""
-    limiter.reset()
+@pytest.fixture(autouse=True)
+def app_database(database):
+    """The app's Database, for `session()` below."""
+    _app_database[:] = [database]
+    return database
 
 
 # ---------------------------------------------------------------- helpers
 
 
+_app_database = []
+
+
 def session():
     """The test's current session (requests replace it, so never keep one across a request)."""
-    return database.session()
+    return _app_database[0].session()
 
 
 def fresh(model, key):
@@ -504,9 +506,9 @@ def test_503_persisting_past_max_attempts_fails_the_notification_with_its_error(
     assert len(fake_fcm.sends()) == 5  # failed for good: never claimed again
 
 
-def test_a_timeout_is_retried_on_the_next_attempt(fake_fcm, make_fcm_backend):
+def test_a_timeout_is_retried_on_the_next_attempt(fake_fcm, make_fcm_backend, database):
     backend = make_fcm_backend(timeout=0.3)
-    worker = make_worker(backend)
+    worker = make_worker(database, backend)
     fake_fcm.slow("w-20242", seconds=1.5, times=2)  # the first try and the SDK's one read retry
     notification = to_place(Targets(ward_codes=(HAI_CHAU,)))
 
@@ -547,9 +549,9 @@ class _UnrefreshableCredential(credentials.Base):
 
 
 def test_refused_credentials_alert_the_operators_instead_of_crashing_the_worker(
-    fake_fcm, make_fcm_backend, caplog
+    fake_fcm, make_fcm_backend, caplog, database
 ):
-    worker = make_worker(make_fcm_backend(credential=_UnrefreshableCredential()))
+    worker = make_worker(database, make_fcm_backend(credential=_UnrefreshableCredential()))
     fake_fcm.fail("*", fcm.UNAUTHENTICATED)
     place = to_place(Targets(ward_codes=(HAI_CHAU,)))
     personal = to_citizens(add_device("some-token").citizen_id)

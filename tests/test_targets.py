@@ -5,8 +5,8 @@ from marshmallow import ValidationError
 
 from schemas.common import TargetsSchema
 from services.core import areas
-from services.core.errors import Forbidden
-from services.core.targets import Targets, require_reach, target_errors
+from services.core.errors import Forbidden, Invalid
+from services.core.targets import Targets, place, require_reach, target_errors
 from services.identity.principals import Principal
 from services.models import Department, User
 
@@ -173,10 +173,10 @@ def test_an_admin_reaches_everywhere_and_a_department_without_a_province_nowhere
 
 
 def test_the_rows_a_target_is_stored_as():
-    assert Targets(national=True).places() == [{"scope": "national", "code": 0, "province_code": None}]
+    assert Targets(national=True).places() == [{"scope": "national", "code": 0}]
     assert Targets(province_codes=(48,), ward_codes=(4,)).places() == [
-        {"scope": "province", "code": 48, "province_code": 48},
-        {"scope": "ward", "code": 4, "province_code": 1},
+        {"scope": "province", "code": 48},
+        {"scope": "ward", "code": 4},
     ]
 
 
@@ -184,3 +184,13 @@ def test_national_beside_places_is_explained():
     assert target_errors(Targets(national=True, province_codes=(48,))) == {
         "national": ["Give either national or lists of places, not both."]
     }
+
+
+def test_a_place_asked_about_is_checked_and_a_ward_alone_names_its_province():
+    assert place(None, HAI_CHAU) == (DA_NANG, HAI_CHAU)
+    assert place(DA_NANG, None) == (DA_NANG, None)
+    assert place(None, None) == (None, None)
+    for province_code, ward_code in [(HA_NOI, HAI_CHAU), (None, 99999), (2, None)]:
+        with pytest.raises(Invalid) as refused:
+            place(province_code, ward_code)
+        assert refused.value.code == "unknown_area"

@@ -329,13 +329,13 @@ def test_an_officer_uploads_thirty_files_a_minute_from_any_address(staff):
 # ---------------------------------------------------------------- unused uploads
 
 
-def test_a_device_may_keep_twenty_unused_uploads_until_it_sends_them(citizen, road_form, department_a):
-    from api.limits import limiter
+def test_a_device_may_keep_twenty_unused_uploads_until_it_sends_them(app, citizen, road_form, department_a):
+    from api import limits
 
     photos = []
     for _ in range(2):
         photos += [upload(citizen)["id"] for _ in range(10)]
-        limiter.reset()  # the next minute
+        limits.reset(app)  # the next minute
 
     refused = citizen.post(ATTACHMENTS, data={"file": (io.BytesIO(JPEG), "a.jpg")})
 

@@ -21,6 +21,7 @@ from api.namespaces import (
     scam_reports,
     trusted_indicators,
     users,
+    webhooks,
 )
 
 NAMESPACES = [
@@ -44,4 +45,5 @@ NAMESPACES = [
     routing_rules.ns,
     feedback.ns,
     attachments.ns,
+    webhooks.ns,
 ]

@@ -5,13 +5,13 @@ from flask_restx import Namespace, Resource
 from yarl import URL
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.namespaces.feeds import NOT_MODIFIED, alert_url, syndicated
 from api.openapi import operation
 from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
-from services.core.db import session
 from services.publishing import alert_syndication, alerts
 
 ns = Namespace(
@@ -28,13 +28,13 @@ def cap_sender() -> str:
 
 @ns.route("")
 class Alerts(Resource):
-    @operation(ns, query=AlertQuerySchema, returns=AlertPage, auth="optional")
+    @operation(ns, action="alerts.read", query=AlertQuerySchema, returns=AlertPage, auth="optional")
     def get(self):
         """Alerts, most severe and most recent first: active ones by default, for a ward or province."""
         args = query(AlertQuerySchema())
         return AlertPage().dump(alerts.list_alerts(session(), current_principal(), **args))
 
-    @operation(ns, body=AlertSchema, returns=AlertSchema, status=201, who="staff")
+    @operation(ns, body=AlertSchema, returns=AlertSchema, status=201, action="alerts.write")
     def post(self):
         """Draft an alert (editor for their department, or admin); publish it with POST …/publish."""
         alert = alerts.create(session(), current_principal(), body(AlertSchema()))
@@ -43,12 +43,12 @@ class Alerts(Resource):
 
 @ns.route("/<uuid:alert_id>")
 class Alert(Resource):
-    @operation(ns, returns=AlertSchema, auth="optional")
+    @operation(ns, action="alerts.read", returns=AlertSchema, auth="optional")
     def get(self, alert_id: uuid.UUID):
         """One alert (drafts only for their department)."""
         return AlertSchema().dump(alerts.get(session(), current_principal(), alert_id))
 
-    @operation(ns, body=AlertChangesSchema, returns=AlertSchema, who="staff")
+    @operation(ns, body=AlertChangesSchema, returns=AlertSchema, action="alerts.write")
     def patch(self, alert_id: uuid.UUID):
         """Change a draft; on a published alert, issue an Update (CAP msgType=Update, pushed again)."""
         data = body(AlertChangesSchema())
@@ -57,7 +57,7 @@ class Alert(Resource):
 
 @ns.route("/<uuid:alert_id>/publish")
 class Publish(Resource):
-    @operation(ns, returns=AlertSchema, who="staff", conflicts=True)
+    @operation(ns, returns=AlertSchema, action="alerts.write", conflicts=True)
     def post(self, alert_id: uuid.UUID):
         """Publish a draft: pushed at once (high priority, until it expires) to the places it targets."""
         return AlertSchema().dump(alerts.publish(session(), current_principal(), alert_id))
@@ -65,7 +65,7 @@ class Publish(Resource):
 
 @ns.route("/<uuid:alert_id>/cancel")
 class Cancel(Resource):
-    @operation(ns, body=CancelSchema, returns=AlertSchema, who="staff")
+    @operation(ns, body=CancelSchema, returns=AlertSchema, action="alerts.write")
     def post(self, alert_id: uuid.UUID):
         """Cancel a published alert (CAP msgType=Cancel); phones get a cancel notice in its place."""
         reason = body(CancelSchema())["reason"]
@@ -74,7 +74,7 @@ class Cancel(Resource):
 
 @ns.route("/<uuid:alert_id>/cap")
 class Cap(Resource):
-    @operation(ns, auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
+    @operation(ns, action="alerts.read", auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
     @ns.response(304, NOT_MODIFIED)
     def get(self, alert_id: uuid.UUID):
         """The alert's latest message (Alert, Update or Cancel) as an OASIS CAP document
@@ -86,7 +86,7 @@ class Cap(Resource):
 
 @ns.route("/<uuid:alert_id>/deliveries")
 class Deliveries(Resource):
-    @operation(ns, returns=DeliverySummarySchema, who="staff")
+    @operation(ns, returns=DeliverySummarySchema, action="alerts.deliveries")
     def get(self, alert_id: uuid.UUID):
         """How the alert's pushes went: counts by status, first and last send (its department, admins)."""
         return DeliverySummarySchema().dump(alerts.deliveries(session(), current_principal(), alert_id))

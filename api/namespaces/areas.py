@@ -10,7 +10,7 @@ ns = Namespace("areas", description="Provinces and wards/communes (after the Jul
 
 @ns.route("/provinces")
 class Provinces(Resource):
-    @operation(ns, query=AreaQuerySchema, returns=ProvinceListSchema, auth="none")
+    @operation(ns, action="areas.read", query=AreaQuerySchema, returns=ProvinceListSchema, auth="none")
     def get(self):
         """All 34 provinces, or those whose name matches `q` (diacritics optional)."""
         return ProvinceListSchema().dump({"items": areas.provinces(query(AreaQuerySchema()).get("q"))})
@@ -18,7 +18,7 @@ class Provinces(Resource):
 
 @ns.route("/provinces/<int:code>")
 class Province(Resource):
-    @operation(ns, returns=ProvinceSchema, auth="none")
+    @operation(ns, action="areas.read", returns=ProvinceSchema, auth="none")
     def get(self, code: int):
         """One province."""
         return ProvinceSchema().dump(areas.province(code))
@@ -26,7 +26,7 @@ class Province(Resource):
 
 @ns.route("/provinces/<int:code>/wards")
 class Wards(Resource):
-    @operation(ns, query=AreaQuerySchema, returns=WardListSchema, auth="none")
+    @operation(ns, action="areas.read", query=AreaQuerySchema, returns=WardListSchema, auth="none")
     def get(self, code: int):
         """The wards and communes of a province, or those whose name matches `q`."""
         return WardListSchema().dump({"items": areas.wards(code, query(AreaQuerySchema()).get("q"))})

@@ -4,10 +4,10 @@ from flask import Response, current_app, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.limits import UPLOADS_PER_IP, calling_device, limiter, uploads_per_uploader
 from api.openapi import operation
 from schemas.attachments import AttachmentSchema
-from services.core.db import session
 from services.core.errors import Invalid
 from services.files import attachments
 
@@ -27,6 +27,7 @@ _SERVED_AS_FILE = {
 class Attachments(Resource):
     @operation(
         ns,
+        action="attachments.upload",
         returns=AttachmentSchema,
         status=201,
         problems={
@@ -63,7 +64,7 @@ class Attachments(Resource):
 
 @ns.route("/<uuid:attachment_id>")
 class Attachment(Resource):
-    @operation(ns, produces=list(attachments.ACCEPTED), auth="optional")
+    @operation(ns, action="attachments.read", produces=list(attachments.ACCEPTED), auth="optional")
     def get(self, attachment_id: uuid.UUID):
         """The file itself, sent as its own type
         For its uploader, those who may see its feedback, or readers of its notice (anyone, once the notice

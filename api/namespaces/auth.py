@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_restx import Namespace, Resource
 
+from api.database import session
 from api.http import body
 from api.limits import SIGN_IN, limiter
 from api.openapi import operation
 from schemas.users import TokenRequestSchema, TokenSchema
-from services.core.db import session
 from services.identity import users
 
 ns = Namespace("auth", description="Staff sign-in")
@@ -15,6 +15,7 @@ ns = Namespace("auth", description="Staff sign-in")
 class Token(Resource):
     @operation(
         ns,
+        action="auth.sign_in",
         body=TokenRequestSchema,
         returns=TokenSchema,
         auth="none",

@@ -1,11 +1,11 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.categories import CategoryQuerySchema, CategorySchema, CategoryUpdateSchema
 from schemas.common import page_of
-from services.core.db import session
 from services.directory import categories
 
 ns = Namespace("categories", description="Categories of feedback, notices and alerts")
@@ -14,12 +14,12 @@ CategoryPage = page_of(CategorySchema)
 
 @ns.route("")
 class Categories(Resource):
-    @operation(ns, query=CategoryQuerySchema, returns=CategoryPage, auth="none")
+    @operation(ns, action="categories.read", query=CategoryQuerySchema, returns=CategoryPage, auth="none")
     def get(self):
         """Active categories by code (public)."""
         return CategoryPage().dump(categories.list_categories(session(), **query(CategoryQuerySchema())))
 
-    @operation(ns, body=CategorySchema, returns=CategorySchema, status=201, who="admin")
+    @operation(ns, body=CategorySchema, returns=CategorySchema, status=201, action="categories.manage")
     def post(self):
         """Create a category (admin)."""
         category = categories.create(session(), current_principal(), body(CategorySchema()))
@@ -28,12 +28,12 @@ class Categories(Resource):
 
 @ns.route("/<string:code>")
 class Category(Resource):
-    @operation(ns, returns=CategorySchema, auth="none")
+    @operation(ns, action="categories.read", returns=CategorySchema, auth="none")
     def get(self, code: str):
         """One category."""
         return CategorySchema().dump(categories.get(session(), code))
 
-    @operation(ns, body=CategoryUpdateSchema, returns=CategorySchema, who="admin")
+    @operation(ns, body=CategoryUpdateSchema, returns=CategorySchema, action="categories.manage")
     def patch(self, code: str):
         """Change a category's names, priority or deadline, or retire it (admin)."""
         data = body(CategoryUpdateSchema())

@@ -3,12 +3,12 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.departments import DepartmentQuerySchema, DepartmentSchema, DepartmentUpdateSchema
 from schemas.feedback import FeedbackSummarySchema, InboxQuerySchema
-from services.core.db import session
 from services.directory import departments
 from services.feedback import intake
 
@@ -19,13 +19,13 @@ FeedbackPage = page_of(FeedbackSummarySchema)
 
 @ns.route("")
 class Departments(Resource):
-    @operation(ns, query=DepartmentQuerySchema, returns=DepartmentPage, who="staff")
+    @operation(ns, query=DepartmentQuerySchema, returns=DepartmentPage, action="departments.read")
     def get(self):
         """List departments by code."""
         args = query(DepartmentQuerySchema())
         return DepartmentPage().dump(departments.list_departments(session(), current_principal(), **args))
 
-    @operation(ns, body=DepartmentSchema, returns=DepartmentSchema, status=201, who="admin")
+    @operation(ns, body=DepartmentSchema, returns=DepartmentSchema, status=201, action="departments.manage")
     def post(self):
         """Create a department (admin)."""
         department = departments.create(session(), current_principal(), body(DepartmentSchema()))
@@ -34,12 +34,12 @@ class Departments(Resource):
 
 @ns.route("/<uuid:department_id>")
 class Department(Resource):
-    @operation(ns, returns=DepartmentSchema, who="staff")
+    @operation(ns, returns=DepartmentSchema, action="departments.read")
     def get(self, department_id: uuid.UUID):
         """One department."""
         return DepartmentSchema().dump(departments.get(session(), current_principal(), department_id))
 
-    @operation(ns, body=DepartmentUpdateSchema, returns=DepartmentSchema, who="admin")
+    @operation(ns, body=DepartmentUpdateSchema, returns=DepartmentSchema, action="departments.manage")
     def patch(self, department_id: uuid.UUID):
         """Change a department (admin)."""
         data = body(DepartmentUpdateSchema())
@@ -50,7 +50,7 @@ class Department(Resource):
 
 @ns.route("/<uuid:department_id>/feedback")
 class DepartmentFeedback(Resource):
-    @operation(ns, query=InboxQuerySchema, returns=FeedbackPage, who="staff")
+    @operation(ns, query=InboxQuerySchema, returns=FeedbackPage, action="feedback.read")
     def get(self, department_id: uuid.UUID):
         """The department's feedback inbox, oldest due first (staff of the department; admins any)."""
         args = query(InboxQuerySchema())

@@ -1,6 +1,7 @@
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import DEVICE_REGISTRATION, limiter
 from api.openapi import operation
@@ -8,7 +9,6 @@ from schemas.common import ListQuerySchema, page_of
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
 from schemas.notifications import InboxItemSchema
 from services import notifications
-from services.core.db import session
 from services.identity import devices
 
 InboxPage = page_of(InboxItemSchema)
@@ -19,7 +19,14 @@ ns = Namespace(
 
 @ns.route("")
 class Devices(Resource):
-    @operation(ns, body=DeviceSchema, returns=DeviceRegisteredSchema, status=201, auth="optional")
+    @operation(
+        ns,
+        action="devices.register",
+        body=DeviceSchema,
+        returns=DeviceRegisteredSchema,
+        status=201,
+        auth="optional",
+    )
     @limiter.limit(DEVICE_REGISTRATION)
     def post(self):
         """Register a device; the response carries its bearer token, shown only once.
@@ -35,18 +42,18 @@ class Devices(Resource):
 
 @ns.route("/me")
 class Me(Resource):
-    @operation(ns, returns=DeviceSchema, who="device")
+    @operation(ns, returns=DeviceSchema, action="devices.self")
     def get(self):
         """The calling device."""
-        return DeviceSchema().dump(current_principal().require_device())
+        return DeviceSchema().dump(current_principal().device)
 
-    @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema, who="device")
+    @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema, action="devices.self")
     def patch(self):
         """Change the device's place, language or push token."""
         device = devices.update(session(), current_principal(), body(DeviceUpdateSchema()))
         return DeviceSchema().dump(device)
 
-    @operation(ns, status=204, who="device")
+    @operation(ns, status=204, action="devices.self")
     def delete(self):
         """Forget this device and its token."""
         devices.delete(session(), current_principal())
@@ -55,7 +62,7 @@ class Me(Resource):
 
 @ns.route("/me/notifications")
 class Inbox(Resource):
-    @operation(ns, query=ListQuerySchema, returns=InboxPage, who="device")
+    @operation(ns, query=ListQuerySchema, returns=InboxPage, action="notifications.inbox")
     def get(self):
         """What was pushed to this device: personal messages and those for its place, newest first."""
         page = notifications.inbox(session(), current_principal(), **query(ListQuerySchema()))
@@ -64,7 +71,7 @@ class Inbox(Resource):
 
 @ns.route("/me/notifications/<uuid:notification_id>/read")
 class InboxRead(Resource):
-    @operation(ns, status=204, who="device")
+    @operation(ns, status=204, action="notifications.inbox")
     def post(self, notification_id):
         """Mark a notification read in this device's inbox."""
         notifications.mark_read(session(), current_principal(), notification_id)

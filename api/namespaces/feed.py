@@ -5,10 +5,11 @@ from flask import Flask, current_app, jsonify, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import languages, query
 from api.openapi import operation
 from schemas.feed import FeedQuerySchema, FeedSchema
-from services.core.db import session
+from services.identity.principals import Caller
 from services.publishing import feed
 
 ns = Namespace(
@@ -81,7 +82,7 @@ def _answer(body: bytes, etag: str, *, public: bool):
 
 @ns.route("", endpoint="feed")
 class Feed(Resource):
-    @operation(ns, query=FeedQuerySchema, returns=FeedSchema, auth="optional")
+    @operation(ns, action="feed.read", query=FeedQuerySchema, returns=FeedSchema, auth="optional")
     @ns.response(304, "Not modified: the ETag in If-None-Match is current")
     def get(self):
         """Alerts, latest notices and open consultations for a place (or the calling device's place).
@@ -94,7 +95,7 @@ class Feed(Resource):
         rendered = jsonify(FEED.dump(home))
         rendered.add_etag()  # a strong hash of the body: equal bodies, equal ETags
         answer = rendered.get_data(), rendered.get_etag()[0]
-        anonymous = principal.kind == "anonymous"
+        anonymous = principal.kind == Caller.ANONYMOUS
         if anonymous and "feed_cache" in current_app.extensions:
             current_app.extensions["feed_cache"].put(_cache_key(accepted), answer)
         return _answer(*answer, public=anonymous)

@@ -4,6 +4,7 @@ from flask import request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import FEEDBACK_PER_DEVICE, FEEDBACK_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -23,7 +24,6 @@ from schemas.feedback import (
     TrackQuerySchema,
     TransferSchema,
 )
-from services.core.db import session
 from services.feedback import intake, workflow
 
 ns = Namespace("feedback", description="Citizens' feedback: submission, tracking, the department workflow")
@@ -44,7 +44,7 @@ def new_submission(response) -> bool:
 
 @ns.route("")
 class FeedbackSubmissions(Resource):
-    @operation(ns, body=SubmissionSchema, returns=FeedbackSchema, status=201, who="device")
+    @operation(ns, body=SubmissionSchema, returns=FeedbackSchema, status=201, action="feedback.submit")
     @ns.doc(
         params={
             "Idempotency-Key": {
@@ -69,7 +69,7 @@ class FeedbackSubmissions(Resource):
 
 @ns.route("/mine")
 class FeedbackMine(Resource):
-    @operation(ns, query=ListQuerySchema, returns=FeedbackPage, who="device")
+    @operation(ns, query=ListQuerySchema, returns=FeedbackPage, action="feedback.mine")
     def get(self):
         """The calling citizen's feedback (from any of their devices), newest first."""
         return FeedbackPage().dump(intake.mine(session(), current_principal(), **query(ListQuerySchema())))
@@ -77,7 +77,9 @@ class FeedbackMine(Resource):
 
 @ns.route("/public")
 class FeedbackPublicBoard(Resource):
-    @operation(ns, query=PublicBoardQuerySchema, returns=PublicFeedbackPage, auth="none")
+    @operation(
+        ns, action="feedback.board", query=PublicBoardQuerySchema, returns=PublicFeedbackPage, auth="none"
+    )
     def get(self):
         """Answered feedback its department published, without personal data; newest answer first."""
         page = intake.public_board(session(), **query(PublicBoardQuerySchema()))
@@ -88,7 +90,7 @@ class FeedbackPublicBoard(Resource):
 # paths match the same URL (/feedback/track/rating), which OpenAPI tools cannot route.
 @ns.route("/track")
 class FeedbackTrack(Resource):
-    @operation(ns, query=TrackQuerySchema, returns=FeedbackSchema)
+    @operation(ns, action="feedback.track", query=TrackQuerySchema, returns=FeedbackSchema)
     def get(self):
         """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
         code = query(TrackQuerySchema())["code"]
@@ -97,16 +99,16 @@ class FeedbackTrack(Resource):
 
 @ns.route("/<uuid:feedback_id>")
 class FeedbackItem(Resource):
-    @operation(ns, returns=FeedbackStaffSchema, who="staff")
+    @operation(ns, returns=FeedbackStaffSchema, action="feedback.read")
     def get(self, feedback_id: uuid.UUID):
         """One feedback of the caller's department with its full timeline."""
-        item = workflow.visible_to_staff(session(), current_principal(), feedback_id)
+        item = workflow.get(session(), current_principal(), feedback_id)
         return FeedbackStaffSchema().dump(item)
 
 
 @ns.route("/<uuid:feedback_id>/assign")
 class FeedbackAssign(Resource):
-    @operation(ns, body=AssignSchema, returns=FeedbackStaffSchema, who="staff")
+    @operation(ns, body=AssignSchema, returns=FeedbackStaffSchema, action="feedback.write")
     def post(self, feedback_id: uuid.UUID):
         """Give the feedback to an officer of its department."""
         data = body(AssignSchema())
@@ -116,7 +118,7 @@ class FeedbackAssign(Resource):
 
 @ns.route("/<uuid:feedback_id>/transfer")
 class FeedbackTransfer(Resource):
-    @operation(ns, body=TransferSchema, returns=FeedbackStaffSchema, who="staff")
+    @operation(ns, body=TransferSchema, returns=FeedbackStaffSchema, action="feedback.write")
     def post(self, feedback_id: uuid.UUID):
         """ "Not responsible": hand it to the department that is (fresh deadline; the citizen is told)."""
         item = workflow.transfer(session(), current_principal(), feedback_id, body(TransferSchema()))
@@ -125,7 +127,7 @@ class FeedbackTransfer(Resource):
 
 @ns.route("/<uuid:feedback_id>/replies")
 class FeedbackReplies(Resource):
-    @operation(ns, body=NewReplySchema, returns=FeedbackStaffSchema, status=201, who="staff")
+    @operation(ns, body=NewReplySchema, returns=FeedbackStaffSchema, status=201, action="feedback.write")
     def post(self, feedback_id: uuid.UUID):
         """Answer the citizen (with photos or documents); the feedback becomes answered."""
         item = workflow.reply(session(), current_principal(), feedback_id, body(NewReplySchema()))
@@ -134,7 +136,7 @@ class FeedbackReplies(Resource):
 
 @ns.route("/<uuid:feedback_id>/status")
 class FeedbackStatus(Resource):
-    @operation(ns, body=StatusChangeSchema, returns=FeedbackStaffSchema, who="staff")
+    @operation(ns, body=StatusChangeSchema, returns=FeedbackStaffSchema, action="feedback.write")
     def post(self, feedback_id: uuid.UUID):
         """Move to in_progress, rejected or closed; a refused transition names the allowed ones (409)."""
         item = workflow.change_status(session(), current_principal(), feedback_id, body(StatusChangeSchema()))
@@ -143,7 +145,7 @@ class FeedbackStatus(Resource):
 
 @ns.route("/<uuid:feedback_id>/rating")
 class FeedbackRating(Resource):
-    @operation(ns, body=RatingSchema, returns=FeedbackSchema, who="device")
+    @operation(ns, body=RatingSchema, returns=FeedbackSchema, action="feedback.follow_up")
     def post(self, feedback_id: uuid.UUID):
         """Rate the answer, 1 to 5 (the citizen who sent it, once it is answered)."""
         item = intake.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
@@ -152,7 +154,7 @@ class FeedbackRating(Resource):
 
 @ns.route("/<uuid:feedback_id>/reopen")
 class FeedbackReopen(Resource):
-    @operation(ns, body=ReopenSchema, returns=FeedbackSchema, who="device")
+    @operation(ns, body=ReopenSchema, returns=FeedbackSchema, action="feedback.follow_up")
     def post(self, feedback_id: uuid.UUID):
         """Not satisfied, within 7 days of the answer: back to the department with a fresh deadline."""
         item = intake.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))

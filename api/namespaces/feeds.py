@@ -12,10 +12,10 @@ from flask import Response, current_app, request
 from flask_restx import Namespace, Resource
 
 from api import API_PREFIX
+from api.database import session
 from api.http import query
 from api.openapi import operation
 from schemas.notices import PlaceQuerySchema
-from services.core.db import session
 from services.publishing import alert_syndication, atom, notice_syndication
 
 ns = Namespace("feeds", description="Atom feeds of public notices and active alerts")
@@ -52,7 +52,7 @@ def syndicated(body: bytes, mimetype: str, updated: datetime) -> Response:
 
 @ns.route("/alerts.atom")
 class AlertsAtom(Resource):
-    @operation(ns, auth="none", produces=[atom.MIMETYPE])
+    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE])
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Active alerts, most severe first, and those cancelled in the last 48 hours, as an Atom feed
@@ -64,7 +64,7 @@ class AlertsAtom(Resource):
 
 @ns.route("/notices.atom")
 class NoticesAtom(Resource):
-    @operation(ns, query=PlaceQuerySchema, auth="none", produces=[atom.MIMETYPE])
+    @operation(ns, action="feeds.read", query=PlaceQuerySchema, auth="none", produces=[atom.MIMETYPE])
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Public notices, newest first, as an Atom feed (for a place with `province_code` / `ward_code`)

@@ -4,6 +4,7 @@ from flask import Response, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, languages, query
 from api.limits import COMMENTS_PER_DEVICE, COMMENTS_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -26,7 +27,6 @@ from schemas.notices import (
     NoticeVersionSchema,
     TransitionSchema,
 )
-from services.core.db import session
 from services.publishing import consultation, notices
 
 ns = Namespace("notices", description="Policy notices, their life cycle, and public consultation on drafts")
@@ -38,7 +38,7 @@ CSV = "text/csv"
 
 @ns.route("")
 class Notices(Resource):
-    @operation(ns, query=NoticeQuerySchema, returns=NoticePage, auth="optional")
+    @operation(ns, action="notices.read", query=NoticeQuerySchema, returns=NoticePage, auth="optional")
     def get(self):
         """Public notices for a place (ward → ward, province and national), newest first.
 
@@ -48,7 +48,7 @@ class Notices(Resource):
         page = notices.list_notices(session(), current_principal(), languages=languages(), **args)
         return NoticePage().dump(page)
 
-    @operation(ns, body=NoticeCreateSchema, returns=NoticeSchema, status=201, who="staff")
+    @operation(ns, body=NoticeCreateSchema, returns=NoticeSchema, status=201, action="notices.write")
     def post(self):
         """Write a draft notice (editor of the issuing department, or admin)."""
         notice = notices.create(session(), current_principal(), body(NoticeCreateSchema()))
@@ -57,12 +57,12 @@ class Notices(Resource):
 
 @ns.route("/<uuid:notice_id>")
 class Notice(Resource):
-    @operation(ns, returns=NoticeSchema, auth="optional")
+    @operation(ns, action="notices.read", returns=NoticeSchema, auth="optional")
     def get(self, notice_id: uuid.UUID):
         """One notice in the caller's language (Accept-Language, else Vietnamese); counts a read."""
         return NoticeSchema().dump(notices.read(session(), current_principal(), notice_id, languages()))
 
-    @operation(ns, body=NoticeUpdateSchema, returns=NoticeSchema, who="staff")
+    @operation(ns, body=NoticeUpdateSchema, returns=NoticeSchema, action="notices.write")
     def patch(self, notice_id: uuid.UUID):
         """Edit a notice (editor of its department, or admin); a public one keeps its previous version."""
         data = body(NoticeUpdateSchema())
@@ -71,7 +71,7 @@ class Notice(Resource):
 
 @ns.route("/<uuid:notice_id>/transitions")
 class Transitions(Resource):
-    @operation(ns, body=TransitionSchema, returns=NoticeSchema, who="staff")
+    @operation(ns, body=TransitionSchema, returns=NoticeSchema, action="notices.write")
     def post(self, notice_id: uuid.UUID):
         """Move to the next stage; 409 `invalid_transition` lists the `allowed` ones. Pushes by default."""
         data = body(TransitionSchema())
@@ -80,7 +80,7 @@ class Transitions(Resource):
 
 @ns.route("/<uuid:notice_id>/versions")
 class Versions(Resource):
-    @operation(ns, query=ListQuerySchema, returns=NoticeVersionPage, auth="optional")
+    @operation(ns, action="notices.read", query=ListQuerySchema, returns=NoticeVersionPage, auth="optional")
     def get(self, notice_id: uuid.UUID):
         """Earlier versions of a public notice, newest first."""
         page = notices.versions(session(), current_principal(), notice_id, **query(ListQuerySchema()))
@@ -89,14 +89,14 @@ class Versions(Resource):
 
 @ns.route("/<uuid:notice_id>/comments")
 class Comments(Resource):
-    @operation(ns, query=CommentQuerySchema, returns=CommentPage, auth="optional")
+    @operation(ns, action="notices.read", query=CommentQuerySchema, returns=CommentPage, auth="optional")
     def get(self, notice_id: uuid.UUID):
         """Published comments with their replies, oldest first; the drafting department sees all."""
         args = query(CommentQuerySchema())
         page, private = consultation.list_comments(session(), current_principal(), notice_id, **args)
         return CommentPage(exclude=() if private else [f"items.{f}" for f in PRIVATE_FIELDS]).dump(page)
 
-    @operation(ns, body=CommentCreateSchema, returns=CommentSchema, status=201, who="device")
+    @operation(ns, body=CommentCreateSchema, returns=CommentSchema, status=201, action="notices.comment")
     @limiter.limit(COMMENTS_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201)
     @limiter.limit(COMMENTS_PER_IP)
     def post(self, notice_id: uuid.UUID):
@@ -107,7 +107,7 @@ class Comments(Resource):
 
 @ns.route("/<uuid:notice_id>/comments/<uuid:comment_id>")
 class Comment(Resource):
-    @operation(ns, body=ModerationSchema, returns=CommentSchema, who="staff")
+    @operation(ns, body=ModerationSchema, returns=CommentSchema, action="notices.moderate")
     def patch(self, notice_id: uuid.UUID, comment_id: uuid.UUID):
         """Publish or hide (with a reason) a comment (officer or editor of the department, or admin)."""
         data = body(ModerationSchema())
@@ -118,7 +118,7 @@ class Comment(Resource):
 
 @ns.route("/<uuid:notice_id>/comments/<uuid:comment_id>/reply")
 class Reply(Resource):
-    @operation(ns, body=ReplySchema, returns=CommentSchema, who="staff")
+    @operation(ns, body=ReplySchema, returns=CommentSchema, action="notices.moderate")
     def post(self, notice_id: uuid.UUID, comment_id: uuid.UUID):
         """Answer a comment: it becomes public with the answer, and the citizen gets a push."""
         data = body(ReplySchema())
@@ -129,7 +129,9 @@ class Reply(Resource):
 
 @ns.route("/<uuid:notice_id>/consultation-report")
 class Report(Resource):
-    @operation(ns, returns=ConsultationReportSchema, who="staff", produces=["application/json", CSV])
+    @operation(
+        ns, returns=ConsultationReportSchema, action="notices.report", produces=["application/json", CSV]
+    )
     def get(self, notice_id: uuid.UUID):
         """The consultation report (department staff, admin); `Accept: text/csv` gives CSV for Excel."""
         report = consultation.report(session(), current_principal(), notice_id)

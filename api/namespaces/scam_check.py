@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_restx import Namespace, Resource
 
+from api.database import session
 from api.http import query
 from api.limits import SCAM_CHECK, limiter
 from api.openapi import operation
 from schemas.scam_reports import ScamCheckQuerySchema, ScamCheckSchema
-from services.core.db import session
 from services.publishing import scam_reports
 
 ns = Namespace("scam-check", description='"Has this been reported?": phone numbers, links, accounts (anyone)')
@@ -13,7 +13,9 @@ ns = Namespace("scam-check", description='"Has this been reported?": phone numbe
 
 @ns.route("")
 class ScamCheck(Resource):
-    @operation(ns, query=ScamCheckQuerySchema, returns=ScamCheckSchema, auth="optional")
+    @operation(
+        ns, action="scam_check.read", query=ScamCheckQuerySchema, returns=ScamCheckSchema, auth="optional"
+    )
     @limiter.limit(SCAM_CHECK)
     def get(self):
         """Look a value up in published alerts, the allow-list and citizens' reports; never "safe".

@@ -3,6 +3,7 @@ import uuid
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.limits import SCAM_REPORTS_PER_DEVICE, SCAM_REPORTS_PER_IP, calling_device, limiter
 from api.openapi import operation
@@ -15,7 +16,6 @@ from schemas.scam_reports import (
     ScamTopQuerySchema,
     ScamTopSchema,
 )
-from services.core.db import session
 from services.publishing import scam_reports
 
 ns = Namespace(
@@ -26,13 +26,13 @@ ScamReportPage = page_of(ScamReportSchema)
 
 @ns.route("")
 class ScamReports(Resource):
-    @operation(ns, query=ScamReportQuerySchema, returns=ScamReportPage, who="staff")
+    @operation(ns, query=ScamReportQuerySchema, returns=ScamReportPage, action="scam_reports.read")
     def get(self):
         """Reports routed to the caller's department, newest first (admins: all, and the triage queue)."""
         args = query(ScamReportQuerySchema())
         return ScamReportPage().dump(scam_reports.list_reports(session(), current_principal(), **args))
 
-    @operation(ns, body=ScamReportSchema, returns=ScamReportSchema, status=201, who="device")
+    @operation(ns, body=ScamReportSchema, returns=ScamReportSchema, status=201, action="scam_reports.submit")
     @limiter.limit(
         SCAM_REPORTS_PER_DEVICE, key_func=calling_device, deduct_when=lambda r: r.status_code == 201
     )
@@ -49,7 +49,7 @@ class ScamReports(Resource):
 
 @ns.route("/top")
 class Top(Resource):
-    @operation(ns, query=ScamTopQuerySchema, returns=ScamTopSchema, who="staff")
+    @operation(ns, query=ScamTopQuerySchema, returns=ScamTopSchema, action="scam_reports.read")
     def get(self):
         """Reported values ranked by distinct reporting devices since `since` (default: a week), dismissed
         reports left out."""
@@ -59,7 +59,7 @@ class Top(Resource):
 
 @ns.route("/<uuid:report_id>")
 class ScamReport(Resource):
-    @operation(ns, returns=ScamReportSchema, who="staff")
+    @operation(ns, returns=ScamReportSchema, action="scam_reports.read")
     def get(self, report_id: uuid.UUID):
         """One report."""
         return ScamReportSchema().dump(scam_reports.get(session(), current_principal(), report_id))
@@ -67,7 +67,7 @@ class ScamReport(Resource):
 
 @ns.route("/<uuid:report_id>/status")
 class Moderation(Resource):
-    @operation(ns, body=ScamReportModerationSchema, returns=ScamReportSchema, who="staff")
+    @operation(ns, body=ScamReportModerationSchema, returns=ScamReportSchema, action="scam_reports.moderate")
     def post(self, report_id: uuid.UUID):
         """Confirm, or dismiss with a reason (officer, editor; admins: any report). Applies to the
         department's other open reports of the same value too (reversing a dismissal: its dismissed
@@ -80,9 +80,9 @@ class Moderation(Resource):
 class Promote(Resource):
     @operation(
         ns,
+        action="scam_reports.promote",
         returns=AlertSchema,
         status=201,
-        who="staff",
         conflicts=True,
         problems={422: "`trusted_indicator`: the value is allow-listed (only an admin may name it)"},
     )

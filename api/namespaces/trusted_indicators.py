@@ -4,11 +4,11 @@ from flask import current_app
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
+from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
 from schemas.scam_reports import TrustedIndicatorQuerySchema, TrustedIndicatorSchema
-from services.core.db import session
 from services.publishing import trusted_indicators
 
 ns = Namespace(
@@ -20,7 +20,9 @@ TrustedIndicatorPage = page_of(TrustedIndicatorSchema)
 
 @ns.route("")
 class TrustedIndicators(Resource):
-    @operation(ns, query=TrustedIndicatorQuerySchema, returns=TrustedIndicatorPage, who="staff")
+    @operation(
+        ns, query=TrustedIndicatorQuerySchema, returns=TrustedIndicatorPage, action="trusted_indicators.read"
+    )
     def get(self):
         """The allow-list, newest first (any staff)."""
         args = query(TrustedIndicatorQuerySchema())
@@ -28,7 +30,13 @@ class TrustedIndicators(Resource):
             trusted_indicators.list_entries(session(), current_principal(), **args)
         )
 
-    @operation(ns, body=TrustedIndicatorSchema, returns=TrustedIndicatorSchema, status=201, who="admin")
+    @operation(
+        ns,
+        body=TrustedIndicatorSchema,
+        returns=TrustedIndicatorSchema,
+        status=201,
+        action="trusted_indicators.manage",
+    )
     def post(self):
         """Allow-list a value (admin): 409 `trusted_indicator_exists` when it already is; a shared platform
         (github.io, sites.google.com…) or a domain above one is a 422 `shared_platform`."""
@@ -43,7 +51,7 @@ class TrustedIndicators(Resource):
 
 @ns.route("/<uuid:entry_id>")
 class TrustedIndicator(Resource):
-    @operation(ns, status=204, who="admin")
+    @operation(ns, status=204, action="trusted_indicators.manage")
     def delete(self, entry_id: uuid.UUID):
         """Take a value off the allow-list (admin)."""
         trusted_indicators.remove(session(), current_principal(), entry_id)

@@ -1,20 +1,19 @@
 """Engine, sessions and the transaction discipline.
 
-One `sessionmaker`, wrapped in a `scoped_session` that the HTTP edge removes after each request.
-Service functions that write are decorated with `@transactional`: commit on success, roll back and
-re-raise on error (after notifications-api's `autocommit`).
+Each app owns a `Database` (create_app puts it in `app.extensions["database"]`): its engine and one
+`sessionmaker` wrapped in a `scoped_session` that the HTTP edge removes after each request. Services never
+look it up: they take the `db: Session` the edge (api/, the CLI, the worker) gives them. Service functions
+that write are decorated with `@transactional`: commit on success, roll back and re-raise on error (after
+notifications-api's `autocommit`).
 """
 
 import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
-
-SessionFactory = sessionmaker(expire_on_commit=False)
-session: scoped_session[Session] = scoped_session(SessionFactory)
 
 
 def make_engine(url: str, *, connect_timeout: int = 0, statement_timeout: int = 0, **options) -> Engine:
@@ -45,20 +44,28 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def bind(engine: Engine, **options) -> None:
-    """Point the one session factory at an engine (or, in tests, at a connection)."""
-    session.remove()
-    SessionFactory.configure(bind=engine, **options)
+class Database:
+    """One app's engine and sessions. `info` travels with every session (`Session.info`): what the
+    services need of the app besides the database, such as its file storage."""
 
+    def __init__(self, engine: Engine, **info):
+        self.engine = engine
+        self.sessions = sessionmaker(bind=engine, expire_on_commit=False, info=info)
+        self.session: scoped_session[Session] = scoped_session(self.sessions)
 
-def end_session() -> None:
-    """Close the thread's session after a request. When the server dropped the connection meanwhile
-    (PostgreSQL restarting), the closing rollback fails: the pool has already discarded that connection,
-    so forget the session instead of failing a request whose response is made."""
-    try:
-        session.remove()
-    except DBAPIError:
-        session.registry.clear()
+    def bind(self, bind: Engine | Connection, **options) -> None:
+        """Point this app's sessions at another engine or (tests) at a connection."""
+        self.session.remove()
+        self.sessions.configure(bind=bind, **options)
+
+    def end_session(self) -> None:
+        """Close the thread's session after a request. When the server dropped the connection meanwhile
+        (PostgreSQL restarting), the closing rollback fails: the pool has already discarded that
+        connection, so forget the session instead of failing a request whose response is made."""
+        try:
+            self.session.remove()
+        except DBAPIError:
+            self.session.registry.clear()
 
 
 def transactional(fn):

@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 
 class Storage(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
@@ -46,15 +48,9 @@ class LocalStorage:
         return shutil.disk_usage(self.root).free
 
 
-_storage: Storage | None = None
-
-
-def configure(storage: Storage) -> None:
-    global _storage
-    _storage = storage
-
-
-def current() -> Storage:
-    if _storage is None:
-        raise RuntimeError("storage.configure() was not called (create_app does it)")
-    return _storage
+def of(db: Session) -> Storage:
+    """The file storage of the app whose session `db` is (create_app gives its sessions one)."""
+    try:
+        return db.info["storage"]
+    except KeyError:
+        raise RuntimeError("this session has no storage: make it with the app's Database") from None

@@ -1,16 +1,16 @@
 """Where something is aimed: the whole country, or lists of provinces and wards.
 
-One shape for notices, alerts, forms and notifications. A ward implies its own province, so a
-ward-targeted item is found by "what is for province P?" queries that need to know which provinces
-are touched.
+One shape for notices, alerts, forms and notifications: `targets` as shown, and rows of (scope, code)
+in a places table, written by `aim` and found by `reaching`. A ward implies its own province, so a
+ward-targeted item is found by "what is for province P?" too.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, true
 
 from services.core import areas
-from services.core.errors import Forbidden
+from services.core.errors import Forbidden, Invalid
 
 
 @dataclass(frozen=True)
@@ -26,16 +26,11 @@ class Targets:
         return tuple(sorted(set(self.province_codes) | wards_provinces))
 
     def places(self) -> list[dict]:
-        """Rows for a places table, found by "what is for this province or ward?": scope, code
-        (0 when national) and the province the place lies in (None when national)."""
+        """Rows for a places table, found by `reaching`: scope and code (0 when national)."""
         if self.national:
-            return [{"scope": "national", "code": 0, "province_code": None}]
-        provinces = [{"scope": "province", "code": p, "province_code": p} for p in self.province_codes]
-        wards = [
-            {"scope": "ward", "code": code, "province_code": areas.ward(code).province_code}
-            for code in self.ward_codes
-        ]
-        return provinces + wards
+            return [{"scope": "national", "code": 0}]
+        provinces = [{"scope": "province", "code": code} for code in self.province_codes]
+        return provinces + [{"scope": "ward", "code": code} for code in self.ward_codes]
 
     def outside(self, province_code: int | None) -> list[str]:
         """The places named that lie outside the province (all of them when it is None)."""
@@ -88,9 +83,9 @@ def require_reach(principal, targets: Targets) -> None:
     department's province only. A national alert is a high-priority push to every phone in the
     country, and another province has its own departments: both are the province admins' call.
     403 `target_out_of_reach` (the body is valid; this caller may not send it there)."""
-    if principal.is_admin:
+    if principal.every_department:  # admins, and API keys issued for no department
         return
-    department = principal.user.department if principal.user else None
+    department = principal.department
     province_code = department.province_code if department else None
     beyond = targets.outside(province_code)
     if beyond:
@@ -102,12 +97,42 @@ def require_reach(principal, targets: Targets) -> None:
         )
 
 
-def reaching(places, province_code: int | None, ward_code: int | None):
-    """SQL condition on a places table (`scope`, `code`): the rows that reach someone in the ward,
-    or in the province when no ward is given — national ones, the province's, the ward's."""
-    clauses = [places.scope == "national"]
-    if province_code is not None:
-        clauses.append(and_(places.scope == "province", places.code == province_code))
+def aim(owner, targets: Targets, place) -> None:
+    """Point `owner` (a notice, an alert, a form) at `targets`: the `targets` it shows and the `places`
+    rows `reaching` finds it by, made by `place(scope=, code=)`. Rows that stay are kept: a deleted
+    and re-added row would collide on its primary key."""
+    owner.targets = targets.as_dict()
+    wanted = [(row["scope"], row["code"]) for row in targets.places()]
+    kept = [row for row in owner.places if (row.scope, row.code) in wanted]
+    have = {(row.scope, row.code) for row in kept}
+    owner.places = kept + [
+        place(scope=scope, code=code) for scope, code in wanted if (scope, code) not in have
+    ]
+
+
+def place(province_code: int | None, ward_code: int | None) -> tuple[int | None, int | None]:
+    """A (province, ward) place someone asks about, checked (422 `unknown_area`: an unknown code, or a
+    ward outside the province), with the province filled in when a ward comes alone."""
+    errors = areas.place_errors(province_code, ward_code)
+    if errors:
+        raise Invalid(errors, code="unknown_area")
     if ward_code is not None:
-        clauses.append(and_(places.scope == "ward", places.code == ward_code))
-    return or_(*clauses)
+        return areas.ward(ward_code).province_code, ward_code
+    return province_code, None
+
+
+def reaching(places, province_code: int | None, ward_code: int | None):
+    """SQL condition on a places table (`scope`, `code`, rows from Targets.places()): the rows that
+    reach the place. A ward: national rows, its province's, its own. A province alone: national rows,
+    the province's and any of its wards'. No place at all: every row. Give a place from place()."""
+    if ward_code is not None:
+        province_code, wards = areas.ward(ward_code).province_code, [ward_code]
+    elif province_code is not None:
+        wards = [ward.code for ward in areas.wards(province_code)]
+    else:
+        return true()
+    return or_(
+        places.scope == "national",
+        and_(places.scope == "province", places.code == province_code),
+        and_(places.scope == "ward", places.code.in_(wards)),
+    )

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from services.core.db import transactional
 from services.core.errors import Conflict, NotFound
 from services.core.pagination import Page, keyset_page
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Category
 
@@ -38,7 +38,7 @@ def active(db: Session, code: str, kind: str) -> Category | None:
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Category:
-    principal.require_admin()
+    policy.require(principal, "categories.manage")
     if db.scalar(select(Category.id).where(Category.code == data["code"])) is not None:
         raise Conflict(f"Category {data['code']} exists.", code="category_code_taken")
     priority = data.get("priority", "normal")
@@ -58,7 +58,7 @@ def create(db: Session, principal: Principal, data: dict) -> Category:
 
 @transactional
 def update(db: Session, principal: Principal, code: str, data: dict) -> Category:
-    principal.require_admin()
+    policy.require(principal, "categories.manage")
     category = get(db, code)
     before = audit.snapshot(category)
     for key, value in data.items():

@@ -11,7 +11,7 @@ from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.phones import to_e164
 from services.core.text import normalize
-from services.identity import audit, users
+from services.identity import audit, policy, users
 from services.identity.principals import Principal
 from services.models import Department
 
@@ -19,7 +19,7 @@ _FOCAL_FIELDS = {"name": "focal_name", "phone": "focal_phone", "email": "focal_e
 
 
 def get(db: Session, principal: Principal, department_id: uuid.UUID) -> Department:
-    principal.require_staff()
+    policy.require(principal, "departments.read")
     return _get(db, department_id)
 
 
@@ -37,7 +37,7 @@ def by_code(db: Session, code: str) -> Department | None:
 def list_departments(
     db: Session, principal: Principal, *, province_code=None, active=None, q=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_staff()
+    policy.require(principal, "departments.read")
     stmt = select(Department)
     if province_code is not None:
         stmt = stmt.where(Department.province_code == province_code)
@@ -50,7 +50,7 @@ def list_departments(
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Department:
-    principal.require_admin()
+    policy.require(principal, "departments.manage")
     if by_code(db, data["code"]) is not None:
         raise Conflict(f"Department code {data['code']} is taken.", code="department_code_taken")
     department = Department(id=uuid.uuid4(), active=True, intake=False)
@@ -62,7 +62,7 @@ def create(db: Session, principal: Principal, data: dict) -> Department:
 
 @transactional
 def update(db: Session, principal: Principal, department_id: uuid.UUID, data: dict) -> Department:
-    principal.require_admin()
+    policy.require(principal, "departments.manage")
     department = _get(db, department_id)
     before = audit.snapshot(department)
     if "code" in data and data["code"] != department.code and by_code(db, data["code"]) is not None:

@@ -16,7 +16,7 @@ from services.core.db import transactional
 from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.directory import categories
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Category, Department, RoutingRule
 
@@ -77,7 +77,7 @@ def intake_department(db: Session, province_code: int) -> Department:
 def list_rules(
     db: Session, principal: Principal, *, category=None, province_code=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_staff()
+    policy.require(principal, "routing_rules.read")
     stmt = select(RoutingRule)
     if category:
         stmt = stmt.join(RoutingRule.category).where(Category.code == category)
@@ -88,7 +88,7 @@ def list_rules(
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> RoutingRule:
-    principal.require_admin()
+    policy.require(principal, "routing_rules.manage")
     province_code, ward_code = data.get("province_code"), data.get("ward_code")
     if ward_code is not None and province_code is None and areas.ward(ward_code) is not None:
         province_code = areas.ward(ward_code).province_code
@@ -122,7 +122,7 @@ def _is(column, value):
 
 @transactional
 def delete(db: Session, principal: Principal, rule_id: uuid.UUID) -> None:
-    principal.require_admin()
+    policy.require(principal, "routing_rules.manage")
     rule = db.get(RoutingRule, rule_id)
     if rule is None:
         raise NotFound("No such routing rule.")

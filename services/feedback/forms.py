@@ -7,14 +7,13 @@ keeps the questions it answered; a version nobody answered yet is edited in plac
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from services.core import areas
 from services.core.db import transactional
 from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, reaching
+from services.core.targets import aim, place, reaching
 from services.directory import routing
 from services.feedback import answers
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Category, Feedback, Form, FormPlace, FormVersion
 
@@ -23,14 +22,12 @@ def list_forms(db: Session, *, province_code=None, ward_code=None, cursor=None, 
     """Active forms (of an active category: a retired one takes no new feedback)."""
     stmt = select(Form).join(Form.category).where(Form.active.is_(True), Category.active.is_(True))
     if province_code is not None or ward_code is not None:
-        stmt = stmt.where(offered_in(province_code, ward_code))
+        stmt = stmt.where(offered_in(*place(province_code, ward_code)))
     return keyset_page(db, stmt, [Form.slug], cursor, limit)
 
 
 def offered_in(province_code: int | None, ward_code: int | None, form_id=Form.id):
-    """SQL: the form is offered nationally, in the province (or the ward's province), or in the ward."""
-    if ward_code is not None and province_code is None and areas.ward(ward_code) is not None:
-        province_code = areas.ward(ward_code).province_code
+    """SQL: the form reaches the place (services.core.targets.reaching)."""
     return exists().where(FormPlace.form_id == form_id, reaching(FormPlace, province_code, ward_code))
 
 
@@ -43,7 +40,7 @@ def get(db: Session, slug: str) -> Form:
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Form:
-    principal.require_admin()
+    policy.require(principal, "forms.manage")
     if db.scalar(select(Form.id).where(Form.slug == data["slug"])) is not None:
         raise Conflict(f"Form {data['slug']} exists.", code="form_slug_taken")
     form = Form(slug=data["slug"], version=1)
@@ -58,7 +55,7 @@ def create(db: Session, principal: Principal, data: dict) -> Form:
 @transactional
 def update(db: Session, principal: Principal, slug: str, data: dict) -> Form:
     """Replace a form's definition (PUT): a new version once the current one has answers."""
-    principal.require_admin()
+    policy.require(principal, "forms.manage")
     form = db.scalar(select(Form).where(Form.slug == slug))
     if form is None:
         raise NotFound(f"No form {slug}.")
@@ -82,14 +79,8 @@ def _apply(db: Session, form: Form, data: dict) -> None:
     if errors:
         raise Invalid({"fields": errors})
     form.category = routing.feedback_category(db, data["category_code"])
-    targets: Targets = data["targets"]
-    form.targets = targets.as_dict()
+    aim(form, data["targets"], FormPlace)
     form.active = data.get("active", True)
-    # Keep the rows of places that stay: a deleted and re-added row would collide on its primary key.
-    wanted = {(place["scope"], place["code"]) for place in targets.places()}
-    kept = [place for place in form.places if (place.scope, place.code) in wanted]
-    have = {(place.scope, place.code) for place in kept}
-    form.places = kept + [FormPlace(scope=s, code=c) for s, c in sorted(wanted - have)]
 
 
 def _content(data: dict) -> tuple[str, str, list]:

@@ -18,8 +18,8 @@ from services import events
 from services.core import states
 from services.core.db import transactional, utcnow
 from services.core.deadlines import add_working_days, add_working_hours
-from services.core.errors import Invalid, NotFound
-from services.identity import audit
+from services.core.errors import Invalid
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Attachment, Category, Department, Feedback, FeedbackEvent, FeedbackReply, User
 from services.models.feedback import OPEN_STATUSES
@@ -110,23 +110,16 @@ def step(
     events.emit(db, EVENTS[kind], feedback, {"from": from_status, "to": feedback.status, **(data or {})})
 
 
-def visible_to_staff(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
-    """The feedback, if the caller is an admin or staff of its department (else 404, as if absent)."""
-    principal.require_staff()
-    feedback = db.get(Feedback, feedback_id)
-    if feedback is None or not may_see_as_staff(principal, feedback):
-        raise NotFound("No such feedback.")
-    return feedback
-
-
-def may_see_as_staff(principal: Principal, feedback: Feedback) -> bool:
-    return principal.kind == "staff" and principal.acts_for(feedback.department_id)
+def get(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
+    """One feedback with its timeline, for the staff and API keys of its department (admins any)."""
+    return policy.fetch(db, principal, "feedback.read", Feedback, feedback_id, missing="No such feedback.")
 
 
 def _writable(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tuple[Feedback, dict]:
-    """The feedback an officer or editor of its department may act on, and its snapshot for the audit."""
-    feedback = visible_to_staff(db, principal, feedback_id)
-    principal.require_staff(*WRITERS)
+    """The feedback the caller may act on (policy "feedback.write"), and its snapshot for the audit."""
+    feedback = policy.fetch(
+        db, principal, "feedback.write", Feedback, feedback_id, missing="No such feedback."
+    )
     return feedback, audit.snapshot(feedback)
 
 
@@ -190,7 +183,7 @@ def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict)
     attachments = _own_unused_attachments(db, principal, data.get("attachment_ids") or [])
     answer = FeedbackReply(
         department_id=feedback.department_id,
-        author_id=principal.user.id,
+        author_id=principal.user_id,
         body=data["body"],
         public=data.get("public", False),
         created_at=utcnow(),
@@ -231,11 +224,9 @@ RESOLUTIONS = ("resolved", "unresolved")
 
 
 def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -> None:
-    reason = data.get("reason")
-    if reason not in REJECTION_REASONS:
-        raise Invalid({"reason": [f"Give a reason: one of {', '.join(REJECTION_REASONS)}."]})
+    reason = data["reason"]  # and duplicate_of for a duplicate: schemas.feedback.StatusChangeSchema
     if reason == "duplicate":
-        feedback.duplicate_of_id = _original(db, principal, feedback, data.get("duplicate_of")).id
+        feedback.duplicate_of_id = _original(db, principal, feedback, data["duplicate_of"]).id
     feedback.rejection_reason = reason
     feedback.closed_at = utcnow()
 
@@ -243,10 +234,8 @@ def _reject(db: Session, principal: Principal, feedback: Feedback, data: dict) -
 def _original(db: Session, principal: Principal, feedback: Feedback, original_id) -> Feedback:
     """The feedback `feedback` duplicates: one the caller may see (another department's answers like a
     missing one, so ids cannot be probed), not itself, and not leading back to it (no cycles)."""
-    if not original_id:
-        raise Invalid({"duplicate_of": ["Name the feedback this one duplicates."]})
     original = db.get(Feedback, original_id)
-    if original is None or not may_see_as_staff(principal, original):
+    if original is None or not policy.reaches(principal, "feedback.write", original):
         raise Invalid({"duplicate_of": ["No such feedback in your department."]}, code="unknown_duplicate")
     seen = {original.id}
     chain = original
@@ -262,13 +251,9 @@ def _original(db: Session, principal: Principal, feedback: Feedback, original_id
 
 
 def _close(feedback: Feedback, data: dict) -> None:
-    resolution = data.get("resolution")
-    if resolution not in RESOLUTIONS:
-        raise Invalid({"resolution": ["Say whether the issue was resolved or unresolved."]})
+    resolution = data["resolution"]  # and a note when unresolved: schemas.feedback.StatusChangeSchema
     if resolution == "resolved" and not _answered_since_reopened(feedback):
         raise Invalid({"resolution": ["Closing as resolved requires an answer."]}, code="answer_required")
-    if resolution == "unresolved" and not data.get("note"):
-        raise Invalid({"note": ["Say why it closes unresolved."]})
     feedback.resolution = resolution
     feedback.closed_at = utcnow()
 

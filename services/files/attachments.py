@@ -18,10 +18,8 @@ from sqlalchemy.orm import Session
 from services.core import storage
 from services.core.db import transactional, utcnow
 from services.core.errors import InsufficientStorage, Invalid, NotFound, TooManyRequests
-from services.feedback.intake import may_see
-from services.feedback.workflow import WRITERS
 from services.files import images, pdfs
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import SYSTEM, Principal
 from services.models import Attachment
 from services.publishing import notices
@@ -42,26 +40,25 @@ _UNUSED = (Attachment.feedback_id.is_(None), Attachment.notice_id.is_(None))
 @transactional
 def upload(db: Session, principal: Principal, data: bytes, *, min_free_bytes: int = 0) -> Attachment:
     """Store a photo or PDF for its uploader. `min_free_bytes`: the disk space uploads must leave."""
-    if principal.kind != "device":
-        principal.require_staff(*WRITERS)
+    policy.require(principal, "attachments.upload")
     if not data:
         raise Invalid({"file": ["The file is empty."]})
     if len(data) > MAX_BYTES:
         raise Invalid({"file": [f"Larger than {MAX_BYTES // MB} MB."]}, code="file_too_large")
     _check_quota(db, principal, len(data))
-    if storage.current().free_bytes() - len(data) < min_free_bytes:
+    if storage.of(db).free_bytes() - len(data) < min_free_bytes:
         raise InsufficientStorage("Uploads are paused: the server is short of disk space. Try again later.")
     data, content_type = _content(data)
     attachment = Attachment(
         id=uuid.uuid4(),
         device_id=principal.device.id if principal.device else None,
-        user_id=principal.user.id if principal.user else None,
+        user_id=principal.user_id,
         content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
     attachment.storage_key = f"{attachment.id.hex[:2]}/{attachment.id}"
-    storage.current().save(attachment.storage_key, data)
+    storage.of(db).save(attachment.storage_key, data)
     db.add(attachment)
     audit.record(db, principal, "attachment.create", attachment)
     return attachment
@@ -104,7 +101,7 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
     attachment = db.get(Attachment, attachment_id)
     if attachment is None or not _may_fetch(db, principal, attachment):
         raise NotFound("No such attachment.")
-    return attachment, storage.current().read(attachment.storage_key)
+    return attachment, storage.of(db).read(attachment.storage_key)
 
 
 def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> bool:
@@ -114,7 +111,7 @@ def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> boo
         return True
     if attachment.notice_id is not None:
         return notices.readable(db, principal, attachment.notice_id)
-    return attachment.feedback is not None and may_see(principal, attachment.feedback)
+    return attachment.feedback is not None and policy.allows(principal, "feedback.track", attachment.feedback)
 
 
 def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 500) -> int:
@@ -131,6 +128,6 @@ def purge_unused(db: Session, older_than: timedelta = UNUSED_KEPT, batch: int = 
             db.delete(attachment)
         db.commit()
         for attachment in rows:
-            storage.current().delete(attachment.storage_key)
+            storage.of(db).delete(attachment.storage_key)
         purged += len(rows)
     return purged

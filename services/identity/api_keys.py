@@ -1,19 +1,20 @@
 """Integrators' API keys: scoped, shown once, stored hashed, revoked at once."""
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.security import API_KEY_PREFIX, new_token, token_hash
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import ApiKey, Department
 
-# Each operation names the scope it needs; this is the full list an admin can grant.
+# The full list an admin can grant; services/identity/policy.py says what each lets a key do.
 SCOPES = (
     "notices:read",
     "notices:write",
@@ -22,7 +23,10 @@ SCOPES = (
     "feedback:read",
     "feedback:write",
     "departments:read",
+    "webhooks:manage",
 )
+# last_used_at is refreshed at most this often, so reads do not turn into writes.
+USE_RESOLUTION = timedelta(minutes=1)
 
 
 def by_key(db: Session, key: str) -> ApiKey | None:
@@ -32,14 +36,20 @@ def by_key(db: Session, key: str) -> ApiKey | None:
     return api_key
 
 
+@transactional
+def used(db: Session, api_key_id: uuid.UUID) -> None:
+    """Record that a key was used (the edge does, at most once per USE_RESOLUTION)."""
+    db.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=utcnow()))
+
+
 def list_keys(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     return keyset_page(db, select(ApiKey), [ApiKey.created_at, ApiKey.id], cursor, limit, descending=True)
 
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> tuple[ApiKey, str]:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     if data.get("department_id") and db.get(Department, data["department_id"]) is None:
         raise Invalid({"department_id": ["No such department."]})
     key, hashed = new_token(API_KEY_PREFIX)
@@ -60,7 +70,7 @@ def create(db: Session, principal: Principal, data: dict) -> tuple[ApiKey, str]:
 
 @transactional
 def revoke(db: Session, principal: Principal, key_id: uuid.UUID) -> None:
-    principal.require_admin()
+    policy.require(principal, "api_keys.manage")
     api_key = db.get(ApiKey, key_id)
     if api_key is None or api_key.revoked_at is not None:
         raise NotFound("No such active API key.")

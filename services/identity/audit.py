@@ -7,11 +7,12 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from services.core.pagination import Page, keyset_page
+from services.identity import policy
 from services.identity.principals import Principal
 from services.models import AuditEvent
 
 # Never copied into the log.
-_SECRET_COLUMNS = {"password_hash", "token_hash", "key_hash", "push_token"}
+_SECRET_COLUMNS = {"password_hash", "token_hash", "key_hash", "push_token", "secret"}
 
 
 def snapshot(row) -> dict:
@@ -50,7 +51,7 @@ def record(db: Session, principal: Principal, action: str, row, before: dict | N
 def list_events(
     db: Session, principal: Principal, *, entity=None, entity_id=None, actor=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_admin()
+    policy.require(principal, "audit.read")
     stmt = select(AuditEvent)
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)

@@ -1,16 +1,19 @@
 """Citizen devices: anonymous registration that returns a bearer token shown once, and the
 device's place, language, interests and push token (which the push worker turns into FCM topics)."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from services.core import areas
 from services.core.db import transactional, utcnow
 from services.core.errors import Invalid
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token, token_hash
-from services.identity.principals import Principal
+from services.identity import policy
+from services.identity.principals import Caller, Principal
 from services.models import Category, Device, TokenRetirement
 
 # last_seen_at is refreshed at most this often, so reads do not turn into writes.
@@ -20,11 +23,13 @@ _TOPIC_FIELDS = ("province_code", "ward_code", "locale", "categories", "push_tok
 
 
 def by_token(db: Session, token: str) -> Device | None:
-    device = db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
-    if device is not None and utcnow() - device.last_seen_at > SEEN_RESOLUTION:
-        device.last_seen_at = utcnow()
-        db.commit()
-    return device
+    return db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+
+
+@transactional
+def seen(db: Session, device_id: uuid.UUID) -> None:
+    """Record that a device called (the edge does, at most once per SEEN_RESOLUTION)."""
+    db.execute(sql_update(Device).where(Device.id == device_id).values(last_seen_at=utcnow()))
 
 
 @transactional
@@ -38,7 +43,7 @@ def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str
     _check_categories(db, data.get("categories"))
     token, hashed = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(token_hash=hashed, last_seen_at=utcnow(), subscribed_topics=[], **data)
-    if principal.kind == "device":
+    if principal.kind == Caller.DEVICE:
         device.citizen_id = principal.device.citizen_id
     device.topics_dirty = bool(device.push_token)
     db.add(device)
@@ -47,7 +52,8 @@ def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str
 
 @transactional
 def update(db: Session, principal: Principal, data: dict) -> Device:
-    device = principal.require_device()
+    policy.require(principal, "devices.self")
+    device = principal.device
     province_code = data.get("province_code", device.province_code)
     # Moving to another province forgets the old ward unless a new one is given.
     ward_code = data.get("ward_code", device.ward_code if province_code == device.province_code else None)
@@ -67,7 +73,8 @@ def update(db: Session, principal: Principal, data: dict) -> Device:
 
 @transactional
 def delete(db: Session, principal: Principal) -> None:
-    device = principal.require_device()
+    policy.require(principal, "devices.self")
+    device = principal.device
     _retire_token(db, device)
     db.delete(device)
 

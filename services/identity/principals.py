@@ -1,15 +1,27 @@
-"""Who is calling: a staff user, a citizen device, an integrator's API key, or nobody."""
+"""Who is calling: a staff user, a citizen device, an integrator's API key, or nobody.
+
+What each caller may do is services/identity/policy.py."""
 
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from services.core.errors import Forbidden, Unauthorized
-from services.models import ApiKey, Device, User
+from services.models import ApiKey, Department, Device, User
+
+
+class Caller(StrEnum):
+    """The kinds of caller (`Principal.kind`)."""
+
+    STAFF = "staff"
+    DEVICE = "device"
+    API_KEY = "api_key"
+    ANONYMOUS = "anonymous"
+    SYSTEM = "system"  # the application itself: workers, CLI, demo data
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "staff" | "device" | "api_key" | "anonymous" | "system"
+    kind: Caller
     user: User | None = None
     device: Device | None = None
     api_key: ApiKey | None = None
@@ -32,9 +44,30 @@ class Principal:
             return self.api_key.department_id
         return None
 
-    def acts_for(self, department_id: uuid.UUID | None) -> bool:
-        """Admins act for every department; staff and API keys for their own."""
-        return self.is_admin or department_id == self.department_id
+    @property
+    def every_department(self) -> bool:
+        """Admins (and the system) act for every department, as does an API key issued without one."""
+        return (
+            self.is_admin
+            or self.kind == Caller.SYSTEM
+            or (
+                self.kind == Caller.API_KEY
+                and self.api_key is not None
+                and self.api_key.department_id is None
+            )
+        )
+
+    @property
+    def department(self) -> Department | None:
+        if self.user:
+            return self.user.department
+        return self.api_key.department if self.api_key else None
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        """The staff user acting, for the rows that name one (None for an API key: the audit log
+        names the key)."""
+        return self.user.id if self.user else None
 
     @property
     def actor(self) -> tuple[str, str | None, str]:
@@ -45,35 +78,8 @@ class Principal:
             return "api_key", str(self.api_key.id), self.api_key.name
         if self.device:
             return "device", str(self.device.id), ""
-        return self.kind, None, ""
-
-    def require_staff(self, *roles: str) -> None:
-        """Staff of one of `roles` (any staff when none given); admins pass every role check."""
-        if self.kind == "anonymous":
-            raise Unauthorized()
-        if self.kind != "staff":
-            raise Forbidden("Staff sign-in required.")
-        if roles and not self.is_admin and self.role not in roles:
-            raise Forbidden(f"Requires role: {', '.join(dict.fromkeys(('admin', *roles)))}.")
-
-    def require_admin(self) -> None:
-        self.require_staff("admin")
-
-    def require_device(self) -> Device:
-        if self.kind == "anonymous":
-            raise Unauthorized("A device token is required.")
-        if self.kind != "device":
-            raise Forbidden("Only a citizen device may do this.")
-        return self.device
-
-    def require_staff_or_scope(self, scope: str) -> None:
-        """Staff, or an API key holding `scope`."""
-        if self.kind == "api_key":
-            if scope not in self.scopes:
-                raise Forbidden(f"API key lacks scope {scope}.", code="missing_scope")
-            return
-        self.require_staff()
+        return str(self.kind), None, ""
 
 
-ANONYMOUS = Principal(kind="anonymous")
-SYSTEM = Principal(kind="system")
+ANONYMOUS = Principal(kind=Caller.ANONYMOUS)
+SYSTEM = Principal(kind=Caller.SYSTEM)

@@ -6,21 +6,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
-from services.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from services.core.errors import Conflict, Invalid, Unauthorized
 from services.core.pagination import Page, keyset_page
 from services.core.security import hash_password, issue_jwt, verify_password
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Department, User
 
 
+@transactional
 def authenticate(db: Session, email: str, password: str, *, secret: str, ttl: int) -> str:
     """A signed staff token for valid credentials of an active user in an active department."""
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password) or not _may_sign_in(user):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     user.last_login_at = utcnow()
-    db.commit()
     return issue_jwt(secret, ttl, sub=str(user.id), role=user.role, ver=user.token_version)
 
 
@@ -48,21 +48,13 @@ def end_department_tokens(db: Session, department_id: uuid.UUID) -> None:
 
 
 def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
-    principal.require_staff()
-    user = db.get(User, user_id)
-    if user is None or not _visible(principal, user):
-        raise NotFound("No such user.")
-    return user
-
-
-def _visible(principal: Principal, user: User) -> bool:
-    return principal.acts_for(user.department_id)
+    return policy.fetch(db, principal, "users.read", User, user_id, missing="No such user.")
 
 
 def list_users(
     db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20
 ) -> Page:
-    principal.require_staff()
+    policy.require(principal, "users.read")
     stmt = select(User)
     if not principal.is_admin:
         stmt = stmt.where(User.department_id == principal.department_id)
@@ -75,7 +67,7 @@ def list_users(
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> User:
-    principal.require_admin()
+    policy.require(principal, "users.manage")
     return _create(db, principal, data)
 
 
@@ -99,7 +91,7 @@ def _create(db: Session, principal: Principal, data: dict) -> User:
 
 @transactional
 def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) -> User:
-    principal.require_admin()
+    policy.require(principal, "users.manage")
     user = get(db, principal, user_id)
     before = audit.snapshot(user)
     if user.id == principal.user.id and (data.get("active") is False or data.get("role", "admin") != "admin"):

@@ -52,6 +52,7 @@ from services.models.push import (
     NotificationRecipient,
     TokenRetirement,
 )
+from services.models.webhooks import Webhook
 
 __all__ = [
     "DELIVERY_STATUSES",
@@ -107,4 +108,5 @@ __all__ = [
     "TokenRetirement",
     "UTCDateTime",
     "User",
+    "Webhook",
 ]

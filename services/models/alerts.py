@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.core.db import utcnow
-from services.models.base import Base, Timestamps
+from services.models.base import Base, Place, Timestamps
 from services.models.core import Department
 
 ALERT_CATEGORIES = ("scam", "misinformation", "safety", "health", "disaster", "other")
@@ -88,6 +88,7 @@ class Alert(Timestamps, Base):
     indicators: Mapped[list["AlertIndicator"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="AlertIndicator.position"
     )
+    places: Mapped[list["AlertPlace"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def active(self) -> bool:
@@ -99,17 +100,10 @@ class Alert(Timestamps, Base):
         return self.cap_messages[-1]["msg_type"] if self.cap_messages else None
 
 
-class AlertPlace(Base):
-    """A place an alert is for: national (code 0), a province, or a ward with its province, so that
-    "what is active here?" is an index lookup."""
-
+class AlertPlace(Place, Base):
     __tablename__ = "alert_places"
-    __table_args__ = (Index("ix_alert_places_place", "scope", "code"),)
 
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    province_code: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class AlertIndicator(Base):

@@ -3,9 +3,9 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from services.core.db import utcnow
 
@@ -51,6 +51,20 @@ class Base(DeclarativeBase):
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Place:
+    """A place an item (notice, alert, form, notification) is for: national (code 0), a province or a
+    ward; the table's primary key is (owner, scope, code). services.core.targets writes the rows (aim)
+    and finds them (reaching) through the (scope, code) index."""
+
+    # After the owner's id, as the tables were made: (owner, scope, code).
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True, sort_order=1)  # national|province|ward
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=1)  # 0 for national
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (Index(f"ix_{cls.__tablename__}_place", "scope", "code"),)
 
 
 def trigram_index(name: str, column: str) -> Index:

@@ -145,6 +145,8 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
+    department: Mapped[Department | None] = relationship()
+
 
 class AuditEvent(Base):
     """Who changed what, when and from where; written in the same transaction as the change."""

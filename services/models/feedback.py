@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.core.db import utcnow
-from services.models.base import Base, Timestamps, trigram_index
+from services.models.base import Base, Place, Timestamps, trigram_index
 from services.models.core import Category, Department, User
 
 FEEDBACK_STATUSES = ("received", "assigned", "in_progress", "answered", "closed", "rejected", "reopened")
@@ -92,15 +92,10 @@ class FormVersion(Base):
         return {"vi": self.title_vi, "en": self.title_en}
 
 
-class FormPlace(Base):
-    """A place a form is offered in (national, a province or a ward), to find forms by place."""
-
+class FormPlace(Place, Base):
     __tablename__ = "form_places"
-    __table_args__ = (Index("ix_form_places_place", "scope", "code"),)
 
     form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True)
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
 
 
 class RoutingRule(Base):
@@ -293,7 +288,8 @@ class Attachment(Base):
         """Whether this device or user uploaded it and no feedback, reply or notice has taken it yet
         (what is taken is never taken again, nor purged)."""
         return (
-            uploader.id in (self.device_id, self.user_id)
+            uploader is not None
+            and uploader.id in (self.device_id, self.user_id)
             and self.feedback_id is None
             and self.notice_id is None
         )

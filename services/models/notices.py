@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.core import markup
 from services.core.db import utcnow
-from services.models.base import Base, Timestamps, trigram_index
+from services.models.base import Base, Place, Timestamps, trigram_index
 from services.models.core import Department
 
 NOTICE_KINDS = ("policy", "announcement", "correction")
@@ -96,19 +96,12 @@ class Notice(NoticeContent, Timestamps, Base):
         return None if self.stage == "draft" else self.listed_at
 
 
-class NoticePlace(Base):
-    """A place a notice is aimed at. `province_code` is the place's province (a ward's own), so
-    "everything for province P" includes notices for its wards."""
-
+class NoticePlace(Place, Base):
     __tablename__ = "notice_places"
-    __table_args__ = (Index("ix_notice_places_place", "scope", "code"),)
 
     notice_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
     )
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
-    province_code: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class NoticeHistory(Base):

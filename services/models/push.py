@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.db import utcnow
-from services.models.base import Base
+from services.models.base import Base, Place
 
 
 class TokenRetirement(Base):
@@ -68,17 +68,14 @@ class Notification(Base):
     completed_at: Mapped[datetime | None]
 
 
-class NotificationPlace(Base):
+class NotificationPlace(Place, Base):
     """A place a notification is for, so a device's inbox finds it by province, ward or nationally."""
 
     __tablename__ = "notification_places"
-    __table_args__ = (Index("ix_notification_places_place", "scope", "code"),)
 
     notification_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
     )
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # national | province | ward
-    code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for national
 
 
 class NotificationRecipient(Base):

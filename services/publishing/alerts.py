@@ -10,22 +10,49 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select, true
+from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.orm import Session, noload
 
 from services import events, notifications
-from services.core import areas
+from services.core import states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, reaching, require_reach
+from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.core.text import language
-from services.identity import audit
-from services.identity.principals import Principal
+from services.identity import audit, policy
+from services.identity.principals import Caller, Principal
 from services.models import SEVERITIES, Alert, AlertIndicator, AlertPlace, Department
 from services.publishing import indicators, trusted_indicators
 
 READ_SCOPE = "alerts:read"
+# An Update is a change of a published alert, not a move; expiry is a time, not a state.
+TRANSITIONS = {"draft": ("published",), "published": ("cancelled",), "cancelled": ()}
+
+
+# The codes clients already know for the refused moves (from, to); each names `allowed` too.
+class AlertCancelled(Conflict):
+    code = "alert_cancelled"
+
+
+class AlertAlreadyPublished(Conflict):
+    code = "alert_already_published"
+
+
+class AlertAlreadyCancelled(Conflict):
+    code = "alert_already_cancelled"
+
+
+class AlertNotPublished(Conflict):
+    code = "alert_not_published"
+
+
+_REFUSALS = {
+    ("published", "published"): AlertAlreadyPublished,
+    ("cancelled", "published"): AlertCancelled,
+    ("cancelled", "cancelled"): AlertAlreadyCancelled,
+    ("draft", "cancelled"): AlertNotPublished,
+}
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 ORDER = [Alert.severity_rank, Alert.sent_at, Alert.id]  # most severe, then most recent, first
 # The event each CAP msgType announces (the citizen push texts are in services/outbox/texts.py).
@@ -55,15 +82,12 @@ _FIELDS = (
 
 def _visible(principal: Principal):
     """Who sees what: published and cancelled alerts are public; drafts stay with their department."""
-    if principal.kind == "api_key":
-        principal.require_staff_or_scope(READ_SCOPE)
-    if principal.kind == "staff":
-        return (
-            true()
-            if principal.is_admin
-            else or_(Alert.status != "draft", Alert.department_id == principal.department_id)
-        )
-    return Alert.status != "draft"
+    policy.require(principal, "alerts.read")
+    if principal.kind != Caller.STAFF and not policy.lets_in(principal, "alerts.write"):
+        return Alert.status != "draft"
+    if principal.every_department:
+        return true()
+    return or_(Alert.status != "draft", Alert.department_id == principal.department_id)
 
 
 def live(now: datetime):
@@ -72,15 +96,8 @@ def live(now: datetime):
 
 
 def _at_place(province_code: int | None, ward_code: int | None):
-    """Alerts for a ward (its own, its province's, national) or a province (any of its places)."""
-    national = AlertPlace.scope == "national"
-    if ward_code is not None:
-        place = reaching(AlertPlace, areas.ward(ward_code).province_code, ward_code)
-    elif province_code is not None:
-        place = or_(national, AlertPlace.province_code == province_code)
-    else:
-        return true()
-    return exists().where(AlertPlace.alert_id == Alert.id, place)
+    """Alerts that reach the place (services.core.targets.reaching)."""
+    return exists().where(AlertPlace.alert_id == Alert.id, reaching(AlertPlace, province_code, ward_code))
 
 
 def list_alerts(
@@ -94,9 +111,7 @@ def list_alerts(
     cursor=None,
     limit=20,
 ) -> Page:
-    errors = areas.place_errors(province_code, ward_code)
-    if errors:
-        raise Invalid(errors)
+    province_code, ward_code = place(province_code, ward_code)
     stmt = select(Alert).where(_visible(principal), _at_place(province_code, ward_code))
     if active:
         stmt = stmt.where(live(utcnow()))
@@ -186,25 +201,21 @@ def naming_links_on(
 
 
 def deliveries(db: Session, principal: Principal, alert_id: uuid.UUID) -> dict:
-    principal.require_staff()
-    alert = _own(db, principal, alert_id)
+    alert = _own(db, principal, alert_id, "alerts.deliveries")
     return notifications.delivery_summary(db, "alert", str(alert.id))
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _own(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
+def _own(db: Session, principal: Principal, alert_id: uuid.UUID, action: str = "alerts.write") -> Alert:
     """The alert if it belongs to the caller's department (any, for admins); NotFound otherwise."""
-    alert = db.get(Alert, alert_id)
-    if alert is None or not principal.acts_for(alert.department_id):
-        raise NotFound("No such alert.")
-    return alert
+    return policy.fetch(db, principal, action, Alert, alert_id, missing="No such alert.")
 
 
 def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
     """A new draft in the caller's transaction (create() and scam-report promotion commit it)."""
-    principal.require_staff("editor")
+    policy.require(principal, "alerts.write")
     alert = Alert(
         id=uuid.uuid4(),
         status="draft",
@@ -213,7 +224,7 @@ def add_draft(db: Session, principal: Principal, data: dict) -> Alert:
         translations={},
         cap_messages=[],
         sent_at=utcnow(),
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )
     changes = _changes(alert, {**data, "department_id": alert.department_id})  # resolved above
     require_reach(principal, data["targets"])
@@ -233,12 +244,14 @@ def create(db: Session, principal: Principal, data: dict) -> Alert:
 def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -> Alert:
     """Change a draft, or issue an Update of a published alert (CAP Update, pushed again). Values equal
     to the stored ones are no change: a PATCH that changes nothing sends nothing and records nothing."""
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict("A cancelled alert cannot change.", code="alert_cancelled")
+    states.require_changeable(TRANSITIONS, "An alert", alert.status, refusal=AlertCancelled)
     if alert.status == "published" and not alert.active:
-        raise Conflict("An expired alert cannot change: issue a new alert.", code="alert_expired")
+        raise Conflict(
+            "An expired alert cannot change: issue a new alert.",
+            code="alert_expired",
+            allowed=list(TRANSITIONS["published"]),
+        )
     if "department_id" in data:
         data = {**data, "department_id": _department_for(db, principal, data["department_id"])}
     changes = _changes(alert, data)
@@ -260,14 +273,8 @@ def update(db: Session, principal: Principal, alert_id: uuid.UUID, data: dict) -
 
 @transactional
 def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict(
-            "A cancelled alert cannot be published again: issue a new alert.", code="alert_cancelled"
-        )
-    if alert.status == "published":
-        raise Conflict("The alert is already published.", code="alert_already_published")
+    _require_move(alert, "published")
     now = utcnow()
     if alert.expires_at <= now:
         raise Invalid({"expires_at": ["Already past: set a later expiry before publishing."]})
@@ -283,12 +290,8 @@ def publish(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
 @transactional
 def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) -> Alert:
     """Withdraw a published alert. Any editor of its department may, whatever its reach."""
-    principal.require_staff("editor")
     alert = _own(db, principal, alert_id)
-    if alert.status == "cancelled":
-        raise Conflict("The alert is already cancelled.", code="alert_already_cancelled")
-    if alert.status == "draft":
-        raise Conflict("A draft was never published: there is nothing to cancel.", code="alert_not_published")
+    _require_move(alert, "cancelled")
     before = audit.snapshot(alert)
     alert.status = "cancelled"
     alert.cancel_reason = reason
@@ -301,9 +304,15 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
     return alert
 
 
+def _require_move(alert: Alert, to: str) -> None:
+    refusal = _REFUSALS.get((alert.status, to), states.InvalidTransition)
+    hint = "issue a new alert" if alert.status == "cancelled" else ""
+    states.require_move(TRANSITIONS, "An alert", alert.status, to, refusal=refusal, hint=hint)
+
+
 def _department_for(db: Session, principal: Principal, department_id: uuid.UUID | None) -> uuid.UUID | None:
     """Editors publish for their own department; admins for any department, or for the province."""
-    if not principal.is_admin:
+    if not principal.every_department:
         if department_id is not None and department_id != principal.department_id:
             raise Forbidden("Editors publish for their own department.", code="other_department")
         return principal.department_id
@@ -313,13 +322,11 @@ def _department_for(db: Session, principal: Principal, department_id: uuid.UUID 
 
 
 def _changes(alert: Alert, data: dict) -> dict:
-    """What in `data` differs from `alert`, checked against the rules the schema cannot see.
+    """What in `data` differs from `alert`, its indicators normalised (schemas.alerts has the static rules).
 
     Values are compared as the alert stores and shows them: text in NFC, targets as sets of places,
     indicators by their normalised values (in any order). "indicators" comes back as stored rows."""
     errors = {}
-    if "expires_at" in data and data["expires_at"] <= utcnow():
-        errors["expires_at"] = ["Must be in the future."]
     rows = []
     for index, item in enumerate(data.get("indicators") or ()):
         try:
@@ -370,10 +377,7 @@ def _apply(db: Session, alert: Alert, changes: dict) -> None:
             setattr(alert, key, changes[key])
     alert.severity_rank = SEVERITY_RANK[alert.severity]
     if "targets" in changes:
-        alert.targets = changes["targets"].as_dict()
-        db.flush()
-        db.execute(delete(AlertPlace).where(AlertPlace.alert_id == alert.id))
-        db.add_all(AlertPlace(alert_id=alert.id, **place) for place in changes["targets"].places())
+        aim(alert, changes["targets"], AlertPlace)
     if "indicators" in changes:
         alert.indicators = [AlertIndicator(position=i, **row) for i, row in enumerate(changes["indicators"])]
 

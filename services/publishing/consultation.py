@@ -16,7 +16,7 @@ from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.text import fold
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import COMMENT_STATUSES, Notice, NoticeComment
 from services.publishing import notices
@@ -30,7 +30,8 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @transactional
 def comment(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> NoticeComment:
-    device = principal.require_device()
+    policy.require(principal, "notices.comment")
+    device = principal.device
     notice = notices.visible(db, principal, notice_id)
     now = utcnow()
     if notice.kind != "policy":
@@ -63,7 +64,7 @@ def comment(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict)
 
 def _moderates(principal: Principal, notice: Notice) -> bool:
     """Staff of the drafting department (any role) and admins see every comment and its contact."""
-    return principal.kind == "staff" and principal.acts_for(notice.department_id)
+    return policy.allows(principal, "notices.report", notice)
 
 
 def list_comments(
@@ -84,7 +85,7 @@ def list_comments(
 
 
 def _comment(db: Session, principal: Principal, notice_id: uuid.UUID, comment_id: uuid.UUID) -> NoticeComment:
-    notice = notices.own(db, principal, notice_id, *MODERATORS)
+    notice = notices.own(db, principal, notice_id, "notices.moderate")
     found = db.get(NoticeComment, comment_id)
     if found is None or found.notice_id != notice.id:
         raise NotFound("No such comment.")
@@ -135,7 +136,7 @@ def reply(
 
 def report(db: Session, principal: Principal, notice_id: uuid.UUID) -> dict:
     """Counts by status and section, the replied share, and every comment with its reply."""
-    notice = notices.own(db, principal, notice_id)
+    notice = notices.own(db, principal, notice_id, "notices.report")
     comments = list(
         db.scalars(
             select(NoticeComment)

@@ -3,8 +3,9 @@ consultations closing soonest, in a fixed handful of queries whatever the number
 
 from sqlalchemy.orm import Session
 
+from services.core import targets
 from services.core.errors import Invalid
-from services.identity.principals import Principal
+from services.identity.principals import Caller, Principal
 from services.publishing import alerts, notices
 
 LATEST_NOTICES = 10
@@ -15,10 +16,10 @@ def home(db: Session, principal: Principal, *, province_code=None, ward_code=Non
     """The feed for the place asked for, or for the calling device's registered place."""
     notices.check_reader(principal)
     if province_code is None and ward_code is None:
-        if principal.kind != "device":
+        if principal.kind != Caller.DEVICE:
             raise Invalid({"province_code": ["Give province_code or ward_code (or call as a device)."]})
         province_code, ward_code = principal.device.province_code, principal.device.ward_code
-    province_code = notices.place(province_code, ward_code)
+    province_code, ward_code = targets.place(province_code, ward_code)
     languages = notices.preferred_languages(principal, languages)
     return {
         "province_code": province_code,

@@ -15,15 +15,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services import events
-from services.core import areas, markup
+from services.core import markup, states
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.core.targets import Targets, reaching, require_reach
+from services.core.targets import Targets, aim, place, reaching, require_reach
 from services.core.text import language, normalize
 from services.directory import categories
-from services.identity import audit
-from services.identity.principals import Principal
+from services.identity import audit, policy
+from services.identity.principals import Caller, Principal
 from services.models import (
     Attachment,
     Department,
@@ -44,6 +44,13 @@ _POLICY = {
 }
 _ANNOUNCEMENT = {"draft": ("published",), "published": ("archived",), "archived": ()}
 TRANSITIONS = {"policy": _POLICY, "announcement": _ANNOUNCEMENT, "correction": _ANNOUNCEMENT}
+
+
+class NoticeArchived(Conflict):
+    """Editing an archived notice (names `allowed`, empty, like every refused move)."""
+
+    code = "notice_archived"
+
 
 # The content an edit of a public notice keeps as a version.
 VERSIONED = tuple(NoticeContent.__annotations__)
@@ -122,7 +129,7 @@ def consultation_open(notice: Notice, now: datetime | None = None) -> bool:
 
 def preferred_languages(principal: Principal, languages) -> tuple[str, ...]:
     """Accept-Language first; a device without one reads in its own language."""
-    if not languages and principal.kind == "device":
+    if not languages and principal.kind == Caller.DEVICE:
         return (principal.device.locale,)
     return tuple(languages or ())
 
@@ -132,8 +139,7 @@ def preferred_languages(principal: Principal, languages) -> tuple[str, ...]:
 
 def check_reader(principal: Principal) -> None:
     """Anyone reads public notices, except an API key without `notices:read`."""
-    if principal.kind == "api_key":
-        principal.require_staff_or_scope("notices:read")
+    policy.require(principal, "notices.read")
 
 
 def _public(now: datetime):
@@ -141,35 +147,18 @@ def _public(now: datetime):
 
 
 def _visible(principal: Principal, now: datetime):
-    """Public notices, plus every notice of the caller's own department for staff (all for admins)."""
-    if principal.kind != "staff":
+    """Public notices, plus every notice of the caller's own department for staff and API keys that
+    write notices (all for admins and keys without a department)."""
+    if principal.kind != Caller.STAFF and not policy.lets_in(principal, "notices.write"):
         return _public(now)
-    if principal.is_admin:
+    if principal.every_department:
         return true()
     return or_(_public(now), Notice.department_id == principal.department_id)
 
 
-def place(province_code: int | None, ward_code: int | None) -> int | None:
-    """The province of a (province, ward) query, checked; a ward alone names its province."""
-    errors = areas.place_errors(province_code, ward_code)
-    if errors:
-        raise Invalid(errors, code="unknown_area")
-    if province_code is None and ward_code is not None:
-        return areas.ward(ward_code).province_code
-    return province_code
-
-
 def _for_place(province_code: int | None, ward_code: int | None):
-    """Notices aimed at the place: for a ward, the ward, its province or the nation; for a
-    province alone, anything in the province (its wards too) or the nation; no place: all."""
-    if province_code is None:
-        return true()
-    national = NoticePlace.scope == "national"
-    if ward_code is None:
-        where = or_(national, NoticePlace.province_code == province_code)
-    else:
-        where = reaching(NoticePlace, province_code, ward_code)
-    return exists().where(NoticePlace.notice_id == Notice.id, where)
+    """Notices that reach the place (services.core.targets.reaching)."""
+    return exists().where(NoticePlace.notice_id == Notice.id, reaching(NoticePlace, province_code, ward_code))
 
 
 def list_notices(
@@ -188,7 +177,7 @@ def list_notices(
 ) -> Page:
     """Visible notices for a place, newest first (by publication; drafts by creation)."""
     check_reader(principal)
-    province_code = place(province_code, ward_code)
+    province_code, ward_code = place(province_code, ward_code)
     stmt = select(Notice).where(_visible(principal, utcnow()), _for_place(province_code, ward_code))
     stmt = stmt.where(Notice.stage == stage if stage else Notice.stage != "archived")
     if category:
@@ -255,7 +244,7 @@ def readable(db: Session, principal: Principal, notice_id: uuid.UUID) -> bool:
 def read(db: Session, principal: Principal, notice_id: uuid.UUID, languages=()) -> Localized:
     """One notice; a read by anyone but staff is counted."""
     notice = visible(db, principal, notice_id)
-    if principal.kind != "staff":
+    if principal.kind != Caller.STAFF:
         _count_read(db, notice.id)
     reads = db.scalar(
         select(func.coalesce(func.sum(NoticeReadCount.count), 0)).where(
@@ -289,22 +278,18 @@ def versions(db: Session, principal: Principal, notice_id: uuid.UUID, *, cursor=
 # ---------------------------------------------------------------- writing
 
 
-def own(db: Session, principal: Principal, notice_id: uuid.UUID, *roles: str) -> Notice:
+def own(db: Session, principal: Principal, notice_id: uuid.UUID, action: str = "notices.write") -> Notice:
     """A notice of the caller's department (any for admins); another department's is NotFound."""
-    principal.require_staff(*roles)
-    notice = db.get(Notice, notice_id)
-    if notice is None or not principal.acts_for(notice.department_id):
-        raise NotFound("No such notice.")
-    return notice
+    return policy.fetch(db, principal, action, Notice, notice_id, missing="No such notice.")
 
 
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Localized:
-    principal.require_staff("editor")
+    policy.require(principal, "notices.write")
     department_id = data.get("department_id") or principal.department_id
     if department_id is None:
         raise Invalid({"department_id": ["Name the issuing department."]})
-    if not principal.acts_for(department_id):
+    if not policy.reaches_department(principal, department_id):
         raise Forbidden("Editors publish for their own department only.")
     if db.get(Department, department_id) is None:
         raise Invalid({"department_id": ["No such department."]})
@@ -318,10 +303,10 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
         links=[],
         listed_at=now,
         version=1,
-        created_by_id=principal.user.id,
+        created_by_id=principal.user_id,
     )
-    _apply(db, principal, notice, data, now)
-    notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user.id))
+    _apply(db, principal, notice, data)
+    notice.history.append(NoticeHistory(stage="draft", at=now, actor_id=principal.user_id))
     db.add(notice)
     audit.record(db, principal, "notice.create", notice)
     return localize(notice)
@@ -330,16 +315,15 @@ def create(db: Session, principal: Principal, data: dict) -> Localized:
 @transactional
 def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Change a notice; once public, the content it replaces is kept as a version."""
-    notice = own(db, principal, notice_id, "editor")
-    if notice.stage == "archived":
-        raise Conflict("An archived notice cannot be edited.", code="notice_archived")
+    notice = own(db, principal, notice_id)
+    states.require_changeable(TRANSITIONS[notice.kind], _named(notice), notice.stage, refusal=NoticeArchived)
     before = audit.snapshot(notice)
     previous = {key: getattr(notice, key) for key in VERSIONED}
-    _apply(db, principal, notice, data, utcnow())
+    _apply(db, principal, notice, data)
     if notice.stage != "draft" and any(getattr(notice, key) != previous[key] for key in VERSIONED):
         db.add(
             NoticeVersion(
-                notice_id=notice.id, version=notice.version, replaced_by_id=principal.user.id, **previous
+                notice_id=notice.id, version=notice.version, replaced_by_id=principal.user_id, **previous
             )
         )
         notice.version += 1
@@ -347,7 +331,7 @@ def update(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) 
     return localize(notice)
 
 
-def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: datetime) -> None:
+def _apply(db: Session, principal: Principal, notice: Notice, data: dict) -> None:
     """Check `data` against the notice's kind and state, then copy it onto the notice."""
     errors = {}
     documents = None
@@ -357,10 +341,6 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
             errors["attachment_ids"] = [problem]
     if "category_code" in data and categories.active(db, data["category_code"], "notice") is None:
         errors["category_code"] = [f"No active notice category {data['category_code']}."]
-    if "targets" in data:
-        errors.update(_target_errors(data["targets"]))
-    if any(language(tag) == "vi" for tag in data.get("translations") or {}):
-        errors["translations"] = ["Vietnamese is the notice itself, not a translation."]
     if "publish_at" in data and notice.stage != "draft":
         errors["publish_at"] = ["Only a draft can be scheduled."]
     publish_at = data.get("publish_at", notice.publish_at)
@@ -370,8 +350,8 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
     elif "consultation_closes_at" in data and closes is not None:
         if notice.kind != "policy":
             errors["consultation_closes_at"] = ["Only policies go to consultation."]
-        elif closes <= max(now, publish_at or now):
-            errors["consultation_closes_at"] = ["Must be in the future (and after publish_at)."]
+        elif "publish_at" not in data and publish_at and closes <= publish_at:  # the stored one
+            errors["consultation_closes_at"] = ["Must be after publish_at."]
     claim_url = data.get("claim_url", notice.claim_url)
     if notice.kind == "correction" and not claim_url:
         errors["claim_url"] = ["A correction links the claim it corrects."]
@@ -389,7 +369,7 @@ def _apply(db: Session, principal: Principal, notice: Notice, data: dict, now: d
         notice.files.extend(document for document in documents if document not in notice.files)
         notice.attachment_ids = [str(document.id) for document in documents]
     if "targets" in data:
-        _aim(notice, data["targets"])
+        aim(notice, data["targets"], NoticePlace)
     texts = [notice.title, notice.summary, notice.body, notice.document_number or ""]
     texts += [text[key] for text in notice.translations.values() for key in ("title", "summary", "body")]
     notice.content_search = normalize(" ".join(texts))
@@ -415,33 +395,15 @@ def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> 
     return [found[id_] for id_ in ids], ""
 
 
-def _target_errors(targets: Targets) -> dict:
-    """With both provinces and wards named, each ward must lie in one of the provinces (a ward of
-    another province beside them is taken for a mistake). Wards alone may be anywhere."""
-    if not targets.province_codes:
-        return {}
-    outside = [w for w in targets.ward_codes if areas.ward(w).province_code not in targets.province_codes]
-    if not outside:
-        return {}
-    return {"targets": {"ward_codes": [f"Wards {outside} are not in the targeted provinces."]}}
-
-
-def _aim(notice: Notice, targets: Targets) -> None:
-    notice.targets = targets.as_dict()
-    notice.places = [NoticePlace(**row) for row in targets.places()]
+def _named(notice: Notice) -> str:
+    return f"{'An' if notice.kind[0] in 'aeiou' else 'A'} {notice.kind}"
 
 
 @transactional
 def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: dict) -> Localized:
     """Move a notice to its next stage, record it in the history and push it to its places."""
-    notice = own(db, principal, notice_id, "editor")
-    allowed = TRANSITIONS[notice.kind][notice.stage]
-    if data["to"] not in allowed:
-        raise Conflict(
-            f"This {notice.kind} in stage {notice.stage} can move to: {', '.join(allowed) or 'nothing'}.",
-            code="invalid_transition",
-            allowed=list(allowed),
-        )
+    notice = own(db, principal, notice_id)
+    states.require_move(TRANSITIONS[notice.kind], _named(notice), notice.stage, data["to"])
     if data["to"] != "archived":
         # Going public or to a next stage lists and pushes the notice in its places; archiving is
         # withdrawing it, which any editor of its department may do.
@@ -458,7 +420,7 @@ def transition(db: Session, principal: Principal, notice_id: uuid.UUID, data: di
         raise Invalid({"consultation_closes_at": ["Set a closing time after publication, in the future."]})
     notice.stage = data["to"]
     notice.history.append(
-        NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user.id)
+        NoticeHistory(stage=notice.stage, at=at, note=data.get("note"), actor_id=principal.user_id)
     )
     name = "notice.published" if before["stage"] == "draft" else "notice.stage_changed"
     changed = {

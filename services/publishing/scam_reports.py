@@ -26,7 +26,7 @@ from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets
 from services.directory import routing
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import Alert, AlertIndicator, ScamReport
 from services.publishing import alerts, indicators, trusted_indicators
@@ -109,7 +109,8 @@ def _reporters(db: Session, keys: list[str]) -> int:
 
 @transactional
 def report(db: Session, principal: Principal, data: dict) -> ScamReport:
-    device = principal.require_device()
+    policy.require(principal, "scam_reports.submit")
+    device = principal.device
     normalized = _normalized(data["type"], data["value"])
     repeat = select(ScamReport.id).where(
         ScamReport.normalized == normalized.value,
@@ -145,7 +146,7 @@ def report(db: Session, principal: Principal, data: dict) -> ScamReport:
 
 def _in_reach(principal: Principal):
     """Admins see every report (and the triage queue); other staff their department's."""
-    principal.require_staff()
+    policy.require(principal, "scam_reports.read")
     return true() if principal.is_admin else ScamReport.department_id == principal.department_id
 
 
@@ -234,14 +235,10 @@ def moderate(db: Session, principal: Principal, report_id: uuid.UUID, data: dict
     forty reports is dismissed once, not forty times. Reports that arrive later start as new again (a
     number can change hands); for a legitimate value the lasting answer is the allow-list. Each report
     changed is audited."""
-    principal.require_staff(*MODERATORS)
+    policy.require(principal, "scam_reports.moderate")
     scam_report = get(db, principal, report_id)
     to = data["to"]
     check_transition(scam_report, to)
-    if to == "dismissed" and not data.get("reason"):
-        raise Invalid({"reason": ["Say why the report is dismissed."]})
-    if to != "dismissed" and data.get("reason"):
-        raise Invalid({"reason": ["Only a dismissal has a reason."]})
     alike = ("dismissed",) if scam_report.status == "dismissed" else OPEN
     same_value = db.scalars(
         select(ScamReport)
@@ -268,7 +265,7 @@ def moderate(db: Session, principal: Principal, report_id: uuid.UUID, data: dict
 @transactional
 def promote(db: Session, principal: Principal, report_id: uuid.UUID) -> Alert:
     """A draft scam alert naming the report's indicator, for the editor to check and publish."""
-    principal.require_staff("editor")
+    policy.require(principal, "scam_reports.promote")
     scam_report = get(db, principal, report_id)
     check_transition(scam_report, "promoted")
     reporters = _reporters(db, [scam_report.normalized])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
-from services.identity import audit
+from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import AlertIndicator, TrustedIndicator
 from services.publishing import indicators
@@ -61,7 +61,7 @@ def refuse_in_alert(db: Session, principal: Principal, named: list[AlertIndicato
 
 def list_entries(db: Session, principal: Principal, *, type=None, cursor=None, limit=20) -> Page:
     """Any staff may read the list (an editor refused a value learns why); admins change it."""
-    principal.require_staff()
+    policy.require(principal, "trusted_indicators.read")
     stmt = select(TrustedIndicator)
     if type:
         stmt = stmt.where(TrustedIndicator.type == type)
@@ -74,7 +74,7 @@ def list_entries(db: Session, principal: Principal, *, type=None, cursor=None, l
 def add(
     db: Session, principal: Principal, data: dict, *, shared_platforms: Iterable[str]
 ) -> TrustedIndicator:
-    principal.require_admin()
+    policy.require(principal, "trusted_indicators.manage")
     try:
         normalized = indicators.normalize(data["type"], data["value"], suffix_ok=True)
     except indicators.BadIndicator as error:
@@ -121,7 +121,7 @@ def _hosts_a_shared_platform(host: str, listed: Iterable[str]) -> bool:
 
 @transactional
 def remove(db: Session, principal: Principal, entry_id: uuid.UUID) -> None:
-    principal.require_admin()
+    policy.require(principal, "trusted_indicators.manage")
     entry = db.get(TrustedIndicator, entry_id)
     if entry is None:
         raise NotFound("No such allow-list entry.")

@@ -61,10 +61,8 @@ def callers(client, citizen, staff):
 
 
 @pytest.fixture(autouse=True)
-def no_rate_limits(monkeypatch):
-    from api.limits import limiter
-
-    monkeypatch.setattr(limiter, "enabled", False)
+def no_rate_limits(monkeypatch, app):
+    monkeypatch.setitem(app.extensions["rate_limits"], "enabled", False)
 
 
 def valid_feedback():
