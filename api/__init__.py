@@ -3,7 +3,7 @@
 import json
 import os
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_restx import Api
@@ -49,6 +49,14 @@ class CitizenApi(Api):
 
     def handle_error(self, e):
         return problem_for(e)
+
+    @property
+    def __schema__(self):
+        if not self._schema:
+            from api.openapi import mark_uuid_path_params
+
+            mark_uuid_path_params(super().__schema__, current_app.url_map)
+        return self._schema
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -5,10 +5,12 @@ responses, the query parameters, the problem responses and the security of one o
 """
 
 import functools
+import re
 
 from flask_restx import fields as restx_fields
 from flask_restx.model import ModelBase, SchemaModel
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import UUIDConverter
 
 from api.auth import current_principal
 from api.errors import PROBLEM_MIMETYPE
@@ -281,3 +283,22 @@ def _guarded(fn, action: str):
         return fn(*args, **kwargs)
 
     return guarded
+
+
+def mark_uuid_path_params(schema: dict, url_map) -> None:
+    """flask-restx documents every path parameter as a plain string; say `format: uuid` where the route
+    takes a `<uuid:…>`, so clients (and schemathesis) know `/feedback/public` is not `/feedback/{id}`."""
+    uuids = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), name)
+        for rule in url_map.iter_rules()
+        for name, converter in rule._converters.items()
+        if isinstance(converter, UUIDConverter)
+    }
+    for path, item in schema.get("paths", {}).items():
+        for params in [
+            item.get("parameters", []),
+            *(op.get("parameters", []) for op in item.values() if isinstance(op, dict)),
+        ]:
+            for param in params:
+                if param.get("in") == "path" and (path, param["name"]) in uuids:
+                    param["format"] = "uuid"

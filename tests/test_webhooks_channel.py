@@ -12,8 +12,8 @@ from email.utils import format_datetime
 import pytest
 
 from services.core import netguard
-from services.outbox.channels.base import Outgoing
-from services.outbox.channels.webhook import WebhookChannel, retry_after
+from services.outbox.channels.base import Outgoing, retry_after
+from services.outbox.channels.webhook import WebhookChannel
 from tests.webhook_receiver import Answer, Receiver
 
 SECRET = "whsec_test"

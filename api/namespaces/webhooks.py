@@ -80,7 +80,7 @@ DeliveryPage = page_of(WebhookDeliverySchema)
 
 
 @ns.route("/<uuid:webhook_id>/test")
-class Test(Resource):
+class WebhookTest(Resource):
     @operation(ns, returns=WebhookDeliverySchema, status=202, action="webhooks.manage", conflicts=True)
     def post(self, webhook_id: uuid.UUID):
         """Send a `ping` event to the webhook; follow it in …/deliveries."""
@@ -88,7 +88,7 @@ class Test(Resource):
 
 
 @ns.route("/<uuid:webhook_id>/deliveries")
-class Deliveries(Resource):
+class WebhookDeliveries(Resource):
     @operation(ns, query=ListQuerySchema, returns=DeliveryPage, action="webhooks.manage")
     def get(self, webhook_id: uuid.UUID):
         """What was sent to the webhook, newest first: status, attempts, answer code, latency, last error."""

@@ -5,8 +5,11 @@ alerts or notices: the outbox hands it an `Outgoing` (where to, what, how many t
 records the `Result`. Retrying, leases, backoff and bookkeeping are the outbox's, not the adapter's.
 """
 
+import math
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 
 Kind = Literal["sent", "retry", "failed", "gone"]
@@ -42,3 +45,21 @@ class Channel(Protocol):
     name: str
 
     def send(self, outgoing: Outgoing) -> Result: ...
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date); None when absent or
+    unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -12,7 +12,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 import firebase_admin
 from firebase_admin import _http_client, credentials, exceptions, messaging
@@ -21,7 +20,7 @@ from requests.adapters import HTTPAdapter
 
 from services.core.db import utcnow
 from services.outbox.channels import fcm_messages
-from services.outbox.channels.base import Outgoing, Result
+from services.outbox.channels.base import Outgoing, Result, retry_after
 from services.outbox.channels.fcm_messages import shorten
 
 log = logging.getLogger("citizen.push")
@@ -93,16 +92,7 @@ def classify_topic_error(code: str) -> Outcome:
 
 def _retry_after(error: exceptions.FirebaseError) -> float | None:
     response = getattr(error, "http_response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-        except (TypeError, ValueError):
-            return None
+    return retry_after(response.headers.get("Retry-After") if response is not None else None)
 
 
 class FcmBackend:

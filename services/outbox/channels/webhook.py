@@ -15,16 +15,13 @@ Redirects are not followed; at most `max_response_bytes` of the answer are read,
 import hashlib
 import hmac
 import json
-import math
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import urllib3
 
 from services.core import netguard
-from services.outbox.channels.base import Outgoing, Result
+from services.outbox.channels.base import Outgoing, Result, retry_after
 
 USER_AGENT = "CitizenAPI-Webhooks/1"
 
@@ -36,24 +33,6 @@ def body_of(payload: dict) -> bytes:
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date); None when absent or
-    unreadable."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class WebhookChannel:
