@@ -22,14 +22,6 @@ from tests.test_alerts import ALERTS, published
 pytestmark = pytest.mark.usefixtures("road_form")
 
 
-database = None  # the app's Database, for the helpers below (set for each test)
-
-
-@pytest.fixture(autouse=True)
-def _database(database):
-    globals()["database"] = database
-
-
 @pytest.fixture
 def heard():
     """The events emitted during the test, as a subscriber sees them."""
@@ -57,7 +49,7 @@ def answered(t):
 
 def _overdue(t) -> str:
     item = submit(t.citizen)
-    db = database.session()
+    db = t.db
     past = utcnow() - timedelta(days=1)
     db.execute(update(Feedback).where(Feedback.id == uuid.UUID(item["id"])).values(due_at=past))
     db.commit()
@@ -125,6 +117,7 @@ def test_the_action_emits_its_event_once_with_subject_and_department(
         b=department_b.id,
         write=write,
         move=move,
+        db=db,
     )
     subject_id, department = ACTIONS[name](t)
     department_id = {"a": department_a.id, "b": department_b.id}[department]
