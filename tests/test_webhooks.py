@@ -286,7 +286,7 @@ def test_an_event_reaches_the_departments_webhooks_and_the_province_wide_ones(
 
     def reached(name, department):
         event = SimpleNamespace(name=name, department_id=department.id if department else None)
-        return {str(webhook.id) for webhook in hooks.subscribed(db, event)}
+        return {str(webhook_id) for webhook_id in hooks.subscribed(db, event)}
 
     assert reached("feedback.created", department_a) == {mine["id"], province["id"]}
     assert reached("feedback.created", department_b) == {theirs["id"], province["id"]}

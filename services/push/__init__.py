@@ -82,6 +82,13 @@ def enqueue(
     sends = topics.sends(audience.targets, list(content), audience.category) if audience.targets else []
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
+    if audience.targets is None:
+        # Looked up before the notification is added, so it goes in with its final status (one INSERT).
+        devices = select(Device.id).where(
+            Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
+        )
+        with db.no_autoflush:  # nothing pending changes devices
+            device_ids = list(db.scalars(devices.order_by(Device.id)))
     notification = Notification(
         id=uuid.uuid4(),
         source_type=source_type,
@@ -102,24 +109,23 @@ def enqueue(
         created_by_id=created_by_id,
         created_at=now,
     )
-    db.add(notification)
     payload = _payload(notification)
     if audience.targets is not None:
-        db.add_all(
+        rows = [
             NotificationPlace(notification_id=notification.id, scope=place["scope"], code=place["code"])
             for place in audience.targets.places()
-        )
+        ]
         addresses = [(target, {**payload, "language": language}) for _, target, language in sends]
     else:
-        db.add_all(
+        rows = [
             NotificationRecipient(notification_id=notification.id, citizen_id=c) for c in audience.citizen_ids
-        )
-        devices = select(Device.id).where(
-            Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
-        )
-        addresses = [
-            (f"{DEVICE}{device_id}", payload) for device_id in db.scalars(devices.order_by(Device.id))
         ]
+        addresses = [(f"{DEVICE}{device_id}", payload) for device_id in device_ids]
+    notification.outstanding = len(addresses)
+    if not addresses:  # no device to reach: the inbox is where it arrives
+        notification.status, notification.completed_at = "sent", now
+    db.add(notification)
+    db.add_all(rows)  # its places or its citizens
     for address, body in addresses:
         outbox.enqueue(
             db,
@@ -130,9 +136,6 @@ def enqueue(
             send_at=notification.send_at,
             priority=1 if priority == "high" else 0,  # alerts before a large fan-out
         )
-    notification.outstanding = len(addresses)
-    if not addresses:  # no device to reach: the inbox is where it arrives
-        notification.status, notification.completed_at = "sent", now
     return notification
 
 

@@ -39,11 +39,11 @@ def channel(config) -> WebhookChannel:
 @events.subscriber
 def to_webhooks(db: Session, event: events.Event) -> None:
     """One delivery per subscribed webhook, in the event's transaction; ordered per subject."""
-    for webhook in hooks.subscribed(db, event):
+    for webhook_id in hooks.subscribed(db, event):
         outbox.enqueue(
             db,
             CHANNEL,
-            str(webhook.id),
+            str(webhook_id),
             hooks.payload(event),
             event_id=event.id,
             ordering_key=event.subject_id,
