@@ -129,7 +129,7 @@ def test_a_failed_answer_is_final(worker, channel):
 
 def test_a_gone_address_ends_the_delivery_and_the_hook_hears_of_it(worker, channel):
     heard = []
-    outbox.route(CHANNEL, recorded=lambda db, delivery, result: heard.append((delivery.status, result.kind)))
+    outbox.route(CHANNEL, recorded=lambda db, outcomes: heard.extend((d.status, r.kind) for d, r in outcomes))
     channel.script["https://example.org/hook"] = [Result("gone", status_code=404, detail="no such hook")]
     delivery = enqueue()
     worker.run_once()

@@ -198,7 +198,7 @@ def deliver(db, webhook_id: str, url_secret=None) -> object:
     result = WebhookChannel(allow_private=True).send(
         Outgoing(uuid.uuid4(), "webhook", webhook_id, payload, 0, target)
     )
-    hooks.recorded(db, SimpleNamespace(address=webhook_id), result, hooks.DisableAfter())
+    hooks.recorded(db, [(SimpleNamespace(address=webhook_id), result)], hooks.DisableAfter())
     db.commit()
     return result
 

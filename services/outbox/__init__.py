@@ -21,7 +21,8 @@ from services.outbox.channels.base import Result
 
 Resolve = Callable[[Session, str], dict | None]
 ResolveMany = Callable[[Session, list[str]], dict[str, dict | None]]
-Recorded = Callable[[Session, Delivery, Result], None]
+# The outcomes of one claimed batch of the channel, in the worker's transaction.
+Recorded = Callable[[Session, list[tuple[Delivery, Result]]], None]
 
 
 @dataclass(frozen=True)

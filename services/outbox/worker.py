@@ -178,8 +178,7 @@ class Worker:
                 execution_options={"synchronize_session": False},
             )
         if recorded:
-            for delivery, result in outcomes:
-                recorded(db, delivery, result)
+            recorded(db, outcomes)
 
     def _outcome(self, delivery: Delivery, result: Result, limit: int, now) -> dict:
         values = {"lease_until": None, "status_code": result.status_code, "latency_ms": result.latency_ms}

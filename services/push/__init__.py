@@ -9,7 +9,6 @@ recorded (a dead token is dropped from its device).
 """
 
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -190,19 +189,33 @@ def resolve_many(db: Session, addresses: list[str]) -> dict[str, dict | None]:
     return targets
 
 
-_locked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def recorded(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+    """Keep each notification's summary in step with its deliveries; drop dead tokens from devices.
+
+    Two workers may record deliveries of the same notifications at once: each locks them in one
+    statement, in id order, so neither can hold one the other waits for (no deadlock, no resend)."""
+    for delivery, _ in outcomes:
+        if delivery.status == "gone" and delivery.address.startswith(DEVICE):
+            found = db.get(Device, uuid.UUID(delivery.address.removeprefix(DEVICE)))
+            if found is not None:
+                forget_token(found)
+    ids = sorted({uuid.UUID(d.payload["data"]["notification_id"]) for d, _ in outcomes})
+    stmt = (
+        select(Notification)
+        .where(Notification.id.in_(ids))
+        .order_by(Notification.id)
+        .execution_options(populate_existing=True)
+    )
+    if db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    summaries = {n.id: n for n in db.scalars(stmt)}
+    for delivery, result in outcomes:
+        notification = summaries.get(uuid.UUID(delivery.payload["data"]["notification_id"]))
+        if notification is not None:
+            _count(notification, delivery, result)
 
 
-def recorded(db: Session, delivery: Delivery, result: Result) -> None:
-    """Keep the notification's summary in step with its deliveries; drop a dead token from its device."""
-    device = delivery.address.startswith(DEVICE)
-    if delivery.status == "gone" and device:
-        found = db.get(Device, uuid.UUID(delivery.address.removeprefix(DEVICE)))
-        if found is not None:
-            forget_token(found)
-    notification = _summary(db, uuid.UUID(delivery.payload["data"]["notification_id"]))
-    if notification is None:
-        return
+def _count(notification: Notification, delivery: Delivery, result: Result) -> None:
     now = utcnow()
     if delivery.status == "retrying":
         notification.status, notification.last_error = "retrying", delivery.last_error
@@ -212,7 +225,7 @@ def recorded(db: Session, delivery: Delivery, result: Result) -> None:
         notification.success_count += 1
         notification.first_sent_at = notification.first_sent_at or now
         notification.message_ids = [*notification.message_ids, result.detail][-50:]
-    elif device:
+    elif delivery.address.startswith(DEVICE):
         notification.failure_count += 1
     if delivery.status == "failed":
         notification.last_error = delivery.last_error
@@ -223,24 +236,6 @@ def recorded(db: Session, delivery: Delivery, result: Result) -> None:
         else:  # the log backend's message ids say it was logged, not sent
             logged = any(m.startswith("logged/") for m in notification.message_ids)
             notification.status = "logged" if logged else "sent"
-
-
-def _summary(db: Session, notification_id: uuid.UUID) -> Notification | None:
-    """The notification, locked once per transaction (two workers may record its deliveries at once)."""
-    transaction = db.get_transaction()
-    seen = _locked.setdefault(transaction, set()) if transaction is not None else set()
-    if notification_id in seen:
-        return db.get(Notification, notification_id)
-    stmt = (
-        select(Notification)
-        .where(Notification.id == notification_id)
-        .execution_options(populate_existing=True)
-    )
-    if db.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    found = db.scalars(stmt).one_or_none()
-    seen.add(notification_id)
-    return found
 
 
 def forget_token(device: Device) -> None:

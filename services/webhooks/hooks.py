@@ -85,8 +85,14 @@ def resolve(db: Session, address: str) -> dict | None:
     return {"url": webhook.url, "secret": webhook.secret}
 
 
-def recorded(db: Session, delivery, result: Result, rule: DisableAfter) -> None:
-    """Count a failed attempt (retried or not) against the webhook; a success ends the run."""
+def recorded(db: Session, outcomes: list, rule: DisableAfter) -> None:
+    """Count each failed attempt (retried or not) against its webhook; a success ends the run. In
+    address order, so two workers lock the webhooks they share in the same order."""
+    for delivery, result in sorted(outcomes, key=lambda outcome: outcome[0].address):
+        _count(db, delivery, result, rule)
+
+
+def _count(db: Session, delivery, result: Result, rule: DisableAfter) -> None:
     webhook = _webhook(db, delivery.address)
     if webhook is None or result.kind == "gone":
         return

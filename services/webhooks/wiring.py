@@ -26,7 +26,7 @@ def install(config) -> None:
     outbox.route(
         CHANNEL,
         resolve=hooks.resolve,
-        recorded=lambda db, delivery, result: hooks.recorded(db, delivery, result, rule),
+        recorded=lambda db, outcomes: hooks.recorded(db, outcomes, rule),
         max_attempts=MAX_ATTEMPTS,
     )
 
