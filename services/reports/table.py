@@ -31,6 +31,10 @@ def _flat(row: dict, prefix: str = "") -> dict:
     return flat
 
 
+def _cell(value) -> str:
+    return "" if value is None else _text(value)
+
+
 def _text(value) -> str | None:
     if isinstance(value, datetime):
         return spreadsheet.local_time(value)
@@ -39,7 +43,5 @@ def _text(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " | ".join(
-            ", ".join(f"{k}={_text(v) or ''}" for k, v in _flat(item).items()) for item in value
-        )
+        return " | ".join(", ".join(f"{k}={_cell(v)}" for k, v in _flat(item).items()) for item in value)
     return value
