@@ -52,7 +52,7 @@ def _reading(returns):
 
 
 @ns.route("/coverage")
-class Coverage(Resource):
+class CoverageReport(Resource):
     @_reading(CoverageReportSchema)
     def get(self):
         """Focal points of the departments, and each policy's trail from draft to implementation."""
@@ -60,7 +60,7 @@ class Coverage(Resource):
 
 
 @ns.route("/feedback")
-class Feedback(Resource):
+class FeedbackReport(Resource):
     @_reading(FeedbackReportSchema)
     def get(self):
         """Feedback answered on time, per department (ranked), category, commune and week."""
@@ -68,7 +68,7 @@ class Feedback(Resource):
 
 
 @ns.route("/alerts")
-class Alerts(Resource):
+class AlertsReport(Resource):
     @_reading(AlertsReportSchema)
     def get(self):
         """Alerts by category and severity, scam report to alert times, deliveries by outcome."""
@@ -76,7 +76,7 @@ class Alerts(Resource):
 
 
 @ns.route("/public/departments")
-class PublicDepartments(Resource):
+class PublicDepartmentsReport(Resource):
     @operation(ns, returns=PublicDepartmentsSchema, action="reports.public", auth="none")
     @ns.response(304, NOT_MODIFIED)
     def get(self):
