@@ -14,6 +14,7 @@ from services.core.deadlines import LOCAL
 from services.models import (
     Alert,
     AlertIndicator,
+    AlertPlace,
     Delivery,
     EventRecord,
     Feedback,
@@ -28,13 +29,15 @@ from services.models import (
     NotificationRead,
     ScamReport,
 )
+from tests import test_feedback_sqlite
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
-from tests.feedback_fixtures import DA_NANG, HAI_CHAU
+from tests.feedback_fixtures import DA_NANG, FEEDBACK, HAI_CHAU, ROAD_FORM, submit
 
 REPORTS = "/api/v1/reports"
 THANH_KHE = 20209  # another ward of Đà Nẵng
 PERIOD = "from=2026-11-01&to=2027-02-28"
+sqlite = test_feedback_sqlite.sqlite  # the fixture: an app on a migrated SQLite file
 
 
 def local(*args) -> datetime:
@@ -479,11 +482,7 @@ def _alert(db, department, category, severity, published_at) -> Alert:
     )
     db.add(alert)
     db.flush()
-    if published_at:
-        alert.places = []
-        from services.models import AlertPlace
-
-        db.add(AlertPlace(alert_id=alert.id, scope="province", code=DA_NANG))
+    db.add(AlertPlace(alert_id=alert.id, scope="province", code=DA_NANG))
     return alert
 
 
@@ -557,3 +556,35 @@ def test_the_public_ranking_is_anonymous_and_cacheable(client, recent_feedback):
     ]
     again = client.get(f"{REPORTS}/public/departments", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and not again.get_data()
+
+
+# ---------------------------------------------------------------- SQLite, the embedded default
+
+
+def test_reports_on_sqlite(sqlite):
+    app, _, who, rows = sqlite
+    citizen, admin = who["citizen"], who["admin"]
+    assert admin.post("/api/v1/forms", json=ROAD_FORM).status_code == 201
+    sent = submit(citizen)  # no rule: the intake office takes it, then hands it to Sở Xây dựng
+    who["intake"].post(
+        f"{FEEDBACK}/{sent['id']}/transfer",
+        json={"department_id": str(rows["roads"].id), "reason": "Đường sá"},
+    )
+    who["roads"].post(f"{FEEDBACK}/{sent['id']}/replies", json={"body": "Đã vá."})
+    citizen.post(f"{FEEDBACK}/{sent['id']}/rating", json={"score": 4})
+
+    departments = admin.get(f"{REPORTS}/feedback").get_json()["departments"]
+    figures = {row["key"]: row for row in departments}
+    roads, intake = figures["SXD"], figures["VP"]
+    assert (roads["rank"], roads["received"], roads["answered_on_time"], roads["average_rating"]) == (
+        1,
+        1,
+        1,
+        4.0,
+    )
+    assert (roads["transfers_in"], intake["transfers_out"], intake["received"]) == (1, 1, 0)
+    public = app.test_client().get(f"{REPORTS}/public/departments").get_json()["departments"]
+    assert [(row["key"], row["on_time_share"]) for row in public] == [("SXD", 1.0)]
+    for report in ("coverage", "alerts"):
+        response = admin.get(f"{REPORTS}/{report}?format=csv&province_code={DA_NANG}")
+        assert response.status_code == 200 and response.get_data().startswith(b"\xef\xbb\xbf")
