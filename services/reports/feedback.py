@@ -42,13 +42,8 @@ class Item:
     clock: datetime  # when the department that holds it got it
     first_answer_at: datetime | None = None
     deadline: datetime | None = None  # of the first answer
+    hours_to_answer: float | None = None  # working hours from the clock's start to the first answer
     reopened: bool = False
-
-    @property
-    def hours_to_answer(self) -> float | None:
-        return (
-            None if self.first_answer_at is None else working_hours_between(self.clock, self.first_answer_at)
-        )
 
 
 def summary(items: list[Item]) -> dict:
@@ -146,6 +141,7 @@ def items(db: Session, scope: Scope) -> list[Item]:
     for item in found.values():
         if item.first_answer_at is not None:
             item.deadline = workflow.due_at(categories[item.category_id], item.clock)
+            item.hours_to_answer = working_hours_between(item.clock, item.first_answer_at)
     return list(found.values())
 
 
