@@ -149,7 +149,9 @@ class PolicyTrailSchema(Schema):
         required=True,
         metadata={"description": "Devices with a push token in the pushes' places, as they are now."},
     )
-    readers = fields.Integer(required=True, metadata={"description": "Distinct devices that opened a push."})
+    readers = fields.Integer(
+        required=True, metadata={"description": "Distinct citizens who opened a push in the app inbox."}
+    )
     views = fields.Integer(required=True, metadata={"description": "Reads of the notice."})
 
 

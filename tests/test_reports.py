@@ -301,6 +301,7 @@ def policies(db, department_a, department_b, make_department, make_device, feedb
         make_device(push_token="fcm-1"),
         make_device(push_token="fcm-2", ward_code=THANH_KHE),
     )
+    second_phone = make_device(push_token="fcm-4", citizen_id=reader.citizen_id)  # the same citizen's
     make_device(province_code=1, ward_code=None, push_token="fcm-3")  # Hà Nội: not in the pushes' place
     make_device()  # no push token
     db.add_all(
@@ -308,6 +309,7 @@ def policies(db, department_a, department_b, make_department, make_device, feedb
             NotificationRead(notification_id=pushes[0].id, device_id=reader.id),
             NotificationRead(notification_id=pushes[1].id, device_id=reader.id),
             NotificationRead(notification_id=pushes[1].id, device_id=other_reader.id),
+            NotificationRead(notification_id=pushes[1].id, device_id=second_phone.id),
             NoticeReadCount(notice_id=in_effect.id, day=local(2026, 12, 1).date(), shard=0, count=5),
             NoticeReadCount(notice_id=in_effect.id, day=local(2026, 12, 1).date(), shard=3, count=7),
         ]
@@ -396,8 +398,9 @@ def test_coverage_report_matches_the_hand_computed_figures(admin, policies):
         ("in_effect", 1, True),
     ]
     assert (trail["pushes"], trail["pushes_sent"]) == (2, 1)
-    # Two devices with a token in Đà Nẵng; two of them opened a push; the notice was read 12 times.
-    assert (trail["devices_targeted"], trail["readers"], trail["views"]) == (2, 2, 12)
+    # Three devices with a token in Đà Nẵng; two citizens opened a push (one on both phones); the notice
+    # was read 12 times.
+    assert (trail["devices_targeted"], trail["readers"], trail["views"]) == (3, 2, 12)
 
 
 def test_coverage_report_as_csv_flattens_nested_parts(admin, policies):

@@ -6,8 +6,9 @@ Per policy: its steps (consultation, adopted, in effect, archived) with when, an
 for each; comments received, replied, and replied within the deadline — before the policy was adopted,
 since the drafting body answers the opinions in the dossier it submits for adoption (until then every reply
 counts as in time); pushes made and sent; the audience: devices with a push token in the places the pushes
-were for (as the devices stand now: where a device was when a push went out is not recorded), distinct
-devices that opened one of the pushes in their inbox, and views of the notice.
+were for (as the devices stand now: where a device was when a push went out is not recorded); readers,
+the distinct citizens (a citizen's devices share one id) who opened one of the pushes in an app inbox;
+and views of the notice (reads counted by day, not by reader).
 """
 
 import uuid
@@ -175,8 +176,8 @@ def _trails(db: Session, policies: list[Notice]) -> list[dict]:
 
 
 def _audience(db: Session, keys: list[str], ids: list[uuid.UUID]) -> tuple[dict, dict, dict]:
-    """Per policy: devices with a push token in the places its pushes were for, distinct devices that
-    opened one of them, and views of the notice."""
+    """Per policy: devices with a push token in the places its pushes were for, distinct citizens (a
+    citizen's devices share one id) who opened one of them in an inbox, and views of the notice."""
     in_place = or_(
         NotificationPlace.scope == "national",
         and_(NotificationPlace.scope == "province", NotificationPlace.code == Device.province_code),
@@ -191,8 +192,9 @@ def _audience(db: Session, keys: list[str], ids: list[uuid.UUID]) -> tuple[dict,
         .group_by(Notification.source_id)
     )
     readers = db.execute(
-        select(Notification.source_id, func.count(NotificationRead.device_id.distinct()))
+        select(Notification.source_id, func.count(Device.citizen_id.distinct()))
         .join(NotificationRead, NotificationRead.notification_id == Notification.id)
+        .join(Device, Device.id == NotificationRead.device_id)
         .where(ours)
         .group_by(Notification.source_id)
     )
