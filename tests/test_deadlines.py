@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.core.deadlines import LOCAL, add_working_days, add_working_hours, is_working_day
+from services.core.deadlines import (
+    LOCAL,
+    add_working_days,
+    add_working_hours,
+    is_working_day,
+    working_hours_between,
+)
 
 
 def local(*args) -> datetime:
@@ -42,6 +48,25 @@ def test_working_hours_after_closing_on_friday_run_on_monday_morning():
 
 def test_working_hours_jump_over_tet():
     assert add_working_hours(local(2027, 2, 3, 16, 30), 2) == local(2027, 2, 11, 8, 30)
+
+
+def test_working_hours_between_friday_afternoon_and_monday_morning():
+    # Fri 16:00-17:30 and Mon 07:30-09:00: the weekend counts nothing.
+    assert working_hours_between(local(2026, 11, 6, 16, 0), local(2026, 11, 9, 9, 0)) == 3.0
+
+
+def test_working_hours_between_skip_lunch_and_tet():
+    assert working_hours_between(local(2026, 11, 10, 10, 0), local(2026, 11, 10, 14, 0)) == 2.0
+    # Wed 3 Feb 2027 16:00 to Thu 11 Feb 09:00: Tết (4-10 Feb) counts nothing.
+    assert working_hours_between(local(2027, 2, 3, 16, 0), local(2027, 2, 11, 9, 0)) == 3.0
+    assert working_hours_between(local(2026, 11, 10, 14, 0), local(2026, 11, 10, 10, 0)) == 0.0
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 1)), st.integers(1, 60))
+def test_working_hours_between_undoes_add_working_hours(start, quarters):
+    start = start.replace(tzinfo=LOCAL)
+    hours = quarters / 4
+    assert working_hours_between(start, add_working_hours(start, hours)) == hours
 
 
 def test_deadlines_come_back_in_utc():

@@ -20,6 +20,7 @@ DOMAINS = (
     "notifications",
     "webhooks",
     "demo",
+    "reports",
 )
 DOMAIN_PACKAGES = tuple(f"services.{name}" for name in DOMAINS)
 

@@ -42,6 +42,7 @@ PUBLIC = {
     "get /api/v1/alerts/{alert_id}/cap",
     "get /api/v1/scam-check",
     "get /feeds/alerts.atom",
+    "get /api/v1/reports/public/departments",
 }
 
 

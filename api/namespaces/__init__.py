@@ -16,6 +16,7 @@ from api.namespaces import (
     forms,
     notices,
     notifications,
+    reports,
     routing_rules,
     scam_check,
     scam_reports,
@@ -46,4 +47,5 @@ NAMESPACES = [
     feedback.ns,
     attachments.ns,
     webhooks.ns,
+    reports.ns,
 ]

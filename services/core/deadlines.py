@@ -54,3 +54,20 @@ def add_working_hours(received_at: datetime, hours: float) -> datetime:
                     return (start + remaining).astimezone(UTC)
                 remaining -= end - start
         moment = datetime.combine(moment.date() + timedelta(days=1), time(0), LOCAL)
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Office time from `start` to `end`, in hours (0 when `end` is not after `start`): the inverse of
+    add_working_hours, skipping lunch, nights, weekends and holidays."""
+    total = timedelta()
+    day = start.astimezone(LOCAL).date()
+    last = end.astimezone(LOCAL).date()
+    while day <= last:
+        if is_working_day(day):
+            for opens, closes in OFFICE_HOURS:
+                begin = max(start, datetime.combine(day, opens, LOCAL))
+                finish = min(end, datetime.combine(day, closes, LOCAL))
+                if finish > begin:
+                    total += finish - begin
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

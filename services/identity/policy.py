@@ -32,9 +32,16 @@ class Reach(StrEnum):
     OWN_FEEDBACK = "own feedback"
     OWN_FEEDBACK_OR_DEPARTMENT = "own feedback (device); own department"
     UPLOADER_OR_SUBJECT = "uploader; who may read its feedback or notice"  # services/files
+    # Figures about departments: the communication office's viewers read every department's.
+    OWN_DEPARTMENT_VIEWERS_ALL = "own department; viewers: all"
 
 
-_DEPARTMENTAL = (Reach.OWN_DEPARTMENT, Reach.ISSUING_DEPARTMENT, Reach.OWN_FEEDBACK_OR_DEPARTMENT)
+_DEPARTMENTAL = (
+    Reach.OWN_DEPARTMENT,
+    Reach.ISSUING_DEPARTMENT,
+    Reach.OWN_FEEDBACK_OR_DEPARTMENT,
+    Reach.OWN_DEPARTMENT_VIEWERS_ALL,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,9 @@ RULES = {
     "api_keys.manage": Rule(staff=ADMINS),
     "audit.read": Rule(staff=ADMINS),
     "webhooks.manage": Rule(staff=EDITORS, scope="webhooks:manage", reach=Reach.OWN_DEPARTMENT),
+    # No API-key scope: none of the grantable ones means "KPIs"; integrators read the public ranking.
+    "reports.read": Rule(staff=ANY_STAFF, reach=Reach.OWN_DEPARTMENT_VIEWERS_ALL),
+    "reports.public": Rule(public=True),
 }
 
 
@@ -124,9 +134,17 @@ def reaches(principal: Principal, action: str, obj) -> bool:
         reach == Reach.OWN_FEEDBACK_OR_DEPARTMENT and principal.kind == Caller.DEVICE
     ):
         return principal.kind == Caller.DEVICE and principal.device.citizen_id == obj.citizen_id
-    if reach in _DEPARTMENTAL:
+    if reach in _DEPARTMENTAL and not every_department(principal, action):
         return reaches_department(principal, obj.id if isinstance(obj, Department) else obj.department_id)
     return True
+
+
+def every_department(principal: Principal, action: str) -> bool:
+    """Whether the caller reaches every department's objects under the rule of `action`."""
+    reach = RULES[action].reach
+    if reach == Reach.OWN_DEPARTMENT_VIEWERS_ALL and principal.role == "viewer":
+        return True
+    return reach not in _DEPARTMENTAL or principal.every_department
 
 
 def reaches_department(principal: Principal, department_id: uuid.UUID | None) -> bool:

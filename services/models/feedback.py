@@ -142,6 +142,8 @@ class Feedback(Timestamps, Base):
             sqlite_where=text(f"overdue_at IS NULL AND status IN {OPEN_STATUSES}"),
         ),
         Index("ix_feedback_citizen", "citizen_id", "created_at", "id"),
+        # The reports: feedback received in a period.
+        Index("ix_feedback_received", "received_at"),
         trigram_index("ix_feedback_search_trgm", "search"),  # the inbox's `q`
     )
 
@@ -224,6 +226,8 @@ class FeedbackEvent(Base):
     """One step on a feedback's timeline: who, when, what (status change, transfer, reply...)."""
 
     __tablename__ = "feedback_events"
+    # The reports: transfers made in a period.
+    __table_args__ = (Index("ix_feedback_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     feedback_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)

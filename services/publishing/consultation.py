@@ -1,17 +1,15 @@
 """Public consultation on draft policies: citizens' comments while a policy is in consultation,
 moderation and replies by the drafting department, and the consultation report (JSON or CSV)."""
 
-import csv
-import io
 import uuid
 from collections import Counter
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import events
+from services.core import spreadsheet
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
@@ -25,7 +23,6 @@ from services.publishing import notices
 DUPLICATE_WINDOW = timedelta(minutes=1)
 # Staff roles that moderate and answer their department's consultations.
 MODERATORS = ("officer", "editor")
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @transactional
@@ -164,31 +161,20 @@ CSV_COLUMNS = ("id", "created_at", "section", "status", "comment", "reply", "rep
 
 
 def report_csv(summary: dict) -> bytes:
-    """The report's comments as CSV for Excel: UTF-8 with a BOM (so Vietnamese shows correctly),
-    times in Việt Nam, and cells that would start a formula made inert."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for c in summary["comments"]:
-        row = (
-            c.id,
-            _local(c.created_at),
-            c.section,
-            c.status,
-            c.body,
-            c.reply,
-            _local(c.replied_at),
-            c.hidden_reason,
-        )
-        writer.writerow([_cell(value) for value in row])
-    return "\ufeff".encode() + out.getvalue().encode()
-
-
-def _local(moment):
-    return moment.astimezone(VIETNAM).isoformat(timespec="seconds") if moment else None
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A citizen's "=HYPERLINK(...)" must not run as a formula when the report is opened in Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """The report's comments as CSV for Excel (services/core/spreadsheet.py)."""
+    return spreadsheet.csv_bytes(
+        CSV_COLUMNS,
+        (
+            (
+                c.id,
+                spreadsheet.local_time(c.created_at),
+                c.section,
+                c.status,
+                c.body,
+                c.reply,
+                spreadsheet.local_time(c.replied_at),
+                c.hidden_reason,
+            )
+            for c in summary["comments"]
+        ),
+    )

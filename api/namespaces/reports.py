@@ -1,0 +1,89 @@
+"""KPI reports for the communication office (JSON, or one CSV table for Excel), and the public on-time
+ranking of departments."""
+
+from flask import Response, jsonify, request
+from flask_restx import Namespace, Resource
+
+from api.auth import current_principal
+from api.database import session
+from api.http import query
+from api.openapi import operation
+from schemas.reports import (
+    AlertsReportSchema,
+    CoverageReportSchema,
+    FeedbackReportSchema,
+    PublicDepartmentsSchema,
+    ReportQuerySchema,
+)
+from services.reports import alerts, coverage, feedback, public, scope, table
+
+ns = Namespace("reports", description="KPI reports for the communication office (docs/reports.md)")
+CSV = "text/csv"
+PUBLIC_MAX_AGE = 600  # seconds shared caches may keep the public ranking (figures of 90 days move slowly)
+NOT_MODIFIED = "Not modified: the ETag in If-None-Match is current"
+
+
+def _report(module, schema, name: str):
+    """The report for the query's scope: JSON, or CSV with `?format=csv` or `Accept: text/csv`."""
+    args = query(ReportQuerySchema())
+    db = session()
+    report = module.report(db, scope.resolve(db, current_principal(), args))
+    wanted = args.get("format") or (
+        "csv" if request.accept_mimetypes.best_match(["application/json", CSV]) == CSV else "json"
+    )
+    if wanted == "csv":
+        filename = f"{name}-{report['from']}-{report['to']}.csv"
+        return Response(
+            table.to_csv(report, module.SECTIONS),
+            mimetype=CSV,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return schema().dump(report)
+
+
+def _reading(returns):
+    return operation(
+        ns,
+        query=ReportQuerySchema,
+        returns=returns,
+        action="reports.read",
+        produces=["application/json", CSV],
+    )
+
+
+@ns.route("/coverage")
+class CoverageReport(Resource):
+    @_reading(CoverageReportSchema)
+    def get(self):
+        """Focal points of the departments, and each policy's trail from draft to implementation."""
+        return _report(coverage, CoverageReportSchema, "coverage")
+
+
+@ns.route("/feedback")
+class FeedbackReport(Resource):
+    @_reading(FeedbackReportSchema)
+    def get(self):
+        """Feedback answered on time, per department (ranked), category, commune and week."""
+        return _report(feedback, FeedbackReportSchema, "feedback")
+
+
+@ns.route("/alerts")
+class AlertsReport(Resource):
+    @_reading(AlertsReportSchema)
+    def get(self):
+        """Alerts by category and severity, scam report to alert times, deliveries by outcome."""
+        return _report(alerts, AlertsReportSchema, "alerts")
+
+
+@ns.route("/public/departments")
+class PublicDepartmentsReport(Resource):
+    @operation(ns, returns=PublicDepartmentsSchema, action="reports.public", auth="none")
+    @ns.response(304, NOT_MODIFIED)
+    def get(self):
+        """Each department's on-time share, answered count and average rating over the last 90 days, best
+        first; cacheable by anyone for 10 minutes, revalidated with If-None-Match."""
+        response = jsonify(PublicDepartmentsSchema().dump(public.departments(session())))
+        response.add_etag()
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+        return response.make_conditional(request)
