@@ -3,6 +3,7 @@ feedback; and only for the operators' networks or their token."""
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
@@ -13,18 +14,23 @@ from services.models import Feedback
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
+from tests.reliability.harness import gunicorn
 from tests.test_webhooks_outbox import drain, register, webhooks_on  # noqa: F401
 from tests.webhook_receiver import Answer, Receiver
 
 
 def scrape(caller, **options) -> dict:
-    """{(sample name, sorted labels): value} of one scrape, parsed by prometheus_client's own parser."""
     response = caller.get("/metrics", **options)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/plain"
+    return parsed(response.get_data(as_text=True))
+
+
+def parsed(text: str) -> dict:
+    """{(sample name, sorted labels): value}, read by prometheus_client's own parser."""
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
 
@@ -142,3 +148,27 @@ def test_no_token_is_accepted_when_none_is_set(client):
         "/metrics", headers={"Authorization": "Bearer "}, environ_overrides={"REMOTE_ADDR": OUTSIDER}
     )
     assert anything.status_code == 404
+
+
+# ---------------------------------------------------------------- under gunicorn
+
+
+def test_gunicorn_workers_add_up_their_counts_in_one_scrape(database_url, tmp_path):
+    """Multiprocess mode as deployed: whichever worker answers the scrape, it counts every worker's
+    requests; a stale file of an earlier run is wiped at start."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    (folder / "counter_999999.db").write_bytes(b"left over from the last run")
+    settings = {"PROMETHEUS_MULTIPROC_DIR": folder, "GUNICORN_WORKERS": 2, "GUNICORN_THREADS": 1}
+
+    def healthz_count(base) -> float:
+        samples = parsed(httpx.get(f"{base}/metrics").raise_for_status().text)
+        return value(samples, "citizen_http_requests_total", endpoint="/healthz", method="GET", status="200")
+
+    with gunicorn(database_url, tmp_path, **settings) as api:
+        assert not (folder / "counter_999999.db").exists()
+        before = healthz_count(api.base)
+        for _ in range(20):
+            httpx.get(f"{api.base}/healthz", headers={"Connection": "close"}).raise_for_status()
+        assert healthz_count(api.base) == before + 20
+        assert list(folder.glob("counter_*.db"))  # the workers write their counts there
