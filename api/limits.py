@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check,
-and what citizens' devices send (feedback, comments on drafts, scam reports, uploads).
+and what citizens' devices send (feedback, ratings and reopenings, comments on drafts, scam reports,
+uploads, changes to the device). Each has a default below and a setting, RATE_LIMIT_<NAME> (docs/api.md).
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -76,8 +77,8 @@ RATE_LIMITS = {
     "SIGN_IN": "10 per minute;100 per hour",
     # Generous: many phones share one carrier-grade NAT address.
     "DEVICE_REGISTRATION": "60 per minute",
-    # A device changing its place, language or push token, marking its inbox read, or leaving: a few a
-    # minute from a real phone, never a stream.
+    # A device changing its place, language or push token, or marking its inbox read: a few a minute from
+    # a real phone, never a stream.
     "DEVICE_UPDATES_PER_DEVICE": "60 per minute;600 per hour",
     # "Has this been reported?": enough for a family behind one address, not for bulk harvesting.
     "SCAM_CHECK": "30 per minute;300 per hour",

@@ -54,8 +54,7 @@ class Me(Resource):
         device = devices.update(session(), current_principal(), body(DeviceUpdateSchema()))
         return DeviceSchema().dump(device)
 
-    @operation(ns, status=204, action="devices.self")
-    @limiter.limit(DEVICE_UPDATES_PER_DEVICE, key_func=calling_device)
+    @operation(ns, status=204, action="devices.self")  # no limit: it works once per device
     def delete(self):
         """Forget this device and its token."""
         devices.delete(session(), current_principal())
