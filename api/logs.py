@@ -81,6 +81,8 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
+    if "request_id" not in g:  # an error came before any before_request hook ran
+        _start()
     response.headers[REQUEST_ID_HEADER] = g.request_id
     duration_ms = round(elapsed() * 1000, 1)
     principal = g.get("principal")
@@ -108,4 +110,4 @@ def _finish(response: Response) -> Response:
 
 def elapsed() -> float:
     """Seconds since this request began."""
-    return time.perf_counter() - g.started
+    return time.perf_counter() - g.get("started", time.perf_counter())
