@@ -37,3 +37,23 @@ accesslog = env("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = env("GUNICORN_LOG_LEVEL", "info")
+
+# Prometheus multiprocess mode (api/metrics.py, docs/deploy.md): with PROMETHEUS_MULTIPROC_DIR set, each
+# worker writes its counts to files there and GET /metrics adds up every process's. The folder must start
+# empty (counts of an earlier run would be added in), and a worker that exits is marked dead.
+multiproc_dir = env("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if multiproc_dir:
+        os.makedirs(multiproc_dir, exist_ok=True)
+        for name in os.listdir(multiproc_dir):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(multiproc_dir, name))
+
+
+def child_exit(server, worker):
+    if multiproc_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -9,7 +9,7 @@ from flask_cors import CORS
 from flask_restx import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import auth, sessions
+from api import auth, logs, metrics, security_headers, sessions
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
 from api.limits import limiter
@@ -50,6 +50,9 @@ class CitizenApi(Api):
     def handle_error(self, e):
         return problem_for(e)
 
+    def render_doc(self):
+        return security_headers.swagger_ui(self)
+
     @property
     def __schema__(self):
         if not self._schema:
@@ -72,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RESTX_VALIDATE=False,
         RESTX_JSON={"ensure_ascii": False, "cls": JSONEncoder},
     )
+    logs.configure(app.config["LOG_FORMAT"])
     sessions.init_app(app)
 
     engine = db.make_engine(
@@ -101,6 +105,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_errors(app)
+    logs.init_app(app)  # first: the request id and clock, before any hook may answer
+    metrics.init_app(app)
+    security_headers.init_app(app)
     from api.namespaces import feed
 
     feed.init_app(app)  # its before_request hook must run before the limiter's

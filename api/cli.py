@@ -1,7 +1,6 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
 `worker` (alias `push-worker`)."""
 
-import logging
 import os
 import secrets
 import signal
@@ -137,9 +136,6 @@ def _write_private(path: Path, text: str) -> None:
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
 def worker(once):
     """Send the outbox's deliveries on every channel and run the periodic chores (runs until stopped)."""
-    # The worker's own console output: what it sends (the log backend prints each push), retries and
-    # failures. Does nothing where logging is configured already.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     running = outbox_worker.from_config(database().session, current_app.config)
     if once:
         click.echo(f"worker: {running.run_once()} items handled")

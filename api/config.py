@@ -1,12 +1,16 @@
 """Configuration from environment variables (12-factor); a `.env` file in the working directory counts too."""
 
+import ipaddress
 import logging
 import os
 import secrets
 import tempfile
 
 from dotenv import load_dotenv
+from limits import parse_many
 from yarl import URL
+
+from api.limits import RATE_LIMITS
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,14 @@ def from_environment(instance_path: str) -> dict:
         "FEED_CACHE_SECONDS": float(env("FEED_CACHE_SECONDS", "5")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
+        # Each limit of api/limits.py, e.g. RATE_LIMIT_FEEDBACK_PER_IP="60 per hour" (docs/api.md's table).
+        **{f"RATE_LIMIT_{name}": env(f"RATE_LIMIT_{name}", default) for name, default in RATE_LIMITS.items()},
+        # One JSON object a line (request log, worker outcomes) or plain text; empty: json in production.
+        "LOG_FORMAT": env("LOG_FORMAT", ""),
+        # Who may read GET /metrics: clients in these networks (after TRUSTED_PROXIES), or anyone sending
+        # `Authorization: Bearer $METRICS_TOKEN` (empty: no token works).
+        "METRICS_ALLOW": env("METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        "METRICS_TOKEN": env("METRICS_TOKEN", ""),
         # Push (services/push): FCM when credentials are configured, else the explicit log backend.
         "PUSH_BACKEND": env("PUSH_BACKEND", ""),
         "FIREBASE_CREDENTIALS": env("FIREBASE_CREDENTIALS", ""),
@@ -95,6 +107,16 @@ def platforms(names: str) -> tuple[str, ...]:
     return tuple(name.strip().lower().removeprefix("www.") for name in names.split(",") if name.strip())
 
 
+def networks(name: str, value) -> tuple:
+    """A comma-separated list of CIDR networks (a single address is its own network)."""
+    if not isinstance(value, str):
+        return tuple(value)
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
+    except ValueError as error:
+        raise ConfigError(f"{name} must list networks such as 10.0.0.0/8,::1/128: {error}") from None
+
+
 def complete(config: dict, instance_path: str) -> None:
     """Refuse to start in production without real settings, or with settings that make no sense; in
     development fill in what is missing."""
@@ -107,6 +129,16 @@ def complete(config: dict, instance_path: str) -> None:
             raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL, e.g. https://api.danang.gov.vn.")
         if "*" in config["CORS_ORIGINS"]:
             raise ConfigError("APP_ENV=production refuses CORS_ORIGINS=*; list the mini app's origins.")
+    for name in (f"RATE_LIMIT_{limit}" for limit in RATE_LIMITS):
+        try:
+            parse_many(config[name])
+        except ValueError:
+            example = "'10 per minute;100 per hour'"
+            raise ConfigError(f"{name} must read like {example}, not {config[name]!r}.") from None
+    config["LOG_FORMAT"] = config["LOG_FORMAT"] or ("json" if config["APP_ENV"] == "production" else "text")
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}.")
+    config["METRICS_ALLOW"] = networks("METRICS_ALLOW", config["METRICS_ALLOW"])
     allow_http = config.get("WEBHOOK_ALLOW_HTTP", "")
     if isinstance(allow_http, str):
         config["WEBHOOK_ALLOW_HTTP"] = flag(allow_http) if allow_http else config["APP_ENV"] == "development"

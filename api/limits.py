@@ -1,5 +1,6 @@
 """Rate limits (Flask-Limiter) on the endpoints anyone can call: sign-in, device registration, scam-check,
-and what citizens' devices send (feedback, comments on drafts, scam reports, uploads).
+and what citizens' devices send (feedback, ratings and reopenings, comments on drafts, scam reports,
+uploads, changes to the device). Each has a default below and a setting, RATE_LIMIT_<NAME> (docs/api.md).
 
 Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the client's). Storage
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
@@ -70,27 +71,56 @@ def reset(app: Flask) -> None:
         storage.reset()
 
 
-SIGN_IN = "10 per minute;100 per hour"
-# Generous: many phones share one carrier-grade NAT address.
-DEVICE_REGISTRATION = "60 per minute"
-# "Has this been reported?": enough for a family behind one address, not for bulk harvesting.
-SCAM_CHECK = "30 per minute;300 per hour"
-# Feedback submissions: a device's successful ones, and every attempt from one address (NAT-generous).
-FEEDBACK_PER_DEVICE = "10 per hour;30 per day"
-FEEDBACK_PER_IP = "60 per hour"
-# Comments on drafts: a citizen may comment on several sections, not flood a consultation.
-COMMENTS_PER_DEVICE = "20 per hour;100 per day"
-COMMENTS_PER_IP = "120 per hour"
-# Scam reports: the few scam attempts of a citizen's day, not a list. Devices cost nothing to register,
-# so the address limit is the one that slows a farm of them (scam-check never trusts reports anyway).
-SCAM_REPORTS_PER_DEVICE = "5 per hour;20 per day"
-SCAM_REPORTS_PER_IP = "30 per hour"
-# Uploads (up to 10 MB each): a feedback's few photos at a time, not a stream of files; every attempt
-# from one address counts (devices cost nothing to create). Staff attach answers' photos and notices'
-# documents. What an uploader may leave unused is bounded apart (services/attachments.py).
-UPLOADS_PER_DEVICE = "10 per minute;40 per hour;120 per day"
-UPLOADS_PER_USER = "30 per minute;300 per hour"
-UPLOADS_PER_IP = "30 per minute;200 per hour"
+# The defaults; each is read from the app's settings (RATE_LIMIT_<NAME>) when a request is counted, so
+# an operator changes one with an environment variable (docs/api.md lists them).
+RATE_LIMITS = {
+    "SIGN_IN": "10 per minute;100 per hour",
+    # Generous: many phones share one carrier-grade NAT address.
+    "DEVICE_REGISTRATION": "60 per minute",
+    # A device changing its place, language or push token, or marking its inbox read: a few a minute from
+    # a real phone, never a stream.
+    "DEVICE_UPDATES_PER_DEVICE": "60 per minute;600 per hour",
+    # "Has this been reported?": enough for a family behind one address, not for bulk harvesting.
+    "SCAM_CHECK": "30 per minute;300 per hour",
+    # Feedback submissions: a device's successful ones, and every attempt from one address (NAT-generous).
+    "FEEDBACK_PER_DEVICE": "10 per hour;30 per day",
+    "FEEDBACK_PER_IP": "60 per hour",
+    # Rating or reopening one's own feedback: a handful a day; the reopen rule bounds the rest.
+    "FEEDBACK_FOLLOW_UPS_PER_DEVICE": "20 per hour;50 per day",
+    # Comments on drafts: a citizen may comment on several sections, not flood a consultation.
+    "COMMENTS_PER_DEVICE": "20 per hour;100 per day",
+    "COMMENTS_PER_IP": "120 per hour",
+    # Scam reports: the few scam attempts of a citizen's day, not a list. Devices cost nothing to register,
+    # so the address limit is the one that slows a farm of them (scam-check never trusts reports anyway).
+    "SCAM_REPORTS_PER_DEVICE": "5 per hour;20 per day",
+    "SCAM_REPORTS_PER_IP": "30 per hour",
+    # Uploads (up to 10 MB each): a feedback's few photos at a time, not a stream of files; every attempt
+    # from one address counts (devices cost nothing to create). Staff attach answers' photos and notices'
+    # documents. What an uploader may leave unused is bounded apart (services/attachments.py).
+    "UPLOADS_PER_DEVICE": "10 per minute;40 per hour;120 per day",
+    "UPLOADS_PER_USER": "30 per minute;300 per hour",
+    "UPLOADS_PER_IP": "30 per minute;200 per hour",
+}
+
+
+def setting(name: str):
+    """The limit RATE_LIMIT_`name` of the app serving the request (Flask-Limiter calls it per request)."""
+    assert name in RATE_LIMITS, name
+    return lambda: current_app.config[f"RATE_LIMIT_{name}"]
+
+
+SIGN_IN = setting("SIGN_IN")
+DEVICE_REGISTRATION = setting("DEVICE_REGISTRATION")
+DEVICE_UPDATES_PER_DEVICE = setting("DEVICE_UPDATES_PER_DEVICE")
+SCAM_CHECK = setting("SCAM_CHECK")
+FEEDBACK_PER_DEVICE = setting("FEEDBACK_PER_DEVICE")
+FEEDBACK_PER_IP = setting("FEEDBACK_PER_IP")
+FEEDBACK_FOLLOW_UPS_PER_DEVICE = setting("FEEDBACK_FOLLOW_UPS_PER_DEVICE")
+COMMENTS_PER_DEVICE = setting("COMMENTS_PER_DEVICE")
+COMMENTS_PER_IP = setting("COMMENTS_PER_IP")
+SCAM_REPORTS_PER_DEVICE = setting("SCAM_REPORTS_PER_DEVICE")
+SCAM_REPORTS_PER_IP = setting("SCAM_REPORTS_PER_IP")
+UPLOADS_PER_IP = setting("UPLOADS_PER_IP")
 
 
 def calling_device() -> str:
@@ -102,4 +132,6 @@ def calling_device() -> str:
 
 
 def uploads_per_uploader() -> str:
-    return UPLOADS_PER_DEVICE if current_principal().device else UPLOADS_PER_USER
+    return current_app.config[
+        "RATE_LIMIT_UPLOADS_PER_DEVICE" if current_principal().device else "RATE_LIMIT_UPLOADS_PER_USER"
+    ]

@@ -9,6 +9,7 @@ import functools
 import time
 from datetime import timedelta
 
+from api import metrics
 from services.feedback import workflow
 from services.outbox.channels.base import Channel
 from services.outbox.channels.fcm import FcmChannel
@@ -52,7 +53,9 @@ def make(sessions, channels: dict[str, Channel], settings: Settings | None = Non
             functools.partial(topic_sync.retire_tokens, channel=fcm),
             functools.partial(topic_sync.sync_topics, channel=fcm),
         ]
-    return Worker(sessions, channels, settings, worker_id, chores=tuple(chores))
+    return Worker(
+        sessions, channels, settings, worker_id, chores=tuple(chores), observers=(metrics.count_delivery,)
+    )
 
 
 def from_config(sessions, config: dict) -> Worker:

@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from api.config import ConfigError, complete
+from api.limits import RATE_LIMITS
 
 REAL_SECRET = "a-real-secret-with-more-than-32-characters"
 
@@ -19,6 +20,9 @@ def settings(**overrides) -> dict:
         "PUBLIC_BASE_URL": "",
         "CORS_ORIGINS": [],
         "SCAM_REPORT_THRESHOLD": 3,
+        "LOG_FORMAT": "",
+        "METRICS_ALLOW": "127.0.0.0/8,::1/128",
+        **{f"RATE_LIMIT_{name}": default for name, default in RATE_LIMITS.items()},
         **overrides,
     }
 
@@ -105,3 +109,23 @@ def test_production_starts_with_them(tmp_path):
     )
     complete(config, str(tmp_path))
     assert (config["SECRET_KEY"], config["PUBLIC_BASE_URL"]) == (REAL_SECRET, "https://api.danang.gov.vn")
+
+
+@pytest.mark.parametrize(("app_env", "expected"), [("production", "json"), ("development", "text")])
+def test_logs_are_json_in_production_and_text_in_development(tmp_path, app_env, expected):
+    config = settings(APP_ENV=app_env, SECRET_KEY=REAL_SECRET, PUBLIC_BASE_URL="https://api.example.org")
+    complete(config, str(tmp_path))
+    assert config["LOG_FORMAT"] == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("LOG_FORMAT", "xml"),
+        ("METRICS_ALLOW", "10.0.0.0/8,intranet"),
+        ("RATE_LIMIT_FEEDBACK_PER_IP", "sixty an hour"),
+    ],
+)
+def test_a_setting_that_makes_no_sense_stops_the_start(tmp_path, setting, value):
+    with pytest.raises(ConfigError, match=setting):
+        complete(settings(**{setting: value}), str(tmp_path))

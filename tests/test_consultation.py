@@ -255,10 +255,8 @@ def test_every_moderation_and_reply_is_in_the_audit_log(admin, citizen, staff, c
     assert events[2]["after"]["hidden_reason"] == "Trùng lặp"
 
 
-def test_a_device_commenting_too_often_is_told_when_to_come_back(citizen, consultation):
-    from api.limits import COMMENTS_PER_DEVICE
-
-    allowed = int(COMMENTS_PER_DEVICE.split(" ")[0])
+def test_a_device_commenting_too_often_is_told_when_to_come_back(app, citizen, consultation):
+    allowed = int(app.config["RATE_LIMIT_COMMENTS_PER_DEVICE"].split(" ")[0])
     for n in range(allowed):
         comment(citizen, consultation, body=f"Ý kiến {n}")
     limited = citizen.post(comments_url(consultation), json={"body": "Thêm một ý kiến"})

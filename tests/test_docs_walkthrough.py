@@ -164,6 +164,16 @@ def test_the_readme_names_every_setting():
     assert sorted(readme - settings - server) == [], "in README.md's table, read by nothing"
 
 
+def test_the_limits_table_names_every_rate_limit():
+    from api.limits import RATE_LIMITS
+
+    limits = {f"RATE_LIMIT_{name}" for name in RATE_LIMITS}
+    rows = [line for line in (DOCS / "api.md").read_text().splitlines() if line.startswith("| ")]
+    documented = {name for row in rows for name in re.findall(r"`(RATE_LIMIT_[A-Z_]+)` \|$", row)}
+    assert sorted(limits - documented) == [], "in api/limits.py, missing in docs/api.md's table"
+    assert sorted(documented - limits) == [], "in docs/api.md's table, in api/limits.py no more"
+
+
 def codes_in_source() -> dict[str, set[int | None]]:
     """Every problem `code` the API can answer, with its statuses (None: any other HTTP error): class
     attributes of DomainError subclasses, `code=` given to them, `problem(status, "code", …)` and the

@@ -364,10 +364,8 @@ def test_the_public_board_shows_published_answers_without_personal_data(client, 
     assert client.get(f"{FEEDBACK}/public?province_code=1").get_json()["items"] == []
 
 
-def test_submissions_are_rate_limited_per_device(citizen, road_form, department_a):
-    from api.limits import FEEDBACK_PER_DEVICE
-
-    allowed = int(FEEDBACK_PER_DEVICE.split(" ")[0])
+def test_submissions_are_rate_limited_per_device(app, citizen, road_form, department_a):
+    allowed = int(app.config["RATE_LIMIT_FEEDBACK_PER_DEVICE"].split(" ")[0])
     for _ in range(allowed):
         submit(citizen)
     limited = citizen.post(FEEDBACK, json={"form": "road-damage", "answers": {}, "province_code": 48})
@@ -375,10 +373,8 @@ def test_submissions_are_rate_limited_per_device(citizen, road_form, department_
     assert int(limited.headers["Retry-After"]) > 0
 
 
-def test_retries_of_one_submission_do_not_use_up_the_device_limit(citizen, road_form, department_a):
-    from api.limits import FEEDBACK_PER_DEVICE
-
-    allowed = int(FEEDBACK_PER_DEVICE.split(" ")[0])
+def test_retries_of_one_submission_do_not_use_up_the_device_limit(app, citizen, road_form, department_a):
+    allowed = int(app.config["RATE_LIMIT_FEEDBACK_PER_DEVICE"].split(" ")[0])
     key = {"Idempotency-Key": "flaky-network"}
     first = citizen.post(FEEDBACK, json=submission(), headers=key)
     assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
@@ -420,9 +416,7 @@ def test_tracking_codes_are_random_not_a_sequence():
 def test_submissions_are_rate_limited_per_address_whichever_device_sends_them(
     app, road_form, department_a, make_device
 ):
-    from api.limits import FEEDBACK_PER_IP
-
-    allowed = int(FEEDBACK_PER_IP.split(" ")[0])
+    allowed = int(app.config["RATE_LIMIT_FEEDBACK_PER_IP"].split(" ")[0])
     phones = [Caller(app.test_client(), make_device().token) for _ in range(3)]
     bad = {"form": "road-damage", "answers": {}, "province_code": 48}  # every attempt counts, even a 422
     for n in range(allowed):

@@ -68,13 +68,13 @@ def test_files_are_served_so_that_a_browser_runs_nothing(citizen):
 
     served = citizen.get(photo["url"])
     assert served.headers["X-Content-Type-Options"] == "nosniff"
-    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert served.headers["Content-Disposition"] == f'inline; filename="{photo["id"]}.jpg"'
     assert served.headers["Cache-Control"] == "private"
 
     served = citizen.get(document["url"])
     assert served.headers["X-Content-Type-Options"] == "nosniff"
-    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert served.headers["Content-Disposition"] == f'attachment; filename="{document["id"]}.pdf"'
     assert served.mimetype == "application/pdf" and served.data == PDF
 

@@ -18,7 +18,7 @@ _MULTIPART_OVERHEAD = 64 * 1024
 # load anything or share an origin with the API, whatever the bytes hold.
 _SERVED_AS_FILE = {
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
     "Cache-Control": "private",
 }
 

@@ -3,7 +3,7 @@ from flask_restx import Namespace, Resource
 from api.auth import current_principal
 from api.database import session
 from api.http import body, query
-from api.limits import DEVICE_REGISTRATION, limiter
+from api.limits import DEVICE_REGISTRATION, DEVICE_UPDATES_PER_DEVICE, calling_device, limiter
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
@@ -48,12 +48,13 @@ class Me(Resource):
         return DeviceSchema().dump(current_principal().device)
 
     @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema, action="devices.self")
+    @limiter.limit(DEVICE_UPDATES_PER_DEVICE, key_func=calling_device)
     def patch(self):
         """Change the device's place, language or push token."""
         device = devices.update(session(), current_principal(), body(DeviceUpdateSchema()))
         return DeviceSchema().dump(device)
 
-    @operation(ns, status=204, action="devices.self")
+    @operation(ns, status=204, action="devices.self")  # no limit: it works once per device
     def delete(self):
         """Forget this device and its token."""
         devices.delete(session(), current_principal())
@@ -72,6 +73,7 @@ class Inbox(Resource):
 @ns.route("/me/notifications/<uuid:notification_id>/read")
 class InboxRead(Resource):
     @operation(ns, status=204, action="notifications.inbox")
+    @limiter.limit(DEVICE_UPDATES_PER_DEVICE, key_func=calling_device)
     def post(self, notification_id):
         """Mark a notification read in this device's inbox."""
         notifications.mark_read(session(), current_principal(), notification_id)

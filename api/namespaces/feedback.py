@@ -6,7 +6,13 @@ from flask_restx import Namespace, Resource
 from api.auth import current_principal
 from api.database import session
 from api.http import body, query
-from api.limits import FEEDBACK_PER_DEVICE, FEEDBACK_PER_IP, calling_device, limiter
+from api.limits import (
+    FEEDBACK_FOLLOW_UPS_PER_DEVICE,
+    FEEDBACK_PER_DEVICE,
+    FEEDBACK_PER_IP,
+    calling_device,
+    limiter,
+)
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
 from schemas.feedback import (
@@ -146,6 +152,7 @@ class FeedbackStatus(Resource):
 @ns.route("/<uuid:feedback_id>/rating")
 class FeedbackRating(Resource):
     @operation(ns, body=RatingSchema, returns=FeedbackSchema, action="feedback.follow_up")
+    @limiter.limit(FEEDBACK_FOLLOW_UPS_PER_DEVICE, key_func=calling_device)
     def post(self, feedback_id: uuid.UUID):
         """Rate the answer, 1 to 5 (the citizen who sent it, once it is answered)."""
         item = intake.rate(session(), current_principal(), feedback_id, body(RatingSchema()))
@@ -155,6 +162,7 @@ class FeedbackRating(Resource):
 @ns.route("/<uuid:feedback_id>/reopen")
 class FeedbackReopen(Resource):
     @operation(ns, body=ReopenSchema, returns=FeedbackSchema, action="feedback.follow_up")
+    @limiter.limit(FEEDBACK_FOLLOW_UPS_PER_DEVICE, key_func=calling_device)
     def post(self, feedback_id: uuid.UUID):
         """Not satisfied, within 7 days of the answer: back to the department with a fresh deadline."""
         item = intake.reopen(session(), current_principal(), feedback_id, body(ReopenSchema()))

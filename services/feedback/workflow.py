@@ -11,7 +11,7 @@ citizen.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import events
@@ -270,6 +270,12 @@ def _status_data(feedback: Feedback, to: str) -> dict:
     if to == "closed":
         return {"resolution": feedback.resolution}
     return {}
+
+
+def overdue_count(db: Session) -> int:
+    """Open feedback past its deadline now (announced or not yet)."""
+    late = select(func.count()).where(Feedback.status.in_(OPEN), Feedback.due_at < utcnow())
+    return db.scalar(late)
 
 
 def announce_overdue(db: Session, limit: int = 500) -> int:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.core.db import utcnow
 from services.models import Delivery
+from services.models.outbox import UNFINISHED
 from services.outbox.channels.base import Result
 
 Resolve = Callable[[Session, str], dict | None]
@@ -59,6 +61,11 @@ def route(
     _routes[channel] = Route(channel, resolve, recorded, max_attempts, resolve_many)
 
 
+def channels() -> list[str]:
+    """The channels with a declared route."""
+    return sorted(_routes)
+
+
 def route_of(channel: str) -> Route:
     return _routes.get(channel) or Route(channel)
 
@@ -94,6 +101,32 @@ def enqueue(
     )
     db.add(delivery)
     return delivery
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """A channel's unfinished deliveries, and how long the oldest due one has waited (0: none due)."""
+
+    depth: int
+    oldest_due_seconds: float
+
+
+def backlog(db: Session) -> dict[str, Backlog]:
+    """Every channel with unfinished deliveries (one grouped query on the claim's partial index)."""
+    now = utcnow()
+    rows = db.execute(
+        select(
+            Delivery.channel,
+            func.count(),
+            func.min(case((Delivery.next_attempt_at <= now, Delivery.next_attempt_at))),
+        )
+        .where(Delivery.status.in_(UNFINISHED))
+        .group_by(Delivery.channel)
+    )
+    return {
+        channel: Backlog(depth, (now - oldest).total_seconds() if oldest else 0.0)
+        for channel, depth, oldest in rows
+    }
 
 
 _clock = threading.Lock()

@@ -11,10 +11,11 @@ import logging
 import random
 import socket
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import groupby
 
@@ -31,6 +32,8 @@ from services.outbox.channels.base import Channel, Outgoing, Result
 log = logging.getLogger("citizen.outbox")
 
 Chore = Callable[[Session], int]  # one pass of a periodic task; returns how much it did
+# Told of each recorded outcome (the delivery holds its new status): the edge counts them for /metrics.
+Observer = Callable[[Delivery, Result], None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Worker:
         settings: Settings | None = None,
         worker_id: str | None = None,
         chores: tuple[Chore, ...] = (),
+        observers: tuple[Observer, ...] = (),
     ):
         """`sessions()` gives the Session to work in (the scoped session, or a sessionmaker)."""
         self.sessions = sessions
@@ -58,6 +62,7 @@ class Worker:
         self.settings = settings or Settings()
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.chores = chores
+        self.observers = observers
 
     def run(self, stop: threading.Event) -> None:
         log.info("outbox worker %s started (channels %s)", self.worker_id, ", ".join(self.channels))
@@ -157,7 +162,11 @@ class Worker:
         if ready:
             send_batch = getattr(channel, "send_batch", None)
             outgoing = [o for _, o in ready]
+            started = time.monotonic()
             results = send_batch(outgoing) if send_batch else [channel.send(o) for o in outgoing]
+            # An adapter that does not time its sends (FCM's multicast) gets the batch's time.
+            took = round((time.monotonic() - started) * 1000)
+            results = [r if r.latency_ms is not None else replace(r, latency_ms=took) for r in results]
             outcomes.extend(zip([d for d, _ in ready], results, strict=True))
         self.record(db, outcomes, limit, route.recorded)
 
@@ -170,8 +179,9 @@ class Worker:
             for key, value in values.items():
                 set_committed_value(delivery, key, value)
             same[tuple(sorted(values.items()))].append(delivery.id)
-            if delivery.status == "failed":
-                log.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, delivery.last_error)
+            _log_outcome(delivery, result)
+            for observe in self.observers:
+                observe(delivery, result)
         for values, ids in same.items():
             db.execute(
                 update(Delivery).where(Delivery.id.in_(ids)).values(dict(values)),
@@ -207,6 +217,29 @@ class Worker:
             return max(0.0, result.after)
         ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** max(0, attempts - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def _log_outcome(delivery: Delivery, result: Result) -> None:
+    """One line per outcome, its fields apart for JSON logs (api/logs.py)."""
+    fields = {
+        "channel": delivery.channel,
+        "delivery_id": str(delivery.id),
+        "event_id": str(delivery.event_id) if delivery.event_id else None,
+        "outcome": delivery.status,
+        "attempt": delivery.attempts,
+        "duration_ms": result.latency_ms,
+    }
+    level = logging.WARNING if delivery.status == "failed" else logging.INFO
+    log.log(
+        level,
+        "delivery %s on %s: %s (attempt %s)%s",
+        delivery.id,
+        delivery.channel,
+        delivery.status,
+        delivery.attempts,
+        f": {delivery.last_error}" if delivery.status != "sent" and delivery.last_error else "",
+        extra=fields,
+    )
 
 
 def _cut(text: str | None) -> str | None:

@@ -1,0 +1,113 @@
+"""Logs through the standard library: one JSON object a line (LOG_FORMAT=json, production's default) or
+plain text, on stderr; one line per request, and every record written during a request names its id.
+
+A request keeps the `X-Request-ID` it came with when that looks like an id (so a proxy's or the app's
+own id follows it through), else gets a new one; either way the answer carries it back.
+"""
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Long enough to be unique, short and plain enough to be safe in any log or header.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER = "citizen"
+
+log = logging.getLogger("citizen.requests")
+
+
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes, not when the handler was made."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the request's id to every record written while it is served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+def configure(log_format: str) -> None:
+    """The process's log output (create_app calls it; a second call replaces the first's handler)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(handler)
+    handler = StderrHandler()
+    handler.set_name(_HANDLER)
+    if log_format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                ["asctime", "levelname", "name", "message"],
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                json_ensure_ascii=False,
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RequestIdFilter())
+    root.addHandler(handler)
+    # Our own loggers speak at INFO (a line per request and per delivery); libraries only warn.
+    for name in ("citizen", "api", "services"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def init_app(app: Flask) -> None:
+    """Register first: the limiter's and the feed cache's hooks may answer before the view runs."""
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def _start() -> None:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    if "request_id" not in g:  # an error came before any before_request hook ran
+        _start()
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    duration_ms = round(elapsed() * 1000, 1)
+    principal = g.get("principal")
+    caller = (
+        principal.kind.value if principal else None if "Authorization" in request.headers else "anonymous"
+    )
+    # The path without its query string: queries carry what citizens look up (scam-check's phone numbers).
+    log.info(
+        "%s %s %s %sms",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "caller": caller,
+            "remote_addr": request.remote_addr,
+        },
+    )
+    return response
+
+
+def elapsed() -> float:
+    """Seconds since this request began."""
+    return time.perf_counter() - g.get("started", time.perf_counter())

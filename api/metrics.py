@@ -1,0 +1,137 @@
+"""GET /metrics: Prometheus text (prometheus_client) for the operators' scraper, not a JSON API (so not in
+Swagger; docs/deploy.md describes it).
+
+Counted in the process: requests by URL rule (never the raw path: ids would make a series each), method
+and status, with their latency; deliveries by channel and outcome, counted by the outbox worker. Read from
+the database at each scrape, a few grouped counts: the outbox backlog per channel and overdue feedback.
+
+Under gunicorn each worker process counts apart: with PROMETHEUS_MULTIPROC_DIR set, every process writes
+its counts to files there and a scrape adds them up (gunicorn.conf.py wipes the folder at start and marks
+exited workers dead). An outbox worker on the same machine with the same folder is added in too.
+
+Only the networks in METRICS_ALLOW (default loopback; the client address is the one TRUSTED_PROXIES
+yields) or a caller with `Authorization: Bearer $METRICS_TOKEN` may read it; anyone else gets the same
+404 as for any unknown path, so the public internet does not learn the endpoint is there.
+"""
+
+import hmac
+import ipaddress
+import logging
+import os
+
+from flask import Flask, Response, abort, current_app, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.exc import SQLAlchemyError
+
+from api import logs
+from api.database import session
+from services import outbox
+from services.feedback import workflow
+from services.models import Delivery
+from services.outbox.channels.base import Result
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "citizen_http_requests",
+    "Requests answered, by URL rule, method and status",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    "citizen_http_request_duration_seconds",
+    "Time to answer a request, by URL rule and method",
+    ["endpoint", "method"],
+)
+DELIVERIES = Counter(
+    "citizen_outbox_deliveries",
+    "Outcomes the outbox worker recorded, by channel and outcome (sent, retrying, failed, gone)",
+    ["channel", "outcome"],
+)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_count_request)
+    app.add_url_rule("/metrics", "metrics", scrape, methods=["GET"])
+
+
+def _count_request(response: Response) -> Response:
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    LATENCY.labels(endpoint, request.method).observe(logs.elapsed())
+    return response
+
+
+def count_delivery(delivery: Delivery, _result: Result) -> None:
+    """The outbox worker's observer (api/worker.py): one outcome recorded."""
+    DELIVERIES.labels(delivery.channel, delivery.status).inc()
+
+
+def scrape() -> Response:
+    if not _allowed():
+        abort(404)
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        counted = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counted)
+    else:
+        counted = REGISTRY
+    stored = CollectorRegistry()
+    stored.register(DatabaseCollector())
+    return Response(generate_latest(counted) + generate_latest(stored), content_type=CONTENT_TYPE_LATEST)
+
+
+def _allowed() -> bool:
+    token = current_app.config["METRICS_TOKEN"]
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in current_app.config["METRICS_ALLOW"])
+
+
+class DatabaseCollector:
+    """What the database says at scrape time. When it cannot answer, `citizen_database_up` is 0 and the
+    process's own counts are still served (they matter most then)."""
+
+    def collect(self):
+        up = GaugeMetricFamily("citizen_database_up", "1 when the database answered this scrape's queries")
+        try:
+            db = session()
+            backlog = outbox.backlog(db)
+            overdue = workflow.overdue_count(db)
+        except SQLAlchemyError as error:
+            log.warning("metrics: the database did not answer (%s)", type(error).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        depth = GaugeMetricFamily(
+            "citizen_outbox_depth",
+            "Unfinished deliveries (pending or retrying), by channel",
+            labels=["channel"],
+        )
+        oldest = GaugeMetricFamily(
+            "citizen_outbox_oldest_due_age_seconds",
+            "How long the oldest delivery that is due has waited to be sent, by channel (0: none due)",
+            labels=["channel"],
+        )
+        for channel in sorted({*outbox.channels(), *backlog}):
+            found = backlog.get(channel, outbox.Backlog(0, 0.0))
+            depth.add_metric([channel], found.depth)
+            oldest.add_metric([channel], found.oldest_due_seconds)
+        yield depth
+        yield oldest
+        yield GaugeMetricFamily("citizen_feedback_overdue", "Open feedback past its deadline", value=overdue)

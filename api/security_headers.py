@@ -1,0 +1,38 @@
+"""Security headers on every response, and the Swagger UI page they allow.
+
+HTML (only /docs today) gets a strict Content-Security-Policy: scripts, styles and fonts from the app
+itself, never inline, so an injected `<script>` does not run; everything else a policy that loads nothing.
+No page may be framed (clickjacking). A response that set its own policy keeps it (attachments are
+sandboxed). HSTS only in production, where the proxy serves HTTPS; CORS is api/__init__.py's.
+"""
+
+from flask import Flask, Response, current_app, render_template
+
+HTML_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_add_headers)
+
+
+def _add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Content-Security-Policy", HTML_POLICY if response.mimetype == "text/html" else OTHER_POLICY
+    )
+    if current_app.config["APP_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def swagger_ui(api) -> str:
+    """flask-restx's Swagger UI page, its start-up script in a file (static/docs.js) instead of inline."""
+    return render_template("docs.html", title=api.title, specs_url=api.specs_url)
