@@ -48,6 +48,12 @@ class Event:
     subject: object = field(repr=False)  # the ORM object, for subscribers in the same transaction
     data: dict
     created_at: datetime
+    # Departments that hear of it besides its own: a transfer's previous department.
+    also_concerns: tuple[uuid.UUID, ...] = ()
+
+    @property
+    def departments(self) -> tuple[uuid.UUID, ...]:
+        return tuple(d for d in (self.department_id, *self.also_concerns) if d is not None)
 
 
 Subscriber = Callable[[Session, Event], None]
@@ -61,8 +67,11 @@ def subscriber(fn: Subscriber) -> Subscriber:
     return fn
 
 
-def emit(db: Session, name: str, subject, data: dict | None = None) -> Event:
-    """Record the event and hand it to every subscriber now, in the caller's transaction."""
+def emit(db: Session, name: str, subject, data: dict | None = None, *, also_concerns=()) -> Event:
+    """Record the event and hand it to every subscriber now, in the caller's transaction.
+
+    `also_concerns`: ids of departments that hear of it besides the subject's (a transfer's previous
+    department learns that the feedback left it)."""
     if name not in NAMES:
         raise ValueError(f"unknown event {name!r}")
     db.flush()  # the subject's id and defaults
@@ -75,6 +84,7 @@ def emit(db: Session, name: str, subject, data: dict | None = None) -> Event:
         subject=subject,
         data=dict(data or {}),
         created_at=utcnow(),
+        also_concerns=tuple(also_concerns),
     )
     db.add(
         EventRecord(

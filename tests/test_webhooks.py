@@ -1,21 +1,26 @@
 """Registering webhooks: who may, which URLs and events, the secret shown once, the failure run that
 disables a webhook and PATCH active that switches it on again."""
 
+import contextlib
 import hashlib
 import hmac
+import threading
 import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
 
-from api.config import complete
+from api.config import complete, from_environment
 from services.core.db import utcnow
-from services.models import AuditEvent, Webhook
+from services.core.errors import Invalid
+from services.identity.principals import Principal
+from services.models import AuditEvent, Department, User, Webhook
 from services.outbox.channels.base import Outgoing
 from services.outbox.channels.webhook import WebhookChannel
-from services.webhooks import hooks
+from services.webhooks import hooks, registry
 from tests.conftest import Caller, assert_problem, staff_token
 from tests.webhook_receiver import Answer, Receiver
 
@@ -161,6 +166,63 @@ def test_twenty_webhooks_per_department(permissive, staff, admin, department_a):
     created(admin)  # the province's own count apart
 
 
+def test_two_creates_at_once_cannot_pass_the_limit_together(app):
+    """Committed rows in two sessions racing on PostgreSQL (cleaned up after): with 19 webhooks, two
+    creates at the same moment leave 20, the other is refused."""
+    engine = app.extensions["database"].engine
+    with Session(engine, expire_on_commit=False) as setup:
+        department = Department(code=f"HOOK-{uuid.uuid4().hex[:6]}", name="Race", name_search="race",
+                                province_code=48, active=True, intake=False)  # fmt: skip
+        admin = User(email=f"race-{uuid.uuid4().hex[:6]}@example.org", password_hash="x", role="admin",
+                     full_name="")  # fmt: skip
+        setup.add_all([department, admin])
+        setup.commit()
+    rules = registry.UrlRules(allow_http=True, allow_private=True)
+    data = {"url": "http://127.0.0.1:9/", "events": ["feedback.created"], "department_id": department.id}
+    barrier, counted, outcomes = threading.Barrier(2), threading.Barrier(2, timeout=2), []
+
+    def hold_after_counting(conn, cursor, statement, *args):
+        # Each waits for the other to have counted too: without the lock both count 19. With it the
+        # second cannot count before the first commits, so the first stops waiting after 2 s.
+        if statement.startswith("SELECT count(*)") and "FROM webhooks" in statement:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                counted.wait()
+
+    def create():
+        with Session(engine) as db:
+            barrier.wait()
+            try:
+                registry.create(db, Principal(kind="staff", user=db.get(User, admin.id)), dict(data), rules)
+                outcomes.append("created")
+            except Invalid as refused:
+                outcomes.append(refused.code)
+
+    try:
+        with Session(engine) as db:
+            for _ in range(registry.MAX_PER_DEPARTMENT - 1):
+                registry.create(db, Principal(kind="staff", user=db.get(User, admin.id)), dict(data), rules)
+        event.listen(engine, "after_cursor_execute", hold_after_counting)
+        threads = [threading.Thread(target=create) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        event.remove(engine, "after_cursor_execute", hold_after_counting)
+        assert sorted(outcomes) == ["created", "webhook_limit_reached"]
+        with Session(engine) as check:
+            mine = select(func.count()).select_from(Webhook).where(Webhook.department_id == department.id)
+            assert check.scalar(mine) == registry.MAX_PER_DEPARTMENT
+    finally:
+        with Session(engine) as cleanup:
+            hooks_ = select(Webhook.id).where(Webhook.department_id == department.id)
+            cleanup.execute(delete(AuditEvent).where(AuditEvent.entity_id.in_(
+                [str(i) for i in cleanup.scalars(hooks_)])))  # fmt: skip
+            cleanup.execute(delete(Webhook).where(Webhook.department_id == department.id))
+            cleanup.execute(delete(User).where(User.id == admin.id))
+            cleanup.execute(delete(Department).where(Department.id == department.id))
+            cleanup.commit()
+
+
 def test_patch_changes_url_events_and_description(permissive, staff):
     webhook = created(staff["editor_a"])
     response = staff["editor_a"].patch(
@@ -285,7 +347,7 @@ def test_an_event_reaches_the_departments_webhooks_and_the_province_wide_ones(
     admin.patch(f"{WEBHOOKS}/{off['id']}", json={"active": False})
 
     def reached(name, department):
-        event = SimpleNamespace(name=name, department_id=department.id if department else None)
+        event = SimpleNamespace(name=name, departments=(department.id,) if department else ())
         return {str(webhook_id) for webhook_id in hooks.subscribed(db, event)}
 
     assert reached("feedback.created", department_a) == {mine["id"], province["id"]}
@@ -296,8 +358,8 @@ def test_an_event_reaches_the_departments_webhooks_and_the_province_wide_ones(
 
 def test_webhook_settings_follow_the_environment(tmp_path):
     def settings(**extra):
-        config = {"APP_ENV": "development", "SECRET_KEY": "k" * 40, "PUBLIC_BASE_URL": "", "CORS_ORIGINS": [],
-                  "SCAM_REPORT_THRESHOLD": 3, "WEBHOOK_ALLOW_HTTP": "", **extra}  # fmt: skip
+        config = {**from_environment(str(tmp_path)), "APP_ENV": "development", "SECRET_KEY": "k" * 40,
+                  "PUBLIC_BASE_URL": "", "CORS_ORIGINS": [], "WEBHOOK_ALLOW_HTTP": "", **extra}  # fmt: skip
         complete(config, str(tmp_path))
         return config["WEBHOOK_ALLOW_HTTP"]
 

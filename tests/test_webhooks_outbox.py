@@ -1,5 +1,7 @@
 """Events to webhook deliveries through the outbox worker, end to end (the issue's "Done when")."""
 
+import json
+
 import pytest
 from sqlalchemy import select, update
 
@@ -73,6 +75,25 @@ def test_a_receiver_failing_three_times_then_recovering_gets_every_event_once(
     sent = db.scalars(select(Delivery).where(Delivery.address == webhook["id"]))
     assert sorted(taken) == sorted(str(d.payload["id"]) for d in sent) and len(set(taken)) == 2
     assert db.get(Webhook, webhook["id"]).failures == 0
+
+
+def test_a_transfer_reaches_the_department_it_left_and_the_one_it_joined(
+    webhooks_on, staff, citizen, road_form, department_b, db
+):
+    with Receiver(Answer(200), Answer(200)) as receiver:
+        left = register(staff["editor_a"], receiver.url(), events=["feedback.transferred"])
+        joined = register(staff["admin"], receiver.url(), events=["feedback.transferred"])
+        staff["admin"].patch(f"{WEBHOOKS}/{joined['id']}", json={"department_id": str(department_b.id)})
+        feedback = submit(citizen)
+        moved = staff["officer_a"].post(
+            f"/api/v1/feedback/{feedback['id']}/transfer",
+            json={"department_id": str(department_b.id), "reason": "Thuộc thẩm quyền Sở B"},
+        )
+        assert moved.status_code == 200, moved.get_json()
+        drain(webhooks_on, db)
+    reached = {d.address for d in db.scalars(select(Delivery).where(Delivery.channel == wiring.CHANNEL))}
+    assert reached == {left["id"], joined["id"]}
+    assert [json.loads(r.body)["event"] for r in receiver.received] == ["feedback.transferred"] * 2
 
 
 def test_an_always_failing_receiver_is_disabled_with_the_reason(

@@ -10,7 +10,7 @@ notifications-api's `autocommit`).
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -86,3 +86,11 @@ def transactional(fn):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_at_a_time(db: Session, key: str) -> None:
+    """Hold `key` until the transaction ends, so a count-then-insert (at most N of something) is not
+    raced by another transaction doing the same. PostgreSQL's advisory lock; SQLite writes one at a time
+    anyway."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

@@ -83,6 +83,7 @@ def step(
     to: str | None = None,
     note: str | None = None,
     data: dict | None = None,
+    also_concerns=(),
 ) -> None:
     """Move `feedback` to `to` (checked) and add the step to its timeline and the audit log.
 
@@ -107,7 +108,13 @@ def step(
         )
     )
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
-    events.emit(db, EVENTS[kind], feedback, {"from": from_status, "to": feedback.status, **(data or {})})
+    events.emit(
+        db,
+        EVENTS[kind],
+        feedback,
+        {"from": from_status, "to": feedback.status, **(data or {})},
+        also_concerns=also_concerns,
+    )
 
 
 def get(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
@@ -171,6 +178,7 @@ def transfer(db: Session, principal: Principal, feedback_id: uuid.UUID, data: di
         to="received",
         note=data["reason"],
         data={"from_department": source.name, "to_department": target.name},
+        also_concerns=(source.id,),
     )
     return feedback
 

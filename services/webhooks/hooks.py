@@ -42,9 +42,10 @@ class DisableAfter:
 
 def subscribed(db: Session, event) -> list[uuid.UUID]:
     """Ids of the active webhooks subscribed to `event`: those without a department, and those of the
-    event's department (feedback's handling department, the issuing department of an alert or notice).
+    event's departments (feedback's handling department and, on a transfer, the one it left; the
+    issuing department of an alert or notice).
     Two columns, not the rows: every submission asks, and most find none."""
-    mine = Webhook.department_id == event.department_id if event.department_id else False
+    mine = Webhook.department_id.in_(event.departments) if event.departments else False
     stmt = select(Webhook.id, Webhook.events).where(
         Webhook.active, or_(Webhook.department_id.is_(None), mine)
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services import events
 from services.core import netguard
-from services.core.db import transactional, utcnow
+from services.core.db import one_at_a_time, transactional, utcnow
 from services.core.errors import Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.identity import audit, policy
@@ -72,6 +72,7 @@ def create(db: Session, principal: Principal, data: dict, rules: UrlRules) -> We
     elif department_id is not None and db.get(Department, department_id) is None:
         raise Invalid({"department_id": ["No such department."]})
     same_owner = Webhook.department_id == department_id if department_id else Webhook.department_id.is_(None)
+    one_at_a_time(db, f"webhooks of {department_id or 'the province'}")  # two creates at once stay within 20
     if db.scalar(select(func.count()).select_from(Webhook).where(same_owner)) >= MAX_PER_DEPARTMENT:
         raise Invalid(
             {"department_id": [f"At most {MAX_PER_DEPARTMENT} webhooks per department; delete one first."]},
