@@ -45,10 +45,10 @@ FORMATS = ["application/json", XML]
 FORMAT = {"format": {"in": "path", "enum": ["json", "xml"], "description": "json, or xml (also: no suffix)"}}
 ERRORS = {
     400: "Bad input: one error per bad parameter",
-    404: "No such service or request (also a request the caller may not read)",
+    403: "A wrong api_key; one missing or without the scope where the call needs it",
+    404: "No such service, request (or one the caller may not read) or jurisdiction",
     429: "Too many requests",
 }
-KEYED_ERRORS = {**ERRORS, 403: "Missing or wrong api_key, or a key without the scope"}
 SERVICE_REQUEST, REQUEST_CREATED = ServiceRequestSchema(), RequestCreatedSchema()
 # A façade answers 400 where the rest of the API distinguishes 409, 413, 415 and 422, and 403 for 401.
 _STATUSES = {401: 403, 409: 400, 413: 400, 415: 400, 422: 400}
@@ -247,7 +247,7 @@ class ServiceRequests(Open311Resource):
         auth="none",
         produces=FORMATS,
         errors=ErrorSchema,
-        problems={**ERRORS, 403: KEYED_ERRORS[403]},
+        problems=ERRORS,
     )
     def get(self, format="xml"):
         """Requests newest first, received within 90 days (the last 90 by default); anyone sees those
@@ -273,7 +273,7 @@ class ServiceRequests(Open311Resource):
         auth="none",
         produces=FORMATS,
         errors=ErrorSchema,
-        problems=KEYED_ERRORS,
+        problems=ERRORS,
     )
     @ns.doc(params=form_params(NewRequestSchema))
     @limiter.limit(FEEDBACK_PER_IP)
@@ -302,7 +302,7 @@ class ServiceRequest(Open311Resource):
         auth="none",
         produces=FORMATS,
         errors=ErrorSchema,
-        problems={**ERRORS, 403: KEYED_ERRORS[403]},
+        problems=ERRORS,
     )
     def get(self, service_request_id: str, format="xml"):
         """One request by its id (the tracking code), as a list of one like the spec's."""

@@ -186,7 +186,7 @@ def submit(db: Session, principal: Principal, data: dict, attributes: dict) -> F
     try:
         feedback, _ = intake.submit(db, principal, submission)
     except Invalid as error:
-        raise Invalid(_open311_names(error.extra["errors"], told), code=error.code) from None
+        raise Invalid(_open311_names(error.extra["errors"], told)) from None
     return feedback
 
 
