@@ -2,11 +2,14 @@
 service definition, files a request and reads its status and the department's answer; every bad input is
 the spec's list of errors with 400, 403 or 404, never a 5xx."""
 
+import threading
 from datetime import datetime, timedelta
 
 import defusedxml.ElementTree as SafeXML
 import pytest
+from georeport import GeoReport
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from services.models import AuditEvent, Feedback
 from tests.feedback_fixtures import *  # noqa: F403
@@ -245,6 +248,53 @@ def test_requests_are_listed_by_filters_within_90_days(client, portal, road_form
     long_ago = "start_date=2025-01-01T00:00:00%2B07:00&end_date=2025-03-01T00:00:00%2B07:00"
     assert portal.get(f"{V2}/requests.json?{key}&{long_ago}").get_json() == []
     assert client.get(f"{V2}/requests.json").get_json() == []  # anonymous: the public board only
+
+
+@pytest.fixture
+def live(app, database, db):
+    """The app on 127.0.0.1 for a client library that makes its own HTTP calls; `live.sync()` commits
+    what the test wrote so the server's requests see it (as Caller does for the test client)."""
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    class Live:
+        url = f"http://127.0.0.1:{server.port}{V2}"
+
+        @staticmethod
+        def sync():
+            db.commit()
+            database.session.commit()
+            database.session.remove()
+
+    yield Live
+    server.shutdown()
+    thread.join()
+
+
+def test_an_open311_client_library_lists_reads_and_follows_a_request(live, portal, road_form, staff, db):
+    """georeport (PyPI) reads; it files nothing, so the request is filed over plain HTTP as above."""
+    request_id = filed(portal).get_json()[0]["service_request_id"]
+    feedback = db.scalar(select(Feedback).where(Feedback.tracking_code == request_id))
+    officer = staff["officer_a"]
+    answer = {"body": "Đã vá ổ gà ngày 5/12.", "public": True}
+    assert officer.post(f"/api/v1/feedback/{feedback.id}/replies", json=answer).status_code == 201
+    live.sync()
+
+    json_client, xml_client = GeoReport(live.url), GeoReport(live.url, output_format="xml")
+    assert [s["service_code"] for s in json_client.get_service_list()] == ["road-damage"]
+    assert xml_client.get_service_list()["service_code"] == "road-damage"  # xmltodict: one child, a dict
+    definition = json_client.get_service_definition("road-damage")
+    assert [a["code"] for a in definition["attributes"]] == ["where", "kind", "cars"]
+    kind = xml_client.get_service_definition("road-damage")["attributes"]["attribute"][1]
+    assert [v["key"] for v in kind["values"]["value"]] == ["pothole", "flooding"]
+
+    followed = json_client.get_service_request(request_id)
+    assert followed["status"] == "closed"
+    assert followed["status_notes"] == "Đã trả lời (answered): Đã vá ổ gà ngày 5/12."
+    assert followed["agency_responsible"] == feedback.department.name
+    listed = xml_client.get_service_requests(status="closed", service_code="road-damage")
+    assert (listed["service_request_id"], listed["status"]) == (request_id, "closed")
 
 
 # ---------------------------------------------------------------- bad input
