@@ -297,6 +297,20 @@ def test_an_open311_client_library_lists_reads_and_follows_a_request(live, porta
     assert (listed["service_request_id"], listed["status"]) == (request_id, "closed")
 
 
+def test_another_departments_key_reads_only_what_was_published_and_not_the_description(
+    app, portal, road_form, staff, department_b, make_api_key, db
+):
+    request_id = filed(portal).get_json()[0]["service_request_id"]
+    other = make_api_key(scopes=("feedback:read",), department=department_b)
+    url = f"{V2}/requests/{request_id}.json?api_key={other.key}"
+    errors_of(portal.get(url), 404)
+    feedback = db.scalar(select(Feedback).where(Feedback.tracking_code == request_id))
+    answer = {"body": "Đã xử lý.", "public": True}
+    assert staff["officer_a"].post(f"/api/v1/feedback/{feedback.id}/replies", json=answer).status_code == 201
+    seen = portal.get(url).get_json()[0]
+    assert seen["status"] == "closed" and seen["description"] is None
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -342,6 +356,9 @@ def test_every_bad_input_is_the_specs_error_list(client, portal, road_form, make
     described = " ".join(error["description"] for error in bad)
     assert "attribute[kind]" in described and "attribute[lava]" in described and "phone" in described
     errors_of(filed(portal, expect=400, **{"attribute[cars]": "many"}), 400)
+    for not_an_attribute in ("photos", "details"):  # an upload of the app's; the description
+        found = errors_of(filed(portal, expect=400, **{f"attribute[{not_an_attribute}]": "x"}), 400)
+        assert found[0]["description"].startswith(f"attribute[{not_an_attribute}]: Not an attribute")
     errors_of(filed(portal, expect=400, lat="north", media_url="javascript:alert(1)"), 400)
 
 

@@ -186,7 +186,7 @@ def submit(db: Session, principal: Principal, data: dict, attributes: dict) -> F
     try:
         feedback, _ = intake.submit(db, principal, submission)
     except Invalid as error:
-        raise Invalid(_open311_names(error.extra["errors"], told)) from None
+        raise Invalid(_open311_names(error.extra["errors"], fields)) from None
     return feedback
 
 
@@ -196,6 +196,9 @@ def _answers(fields: list[dict], attributes: dict) -> tuple[dict, dict]:
     answers, errors = {}, {}
     for code, value in attributes.items():
         kind = kinds.get(code)
+        if code in kinds and (kind not in DATATYPES or code == description_field(fields)):
+            errors[f"attribute[{code}]"] = ["Not an attribute of this service (see its definition)."]
+            continue
         if kind == "multi_choice":
             answers[code] = value if isinstance(value, list) else [value]
             continue
@@ -214,8 +217,10 @@ def _answers(fields: list[dict], attributes: dict) -> tuple[dict, dict]:
     return answers, errors
 
 
-def _open311_names(errors: dict, told: str | None) -> dict:
+def _open311_names(errors: dict, fields: list[dict]) -> dict:
     """Intake's field names as the request's parameters."""
+    told = description_field(fields)
+    located = {spec["name"] for spec in fields if spec["type"] == "location"}
     names = {
         "form": "service_code",
         "province_code": "jurisdiction_id",
@@ -226,7 +231,8 @@ def _open311_names(errors: dict, told: str | None) -> dict:
     for key, messages in errors.items():
         if key == "answers" and isinstance(messages, dict):
             for code, found in messages.items():
-                renamed["description" if code == told else f"attribute[{code}]"] = found
+                name = "lat/long" if code in located else f"attribute[{code}]"
+                renamed["description" if code == told else name] = found
         elif key == "contact" and isinstance(messages, dict):
             for part, found in messages.items():
                 renamed["first_name/last_name" if part == "name" else part] = found
@@ -239,12 +245,13 @@ def _open311_names(errors: dict, told: str | None) -> dict:
 
 
 def _visible(principal: Principal):
-    """SQL: the feedback the caller may read here."""
+    """SQL: the feedback the caller may read here: what is on the public board, and its department's."""
+    published = Feedback.public.is_(True)
     if not policy.allows(principal, "feedback.read"):
-        return Feedback.public.is_(True)
+        return published
     if principal.every_department:
         return Feedback.id.is_not(None)
-    return Feedback.department_id == principal.department_id
+    return published | (Feedback.department_id == principal.department_id)
 
 
 def reads_details(principal: Principal, feedback: Feedback) -> bool:
