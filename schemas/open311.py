@@ -3,7 +3,7 @@
 
 from datetime import timedelta
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.common import PROVINCE_CODE, WARD_CODE, Instant
 from schemas.forms import SLUG
@@ -66,6 +66,11 @@ class NewRequestSchema(KeyedSchema):
     device_id = fields.String(
         validate=validate.Length(max=100), metadata={"description": "Accepted; not stored."}
     )
+
+    @validates_schema
+    def _a_point_has_both_coordinates(self, data, **_kwargs) -> None:
+        if ("lat" in data) != ("long" in data):
+            raise ValidationError("Send lat and long together.", "lat" if "long" in data else "long")
 
 
 class RequestsQuerySchema(KeyedSchema):

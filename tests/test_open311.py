@@ -360,6 +360,7 @@ def test_every_bad_input_is_the_specs_error_list(client, portal, road_form, make
         found = errors_of(filed(portal, expect=400, **{f"attribute[{not_an_attribute}]": "x"}), 400)
         assert found[0]["description"].startswith(f"attribute[{not_an_attribute}]: Not an attribute")
     errors_of(filed(portal, expect=400, lat="north", media_url="javascript:alert(1)"), 400)
+    assert "long: Send lat and long together." in str(errors_of(filed(portal, expect=400, long=None), 400))
 
 
 @pytest.mark.parametrize(

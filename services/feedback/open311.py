@@ -165,7 +165,8 @@ def submit(db: Session, principal: Principal, data: dict, attributes: dict) -> F
     if data.get("description"):
         if told is None:
             errors["description"] = ["This service takes no description: answer its attributes."]
-        answers[told] = data["description"]
+        else:
+            answers[told] = data["description"]
     if errors:
         raise Invalid(errors)
     location = {"lat": data["lat"], "lon": data["long"]} if data.get("lat") is not None else None
