@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, logs, metrics, security_headers, sessions
 from api import config as configuration
-from api.errors import PROBLEM_MIMETYPE, problem_for, register_errors
+from api.errors import PROBLEM_MIMETYPE, register_errors, render_error
 from api.limits import limiter
 from services.core import db, storage
 
@@ -48,7 +48,7 @@ class CitizenApi(Api):
     """flask-restx Api whose errors are the same problem+json as the rest of the app."""
 
     def handle_error(self, e):
-        return problem_for(e)
+        return render_error(e)
 
     def render_doc(self):
         return security_headers.swagger_ui(self)
@@ -154,5 +154,8 @@ def _register_api(app: Flask) -> None:
     for ns in NAMESPACES:
         api.add_namespace(ns, path=getattr(ns, "mount_path", f"{API_PREFIX}/{ns.name}"))
     openapi.build_models(api)
+    from api.namespaces import open311
+
+    app.extensions["error_formats"] = {open311.PREFIX: open311.error_response}
     app.extensions["api"] = api
     openapi3.register(app, api)

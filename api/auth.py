@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.database import database, session
 from services.core.db import utcnow
-from services.core.errors import Unauthorized
+from services.core.errors import Forbidden, Unauthorized
 from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, read_jwt
 from services.identity import api_keys, devices, users
 from services.identity.principals import ANONYMOUS, Caller, Principal
@@ -38,16 +38,33 @@ def _authenticate(header: str | None) -> Principal:
             _note_use(devices.seen, device.id, device.last_seen_at, devices.SEEN_RESOLUTION)
             return Principal(kind=Caller.DEVICE, device=device, ip=ip)
     elif token.startswith(API_KEY_PREFIX):
-        api_key = api_keys.by_key(db, token)
-        if api_key is not None:
-            _note_use(api_keys.used, api_key.id, api_key.last_used_at, api_keys.USE_RESOLUTION)
-            return Principal(kind=Caller.API_KEY, api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
+        principal = _api_key(token, ip)
+        if principal is not None:
+            return principal
     else:
         claims = read_jwt(current_app.config["SECRET_KEY"], token, current_app.config["JWT_TTL"])
         user = users.from_claims(session(), claims) if claims else None
         if user is not None:
             return Principal(kind=Caller.STAFF, user=user, ip=ip)
     raise Unauthorized("The token is invalid, expired or revoked.", code="invalid_token")
+
+
+def _api_key(token: str, ip: str | None) -> Principal | None:
+    api_key = api_keys.by_key(session(), token)
+    if api_key is None:
+        return None
+    _note_use(api_keys.used, api_key.id, api_key.last_used_at, api_keys.USE_RESOLUTION)
+    return Principal(kind=Caller.API_KEY, api_key=api_key, scopes=frozenset(api_key.scopes), ip=ip)
+
+
+def use_api_key(token: str) -> Principal:
+    """An API key given as a parameter (Open311's `api_key`) is the caller, whatever the headers say;
+    a wrong one is refused (403 `invalid_api_key`)."""
+    principal = _api_key(token, request.remote_addr) if token.startswith(API_KEY_PREFIX) else None
+    if principal is None:
+        raise Forbidden("The api_key is invalid or revoked.", code="invalid_api_key")
+    g.principal = principal
+    return principal
 
 
 def _note_use(record, row_id, last: datetime | None, resolution: timedelta) -> None:

@@ -106,7 +106,8 @@ def create_user(email, password, role, department_code):
 @with_appcontext
 def seed_demo():
     """Load idempotent demo data: Đà Nẵng's departments, categories, forms, notices and demo staff (an
-    admin, an editor and an officer), whose passwords are kept in instance/demo-<role>-password.txt."""
+    admin, an editor and an officer), whose passwords are kept in instance/demo-<role>-password.txt, and
+    the city portal's API key, kept in instance/demo-api-key.txt."""
     files = {role: Path(current_app.instance_path) / f"demo-{role}-password.txt" for role in demo.USERS}
     passwords = {
         role: path.read_text().strip() if path.exists() else secrets.token_urlsafe(12)
@@ -121,6 +122,11 @@ def seed_demo():
             click.echo(f"Sign in as {email} with password: {passwords[role]} (kept in {files[role]})")
         else:
             click.echo(f"{email} existed before; its password is not in {files[role]}.")
+    key_file = Path(current_app.instance_path) / "demo-api-key.txt"
+    key, new = demo.portal_key(session(), key_file.read_text().strip() if key_file.exists() else None)
+    if new:
+        _write_private(key_file, key + "\n")
+    click.echo(f"The city portal's API key (Open311, feedback:read/write): {key} (kept in {key_file})")
 
 
 def _write_private(path: Path, text: str) -> None:

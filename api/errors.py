@@ -6,7 +6,7 @@ Every problem carries a stable machine `code`; validation problems list every ba
 import logging
 import math
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, has_request_context, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -99,5 +99,15 @@ def problem_for(error: Exception) -> Response:
     return problem(500, "internal_error", "Internal server error", "The error was logged.")
 
 
+def render_error(error: Exception) -> Response:
+    """The error in the shape its caller speaks: under a standard façade's path its own
+    (`app.extensions["error_formats"]`: path prefix → renderer, e.g. Open311's list), else problem details."""
+    if has_request_context():
+        for prefix, render in current_app.extensions.get("error_formats", {}).items():
+            if request.path.startswith(prefix):
+                return render(error)
+    return problem_for(error)
+
+
 def register_errors(app: Flask) -> None:
-    app.register_error_handler(Exception, problem_for)
+    app.register_error_handler(Exception, render_error)

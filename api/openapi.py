@@ -207,6 +207,8 @@ def operation(
     conflicts=False,
     problems=None,
     produces=None,
+    many=False,
+    errors=None,
 ):
     """Document one operation: request body, query, success response, problems and security.
 
@@ -216,7 +218,9 @@ def operation(
     `produces` lists the success media types when they are not only JSON (Atom, CAP XML, CSV, files):
     without `returns`, the body is text or a file; with it, the first type is JSON in that shape.
     Swagger 2.0 has one `produces` per operation, problems included; /openapi.json gives each response
-    its own (api/openapi3.py).
+    its own (api/openapi3.py). `many`: the success body is a list of `returns`. `errors`: a standard
+    façade's own error schema (Open311's list of errors) instead of problem details; then `problems`
+    names every error status it answers.
     """
 
     def decorate(fn):
@@ -232,11 +236,15 @@ def operation(
         if auth != "none":
             documented.update(_WITH_AUTH)
         documented.update(problems or {})
+        if errors is not None:
+            documented = dict(problems)
+        error_body = [model(ns, errors)] if errors is not None else model(ns, ProblemSchema)
         # One ns.doc call: flask-restx deep-copies the accumulated doc (models included) on every
         # decorator, which made worker start-up slow when each response was its own decorator.
-        responses = {str(code): (text, model(ns, ProblemSchema), {}) for code, text in documented.items()}
-        responses[str(status)] = ("Success", _success_body(ns, returns, produces), {})
-        media_types = [*(produces or ["application/json"]), PROBLEM_MIMETYPE]
+        responses = {str(code): (text, error_body, {}) for code, text in documented.items()}
+        success = _success_body(ns, returns, produces)
+        responses[str(status)] = ("Success", [success] if many else success, {})
+        media_types = [*(produces or ["application/json"]), *([] if errors else [PROBLEM_MIMETYPE])]
         doc = {
             "responses": responses,
             "security": SECURITY[auth],

@@ -112,8 +112,10 @@ def _operation(operation: dict, swagger: dict) -> dict:
 def _response(status: int, response: dict, produces: list[str]) -> dict:
     converted = {"description": response["description"]}
     if "schema" in response:
-        errors = status >= 400
-        media_types = [PROBLEM_MIMETYPE] if errors else [t for t in produces if t != PROBLEM_MIMETYPE]
+        if status < 400:
+            media_types = [t for t in produces if t != PROBLEM_MIMETYPE]
+        else:  # problem details; a standard façade (Open311) answers errors in its own formats
+            media_types = [PROBLEM_MIMETYPE] if PROBLEM_MIMETYPE in produces else produces
         converted["content"] = _content(media_types, schema_31(response["schema"]))
     if "headers" in response:
         converted["headers"] = {

@@ -110,6 +110,12 @@ class FeedbackSchema(FeedbackSummarySchema):
 
     answers = fields.Dict(required=True)
     location = fields.Nested(LocationSchema, required=True, allow_none=True)
+    address = fields.String(
+        required=True, allow_none=True, metadata={"description": "The street address an Open311 client gave."}
+    )
+    media_url = fields.String(
+        required=True, allow_none=True, metadata={"description": "A photo's URL an Open311 client gave."}
+    )
     contact = fields.Nested(ContactSchema, required=True, allow_none=True)
     anonymous = fields.Boolean(required=True)
     closed_at = fields.AwareDateTime(required=True, allow_none=True)

@@ -1,6 +1,7 @@
 """Demo data for `make run`: Đà Nẵng's departments with focal points, categories, forms and routing
 rules, an admin, an editor and an officer of Sở Xây dựng (the walk-throughs in docs/ sign in as them), two
-notices, and a few known-legitimate values on the scam-check allow-list.
+notices, a few known-legitimate values on the scam-check allow-list, and the city portal's API key
+(docs/integrators.md files Open311 requests with it).
 
 Everything is made through the services, as the demo admin would through the API, so the demo data
 obeys the same rules (and leaves the same audit records). Idempotent: rows are looked up by code,
@@ -16,9 +17,9 @@ from services.core.db import utcnow
 from services.core.targets import Targets
 from services.directory import categories, departments, routing
 from services.feedback import forms
-from services.identity import users
+from services.identity import api_keys, users
 from services.identity.principals import SYSTEM, Caller, Principal
-from services.models import Category, Form, Notice, RoutingRule, TrustedIndicator
+from services.models import Category, Form, Notice, RoutingRule, TrustedIndicator, User
 from services.publishing import indicators, notices, trusted_indicators
 
 PROVINCE = 48  # Thành phố Đà Nẵng
@@ -78,6 +79,23 @@ def seed(db: Session, *, passwords: dict[str, str]) -> set[str]:
     _seed_notices(db, admin)
     _seed_trusted_indicators(db, admin)
     return created
+
+
+# An integrator of the city's own: the portal files citizens' requests and reads their answers.
+PORTAL_KEY = {
+    "name": "Cổng thông tin điện tử thành phố (demo)",
+    "scopes": ["feedback:read", "feedback:write"],
+}
+
+
+def portal_key(db: Session, known: str | None) -> tuple[str, bool]:
+    """The portal's API key: `known` while it works, else a new one made by the demo admin (a key is
+    shown only once, so the caller keeps it); and whether it is new."""
+    if known and api_keys.by_key(db, known) is not None:
+        return known, False
+    admin = db.scalar(select(User).where(User.email == USERS["admin"][0]))
+    _, key = api_keys.create(db, Principal(kind=Caller.STAFF, user=admin), PORTAL_KEY)
+    return key, True
 
 
 def _seed_reference_data(db: Session, admin: Principal) -> None:

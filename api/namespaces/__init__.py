@@ -1,4 +1,5 @@
-"""One flask-restx Namespace per resource, mounted under /api/v1 by api.create_app."""
+"""One flask-restx Namespace per resource, mounted under /api/v1 by api.create_app (the standard façades,
+/feeds and /open311/v2, at their own `mount_path`)."""
 
 from api.namespaces import (
     alerts,
@@ -16,6 +17,7 @@ from api.namespaces import (
     forms,
     notices,
     notifications,
+    open311,
     reports,
     routing_rules,
     scam_check,
@@ -48,4 +50,5 @@ NAMESPACES = [
     attachments.ns,
     webhooks.ns,
     reports.ns,
+    open311.ns,
 ]

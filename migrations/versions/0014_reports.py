@@ -4,14 +4,14 @@ The reports for the communication office read feedback received in a period and 
 one (services/reports/feedback.py); two indexes keep those reads off full scans.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 The data is static and small (34 provinces, 3,321 wards), so it is indexed in memory once.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -91,3 +92,46 @@ def place_errors(province_code: int | None, ward_code: int | None) -> dict[str, 
         elif province_code is not None and found.province_code != province_code and not errors:
             errors["ward_code"] = [f"Ward {ward_code} is not in province {province_code}."]
     return errors
+
+
+_DIVISION = re.compile(r"^(?:thanh pho|tinh|phuong|xa|dac khu|thi tran) ")
+
+
+@cache
+def _bare_names() -> tuple[dict[int, str], dict[int, str]]:
+    """Each province's and ward's name without its division type ("da nang", "hai chau"), normalized."""
+
+    def bare(area: Area) -> str:
+        return _DIVISION.sub("", normalize(area.name))
+
+    index = _index()
+    return (
+        {code: bare(p) for code, p in index.provinces.items()},
+        {code: bare(w) for code, w in index.wards.items()},
+    )
+
+
+def _names(text: str, name: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", text) is not None
+
+
+def in_address(address: str, province_code: int | None = None) -> tuple[int, int | None] | None:
+    """The (province, ward) a free-text address names, e.g. "12 Lê Lợi, phường Hải Châu, Đà Nẵng":
+    the province named (or given), and the one ward of it named, if exactly one is; None when no
+    province can be told."""
+    text = normalize(address)
+    province_names, ward_names = _bare_names()
+    if province_code is None:
+        named = [code for code, name in province_names.items() if _names(text, name)]
+        if len(named) != 1:
+            return None
+        province_code = named[0]
+    candidates = {
+        area.code
+        for area in _index().wards_by_province.get(province_code, [])
+        if _names(text, ward_names[area.code])
+    }
+    # "Hải Châu" inside "Hải Châu Bắc" is not a second ward: keep the longest names found.
+    longest = max((len(ward_names[code]) for code in candidates), default=0)
+    found = [code for code in candidates if len(ward_names[code]) == longest]
+    return province_code, found[0] if len(found) == 1 else None

@@ -20,10 +20,15 @@ from services.models import Category, Feedback, Form, FormPlace, FormVersion
 
 def list_forms(db: Session, *, province_code=None, ward_code=None, cursor=None, limit=20) -> Page:
     """Active forms (of an active category: a retired one takes no new feedback)."""
+    return keyset_page(db, active(province_code, ward_code), [Form.slug], cursor, limit)
+
+
+def active(province_code: int | None = None, ward_code: int | None = None):
+    """SQL: the active forms of active categories (offered in the place, when one is given)."""
     stmt = select(Form).join(Form.category).where(Form.active.is_(True), Category.active.is_(True))
     if province_code is not None or ward_code is not None:
         stmt = stmt.where(offered_in(*place(province_code, ward_code)))
-    return keyset_page(db, stmt, [Form.slug], cursor, limit)
+    return stmt
 
 
 def offered_in(province_code: int | None, ward_code: int | None, form_id=Form.id):

@@ -153,6 +153,8 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         ward_code=ward_code,
         lat=(data.get("location") or {}).get("lat"),
         lon=(data.get("location") or {}).get("lon"),
+        address=data.get("address"),
+        media_url=data.get("media_url"),
         contact=contact,
         anonymous=data.get("anonymous", False),
         received_at=now,

@@ -167,6 +167,9 @@ class Feedback(Timestamps, Base):
     ward_code: Mapped[int | None] = mapped_column(Integer)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # What an Open311 client sends beside the form's answers: the street address it gave, a link to a photo.
+    address: Mapped[str | None] = mapped_column(String(500))
+    media_url: Mapped[str | None] = mapped_column(String(2000))
     contact: Mapped[dict | None]
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
