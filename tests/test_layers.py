@@ -19,6 +19,7 @@ DOMAINS = (
     "push",
     "notifications",
     "webhooks",
+    "staff_mail",
     "demo",
 )
 DOMAIN_PACKAGES = tuple(f"services.{name}" for name in DOMAINS)
