@@ -11,15 +11,16 @@ a message sent twice (a worker died mid-batch) carries the same id and mail clie
 Credentials are never sent over an unencrypted connection. Certificates are verified against the
 system's trust store (`SSL_CERT_FILE` names another bundle).
 
-Classification: a 2xx is `sent`; a 5xx reply to the message (the recipient unknown, the message
-refused) is `failed`; a 4xx reply, a connection, TLS or sign-in failure, or a timeout is `retry`
-(the outbox's backoff). One connection serves a claimed batch.
+Classification: a 2xx is `sent`; a 5xx reply about the recipient or the message (no such mailbox,
+the message refused) is `failed`; a 4xx reply, a refused sender, a connection, TLS or sign-in
+failure, or a timeout is `retry` (the outbox's backoff). One connection serves a claimed batch.
 """
 
 import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import formatdate, parseaddr
 from urllib.parse import unquote, urlsplit
 
@@ -28,11 +29,14 @@ from services.outbox.channels.base import Outgoing, Result
 log = logging.getLogger("citizen.mail")
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+# Python 3.11's email package drops the space between two RFC 2047 encoded words where it folds a
+# header ("chuyển đến" arrives as "chuyểnđến"): headers are not folded below RFC 5322's line limit.
+POLICY = default_policy.clone(max_line_length=998)
 
 
 def message(outgoing: Outgoing, sender: str) -> EmailMessage:
     payload = outgoing.payload
-    mail = EmailMessage()
+    mail = EmailMessage(policy=POLICY)
     mail["From"] = sender
     mail["To"] = outgoing.address
     mail["Subject"] = payload["subject"]
@@ -136,9 +140,12 @@ def _server(url: str) -> tuple[str, str, int, str | None, str | None]:
 
 
 def _classify(error: Exception) -> Result:
-    """A 5xx reply about this message is final; everything else may pass on a later try."""
+    """A 5xx reply about this recipient or message is final; everything else may pass on a later try:
+    a refused sender (MAIL FROM: sign-in required, our domain not allowed) is the server's settings."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, said = next(iter(error.recipients.values()))
+    elif isinstance(error, smtplib.SMTPSenderRefused):
+        return Result("retry", status_code=error.smtp_code, detail=f"Sender refused: {_describe(error)}")
     elif isinstance(error, smtplib.SMTPResponseException):
         code, said = error.smtp_code, error.smtp_error
     else:
