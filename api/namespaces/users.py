@@ -30,7 +30,7 @@ class Users(Resource):
 
 
 @ns.route("/me")
-class Me(Resource):
+class CurrentUser(Resource):
     @operation(ns, returns=UserSchema, action="users.self")
     def get(self):
         """The signed-in staff user, with their e-mail settings."""
