@@ -1,5 +1,6 @@
-"""A real SMTP server on 127.0.0.1 for the e-mail channel's tests: aiosmtpd with STARTTLS (a
-self-signed certificate made here, trusted by the client through SSL_CERT_FILE) and AUTH, keeping
+"""A real SMTP server on 127.0.0.1 for the e-mail channel's tests: aiosmtpd with STARTTLS or implicit
+TLS (a self-signed certificate made here, trusted by the client through SSL_CERT_FILE) and AUTH, or a
+plain relay, keeping
 every message it accepts, parsed, and answering RCPT for chosen addresses with chosen replies
 ("550 5.1.1 …", "451 4.3.0 …")."""
 
@@ -52,7 +53,7 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         login = session.auth_data.login.decode() if session.authenticated else None
-        tls = session.ssl is not None
+        tls = server.transport.get_extra_info("ssl_object") is not None  # STARTTLS or implicit
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, tls, login))
         return "250 Message accepted for delivery"
 
@@ -104,28 +105,29 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    """`with SmtpServer(cert, key) as server:` serves on 127.0.0.1:`server.port` (STARTTLS required
-    before AUTH, AUTH required before mail) until the block ends; `inbox` keeps what arrived."""
+    """`with SmtpServer(cert, key) as server:` serves on 127.0.0.1:`server.port` until the block ends;
+    `inbox` keeps what arrived. `mode`: "starttls" (STARTTLS required before AUTH, AUTH before mail),
+    "smtps" (implicit TLS, then AUTH) or "relay" (plain, no AUTH: a local relay)."""
 
-    def __init__(self, cert_file: Path, key_file: Path, port: int | None = None, inbox: Inbox | None = None):
-        self.port = port or free_port()
-        self.inbox = inbox or Inbox()
+    def __init__(self, cert_file: Path, key_file: Path, mode: str = "starttls"):
+        self.port, self.mode, self.inbox = free_port(), mode, Inbox()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_file, key_file)
-        self.controller = Controller(
-            self.inbox,
-            hostname="127.0.0.1",
-            port=self.port,
-            tls_context=context,
-            require_starttls=True,
-            authenticator=_authenticate,
-            auth_required=True,
-            auth_require_tls=True,
-        )
+        signed_in = {"authenticator": _authenticate, "auth_required": True, "auth_require_tls": True}
+        options = {
+            "starttls": {"tls_context": context, "require_starttls": True, **signed_in},
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; this whole connection is TLS.
+            "smtps": {"ssl_context": context, **signed_in, "auth_require_tls": False},
+            "relay": {},
+        }[mode]
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:
-        return f"smtp://{quote(USER, safe='')}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}"
+        if self.mode == "relay":
+            return f"smtp://127.0.0.1:{self.port}"
+        scheme = "smtps" if self.mode == "smtps" else "smtp"
+        return f"{scheme}://{quote(USER, safe='')}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}"
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()

@@ -20,6 +20,9 @@ from tests.feedback_fixtures import FEEDBACK, submit
 from tests.push_fixtures import SETTINGS
 from tests.smtp_server import SmtpServer, certificate
 
+# The smtps server takes AUTH without STARTTLS (TLS from the start), which aiosmtpd warns of.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
 FOCAL_A = "daumoi.a@danang.example"
 FOCAL_B = "daumoi.b@danang.example"
 SENDER = "Phản ánh Đà Nẵng <phananh@danang.example>"
@@ -279,6 +282,17 @@ def test_without_smtp_url_each_email_is_logged(focal_points, citizen, road_form,
         drain(db, {"email": channel("")})
     assert f"mail (log backend) to {FOCAL_A}: [{feedback['tracking_code']}] Phản ánh mới" in caplog.text
     assert [d.status for d in mail(db, FOCAL_A)] == ["sent"]
+
+
+@pytest.mark.parametrize(("mode", "tls", "login"), [("smtps", True, "citizen-api"), ("relay", False, None)])
+def test_implicit_tls_and_a_plain_local_relay_work_too(
+    trusted, mode, tls, login, focal_points, citizen, road_form, db
+):
+    with SmtpServer(*trusted, mode=mode) as server:
+        submit(citizen)
+        drain(db, {"email": channel(server.url)})
+    (received,) = server.inbox.to(FOCAL_A)
+    assert (received.tls, received.login) == (tls, login)
 
 
 @pytest.mark.parametrize(
