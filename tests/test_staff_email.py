@@ -3,15 +3,17 @@ real SMTP server on 127.0.0.1 (tests/smtp_server.py: STARTTLS with a self-signed
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from api import worker as outbox_worker
 from services.core.db import utcnow
 from services.core.deadlines import LOCAL, is_working_day
-from services.models import Delivery, EventRecord, Feedback
+from services.models import Delivery, EventRecord, Feedback, MailDigest
 from services.outbox.channels.email import EmailChannel
 from services.outbox.channels.fcm import FcmChannel, LogBackend
 from services.staff_mail import digest
@@ -191,6 +193,25 @@ def test_the_daily_digest_is_sent_once_on_working_days_from_the_hour(
     assert due_today["tracking_code"] in sections[1].split("Quá hạn")[0]
     assert late["tracking_code"] in sections[1].split("Quá hạn")[1]
     assert f"/console/feedback/{late['id']}" in text
+
+
+def test_two_workers_racing_for_the_day_s_digest_send_it_once(database):
+    """Outside the test's transaction: two workers' sessions, the first holding the day's row
+    uncommitted while the second tries (it waits for the first, then finds the row)."""
+    now = MONDAY_8.astimezone(UTC)
+    first, second = Session(database.engine), Session(database.engine)
+    try:
+        assert digest.claim(first, MONDAY_8.date(), now)
+        with ThreadPoolExecutor(1) as pool:
+            racing = pool.submit(digest.send, second, 7, now)
+            first.commit()
+            assert racing.result(timeout=30) == 0
+    finally:
+        second.rollback()
+        first.execute(delete(MailDigest).where(MailDigest.day == MONDAY_8.date()))
+        first.commit()
+        first.close()
+        second.close()
 
 
 def test_the_worker_sends_the_digest_as_one_of_its_chores(smtp, focal_points, citizen, road_form, db):

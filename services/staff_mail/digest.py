@@ -33,7 +33,7 @@ def send(db: Session, hour: int, now: datetime | None = None) -> int:
     if local.hour < hour or not is_working_day(today) or db.get(MailDigest, today) is not None:
         return 0
     previous = db.scalar(select(func.max(MailDigest.sent_at)).where(MailDigest.day < today))
-    if not _claim(db, today, now):
+    if not claim(db, today, now):
         db.rollback()
         return 0
     since = previous or now - timedelta(days=1)
@@ -52,7 +52,7 @@ def send(db: Session, hour: int, now: datetime | None = None) -> int:
     return queued
 
 
-def _claim(db: Session, today, now: datetime) -> bool:
+def claim(db: Session, today, now: datetime) -> bool:
     """Insert the day's row unless it exists: true for the one worker that inserted it."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     inserted = db.execute(
