@@ -297,6 +297,18 @@ def test_a_5xx_for_the_recipient_fails_the_email_and_a_4xx_retries_it(
     assert busy.status == "sent" and len(smtp.inbox.to(officer.principal.email)) == 1
 
 
+def test_a_server_refusing_our_sender_is_a_settings_problem_retried_not_a_lost_email(
+    smtp, focal_points, citizen, road_form, db
+):
+    submit(citizen)
+    no_credentials = channel(f"smtp://127.0.0.1:{smtp.port}")  # the server wants AUTH before MAIL FROM
+    outbox_worker.make(lambda: db, {"email": no_credentials}, SETTINGS).run_once()
+    (waiting,) = mail(db, FOCAL_A)
+    assert (waiting.status, waiting.status_code) == ("retrying", 530)
+    drain(db, {"email": channel(smtp.url)})  # the settings fixed
+    assert len(smtp.inbox.to(FOCAL_A)) == 1
+
+
 def test_without_smtp_url_each_email_is_logged(focal_points, citizen, road_form, db, caplog):
     feedback = submit(citizen)
     with caplog.at_level(logging.INFO, logger="citizen.mail"):

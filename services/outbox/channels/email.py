@@ -19,12 +19,14 @@ failure, or a timeout is `retry` (the outbox's backoff). One connection serves a
 import logging
 import smtplib
 import ssl
+import time
+from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formatdate, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from services.outbox.channels.base import Outgoing, Result
+from services.outbox.channels.base import Outgoing, Result, ms_since
 
 log = logging.getLogger("citizen.mail")
 
@@ -106,13 +108,14 @@ class EmailChannel:
         return connection
 
     def _send(self, connection: smtplib.SMTP, outgoing: Outgoing) -> Result:
+        """One message, one recipient: a refusal raises (send_message returns refusals only when some
+        of several recipients were refused)."""
+        started = time.monotonic()
         try:
-            refused = connection.send_message(message(outgoing, self.sender))
+            connection.send_message(message(outgoing, self.sender))
         except (smtplib.SMTPException, OSError) as error:
-            return _classify(error)
-        if refused:  # only with several recipients; ours have one
-            return _classify(smtplib.SMTPRecipientsRefused(refused))
-        return Result("sent", status_code=250)
+            return replace(_classify(error), latency_ms=ms_since(started))
+        return Result("sent", status_code=250, latency_ms=ms_since(started))
 
     def _log(self, outgoing: Outgoing) -> Result:
         first_line = next(iter(outgoing.payload["text"].strip().splitlines()), "")
@@ -144,23 +147,22 @@ def _classify(error: Exception) -> Result:
     a refused sender (MAIL FROM: sign-in required, our domain not allowed) is the server's settings."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, said = next(iter(error.recipients.values()))
-    elif isinstance(error, smtplib.SMTPSenderRefused):
-        return Result("retry", status_code=error.smtp_code, detail=f"Sender refused: {_describe(error)}")
     elif isinstance(error, smtplib.SMTPResponseException):
         code, said = error.smtp_code, error.smtp_error
     else:
         return Result("retry", detail=_describe(error))
-    text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-    kind = "failed" if 500 <= code < 600 else "retry"
-    return Result(kind, status_code=code, detail=f"SMTP {code}: {text}")
+    final = 500 <= code < 600 and not isinstance(error, smtplib.SMTPSenderRefused)
+    return Result("failed" if final else "retry", status_code=code, detail=_reply(code, said))
 
 
 def _describe(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
-        said = error.smtp_error
-        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-        return f"SMTP {error.smtp_code}: {text}"
+        return _reply(error.smtp_code, error.smtp_error)
     return f"{type(error).__name__}: {error}"
+
+
+def _reply(code: int, said: bytes | str) -> str:
+    return f"SMTP {code}: " + (said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said))
 
 
 def _usable(connection: smtplib.SMTP) -> bool:
