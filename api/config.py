@@ -80,7 +80,7 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_URL": env("SMTP_URL", ""),
         "MAIL_FROM": env("MAIL_FROM", "Citizen API <no-reply@localhost>"),
         "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),
-        "MAIL_DIGEST_HOUR": int(env("MAIL_DIGEST_HOUR", "7")),
+        "MAIL_DIGEST_HOUR": hour_of_day("MAIL_DIGEST_HOUR", env("MAIL_DIGEST_HOUR", "7")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
@@ -98,6 +98,12 @@ def flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
 
 
+def hour_of_day(name: str, value: str) -> int:
+    if not (value.strip().isdigit() and 0 <= int(value) <= 23):
+        raise ConfigError(f"{name} must be an hour from 0 to 23 (Việt Nam time), not {value!r}.")
+    return int(value)
+
+
 def platforms(names: str) -> tuple[str, ...]:
     """Comma-separated host names, as scam-check compares them (lower case, without `www.`)."""
     return tuple(name.strip().lower().removeprefix("www.") for name in names.split(",") if name.strip())
@@ -108,8 +114,6 @@ def complete(config: dict, instance_path: str) -> None:
     development fill in what is missing."""
     if config["SCAM_REPORT_THRESHOLD"] < 1:
         raise ConfigError("SCAM_REPORT_THRESHOLD must be 1 or more.")
-    if not 0 <= config["MAIL_DIGEST_HOUR"] <= 23:
-        raise ConfigError("MAIL_DIGEST_HOUR must be an hour from 0 to 23 (Việt Nam time).")
     if config["APP_ENV"] == "production":
         if len(config["SECRET_KEY"]) < 32:
             raise ConfigError("APP_ENV=production needs SECRET_KEY set to a random value of 32+ characters.")

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from api.config import ConfigError, complete
+from api.config import ConfigError, complete, from_environment
 
 REAL_SECRET = "a-real-secret-with-more-than-32-characters"
 
@@ -19,7 +19,6 @@ def settings(**overrides) -> dict:
         "PUBLIC_BASE_URL": "",
         "CORS_ORIGINS": [],
         "SCAM_REPORT_THRESHOLD": 3,
-        "MAIL_DIGEST_HOUR": 7,
         **overrides,
     }
 
@@ -108,7 +107,8 @@ def test_production_starts_with_them(tmp_path):
     assert (config["SECRET_KEY"], config["PUBLIC_BASE_URL"]) == (REAL_SECRET, "https://api.danang.gov.vn")
 
 
-@pytest.mark.parametrize("hour", [-1, 24])
-def test_the_digest_hour_is_an_hour_of_the_day(tmp_path, hour):
+@pytest.mark.parametrize("hour", ["-1", "24", "7am"])
+def test_the_digest_hour_is_an_hour_of_the_day(tmp_path, monkeypatch, hour):
+    monkeypatch.setenv("MAIL_DIGEST_HOUR", hour)
     with pytest.raises(ConfigError, match="MAIL_DIGEST_HOUR"):
-        complete(settings(SECRET_KEY=REAL_SECRET, MAIL_DIGEST_HOUR=hour), str(tmp_path))
+        from_environment(str(tmp_path))
