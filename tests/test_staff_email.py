@@ -114,7 +114,9 @@ def test_a_transfer_tells_the_receiving_focal_point_and_assigning_tells_the_offi
     )
     assert moved.status_code == 200, moved.get_json()
     officer = staff["officer_b"]
-    given = officer.post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
+    given = staff["admin"].post(
+        f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)}
+    )
     assert given.status_code == 200, given.get_json()
     drain(db, {"email": channel(smtp.url)})
 
@@ -233,7 +235,7 @@ def test_a_user_who_turned_email_off_gets_none(
     assert (answer.get_json()["email_notifications"], answer.get_json()["language"]) == (False, "en")
 
     feedback = submit(citizen)
-    officer.post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
+    staff["editor_a"].post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
     drain(db, {"email": channel(smtp.url)})
     assert mail(db, officer.principal.email) == [] and smtp.inbox.received == []
 
@@ -242,6 +244,14 @@ def test_a_user_who_turned_email_off_gets_none(
     drain(db, {"email": channel(smtp.url)})
     (received,) = smtp.inbox.to(officer.principal.email)
     assert received.message["Subject"].endswith("New feedback: roads")  # in the language they chose
+
+
+def test_an_officer_taking_a_feedback_themselves_gets_no_email_about_it(smtp, staff, citizen, road_form, db):
+    officer = staff["officer_a"]
+    feedback = submit(citizen)
+    took = officer.post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
+    assert took.status_code == 200
+    assert mail(db, officer.principal.email) == []  # given by the editor, it is mailed (the tests above)
 
 
 def test_email_preferences_are_the_callers_own(client, citizen, staff):
@@ -283,7 +293,7 @@ def test_a_5xx_for_the_recipient_fails_the_email_and_a_4xx_retries_it(
     officer = staff["officer_a"]
     smtp.inbox.refuse[officer.principal.email] = "451 4.3.0 Mailbox busy, try later"
     feedback = submit(citizen)
-    officer.post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
+    staff["editor_a"].post(f"{FEEDBACK}/{feedback['id']}/assign", json={"user_id": str(officer.principal.id)})
     outbox_worker.make(lambda: db, {"email": channel(smtp.url)}, SETTINGS).run_once()
 
     (refused,) = mail(db, FOCAL_A)

@@ -2,7 +2,8 @@
 
 On `feedback.created` and `feedback.transferred` the receiving department's focal point
 (`Department.focal_email`) and the assigned officer, if any, get an e-mail with the tracking code,
-category, place, deadline and a link; on `feedback.assigned` the officer it was given to; on
+category, place, deadline and a link; on `feedback.assigned` the officer it was given to (unless
+they took it themselves); on
 `feedback.overdue` the same people a reminder. The daily digest is services/staff_mail/digest.py.
 A user who turned staff e-mail off (`User.email_notifications`) gets none, also at a focal-point
 address that is theirs. Deliveries go through the outbox's `email` channel
@@ -82,7 +83,11 @@ def to_staff(db: Session, event: events.Event) -> None:
         return
     feedback = event.subject
     assignee = feedback.assignee.email if feedback.assignee else None
-    focal = None if event.name == "feedback.assigned" else feedback.department.focal_email
+    focal = feedback.department.focal_email
+    if event.name == "feedback.assigned":
+        # Only the officer it was given to, and not when they took it themselves.
+        took_it = feedback.events[-1].actor_id == str(feedback.assignee_id)
+        focal, assignee = None, None if took_it else assignee
     values = {
         "code": feedback.tracking_code,
         "department": feedback.department.name,
