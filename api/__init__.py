@@ -85,7 +85,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
         statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
     )
-    database = db.Database(engine, storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]))
+    database = db.Database(
+        engine,
+        storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]),
+        public_base_url=app.config["PUBLIC_BASE_URL"],  # links in staff e-mail (services/staff_mail)
+    )
     app.extensions["database"] = database
 
     @app.teardown_appcontext

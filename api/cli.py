@@ -1,5 +1,5 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
-`worker` (alias `push-worker`)."""
+`worker` (alias `push-worker`), `sweep-overdue`, `purge-uploads`."""
 
 import os
 import secrets
@@ -17,6 +17,7 @@ from api.database import database, session
 from services import demo
 from services.core.errors import DomainError
 from services.directory import departments
+from services.feedback import workflow
 from services.files import attachments
 from services.identity import users
 from services.identity.principals import SYSTEM
@@ -155,6 +156,17 @@ def worker(once):
 push_worker = click.Command("push-worker", callback=worker.callback, params=worker.params, help=worker.help)
 
 
+@click.command("sweep-overdue")
+@with_appcontext
+def sweep_overdue():
+    """Announce `feedback.overdue` for open feedback past its deadline, once per deadline: the worker's
+    chore, run once (cron, or after downtime; running it beside workers is safe)."""
+    total = 0
+    while found := workflow.announce_overdue(session()):
+        total += found
+    click.echo(f"{total} feedback newly overdue.")
+
+
 @click.command("purge-uploads")
 @with_appcontext
 @click.option("--days", type=click.IntRange(min=1), default=attachments.UNUSED_KEPT.days, show_default=True)
@@ -164,5 +176,5 @@ def purge_uploads(days):
 
 
 def register(app: Flask) -> None:
-    for cmd in (db_group, create_user, seed_demo, worker, push_worker, purge_uploads):
+    for cmd in (db_group, create_user, seed_demo, worker, push_worker, sweep_overdue, purge_uploads):
         app.cli.add_command(cmd)

@@ -85,6 +85,14 @@ def from_environment(instance_path: str) -> dict:
         "WEBHOOK_ALLOW_PRIVATE": flag(env("WEBHOOK_ALLOW_PRIVATE", "false")),
         "WEBHOOK_DISABLE_AFTER_FAILURES": int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20")),
         "WEBHOOK_DISABLE_AFTER_HOURS": float(env("WEBHOOK_DISABLE_AFTER_HOURS", "24")),
+        # Staff e-mail (services/staff_mail, channel services/outbox/channels/email.py): the SMTP server
+        # (smtp://user:pass@host:587 STARTTLS, smtps://host:465, smtp://host:25; empty: the log backend
+        # prints each e-mail), the From address, seconds an SMTP exchange may take, and the hour (Việt
+        # Nam time, 0-23) of the daily digest to focal points on working days.
+        "SMTP_URL": env("SMTP_URL", ""),
+        "MAIL_FROM": env("MAIL_FROM", "Citizen API <no-reply@localhost>"),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),
+        "MAIL_DIGEST_HOUR": hour_of_day("MAIL_DIGEST_HOUR", env("MAIL_DIGEST_HOUR", "7")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
@@ -100,6 +108,12 @@ def from_environment(instance_path: str) -> dict:
 
 def flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
+
+
+def hour_of_day(name: str, value: str) -> int:
+    if not (value.strip().isdigit() and 0 <= int(value) <= 23):
+        raise ConfigError(f"{name} must be an hour from 0 to 23 (Việt Nam time), not {value!r}.")
+    return int(value)
 
 
 def platforms(names: str) -> tuple[str, ...]:

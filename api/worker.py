@@ -12,19 +12,23 @@ from datetime import timedelta
 from api import metrics
 from services.feedback import workflow
 from services.outbox.channels.base import Channel
+from services.outbox.channels.email import EmailChannel
 from services.outbox.channels.fcm import FcmChannel
 from services.outbox.channels.fcm import from_config as fcm_backend
 from services.outbox.worker import Chore, Settings, Worker
 from services.push import topic_sync
+from services.staff_mail import digest
 from services.webhooks import wiring
 
 OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
+DIGEST_EVERY = 60.0  # seconds between looks at whether today's staff digest is due
 
 
 def subscribers(config) -> None:
-    """Register the `@events.subscriber`s and `outbox.route`s: citizen pushes, and webhooks with the
-    app's failure rule."""
+    """Register the `@events.subscriber`s and `outbox.route`s: citizen pushes, staff e-mail, and
+    webhooks with the app's failure rule."""
     import services.push.subscriber  # noqa: F401
+    import services.staff_mail  # noqa: F401
 
     wiring.install(config)
 
@@ -32,7 +36,8 @@ def subscribers(config) -> None:
 def channels(config: dict) -> dict[str, Channel]:
     fcm = FcmChannel(fcm_backend(config))
     webhook = wiring.channel(config)
-    return {fcm.name: fcm, webhook.name: webhook}
+    email = EmailChannel(config["SMTP_URL"], config["MAIL_FROM"], timeout=config["SMTP_TIMEOUT"])
+    return {fcm.name: fcm, webhook.name: webhook, email.name: email}
 
 
 def settings(config: dict) -> Settings:
@@ -44,9 +49,19 @@ def settings(config: dict) -> Settings:
     )
 
 
-def make(sessions, channels: dict[str, Channel], settings: Settings | None = None, worker_id=None) -> Worker:
-    """A worker with the chores its channels need: FCM topic subscriptions, overdue feedback."""
+def make(
+    sessions,
+    channels: dict[str, Channel],
+    settings: Settings | None = None,
+    worker_id=None,
+    *,
+    digest_hour: int | None = None,
+) -> Worker:
+    """A worker with the chores its channels need: FCM topic subscriptions, overdue feedback, and with
+    e-mail and a `digest_hour` (Việt Nam time) the staff digest on working days."""
     chores: list[Chore] = [every(OVERDUE_EVERY, workflow.announce_overdue)]
+    if "email" in channels and digest_hour is not None:
+        chores.append(every(DIGEST_EVERY, functools.partial(digest.send, hour=digest_hour)))
     if "fcm" in channels:
         fcm = channels["fcm"]
         chores[:0] = [
@@ -59,7 +74,7 @@ def make(sessions, channels: dict[str, Channel], settings: Settings | None = Non
 
 
 def from_config(sessions, config: dict) -> Worker:
-    return make(sessions, channels(config), settings(config))
+    return make(sessions, channels(config), settings(config), digest_hour=config["MAIL_DIGEST_HOUR"])
 
 
 def every(seconds: float, chore: Chore) -> Chore:

@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import ListQuerySchema
 from services.models import ROLES
+from services.outbox.mail_texts import LANGUAGES as MAIL_LANGUAGES
 
 PASSWORD = validate.Length(min=10, max=200)
 
@@ -29,6 +30,12 @@ class UserSchema(Schema):
     active = fields.Boolean(dump_only=True, required=True)
     created_at = fields.AwareDateTime(dump_only=True, required=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True, required=True)
+    email_notifications = fields.Boolean(
+        dump_only=True,
+        required=True,
+        metadata={"description": "Staff e-mail (new, transferred, overdue feedback; the daily digest)."},
+    )
+    language = fields.String(dump_only=True, required=True, metadata={"description": "Of staff e-mail."})
 
 
 class UserCreateSchema(UserSchema):
@@ -45,6 +52,17 @@ class UserUpdateSchema(Schema):
         metadata={"description": "false deactivates: the user's tokens stop working at once."}
     )
     password = fields.String(load_only=True, validate=PASSWORD)
+
+
+class PreferencesSchema(Schema):
+    """What staff set for themselves (PATCH /api/v1/users/me)."""
+
+    email_notifications = fields.Boolean(
+        metadata={"description": "false: no staff e-mail, also at a focal-point address that is yours."}
+    )
+    language = fields.String(
+        validate=validate.OneOf(MAIL_LANGUAGES), metadata={"description": "Of staff e-mail."}
+    )
 
 
 class UserQuerySchema(ListQuerySchema):

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from api.config import ConfigError, complete
+from api.config import ConfigError, complete, from_environment
 from api.limits import RATE_LIMITS
 
 REAL_SECRET = "a-real-secret-with-more-than-32-characters"
@@ -129,3 +129,10 @@ def test_logs_are_json_in_production_and_text_in_development(tmp_path, app_env, 
 def test_a_setting_that_makes_no_sense_stops_the_start(tmp_path, setting, value):
     with pytest.raises(ConfigError, match=setting):
         complete(settings(**{setting: value}), str(tmp_path))
+
+
+@pytest.mark.parametrize("hour", ["-1", "24", "7am"])
+def test_the_digest_hour_is_an_hour_of_the_day(tmp_path, monkeypatch, hour):
+    monkeypatch.setenv("MAIL_DIGEST_HOUR", hour)
+    with pytest.raises(ConfigError, match="MAIL_DIGEST_HOUR"):
+        from_environment(str(tmp_path))

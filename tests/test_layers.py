@@ -19,6 +19,7 @@ DOMAINS = (
     "push",
     "notifications",
     "webhooks",
+    "staff_mail",
     "demo",
     "reports",
 )

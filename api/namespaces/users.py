@@ -7,7 +7,7 @@ from api.database import session
 from api.http import body, query
 from api.openapi import operation
 from schemas.common import page_of
-from schemas.users import UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
+from schemas.users import PreferencesSchema, UserCreateSchema, UserQuerySchema, UserSchema, UserUpdateSchema
 from services.identity import users
 
 ns = Namespace("users", description="Staff users (admins manage; staff see their own department)")
@@ -27,6 +27,20 @@ class Users(Resource):
         """Create a staff user (admin)."""
         user = users.create(session(), current_principal(), body(UserCreateSchema()))
         return UserSchema().dump(user), 201
+
+
+@ns.route("/me")
+class CurrentUser(Resource):
+    @operation(ns, returns=UserSchema, action="users.self")
+    def get(self):
+        """The signed-in staff user, with their e-mail settings."""
+        return UserSchema().dump(users.me(session(), current_principal()))
+
+    @operation(ns, body=PreferencesSchema, returns=UserSchema, action="users.self")
+    def patch(self):
+        """Turn staff e-mail off or on for yourself, or choose its language (vi, en)."""
+        user = users.update_me(session(), current_principal(), body(PreferencesSchema()))
+        return UserSchema().dump(user)
 
 
 @ns.route("/<uuid:user_id>")

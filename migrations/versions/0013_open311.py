@@ -4,7 +4,7 @@ Feedback filed through Open311 GeoReport v2 keeps the street address (`address_s
 photo (`media_url`) its client sent; the app's submissions leave both empty.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -279,8 +279,7 @@ def reopen(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict
         )
     if feedback.answered_at is None or utcnow() - feedback.answered_at > REOPEN_WINDOW:
         raise Conflict("Feedback can be reopened within 7 days of its answer.", code="reopen_window_closed")
-    now = utcnow()
-    feedback.due_at = workflow.due_at(feedback.category, now)
+    workflow.renew_deadline(feedback, utcnow())
     feedback.closed_at = feedback.resolution = None
     workflow.step(db, feedback, principal, "reopened", before, to="reopened", note=data["reason"])
     return feedback

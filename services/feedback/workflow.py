@@ -69,6 +69,13 @@ def due_at(category: Category, start: datetime) -> datetime:
     return add_working_days(start, category.deadline_working_days)
 
 
+def renew_deadline(feedback: Feedback, start: datetime) -> None:
+    """A fresh deadline from `start` (a transfer, a reopening): `feedback.overdue` is announced once per
+    deadline, so it is announced again should this one pass too."""
+    feedback.due_at = due_at(feedback.category, start)
+    feedback.overdue_at = None
+
+
 def check_transition(feedback: Feedback, to: str) -> None:
     states.require_move(TRANSITIONS, "A feedback", feedback.status, to)
 
@@ -168,7 +175,7 @@ def transfer(db: Session, principal: Principal, feedback_id: uuid.UUID, data: di
     feedback.department_id, feedback.department = target.id, target
     feedback.assignee = None
     feedback.needs_triage = False
-    feedback.due_at = due_at(feedback.category, utcnow())
+    renew_deadline(feedback, utcnow())
     step(
         db,
         feedback,
@@ -287,7 +294,8 @@ def overdue_count(db: Session) -> int:
 
 
 def announce_overdue(db: Session, limit: int = 500) -> int:
-    """The worker's periodic pass: `feedback.overdue` once for each open feedback past its deadline."""
+    """The worker's periodic pass (and `flask --app wsgi sweep-overdue`): `feedback.overdue` once for
+    each open feedback past its deadline; a new deadline (renew_deadline) may be announced in turn."""
     now = utcnow()
     late = (
         select(Feedback)

@@ -99,6 +99,7 @@ RULES = {
     "trusted_indicators.manage": Rule(staff=ADMINS),
     "users.read": Rule(staff=ANY_STAFF, reach=Reach.OWN_DEPARTMENT),
     "users.manage": Rule(staff=ADMINS),
+    "users.self": Rule(staff=ANY_STAFF),
     "departments.read": Rule(staff=ANY_STAFF, scope="departments:read"),
     "departments.manage": Rule(staff=ADMINS),
     "routing_rules.read": Rule(staff=ANY_STAFF),

@@ -113,6 +113,24 @@ def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) ->
     return user
 
 
+def me(db: Session, principal: Principal) -> User:
+    """The signed-in staff user, with their own settings."""
+    policy.require(principal, "users.self")
+    return db.get(User, principal.user.id)
+
+
+@transactional
+def update_me(db: Session, principal: Principal, data: dict) -> User:
+    """What staff choose for themselves: staff e-mail on or off, and its language."""
+    user = me(db, principal)
+    before = audit.snapshot(user)
+    for key in ("email_notifications", "language"):
+        if key in data:
+            setattr(user, key, data[key])
+    audit.record(db, principal, "user.preferences", user, before)
+    return user
+
+
 def _check_department(db: Session, user: User) -> None:
     if user.role == "admin":
         if user.department_id is not None:

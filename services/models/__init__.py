@@ -32,6 +32,7 @@ from services.models.feedback import (
     FormVersion,
     RoutingRule,
 )
+from services.models.mail import MailDigest
 from services.models.notices import (
     COMMENT_STATUSES,
     NOTICE_KINDS,
@@ -55,6 +56,7 @@ from services.models.push import (
 from services.models.webhooks import Webhook
 
 __all__ = [
+    "MailDigest",
     "DELIVERY_STATUSES",
     "Delivery",
     "EventRecord",

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.core.db import utcnow
@@ -73,6 +73,10 @@ class User(Timestamps, Base):
     # issued before (services/users.py says when). A counter, not a time: a token signed in the same
     # second as a password change must not survive it.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Staff e-mail (services/staff_mail): new, transferred and overdue feedback, the daily digest. The
+    # user turns it off for themselves (PATCH /api/v1/users/me); it holds for their focal-point address too.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")  # of that e-mail
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 

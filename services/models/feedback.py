@@ -174,7 +174,7 @@ class Feedback(Timestamps, Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime]
-    overdue_at: Mapped[datetime | None]  # when `feedback.overdue` was announced (once)
+    overdue_at: Mapped[datetime | None]  # when `feedback.overdue` was announced (once per due_at)
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(16))  # resolved | unresolved, once closed

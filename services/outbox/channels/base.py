@@ -6,6 +6,7 @@ records the `Result`. Retrying, leases, backoff and bookkeeping are the outbox's
 """
 
 import math
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,3 +64,8 @@ def retry_after(value: str | None) -> float | None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def ms_since(started: float) -> int:
+    """Milliseconds since `started` (a time.monotonic()): a Result's latency."""
+    return round((time.monotonic() - started) * 1000)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import urllib3
 
 from services.core import netguard
-from services.outbox.channels.base import Outgoing, Result, retry_after
+from services.outbox.channels.base import Outgoing, Result, ms_since, retry_after
 
 USER_AGENT = "CitizenAPI-Webhooks/1"
 
@@ -79,8 +79,8 @@ class WebhookChannel:
             )  # fmt: skip
             answer = self._read(response, started + self.timeout)
         except urllib3.exceptions.HTTPError as error:
-            return Result("retry", latency_ms=_ms_since(started), detail=f"{type(error).__name__}: {error}")
-        return _classify(response, answer, _ms_since(started))
+            return Result("retry", latency_ms=ms_since(started), detail=f"{type(error).__name__}: {error}")
+        return _classify(response, answer, ms_since(started))
 
     def _read(self, response: urllib3.HTTPResponse, deadline: float) -> bytes:
         """At most `max_response_bytes` of the answer, read until the deadline; a connection whose
@@ -124,7 +124,3 @@ def _classify(response: urllib3.HTTPResponse, answer: bytes, latency_ms: int) ->
     if 300 <= status < 400:
         detail = f"HTTP {status}: redirect to {response.headers.get('Location', '?')} not followed"
     return Result("failed", status_code=status, latency_ms=latency_ms, detail=detail)
-
-
-def _ms_since(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)
