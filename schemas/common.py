@@ -59,10 +59,11 @@ def _span(delta: timedelta) -> str:
 
 
 class LegalDate(fields.Date):
-    """A document's date (issued, in effect): a calendar date between 1945 and 2100."""
+    """A calendar date clear of the calendar's edges: a document's date (issued, in effect) from 1945, a
+    report's day from `earliest` on; at most 2100."""
 
-    def __init__(self, **kwargs):
-        super().__init__(validate=validate.Range(min=date(1945, 1, 1), max=date(2100, 12, 31)), **kwargs)
+    def __init__(self, *, earliest: date = date(1945, 1, 1), **kwargs):
+        super().__init__(validate=validate.Range(min=earliest, max=date(2100, 12, 31)), **kwargs)
 
 
 class ProblemSchema(Schema):

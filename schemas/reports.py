@@ -4,25 +4,25 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PROVINCE_CODE
+from schemas.common import PROVINCE_CODE, LegalDate
 from services.models.alerts import ALERT_CATEGORIES, SEVERITIES
 from services.models.outbox import DELIVERY_STATUSES
 from services.reports.coverage import POLICY_STAGES
 
 # Days a report may name: far enough either way, and clear of the calendar's edges.
-REPORT_DAY = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
+REPORT_DAYS_FROM = date(2000, 1, 1)
 FORMATS = ("json", "csv")
 
 
 class ReportQuerySchema(Schema):
-    first_day = fields.Date(
+    first_day = LegalDate(
+        earliest=REPORT_DAYS_FROM,
         data_key="from",
-        validate=REPORT_DAY,
         metadata={"description": "First day (Asia/Ho_Chi_Minh); default 89 days before `to`."},
     )
-    last_day = fields.Date(
+    last_day = LegalDate(
+        earliest=REPORT_DAYS_FROM,
         data_key="to",
-        validate=REPORT_DAY,
         metadata={"description": "Last day, included; default today. At most 731 days from `from`."},
     )
     province_code = fields.Integer(validate=PROVINCE_CODE, metadata={"example": 48})
