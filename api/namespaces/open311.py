@@ -65,6 +65,11 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,40})\](\[\])?$")
 
 # ---------------------------------------------------------------- JSON or XML
 
+# Every call: the spec's api_key (not a bearer token), JSON or XML, and its list of errors.
+spec_operation = functools.partial(
+    operation, ns, auth="none", produces=FORMATS, errors=ErrorSchema, problems=ERRORS
+)
+
 
 def wants_xml() -> bool:
     return not request.path.endswith(".json")
@@ -194,16 +199,11 @@ class Open311Resource(Resource):
 @suffixed("/services")
 @ns.doc(params=FORMAT)
 class Services(Open311Resource):
-    @operation(
-        ns,
+    @spec_operation(
         action="forms.read",
         query=ServicesQuerySchema,
         returns=ServiceSchema,
         many=True,
-        auth="none",
-        produces=FORMATS,
-        errors=ErrorSchema,
-        problems=ERRORS,
     )
     def get(self, format="xml"):
         """Every active feedback form as a service (names in the Accept-Language: vi, en)."""
@@ -215,15 +215,10 @@ class Services(Open311Resource):
 @suffixed("/services/<string:service_code>")
 @ns.doc(params=FORMAT)
 class ServiceDefinition(Open311Resource):
-    @operation(
-        ns,
+    @spec_operation(
         action="forms.read",
         query=ServicesQuerySchema,
         returns=ServiceDefinitionSchema,
-        auth="none",
-        produces=FORMATS,
-        errors=ErrorSchema,
-        problems=ERRORS,
     )
     def get(self, service_code: str, format="xml"):
         """A service's attributes: the form's fields (in the Accept-Language: vi, en)."""
@@ -238,16 +233,11 @@ class ServiceDefinition(Open311Resource):
 @suffixed("/requests")
 @ns.doc(params=FORMAT)
 class ServiceRequests(Open311Resource):
-    @operation(
-        ns,
+    @spec_operation(
         action="feedback.board",
         query=RequestsQuerySchema,
         returns=ServiceRequestSchema,
         many=True,
-        auth="none",
-        produces=FORMATS,
-        errors=ErrorSchema,
-        problems=ERRORS,
     )
     def get(self, format="xml"):
         """Requests newest first, received within 90 days (the last 90 by default); anyone sees those
@@ -264,16 +254,11 @@ class ServiceRequests(Open311Resource):
         dumped = [SERVICE_REQUEST.dump(open311.as_request(item, principal, language)) for item in found]
         return answer(dumped, "service_requests")
 
-    @operation(
-        ns,
+    @spec_operation(
         action="feedback.submit",
         returns=RequestCreatedSchema,
         many=True,
         status=201,
-        auth="none",
-        produces=FORMATS,
-        errors=ErrorSchema,
-        problems=ERRORS,
     )
     @ns.doc(params=form_params(NewRequestSchema))
     @limiter.limit(FEEDBACK_PER_IP)
@@ -293,16 +278,11 @@ class ServiceRequests(Open311Resource):
 @suffixed("/requests/<string:service_request_id>")
 @ns.doc(params=FORMAT)
 class ServiceRequest(Open311Resource):
-    @operation(
-        ns,
+    @spec_operation(
         action="feedback.board",
         query=ServicesQuerySchema,
         returns=ServiceRequestSchema,
         many=True,
-        auth="none",
-        produces=FORMATS,
-        errors=ErrorSchema,
-        problems=ERRORS,
     )
     def get(self, service_request_id: str, format="xml"):
         """One request by its id (the tracking code), as a list of one like the spec's."""
