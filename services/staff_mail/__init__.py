@@ -37,7 +37,9 @@ def recipients(db: Session, *addresses: str | None) -> list[tuple[str, str]]:
     wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip()))
     if not wanted:
         return []
-    users = {user.email: user for user in db.scalars(select(User).where(User.email.in_(wanted)))}
+    stmt = select(User.email, User.active, User.email_notifications, User.language)
+    with db.no_autoflush:  # asked on every submission: nothing pending changes users
+        users = {row.email: row for row in db.execute(stmt.where(User.email.in_(wanted)))}
     chosen = []
     for address in wanted:
         user = users.get(address)
