@@ -8,7 +8,7 @@ import pytest
 from tests.browser import *  # noqa: F403
 from tests.browser import assert_accessible, assert_fits, screenshot, sign_in
 from tests.feedback_fixtures import *  # noqa: F403
-from tests.feedback_fixtures import submit
+from tests.feedback_fixtures import submit, upload
 
 pytestmark = pytest.mark.usefixtures("road_form")
 
@@ -125,3 +125,38 @@ def test_after_the_session_ends_signing_in_returns_to_the_page(page, staff, two_
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(re.compile(r"/console/feedback\?status=all&q=cau$"))
     assert len(inbox_codes(page)) == 1
+
+
+def test_the_feedback_page_shows_the_answers_place_photo_and_timeline(page, staff, citizen, sql):
+    photo = upload(citizen)
+    answers = {"where": "Cầu Rồng", "kind": "flooding", "details": "Nước ngập sâu", "photos": [photo["id"]]}
+    item = submit(citizen, answers=answers, location={"lat": 16.06111, "lon": 108.22722})
+    sign_in(page, staff["officer_a"].principal)
+    page.get_by_role("link", name=item["tracking_code"]).click()
+    assert page.get_by_role("heading", level=1).inner_text() == item["tracking_code"]
+    main = page.locator("main").inner_text()
+    assert "Ngập" in main and "Nước ngập sâu" in main  # the choice by its label
+    assert "Phường Hải Châu, Thành phố Đà Nẵng" in main
+    assert "16.06111, 108.22722" in main
+    assert "openstreetmap.org/?mlat=16.06111" in page.get_by_role("link", name="Mở bản đồ").get_attribute(
+        "href"
+    )
+    thumbnail = page.get_by_role("img", name="Ảnh 1 của người dân (cỡ đầy đủ)")
+    thumbnail.scroll_into_view_if_needed()
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    assert "Người dân gửi" in page.locator("ol.timeline").inner_text()
+    assert re.search(r"còn \d+ ngày làm việc", main)
+    assert_accessible(page)
+    assert_fits(page)
+    screenshot(page, "feedback", full_page=True)
+
+
+def test_another_departments_feedback_is_a_not_found_page(page, staff, citizen):
+    item = submit(citizen)
+    sign_in(page, staff["officer_b"].principal)
+    response = page.goto(f"/console/feedback/{item['id']}")
+    assert response.status == 404
+    assert page.get_by_role("alert").inner_text() == "Trang này không tồn tại hoặc bạn không có quyền xem."
+    photo_url = f"/console/attachments/{item['id']}"  # no such attachment either way
+    assert page.request.get(photo_url).status == 404
+    assert_accessible(page)
