@@ -69,6 +69,17 @@ def test_the_language_follows_the_browser_until_the_user_picks_one(app):
     assert '<html lang="vi">' in kept
 
 
+def test_filters_that_make_no_sense_are_left_out_and_said_so(app, staff, citizen, road_form):
+    item = submit(citizen)
+    browser = app.test_client()
+    sign_in(browser, staff["officer_a"].principal.email)
+    for query in ("q=%00", "status=lost", "ward_code=abc", "cursor=not-a-cursor%1F"):
+        page = browser.get(f"/console/feedback?{query}")
+        assert page.status_code == 200, query
+        text = page.get_data(as_text=True)
+        assert "Một số điều kiện lọc không hợp lệ" in text and item["tracking_code"] in text
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("vi", "14:05 thứ Ba, 24/11/2026"), ("en", "14:05 Tuesday, 24/11/2026")],

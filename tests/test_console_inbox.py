@@ -69,13 +69,15 @@ def test_an_officer_signs_in_and_finds_the_overdue_feedback_first(page, staff, t
     )
 
 
-def test_each_role_and_department_sees_only_what_the_policy_allows(page, browser, staff, two_feedback):
+def test_each_role_and_department_sees_only_what_the_policy_allows(
+    page, browser, live_server, staff, two_feedback
+):
     codes = sorted(item["tracking_code"] for item in two_feedback)
     sign_in(page, staff["viewer_a"].principal)
     assert sorted(inbox_codes(page)) == codes
     assert page.locator("ol.inbox form").count() == 0  # a viewer has nothing to act with
 
-    other = browser.new_context(base_url=page.url.split("/console")[0], locale="vi-VN").new_page()
+    other = browser.new_context(base_url=live_server, locale="vi-VN").new_page()
     sign_in(
         other,
         staff["officer_b"].principal,

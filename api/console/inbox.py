@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from api.console import bp
 from api.database import session
+from api.http import text_errors
 from schemas.common import MAX_LIMIT
 from schemas.feedback import InboxQuerySchema
 from services.core import areas
@@ -48,8 +49,10 @@ def inbox():
     principal = g.principal
     db = session()
     try:
-        args = ConsoleInboxQuery().load({k: v for k, v in request.args.items() if v != ""})
-        error = None
+        given = {key: value for key, value in request.args.items() if value != ""}
+        if unstorable := text_errors(given):  # a NUL or a control character: the API's rule
+            raise ValidationError(unstorable)
+        args, error = ConsoleInboxQuery().load(given), None
     except ValidationError:
         args, error = ConsoleInboxQuery().load({}), True
     department_id = principal.department_id or args.get("department")

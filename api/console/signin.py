@@ -27,6 +27,8 @@ OPEN_PAGES = {"console.login", "console.language", "console.static"}
 
 @bp.before_request
 def who_is_there():
+    if request.endpoint == "console.static":
+        return None  # the stylesheets and the script are the same for everyone
     g.principal = _signed_in()
     if request.method == "POST":
         try:
