@@ -3,8 +3,9 @@ where it sends people back to, its language and how it writes dates and deadline
 filters and counts in the service the API and the console share."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -13,7 +14,7 @@ from api.console import i18n
 from services.core.deadlines import LOCAL
 from services.feedback import intake
 from services.identity.principals import Principal
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TEST_SECRET
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
 
@@ -50,6 +51,33 @@ def test_wrong_passwords_at_the_console_count_toward_the_apis_sign_in_limit(make
     assert "Đăng nhập sai quá nhiều lần" in locked.get_data(as_text=True)
     api = app.test_client().post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert api.status_code == 429
+
+
+def session_token(browser, user, issued_ago: timedelta, ttl=3600):
+    """Put a staff token issued `issued_ago` into the browser's console session."""
+    issued = datetime.now(UTC) - issued_ago
+    claims = {"sub": str(user.id), "role": user.role, "ver": user.token_version}
+    lifetime = {"iat": issued, "exp": issued + timedelta(seconds=ttl)}
+    token = jwt.encode({**claims, **lifetime}, TEST_SECRET, "HS256")
+    with browser.session_transaction("/console/") as cookie_session:
+        cookie_session["token"] = token
+    return token
+
+
+def test_a_session_in_use_is_renewed_and_an_idle_one_ends_with_a_way_back(app, staff):
+    officer = staff["officer_a"].principal
+    browser = app.test_client()
+    old = session_token(browser, officer, timedelta(minutes=40))
+    assert browser.get("/console/feedback").status_code == 200
+    with browser.session_transaction("/console/") as cookie_session:
+        assert cookie_session["token"] != old  # renewed: another hour from now
+
+    session_token(browser, officer, timedelta(minutes=61))
+    expired = browser.get("/console/feedback?status=all")
+    assert expired.status_code == 302
+    assert expired.headers["Location"] == "/console/login?next=/console/feedback?status%3Dall"
+    back = sign_in(browser, officer.email, next="/console/feedback?status=all")
+    assert back.headers["Location"] == "/console/feedback?status=all"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/console/", "//evil.example/x", "/api/v1/users"])

@@ -2,10 +2,13 @@
 the language switch; the CSRF check of every form; the pages for errors.
 
 The session keeps the staff token the API would have issued (services/identity/users.authenticate), and
-every request reads it as the API reads a bearer token: it ends when the token expires (JWT_TTL), when
-the user is deactivated, changes role or department, or has their tokens ended. Failed and successful
-sign-ins count toward the same SIGN_IN limit as POST /api/v1/auth/token.
+every request reads it as the API reads a bearer token: it ends when the token expires, when the user is
+deactivated, changes role or department, or has their tokens ended. A token past half its life is renewed
+by the next page, so a session ends after JWT_TTL without use, not in the middle of a working day.
+Failed and successful sign-ins count toward the same SIGN_IN limit as POST /api/v1/auth/token.
 """
+
+import time
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
@@ -49,6 +52,9 @@ def _signed_in() -> Principal | None:
     if user is None:  # expired, deactivated, or its tokens ended: sign in again
         session.pop("token")
         return None
+    ttl = current_app.config["JWT_TTL"]
+    if time.time() - int(claims["iat"]) > ttl / 2:  # renewed while in use: it ends after JWT_TTL idle
+        session["token"] = users.token_for(user, secret=current_app.config["SECRET_KEY"], ttl=ttl)
     return Principal(kind=Caller.STAFF, user=user, ip=request.remote_addr)
 
 
