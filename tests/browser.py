@@ -42,7 +42,9 @@ def live_server(app):
     thread.join()
 
 
-@pytest.fixture(scope="session")
+# Per module: while Playwright runs, its event loop counts as running in this thread, and the other
+# modules' asyncio.run() (the fake FCM server, the push workers) would refuse to start.
+@pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make browser-binaries` installs Debian's chromium")

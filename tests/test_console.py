@@ -154,7 +154,7 @@ def test_every_text_of_the_console_has_its_vietnamese_translation():
 
 
 def test_the_inbox_filters_by_category_commune_and_assignee_and_counts_per_status(
-    db, staff, citizen, department_a, make_category, road_form
+    db, sql, staff, citizen, department_a, make_category, road_form
 ):
     first, second = submit(citizen), submit(citizen, ward_code=20209)
     officer = staff["officer_a"]
@@ -172,5 +172,7 @@ def test_the_inbox_filters_by_category_commune_and_assignee_and_counts_per_statu
         [first["tracking_code"], second["tracking_code"]]
     )
     assert codes(category="roads") and codes(category="water") == []
-    assert intake.inbox_counts(db, principal, department_a.id) == {"received": 1, "assigned": 1}
-    assert intake.inbox_counts(db, principal, department_a.id, q="no such words") == {}
+    sql("UPDATE feedback SET due_at = now() - interval '1 day' WHERE id = :id", id=second["id"])
+    counts = {"received": 1, "assigned": 1, "overdue": 1}
+    assert intake.inbox_counts(db, principal, department_a.id) == counts
+    assert intake.inbox_counts(db, principal, department_a.id, q="no such words") == {"overdue": 0}

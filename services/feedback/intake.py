@@ -220,18 +220,26 @@ def inbox(
     if assignee_id:
         stmt = stmt.where(Feedback.assignee_id == assignee_id)
     if overdue is not None:
-        late = Feedback.status.in_(workflow.OPEN) & (Feedback.due_at < utcnow())
-        stmt = stmt.where(late if overdue else ~late)
+        stmt = stmt.where(_late() if overdue else ~_late())
     return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
+
+
+def _late():
+    return Feedback.status.in_(workflow.OPEN) & (Feedback.due_at < utcnow())
 
 
 def inbox_counts(
     db: Session, principal: Principal, department_id: uuid.UUID, *, category=None, ward_code=None, q=None
 ) -> dict[str, int]:
-    """How many of the department's feedback are in each status (those with none left out)."""
+    """How many of the department's feedback are in each status (those with none left out), and under
+    "overdue" how many are still open past their deadline."""
     stmt = _inbox_query(db, principal, department_id, category=category, ward_code=ward_code, q=q)
-    counted = stmt.with_only_columns(Feedback.status, func.count()).group_by(Feedback.status)
-    return dict(db.execute(counted).tuples().all())
+    counted = stmt.with_only_columns(Feedback.status, func.count(), func.count().filter(_late()))
+    counts = {"overdue": 0}
+    for status, count, late in db.execute(counted.group_by(Feedback.status)):
+        counts[status] = count
+        counts["overdue"] += late
+    return counts
 
 
 def _inbox_query(db: Session, principal: Principal, department_id: uuid.UUID, *, category, ward_code, q):
