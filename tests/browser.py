@@ -92,13 +92,15 @@ def assert_accessible(page):
     assert not bad, bad
 
 
-def assert_fits(page, size=PHONE):
-    """At `size` (a phone by default) the page does not scroll sideways."""
+def assert_fits(page, size=PHONE, screenshot_name: str | None = None):
+    """At `size` (a phone by default) the page does not scroll sideways (and is photographed so)."""
     before = page.viewport_size
     page.set_viewport_size(size)
     try:
         widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide at {size['width']} px"
+        if screenshot_name:
+            screenshot(page, screenshot_name)
     finally:
         page.set_viewport_size(before)
 

@@ -31,6 +31,7 @@ def test_an_officer_signs_in_and_finds_the_overdue_feedback_first(page, staff, t
     page.goto("/console/feedback")
     assert "/console/login" in page.url
     assert_accessible(page)
+    assert_fits(page)
     screenshot(page, "login")
 
     sign_in(page, staff["officer_a"].principal)
@@ -43,7 +44,7 @@ def test_an_officer_signs_in_and_finds_the_overdue_feedback_first(page, staff, t
     counts = page.get_by_role("navigation", name="Số lượng theo trạng thái")
     assert "Mới tiếp nhận 2" in counts.inner_text() and "⚠ Quá hạn 1" in counts.inner_text()
     assert_accessible(page)
-    assert_fits(page)
+    assert_fits(page, screenshot_name="inbox-phone")
     screenshot(page, "inbox", full_page=True)
 
     page.get_by_label("Tìm kiếm").fill("cau rong")  # without diacritics
@@ -54,6 +55,14 @@ def test_an_officer_signs_in_and_finds_the_overdue_feedback_first(page, staff, t
     assert inbox_codes(page) == [fresh["tracking_code"]]
 
     page.get_by_label("Tìm kiếm").fill("")
+    page.get_by_role("button", name="Lọc").click()
+    page.get_by_role("link", name="Quá hạn 1").click()
+    assert inbox_codes(page) == [late["tracking_code"]]
+    assert page.get_by_label("Chỉ phản ánh quá hạn").is_checked()  # "more filters" opened to show it
+    page.get_by_label("Chỉ phản ánh quá hạn").uncheck()  # the script submits the filters
+    page.wait_for_url(re.compile(r"/console/feedback\?(?!.*overdue)"))
+    assert len(inbox_codes(page)) == 2
+
     page.get_by_label("Trạng thái", exact=True).select_option("answered")  # the script submits the filters
     page.wait_for_url(re.compile(r"status=answered"))
     assert inbox_codes(page) == []

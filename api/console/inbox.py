@@ -71,6 +71,7 @@ def inbox():
         department_id,
         status=status,
         priority=args.get("priority"),
+        overdue=args.get("overdue"),
         assignee_id=principal.user_id if args["mine"] else None,
         cursor=args.get("cursor"),
         limit=PAGE_SIZE,
