@@ -108,6 +108,16 @@ def test_filters_that_make_no_sense_are_left_out_and_said_so(app, staff, citizen
         assert "Một số điều kiện lọc không hợp lệ" in text and item["tracking_code"] in text
 
 
+def test_an_admin_picks_the_department(app, staff, citizen, road_form, department_a, department_b):
+    item = submit(citizen)
+    browser = app.test_client()
+    sign_in(browser, staff["admin"].principal.email)
+    text = browser.get(f"/console/feedback?department={department_a.id}").get_data(as_text=True)
+    assert item["tracking_code"] in text and f'<option value="{department_b.id}"' in text
+    other = browser.get(f"/console/feedback?department={department_b.id}").get_data(as_text=True)
+    assert item["tracking_code"] not in other
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("vi", "14:05 thứ Ba, 24/11/2026"), ("en", "14:05 Tuesday, 24/11/2026")],

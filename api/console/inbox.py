@@ -60,8 +60,9 @@ def inbox():
     if principal.department_id is None:  # an admin picks the department
         choices["departments"] = departments.list_departments(db, principal, active=True, limit=100).items
         department_id = department_id or (choices["departments"][0].id if choices["departments"] else None)
+    names = {"statuses": STATUS_NAMES, "priorities": PRIORITY_NAMES}
     if department_id is None:
-        return render_template("console/inbox.html", page=None, args=args, choices=choices, counts={})
+        return render_template("console/inbox.html", page=None, args=args, choices=choices, **names)
     department = departments.get(db, principal, department_id)
     shared = {key: args.get(key) for key in ("category", "ward_code", "q")}
     status = {"open": OPEN, "all": None}.get(args["status"], args["status"])
@@ -88,8 +89,7 @@ def inbox():
         department=department,
         counts=counts,
         choices=choices,
-        statuses=STATUS_NAMES,
-        priorities=PRIORITY_NAMES,
+        **names,
         query={k: v for k, v in request.args.items() if v != "" and k != "cursor"},
         ward_name=lambda code: areas.ward(code).name if code and areas.ward(code) else "",
         summary=summary,
