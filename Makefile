@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries bench-tools
+.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries browser-binaries bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
 ## The whole suite on a throwaway PostgreSQL server that the tests start themselves.
-test: $(VENV)/.installed-dev postgres-binaries
+test: $(VENV)/.installed-dev postgres-binaries browser-binaries
 	$(BIN)/pytest
 
 ## Minutes-long load tests (tests/reliability, marked soak): 20,000 submissions without loss.
@@ -82,5 +82,16 @@ postgres-binaries:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 		else \
 			echo "PostgreSQL server binaries missing: sudo apt-get install postgresql" >&2; exit 1; \
+		fi; \
+	fi
+
+# The console's browser tests (tests/test_console_*.py) drive Debian's Chromium through Playwright (never
+# `playwright install`: no browser download), with Noto fonts so Vietnamese renders in the screenshots.
+browser-binaries:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q NotoSans-; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+		else \
+			echo "Chromium missing: sudo apt-get install chromium fonts-noto-core" >&2; exit 1; \
 		fi; \
 	fi

@@ -118,7 +118,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     _register_api(app)
 
-    from api import cli, health, worker
+    from api import cli, console, health, worker
+
+    console.init_app(app)
 
     worker.subscribers(app.config)
     health.register(app)

@@ -10,6 +10,7 @@ from services.core.deadlines import (
     add_working_days,
     add_working_hours,
     is_working_day,
+    working_days_between,
     working_hours_between,
 )
 
@@ -111,3 +112,17 @@ def test_more_working_hours_never_make_an_earlier_deadline(received_at, hours):
     earlier, later = add_working_hours(received_at, hours), add_working_hours(received_at, hours + 1)
     assert later - earlier >= timedelta(hours=1)
     assert is_working_day(later.astimezone(LOCAL).date())
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+    st.integers(min_value=0, max_value=40),
+)
+def test_working_days_between_counts_back_what_add_working_days_added(start, days):
+    assert working_days_between(start, add_working_days(start, days)) == days
+
+
+def test_working_days_between_skips_weekends_and_holidays():
+    # Fri 20 Nov 2026 to Wed 25: Mon 23 and Wed 25 count; the weekend and Tue 24 (a holiday) do not.
+    assert working_days_between(local(2026, 11, 20, 9, 0), local(2026, 11, 25, 8, 0)) == 2
+    assert working_days_between(local(2026, 11, 25, 9, 0), local(2026, 11, 20, 8, 0)) == 0

@@ -36,6 +36,7 @@ RULES = [
         "a channel adapter only sends a delivery and classifies the answer",
     ),
     ("schemas", ("api",), "shapes are written once, for the API and everyone else"),
+    ("api.namespaces", ("api.console",), "the API and the console are two edges over the same services"),
 ]
 
 

@@ -69,11 +69,15 @@ class Attachment(Resource):
         """The file itself, sent as its own type
         For its uploader, those who may see its feedback, or readers of its notice (anyone, once the notice
         is public). Photos are shown inline, PDFs downloaded."""
-        attachment, data = attachments.fetch(session(), current_principal(), attachment_id)
-        disposition = "attachment" if attachment.content_type == "application/pdf" else "inline"
-        name = f"{attachment.id}.{attachments.ACCEPTED[attachment.content_type]}"
-        return Response(
-            data,
-            mimetype=attachment.content_type,
-            headers={**_SERVED_AS_FILE, "Content-Disposition": f'{disposition}; filename="{name}"'},
-        )
+        return served(*attachments.fetch(session(), current_principal(), attachment_id))
+
+
+def served(attachment, data: bytes) -> Response:
+    """An attachment's bytes as a file no page can run (also the console's, api/console/feedback.py)."""
+    disposition = "attachment" if attachment.content_type == "application/pdf" else "inline"
+    name = f"{attachment.id}.{attachments.ACCEPTED[attachment.content_type]}"
+    return Response(
+        data,
+        mimetype=attachment.content_type,
+        headers={**_SERVED_AS_FILE, "Content-Disposition": f'{disposition}; filename="{name}"'},
+    )

@@ -21,7 +21,7 @@ class Token(Resource):
         auth="none",
         problems={401: "Wrong email or password"},
     )
-    @limiter.limit(SIGN_IN)
+    @limiter.shared_limit(SIGN_IN, scope="sign_in")  # one count with the console's sign-in
     def post(self):
         """Exchange a staff email and password for a bearer token (JWT)."""
         data = body(TokenRequestSchema())

@@ -71,3 +71,15 @@ def working_hours_between(start: datetime, end: datetime) -> float:
                     total += finish - begin
         day += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+def working_days_between(start: datetime, end: datetime) -> int:
+    """Working days after the day of `start` up to and including the day of `end` (0 when `end` falls on
+    the same day or earlier): how many are left before a deadline, or how many it is past."""
+    day = start.astimezone(LOCAL).date()
+    last = end.astimezone(LOCAL).date()
+    count = 0
+    while day < last:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count

@@ -9,7 +9,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -205,27 +205,61 @@ def inbox(
     status=None,
     overdue=None,
     priority=None,
+    category=None,
+    ward_code=None,
+    assignee_id=None,
     q=None,
     cursor=None,
     limit=20,
 ) -> Page:
-    """A department's feedback, oldest due first, for its staff and API keys (admins any)."""
-    policy.fetch(db, principal, "feedback.read", Department, department_id, missing="No such department.")
-    stmt = select(Feedback).where(Feedback.department_id == department_id)
+    """A department's feedback, oldest due first (so the open ones past their deadline lead), for its
+    staff and API keys (admins any). `status` is one status or several (the console's "open")."""
+    stmt = _inbox_query(db, principal, department_id, category=category, ward_code=ward_code, q=q)
     if status:
-        stmt = stmt.where(Feedback.status == status)
+        stmt = stmt.where(Feedback.status.in_((status,) if isinstance(status, str) else status))
     if priority:
         stmt = stmt.where(Feedback.priority == priority)
+    if assignee_id:
+        stmt = stmt.where(Feedback.assignee_id == assignee_id)
     if overdue is not None:
-        late = Feedback.status.in_(workflow.OPEN) & (Feedback.due_at < utcnow())
-        stmt = stmt.where(late if overdue else ~late)
+        stmt = stmt.where(_late() if overdue else ~_late())
+    return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
+
+
+def _late():
+    return Feedback.status.in_(workflow.OPEN) & (Feedback.due_at < utcnow())
+
+
+def inbox_counts(
+    db: Session, principal: Principal, department_id: uuid.UUID, *, category=None, ward_code=None, q=None
+) -> dict[str, int]:
+    """How many of the department's feedback are in each status (those with none left out), and under
+    "overdue" how many are still open past their deadline."""
+    stmt = _inbox_query(db, principal, department_id, category=category, ward_code=ward_code, q=q)
+    counted = stmt.with_only_columns(Feedback.status, func.count(), func.count().filter(_late()))
+    counts = {"overdue": 0}
+    for status, count, late in db.execute(counted.group_by(Feedback.status)):
+        counts[status] = count
+        counts["overdue"] += late
+    return counts
+
+
+def _inbox_query(db: Session, principal: Principal, department_id: uuid.UUID, *, category, ward_code, q):
+    policy.fetch(db, principal, "feedback.read", Department, department_id, missing="No such department.")
+    stmt = select(Feedback).where(Feedback.department_id == department_id)
+    if category:
+        stmt = stmt.where(
+            Feedback.category_id == select(Category.id).where(Category.code == category).scalar_subquery()
+        )
+    if ward_code:
+        stmt = stmt.where(Feedback.ward_code == ward_code)
     if q:
         needle = normalize(q)
         # Both conditions have an index (trigram, unique), so a big department's inbox is not scanned.
         stmt = stmt.where(
             Feedback.search.contains(needle, autoescape=True) | (Feedback.tracking_code == q.strip().upper())
         )
-    return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
+    return stmt
 
 
 def public_board(db: Session, *, province_code=None, category=None, cursor=None, limit=20) -> Page:

@@ -21,6 +21,11 @@ def authenticate(db: Session, email: str, password: str, *, secret: str, ttl: in
     if not verify_password(user.password_hash if user else None, password) or not _may_sign_in(user):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     user.last_login_at = utcnow()
+    return token_for(user, secret=secret, ttl=ttl)
+
+
+def token_for(user: User, *, secret: str, ttl: int) -> str:
+    """A staff token for `user`, valid `ttl` seconds or until the user's tokens are ended."""
     return issue_jwt(secret, ttl, sub=str(user.id), role=user.role, ver=user.token_version)
 
 
