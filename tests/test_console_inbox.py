@@ -40,6 +40,7 @@ def test_an_officer_signs_in_and_finds_the_overdue_feedback_first(page, staff, t
     overdue = page.locator("ol.inbox article").first
     assert "late" in overdue.get_attribute("class")
     assert re.search(r"⚠ quá hạn (\d+ ngày|từ hôm nay)", overdue.inner_text())
+    assert "Ngập · Nước ngập sâu" in overdue.inner_text()  # the option's label, not its key (flooding)
     assert re.search(r"còn \d+ ngày làm việc", page.locator("ol.inbox article").nth(1).inner_text())
     counts = page.get_by_role("navigation", name="Số lượng theo trạng thái")
     assert "Mới tiếp nhận 2" in counts.inner_text() and "⚠ Quá hạn 1" in counts.inner_text()

@@ -9,7 +9,7 @@ from flask import g, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from api.console import bp
+from api.console import answers, bp
 from api.console.inbox import PRIORITY_NAMES, STATUS_NAMES
 from api.database import session
 from api.namespaces.attachments import served
@@ -37,7 +37,7 @@ def feedback(feedback_id: uuid.UUID):
     return render_template(
         "console/feedback.html",
         item=item,
-        answers=answer_rows(item.form_version.fields, item.answers, get_locale().language),
+        answers=answers.rows(item.form_version.fields, item.answers, get_locale().language),
         place=", ".join(a.name for a in (ward, areas.province(item.province_code)) if a),
         statuses=STATUS_NAMES,
         priorities=PRIORITY_NAMES,
@@ -48,22 +48,3 @@ def feedback(feedback_id: uuid.UUID):
 @bp.get("/attachments/<uuid:attachment_id>")
 def attachment(attachment_id: uuid.UUID):
     return served(*attachments.fetch(session(), g.principal, attachment_id))
-
-
-def answer_rows(fields: list[dict], answers: dict, language: str) -> list[tuple[str, str]]:
-    """(label, value) for each answered field in the form's order, choices by their label; photos are
-    shown apart."""
-    rows = []
-    for spec in fields:
-        value = answers.get(spec["name"])
-        if value in (None, "", []) or spec["type"] == "photo":
-            continue
-        labels = {o["value"]: o["label"] for o in spec.get("options", [])}
-        values = value if isinstance(value, list) else [value]
-        shown = [_in(labels[v], language) if v in labels else str(v) for v in values]
-        rows.append((_in(spec["label"], language), ", ".join(shown)))
-    return rows
-
-
-def _in(texts: dict, language: str) -> str:
-    return texts.get(language) or texts.get("vi") or next(iter(texts.values()), "")

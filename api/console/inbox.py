@@ -2,10 +2,11 @@
 open ones first by deadline, with filters, counts per status and keyset pages."""
 
 from flask import g, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 
-from api.console import bp
+from api.console import answers, bp
 from api.database import session
 from api.http import text_errors
 from schemas.common import MAX_LIMIT
@@ -92,11 +93,5 @@ def inbox():
         **names,
         query={k: v for k, v in request.args.items() if v != "" and k != "cursor"},
         ward_name=lambda code: areas.ward(code).name if code and areas.ward(code) else "",
-        summary=summary,
+        summary=lambda item: answers.summary(item.form_version.fields, item.answers, get_locale().language),
     )
-
-
-def summary(answers: dict, length: int = 160) -> str:
-    """The citizen's words, for a glance: the text answers joined, cut at a word."""
-    text = " · ".join(str(v) for v in answers.values() if isinstance(v, str) and v.strip())
-    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
