@@ -182,6 +182,7 @@ def suffixed(path: str):
     """Register a resource at `path.json` and `path.xml` (documented), and at `path` (XML)."""
 
     def register(cls):
+        ns.doc(params=FORMAT)(cls)
         ns.route(f"{path}.<any(json, xml):format>")(cls)
         ns.route(path, doc=False)(type(f"{cls.__name__}Xml", (cls,), {}))
         return cls
@@ -197,7 +198,6 @@ class Open311Resource(Resource):
 
 
 @suffixed("/services")
-@ns.doc(params=FORMAT)
 class Services(Open311Resource):
     @spec_operation(
         action="forms.read",
@@ -213,7 +213,6 @@ class Services(Open311Resource):
 
 
 @suffixed("/services/<string:service_code>")
-@ns.doc(params=FORMAT)
 class ServiceDefinition(Open311Resource):
     @spec_operation(
         action="forms.read",
@@ -231,7 +230,6 @@ class ServiceDefinition(Open311Resource):
 
 
 @suffixed("/requests")
-@ns.doc(params=FORMAT)
 class ServiceRequests(Open311Resource):
     @spec_operation(
         action="feedback.board",
@@ -276,7 +274,6 @@ class ServiceRequests(Open311Resource):
 
 
 @suffixed("/requests/<string:service_request_id>")
-@ns.doc(params=FORMAT)
 class ServiceRequest(Open311Resource):
     @spec_operation(
         action="feedback.board",
