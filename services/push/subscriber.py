@@ -119,6 +119,11 @@ def _notice(db: Session, event: events.Event) -> None:
     )
 
 
+def comment_reply_message(reply: str) -> dict:
+    """What the citizen's phone shows for an answer to their comment (also the console's preview)."""
+    return texts.render("consultation.comment_replied", {"reply": reply})
+
+
 def _comment_replied(db: Session, event: events.Event) -> None:
     comment = event.subject
     if not event.data.get("first"):
@@ -126,7 +131,7 @@ def _comment_replied(db: Session, event: events.Event) -> None:
     push.enqueue(
         db,
         push.Audience.citizens(comment.citizen_id),
-        texts.render(event.name, {"reply": comment.reply}),
+        comment_reply_message(comment.reply),
         source_type="notice_comment",
         source_id=str(comment.id),
         data={"screen": "notice", "notice_id": str(comment.notice_id)},

@@ -5,3 +5,38 @@ document.addEventListener("change", (event) => {
     form.requestSubmit();
   }
 });
+
+// Notices: the body's preview as the apps will get it, from the server's one sanitiser (never rendered here).
+let previewTimer;
+document.addEventListener("input", (event) => {
+  const source = event.target.closest("textarea[data-preview]");
+  if (!source) return;
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(async () => {
+    const form = new FormData();
+    form.append("csrf_token", source.form.elements.csrf_token.value);
+    form.append("body", source.value);
+    const answer = await fetch(source.dataset.previewUrl, { method: "POST", body: form, credentials: "same-origin" });
+    if (answer.ok) document.querySelector(source.dataset.preview).innerHTML = await answer.text();
+  }, 300);
+});
+
+// Consultation: the citizen's push shows the answer as it is typed (plain text).
+document.addEventListener("input", (event) => {
+  const source = event.target.closest("textarea[data-push-preview]");
+  const target = source && document.querySelector(source.dataset.pushPreview);
+  if (target) target.textContent = source.value || "…";
+});
+
+// Long checkbox lists (the communes of a province): a search box that hides what does not match,
+// with or without diacritics ("hai chau" finds "Hải Châu").
+const folded = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+document.querySelectorAll("[data-filter-box]").forEach((box) => { box.hidden = false; });
+document.addEventListener("input", (event) => {
+  const search = event.target.closest("input[data-filter]");
+  if (!search) return;
+  const wanted = folded(search.value.trim());
+  document.querySelectorAll(`${search.dataset.filter} > li`).forEach((item) => {
+    item.hidden = wanted !== "" && !folded(item.textContent).includes(wanted);
+  });
+});
