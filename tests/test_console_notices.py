@@ -5,6 +5,7 @@ refuse, keep and store, the stage buttons each stage allows, and who sees which 
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -14,9 +15,13 @@ from tests.browser import assert_accessible, assert_fits, screenshot
 from tests.browser import sign_in as sign_in_browser
 from tests.feedback_fixtures import PDF
 from tests.notice_fixtures import *  # noqa: F403
-from tests.notice_fixtures import HAI_CHAU, NOTICES, later
+from tests.notice_fixtures import HAI_CHAU, NOTICES
 from tests.test_console import csrf_token, sign_in
 
+CLEAN = (
+    "## Điều 1. Mức hỗ trợ\n\nMức hỗ trợ thuê nhà **tăng 20%** so với năm 2025.\n\n"
+    "- Hộ gia đình: 3 triệu đồng/tháng\n- Cá nhân: 1,5 triệu đồng/tháng"
+)
 HOSTILE = (
     "## Điều 1\n\nMức hỗ trợ **tăng 20%**.\n\n<script>window.pwned = 1</script>\n\n[xem](javascript:alert(1))"
 )
@@ -105,8 +110,11 @@ def test_only_the_moves_the_stage_allows_are_offered_and_another_is_refused(app,
     assert re.findall(r'name="to" value="(\w+)"', page) == ["adopted", "archived"]
 
 
-def test_an_officer_reads_but_has_no_buttons_and_another_department_gets_the_404_page(app, staff, write):
-    draft = write()
+def test_an_officer_reads_but_has_no_buttons_and_another_department_gets_the_404_page(
+    app, staff, citizen, write, move
+):
+    draft = move(write(), "consultation")
+    sent = citizen.post(f"{NOTICES}/{draft['id']}/comments", json={"body": "Đồng ý với dự thảo"}).get_json()
     officer = signed_in(app, staff["officer_a"]).get(f"/console/notices/{draft['id']}")
     assert officer.status_code == 200
     assert "<strong>tăng 20%</strong>" in officer.get_data(True) and 'name="to"' not in officer.get_data(True)
@@ -116,6 +124,13 @@ def test_an_officer_reads_but_has_no_buttons_and_another_department_gets_the_404
         assert response.status_code == 404
         assert "Trang này không tồn tại" in response.get_data(as_text=True)
     assert draft["title"] not in other.get("/console/notices").get_data(as_text=True)
+    assert sent["body"] not in other.get("/console/consultation").get_data(as_text=True)
+    moderate = f"/console/consultation/{draft['id']}/comments/{sent['id']}/moderate"
+    token = csrf_token(other, "/console/consultation")
+    assert other.post(moderate, data={"csrf_token": token, "status": "published"}).status_code == 404
+
+    viewer = signed_in(app, staff["viewer_a"]).get(f"/console/consultation?notice={draft['id']}")
+    assert sent["body"] in viewer.get_data(True) and "/moderate" not in viewer.get_data(True)
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_stores_nothing(app, db, staff, categories):
@@ -174,7 +189,9 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
     assert page.evaluate("window.pwned") is None
     page.get_by_label("Tìm xã, phường").fill("hai chau")  # without diacritics
     page.get_by_label("Hải Châu").check()
-    page.get_by_label("Hạn nhận góp ý").fill(later(days=14)[:16])
+    page.get_by_label("Hạn nhận góp ý").fill(f"{date.today() + timedelta(days=14)}T17:00")
+    page.get_by_label("Nội dung (Markdown").fill(CLEAN)  # what the officers' guide shows
+    preview.locator("li", has_text="Hộ gia đình").wait_for()
     assert_accessible(page)
     assert_fits(page)
     screenshot(page, "notice-form", full_page=True)
@@ -189,7 +206,7 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
 
     page.locator("summary", has_text="Lấy ý kiến").click()  # opens the confirmation
     page.get_by_role("button", name="Xác nhận: Lấy ý kiến").click()
-    assert "Lấy ý kiến" in page.locator("dl.facts").inner_text()
+    assert "Đang lấy ý kiến" in page.locator("dl.facts").inner_text()
     notice_id = page.url.rsplit("/", 1)[1]
 
     spam, question = (

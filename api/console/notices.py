@@ -36,7 +36,7 @@ KIND_NAMES = {
 }
 STAGE_NAMES = {
     "draft": _l("Draft"),
-    "consultation": _l("Open for comment"),
+    "consultation": _l("Open for comments"),
     "adopted": _l("Adopted"),
     "in_effect": _l("In force"),
     "published": _l("Published"),
@@ -291,7 +291,10 @@ def _department(db, department_id):
 
 def _form_page(found, department, form, errors, preview, *, creating=False):
     principal, db = g.principal, session()
-    may_write = policy.allows(principal, "notices.write", found) if found else True
+    # Editing is for notices whose stage still leads somewhere (the service refuses the rest).
+    may_write = not found or (
+        policy.allows(principal, "notices.write", found) and bool(notices.next_stages(found))
+    )
     form_values = {
         key: (form.getlist(key) if hasattr(form, "getlist") else form.get(key, []))
         for key in ("province_codes", "ward_codes")
