@@ -250,3 +250,46 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
         ("hidden", "Mua bán đất giá rẻ, gọi ngay", "", "Quảng cáo"),
         ("published", "Mức hỗ trợ thuê nhà là bao nhiêu?", "Mức hỗ trợ là 3 triệu đồng mỗi tháng.", ""),
     ]
+
+
+def test_documents_up_to_10_mb_are_attached_and_a_file_that_is_no_pdf_is_refused_beside_the_field(
+    app, db, staff, write
+):
+    draft = write()
+    browser = signed_in(app, staff["editor_a"])
+    url = f"/console/notices/{draft['id']}"
+
+    def send(data: bytes, name: str):
+        form = {"csrf_token": csrf_token(browser, url), "file": (io.BytesIO(data), name)}
+        return browser.post(f"{url}/documents", data=form, content_type="multipart/form-data")
+
+    large = PDF + b"%" + b"0" * (2 * 1024 * 1024) + b"\n"  # over the app's 1 MB limit for other bodies
+    assert send(large, "du-thao.pdf").status_code == 302
+    refused = send(b"not a document", "ghi-chu.txt")
+    assert refused.status_code == 422
+    assert re.search(r'id="file-error" class="error">.*Vui lòng gửi tài liệu PDF', refused.get_data(True))
+    [document] = db.get(Notice, draft["id"]).attachments
+    assert document.size == len(large)
+
+    page = browser.get(url).get_data(as_text=True)
+    remove = re.search(r'action="([^"]+/remove)"', page)[1]
+    assert browser.post(remove, data={"csrf_token": csrf_token(browser, url)}).status_code == 302
+    db.expire_all()
+    assert db.get(Notice, draft["id"]).attachments == []
+
+
+def test_an_admin_writes_for_the_department_picked_and_sees_every_departments_notices(
+    app, db, staff, categories, department_a, write
+):
+    theirs = write()
+    browser = signed_in(app, staff["admin"])
+    assert theirs["title"] in browser.get("/console/notices").get_data(as_text=True)
+    form = notice_form(
+        browser, department_id=str(department_a.id), kind="announcement", title="Lịch tiếp dân"
+    )
+    created = browser.post("/console/notices/new", data=form)
+    assert created.status_code == 302
+    [notice] = db.scalars(select(Notice).where(Notice.title == "Lịch tiếp dân"))
+    assert (notice.department_id, notice.kind, notice.stage) == (department_a.id, "announcement", "draft")
+    page = browser.get(created.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r'name="to" value="(\w+)"', page) == ["published"]

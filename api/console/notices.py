@@ -15,10 +15,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.console import bp, field_errors
 from api.database import session
 from api.http import text_errors
+from api.namespaces.attachments import UPLOAD_BODY_LIMIT
 from schemas.common import MAX_LIMIT
 from schemas.notices import NoticeCreateSchema, NoticeQuerySchema, NoticeUpdateSchema, TransitionSchema
 from services.core import areas, markup
@@ -117,23 +119,18 @@ def notices_list():
 def notice_new():
     principal, db = g.principal, session()
     policy.require(principal, "notices.write")
-    form, errors, preview = request.form, {}, None
-    if request.method == "POST":
-        if request.form.get("action") == "preview":  # the preview without a script: nothing stored
-            preview = markup.to_html(form.get("body", ""))
+    form, errors = request.form, {}
+    # "Show the preview" (the page without its script) re-renders the form and stores nothing.
+    if request.method == "POST" and form.get("action") != "preview":
+        try:
+            notice = notices.create(db, principal, _loaded(NoticeCreateSchema(), form, creating=True))
+        except (ValidationError, DomainError) as error:
+            errors = _form_errors(error)
         else:
-            try:
-                notice = notices.create(db, principal, _loaded(NoticeCreateSchema(), form, creating=True))
-            except (ValidationError, DomainError) as error:
-                errors = _form_errors(error)
-            else:
-                flash(
-                    gettext("The draft is saved. Add its documents, then open it when it is ready."),
-                    "success",
-                )
-                return redirect(url_for("console.notice", notice_id=notice.id))
+            flash(gettext("The draft is saved. Add its documents, then open it when it is ready."), "success")
+            return redirect(url_for("console.notice", notice_id=notice.id))
     department = _department(db, form.get("department_id") or request.args.get("department"))
-    return _form_page(None, department, form or {"kind": "policy"}, errors, preview, creating=True)
+    return _form_page(None, department, form or {"kind": "policy"}, errors, creating=True)
 
 
 @bp.route("/notices/<uuid:notice_id>", methods=["GET", "POST"])
@@ -141,21 +138,17 @@ def notice(notice_id: uuid.UUID):
     principal, db = g.principal, session()
     # Every staff of the issuing department reads it; another department's is the 404 page.
     found = notices.own(db, principal, notice_id, "notices.report")
-    form, errors, preview = None, {}, None
-    if request.method == "POST":
-        form = request.form
-        if form.get("action") == "preview":
-            preview = markup.to_html(form.get("body", ""))
+    form, errors = request.form if request.method == "POST" else _filled(found), {}
+    if request.method == "POST" and form.get("action") != "preview":
+        try:
+            data = _loaded(NoticeUpdateSchema(), form, creating=False, notice=found)
+            notices.update(db, principal, notice_id, data)
+        except (ValidationError, DomainError) as error:
+            errors = _form_errors(error)
         else:
-            try:
-                data = _loaded(NoticeUpdateSchema(), form, creating=False, notice=found)
-                notices.update(db, principal, notice_id, data)
-            except (ValidationError, DomainError) as error:
-                errors = _form_errors(error)
-            else:
-                flash(gettext("The notice is saved."), "success")
-                return redirect(url_for("console.notice", notice_id=notice_id))
-    return _form_page(found, found.department, form or _filled(found), errors, preview)
+            flash(gettext("The notice is saved."), "success")
+            return redirect(url_for("console.notice", notice_id=notice_id))
+    return _form_page(found, found.department, form, errors)
 
 
 @bp.post("/notices/preview")
@@ -175,16 +168,29 @@ def notice_stage(notice_id: uuid.UUID):
     try:
         moved = notices.transition(db, principal, notice_id, TransitionSchema().load(given))
     except (ValidationError, Invalid) as error:
-        return _form_page(found, found.department, _filled(found), _form_errors(error), None)
+        return _form_page(found, found.department, _filled(found), _form_errors(error))
     flash(gettext("The notice is now: %(stage)s.", stage=STAGE_NAMES[moved.stage]), "success")
     return redirect(url_for("console.notice", notice_id=notice_id))
+
+
+@bp.before_app_request
+def _uploads_take_files():
+    """The upload form's body may hold a full-size file (the app's limit is for JSON). Before the
+    console's CSRF check, which reads the form: app-wide hooks run before the blueprint's."""
+    if request.endpoint == "console.notice_document_add":
+        request.max_content_length = UPLOAD_BODY_LIMIT
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _file_too_large(error):
+    message = gettext("The file is larger than 10 MB.")
+    return render_template("console/error.html", message=message), 413
 
 
 @bp.post("/notices/<uuid:notice_id>/documents")
 def notice_document_add(notice_id: uuid.UUID):
     principal, db = g.principal, session()
     found = notices.own(db, principal, notice_id)
-    request.max_content_length = attachments.MAX_BYTES + 64 * 1024  # as the API's upload route
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -194,7 +200,7 @@ def notice_document_add(notice_id: uuid.UUID):
         notices.update(db, principal, notice_id, {"attachment_ids": ids})
     except (ValidationError, DomainError) as error:
         return _form_page(
-            found, found.department, _filled(found), _form_errors(error, {"attachment_ids": "file"}), None
+            found, found.department, _filled(found), _form_errors(error, {"attachment_ids": "file"})
         )
     flash(gettext("The document is attached."), "success")
     return redirect(url_for("console.notice", notice_id=notice_id, _anchor="documents"))
@@ -289,7 +295,7 @@ def _department(db, department_id):
         return listed[0] if listed else None
 
 
-def _form_page(found, department, form, errors, preview, *, creating=False):
+def _form_page(found, department, form, errors, *, creating=False):
     principal, db = g.principal, session()
     # Editing is for notices whose stage still leads somewhere (the service refuses the rest).
     may_write = not found or (
@@ -305,7 +311,7 @@ def _form_page(found, department, form, errors, preview, *, creating=False):
         "form": form,
         "chosen": {key: set(values) for key, values in form_values.items()},
         "errors": errors,
-        "preview": preview if preview is not None else markup.to_html(form.get("body") or ""),
+        "preview": markup.to_html(form.get("body") or ""),
         "creating": creating,
         "may_write": may_write,
         "department": department,
