@@ -24,7 +24,7 @@ bp = with_cookie_sessions(
 
 
 def init_app(app: Flask) -> None:
-    from api.console import consultation, feedback, i18n, inbox, notices, signin  # noqa: F401  (their views join the blueprint)
+    from api.console import consultation, feedback, i18n, inbox, notices, once, signin  # noqa: F401  (their views join the blueprint)
 
     app.config.update(
         SESSION_COOKIE_NAME="console_session",

@@ -6,6 +6,19 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A form being sent is not sent again by a second click (the server refuses a repeat anyway: once.py).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.method !== "post") return;
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "yes";
+  // Back from the next page (the browser's cache) shows the form ready again.
+  window.addEventListener("pageshow", () => delete form.dataset.sending, { once: true });
+});
+
 // Notices: the body's preview as the apps will get it, from the server's one sanitiser (never rendered here).
 let previewTimer;
 document.addEventListener("input", (event) => {
