@@ -5,6 +5,7 @@ refuse, keep and store, the stage buttons each stage allows, and who sees which 
 import csv
 import io
 import re
+import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -27,6 +28,15 @@ HOSTILE = (
 )
 
 
+def tokens(browser, path) -> dict:
+    """A form's CSRF token and a fresh one-time token (api/console/once.py), as the page gives them."""
+    page = browser.get(path).get_data(as_text=True)
+    return {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page)[1],
+        "once": re.search(r'name="once" value="([^"]+)"', page)[1],
+    }
+
+
 def signed_in(app, caller):
     browser = app.test_client()
     sign_in(browser, caller.principal.email)
@@ -35,7 +45,7 @@ def signed_in(app, caller):
 
 def notice_form(browser, **fields) -> dict:
     form = {
-        "csrf_token": csrf_token(browser, "/console/notices/new"),
+        **tokens(browser, "/console/notices/new"),
         "kind": "policy",
         "category_code": "land",
         "title": "Dự thảo quy định hỗ trợ tái định cư",
@@ -96,14 +106,14 @@ def test_only_the_moves_the_stage_allows_are_offered_and_another_is_refused(app,
     assert offered == ["consultation"]
     refused = browser.post(
         f"/console/notices/{draft['id']}/stage",
-        data={"csrf_token": csrf_token(browser, f"/console/notices/{draft['id']}"), "to": "in_effect"},
+        data={**tokens(browser, f"/console/notices/{draft['id']}"), "to": "in_effect"},
     )
     assert refused.status_code == 409
     assert db.get(Notice, draft["id"]).stage == "draft"
 
     moved = browser.post(
         f"/console/notices/{draft['id']}/stage",
-        data={"csrf_token": csrf_token(browser, f"/console/notices/{draft['id']}"), "to": "consultation"},
+        data={**tokens(browser, f"/console/notices/{draft['id']}"), "to": "consultation"},
     )
     assert moved.status_code == 302
     page = browser.get(f"/console/notices/{draft['id']}").get_data(as_text=True)
@@ -127,7 +137,12 @@ def test_an_officer_reads_but_has_no_buttons_and_another_department_gets_the_404
     assert sent["body"] not in other.get("/console/consultation").get_data(as_text=True)
     moderate = f"/console/consultation/{draft['id']}/comments/{sent['id']}/moderate"
     token = csrf_token(other, "/console/consultation")
-    assert other.post(moderate, data={"csrf_token": token, "status": "published"}).status_code == 404
+    assert (
+        other.post(
+            moderate, data={"csrf_token": token, "once": str(uuid.uuid4()), "status": "published"}
+        ).status_code
+        == 404
+    )
 
     viewer = signed_in(app, staff["viewer_a"]).get(f"/console/consultation?notice={draft['id']}")
     assert sent["body"] in viewer.get_data(True) and "/moderate" not in viewer.get_data(True)
@@ -147,7 +162,7 @@ def test_an_edit_of_a_public_notice_is_listed_as_a_version_with_what_changed(app
     browser = signed_in(app, staff["editor_a"])
     url = f"/console/notices/{notice['id']}"
     form = notice_form(browser, title="Dự thảo (sửa đổi)", consultation_closes_at="")
-    form["csrf_token"] = csrf_token(browser, url)
+    form.update(tokens(browser, url))
     page = browser.get(url).get_data(as_text=True)
     form["consultation_closes_at"] = re.search(r'name="consultation_closes_at"\s+value="([^"]*)"', page)[1]
     form["body"] = notice["body"]
@@ -164,8 +179,8 @@ def test_hiding_a_comment_without_a_reason_is_refused_beside_the_comment(
     sent = citizen.post(f"{NOTICES}/{notice['id']}/comments", json={"body": "Quảng cáo bán đất"}).get_json()
     browser = signed_in(app, staff["officer_a"])
     url = f"/console/consultation/{notice['id']}/comments/{sent['id']}/moderate"
-    token = csrf_token(browser, "/console/consultation")
-    refused = browser.post(url, data={"csrf_token": token, "status": "hidden", "reason": ""})
+    form = {**tokens(browser, "/console/consultation"), "status": "hidden", "reason": ""}
+    refused = browser.post(url, data=form)
     assert refused.status_code == 422
     assert re.search(rf'id="reason-{sent["id"]}-error" class="error">.*nêu lý do ẩn', refused.get_data(True))
     assert db.get(NoticeComment, sent["id"]).status == "pending"
@@ -197,6 +212,7 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
     screenshot(page, "notice-form", full_page=True)
     page.get_by_role("button", name="Lưu dự thảo").click()
     assert page.get_by_role("heading", name="Dự thảo quy định hỗ trợ tái định cư").is_visible()
+    assert "Đã lưu dự thảo" in page.get_by_role("status").inner_text()
 
     pdf = tmp_path / "du-thao.pdf"
     pdf.write_bytes(PDF)
@@ -260,7 +276,7 @@ def test_documents_up_to_10_mb_are_attached_and_a_file_that_is_no_pdf_is_refused
     url = f"/console/notices/{draft['id']}"
 
     def send(data: bytes, name: str):
-        form = {"csrf_token": csrf_token(browser, url), "file": (io.BytesIO(data), name)}
+        form = {**tokens(browser, url), "file": (io.BytesIO(data), name)}
         return browser.post(f"{url}/documents", data=form, content_type="multipart/form-data")
 
     large = PDF + b"%" + b"0" * (2 * 1024 * 1024) + b"\n"  # over the app's 1 MB limit for other bodies
@@ -273,7 +289,7 @@ def test_documents_up_to_10_mb_are_attached_and_a_file_that_is_no_pdf_is_refused
 
     page = browser.get(url).get_data(as_text=True)
     remove = re.search(r'action="([^"]+/remove)"', page)[1]
-    assert browser.post(remove, data={"csrf_token": csrf_token(browser, url)}).status_code == 302
+    assert browser.post(remove, data=tokens(browser, url)).status_code == 302
     db.expire_all()
     assert db.get(Notice, draft["id"]).attachments == []
 
@@ -293,3 +309,24 @@ def test_an_admin_writes_for_the_department_picked_and_sees_every_departments_no
     assert (notice.department_id, notice.kind, notice.stage) == (department_a.id, "announcement", "draft")
     page = browser.get(created.headers["Location"]).get_data(as_text=True)
     assert re.findall(r'name="to" value="(\w+)"', page) == ["published"]
+
+
+def test_a_form_sent_twice_acts_once(app, db, staff, categories):
+    browser = signed_in(app, staff["editor_a"])
+    form = notice_form(browser)
+    first = browser.post("/console/notices/new", data=form)
+    assert first.status_code == 302
+    again = browser.post("/console/notices/new", data=form, headers={"Referer": "/console/notices/new"})
+    assert again.status_code == 302 and again.headers["Location"] == "/console/notices/new"
+    assert notices_stored(db) == 1
+    page = browser.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Biểu mẫu này đã được gửi" in page
+
+    url = first.headers["Location"]
+    upload = {**tokens(browser, url), "file": (io.BytesIO(PDF), "du-thao.pdf")}
+    assert (
+        browser.post(f"{url}/documents", data=upload, content_type="multipart/form-data").status_code == 302
+    )
+    upload["file"] = (io.BytesIO(PDF), "du-thao.pdf")
+    browser.post(f"{url}/documents", data=upload, content_type="multipart/form-data")
+    assert len(db.scalar(select(Notice)).attachments) == 1

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 
-from api.console import bp, field_errors
+from api.console import bp, field_errors, once
 from api.console.notices import STAGE_NAMES
 from api.database import session
 from api.http import text_errors
@@ -111,6 +111,7 @@ def consultation_reply(notice_id: uuid.UUID, comment_id: uuid.UUID):
 def _act(notice_id, comment_id, schema, given, service):
     """Load the form with the API's schema, call the service; a refusal with field messages is the queue
     again (422) with them beside the comment's form and the text kept."""
+    once.claim()
     try:
         if unstorable := text_errors(given):
             raise ValidationError(unstorable)

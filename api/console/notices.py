@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.console import bp, field_errors
+from api.console import bp, field_errors, once
 from api.database import session
 from api.http import text_errors
 from api.namespaces.attachments import UPLOAD_BODY_LIMIT
@@ -122,6 +122,7 @@ def notice_new():
     form, errors = request.form, {}
     # "Show the preview" (the page without its script) re-renders the form and stores nothing.
     if request.method == "POST" and form.get("action") != "preview":
+        once.claim()
         try:
             notice = notices.create(db, principal, _loaded(NoticeCreateSchema(), form, creating=True))
         except (ValidationError, DomainError) as error:
@@ -140,6 +141,7 @@ def notice(notice_id: uuid.UUID):
     found = notices.own(db, principal, notice_id, "notices.report")
     form, errors = request.form if request.method == "POST" else _filled(found), {}
     if request.method == "POST" and form.get("action") != "preview":
+        once.claim()
         try:
             data = _loaded(NoticeUpdateSchema(), form, creating=False, notice=found)
             notices.update(db, principal, notice_id, data)
@@ -162,6 +164,7 @@ def notice_preview():
 def notice_stage(notice_id: uuid.UUID):
     principal, db = g.principal, session()
     found = notices.own(db, principal, notice_id, "notices.report")
+    once.claim()
     given = {"to": request.form.get("to", ""), "push": request.form.get("push") == "true"}
     if request.form.get("note"):
         given["note"] = request.form["note"]
@@ -191,6 +194,7 @@ def _file_too_large(error):
 def notice_document_add(notice_id: uuid.UUID):
     principal, db = g.principal, session()
     found = notices.own(db, principal, notice_id)
+    once.claim()
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -210,6 +214,7 @@ def notice_document_add(notice_id: uuid.UUID):
 def notice_document_remove(notice_id: uuid.UUID, attachment_id: uuid.UUID):
     principal, db = g.principal, session()
     found = notices.own(db, principal, notice_id)
+    once.claim()
     ids = [a.id for a in found.attachments if a.id != attachment_id]
     notices.update(db, principal, notice_id, {"attachment_ids": ids})
     flash(gettext("The document is removed from the notice."), "success")
