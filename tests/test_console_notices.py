@@ -184,6 +184,8 @@ def test_hiding_a_comment_without_a_reason_is_refused_beside_the_comment(
     assert refused.status_code == 422
     assert re.search(rf'id="reason-{sent["id"]}-error" class="error">.*nêu lý do ẩn', refused.get_data(True))
     assert db.get(NoticeComment, sent["id"]).status == "pending"
+    report = browser.get(f"/console/consultation/{notice['id']}/report").get_data(as_text=True)
+    assert "(không nêu điều, mục)" in report and "Quảng cáo bán đất" in report
 
 
 def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consultation(

@@ -146,8 +146,16 @@ def _console_page(target: str | None) -> bool:
 @bp.get("/consultation/<uuid:notice_id>/report")
 def consultation_report(notice_id: uuid.UUID):
     report = consultation.report(session(), g.principal, notice_id)
+    sections: dict[str, list] = {}
+    for comment in report["comments"]:
+        sections.setdefault(comment.section or "", []).append(comment)
     return render_template(
-        "console/consultation_report.html", report=report, statuses=STATUS_NAMES, stages=STAGE_NAMES
+        "console/consultation_report.html",
+        report=report,
+        # By section of the draft, those naming none last.
+        sections=sorted(sections.items(), key=lambda item: (item[0] == "", item[0])),
+        statuses=STATUS_NAMES,
+        stages=STAGE_NAMES,
     )
 
 
