@@ -332,3 +332,13 @@ def test_a_form_sent_twice_acts_once(app, db, staff, categories):
     upload["file"] = (io.BytesIO(PDF), "du-thao.pdf")
     browser.post(f"{url}/documents", data=upload, content_type="multipart/form-data")
     assert len(db.scalar(select(Notice)).attachments) == 1
+
+
+def test_lists_answer_a_forged_cursor_with_their_first_page_and_say_so(app, staff, write):
+    draft = write()
+    browser = signed_in(app, staff["editor_a"])
+    for url in ("/console/notices?cursor=forged", "/console/consultation?cursor=forged&notice=nonsense"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert "Một số điều kiện lọc không hợp lệ" in response.get_data(as_text=True)
+    assert draft["title"] in browser.get("/console/notices?cursor=forged").get_data(as_text=True)

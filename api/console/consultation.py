@@ -6,6 +6,7 @@ Through services/publishing/consultation.py and the API's schemas (schemas/consu
 moderate is the policy's `notices.moderate`, who may read the queue and the report `notices.report`.
 """
 
+import functools
 import uuid
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from api.http import text_errors
 from api.namespaces.notices import report_download
 from schemas.common import ListQuerySchema
 from schemas.consultation import ModerationSchema, ReplySchema
-from services.core.errors import DomainError
+from services.core.errors import DomainError, Invalid
 from services.directory import departments
 from services.identity import policy
 from services.models import COMMENT_STATUSES
@@ -64,19 +65,21 @@ def _queue_page(failed: dict | None = None):
         if department_id
         else []
     )
-    page = (
-        consultation.queue(
+    page = None
+    if department_id:
+        listing = functools.partial(
+            consultation.queue,
             db,
             principal,
             department_id,
             notice_id=args.get("notice"),
             status=args.get("status"),
-            cursor=args.get("cursor"),
             limit=PAGE_SIZE,
         )
-        if department_id
-        else None
-    )
+        try:
+            page = listing(cursor=args.get("cursor"))
+        except Invalid:  # a cursor this queue never gave out: the first page, and the filters' warning
+            page, error = listing(), True
     return render_template(
         "console/consultation.html",
         page=page,

@@ -8,6 +8,7 @@ services/core/markup.py: the one sanitiser; services/files/attachments.py: docum
 another department is the 404 page, as in the API.
 """
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -92,16 +93,20 @@ def notices_list():
         args, error = ListQuery().load({}), True
     # An admin sees every department's; anyone else the own department's (the policy's reach).
     department_id = None if principal.every_department else principal.department_id
-    page = notices.list_notices(
+    listing = functools.partial(
+        notices.list_notices,
         db,
         principal,
         department_id=department_id,
         stage=args.get("stage"),
         kind=args.get("kind"),
         q=args.get("q"),
-        cursor=args.get("cursor"),
         limit=PAGE_SIZE,
     )
+    try:
+        page = listing(cursor=args.get("cursor"))
+    except Invalid:  # a cursor this list never gave out: the first page, and the filters' warning
+        page, error = listing(), True
     return render_template(
         "console/notices.html",
         page=page,
