@@ -223,6 +223,8 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
     assert page.get_by_role("link", name="Tài liệu 1 (PDF)").is_visible()
 
     page.locator("summary", has_text="Lấy ý kiến").click()  # opens the confirmation
+    push = page.locator("details[open] figure.push").inner_text()
+    assert "Lấy ý kiến dự thảo: Dự thảo quy định hỗ trợ tái định cư" in push  # services/outbox/texts.py
     page.get_by_role("button", name="Xác nhận: Lấy ý kiến").click()
     assert "Đang lấy ý kiến" in page.locator("dl.facts").inner_text()
     notice_id = page.url.rsplit("/", 1)[1]

@@ -31,6 +31,7 @@ from services.directory import categories, departments
 from services.files import attachments
 from services.identity import policy
 from services.publishing import consultation, notices
+from services.push.subscriber import notice_message
 
 KIND_NAMES = {
     "policy": _l("Draft policy"),
@@ -330,7 +331,10 @@ def _form_page(found, department, form, errors, *, creating=False):
         "categories": categories.list_categories(db, kind="notice", limit=MAX_LIMIT).items,
         "kinds": KIND_NAMES,
         "stages": STAGE_NAMES,
-        "moves": [(stage, *MOVES[stage]) for stage in notices.next_stages(found)]
+        # Each move the stage allows: its button, what it does, and the push it sends (if any).
+        "moves": [
+            (stage, *MOVES[stage], notice_message(found, stage)) for stage in notices.next_stages(found)
+        ]
         if found and may_write
         else [],
         "versions": _versions(db, found) if found else [],

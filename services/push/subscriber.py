@@ -96,20 +96,29 @@ def _alert(db: Session, event: events.Event) -> None:
     )
 
 
-def _notice(db: Session, event: events.Event) -> None:
-    notice = event.subject
-    key = "notice.published" if notice.stage == "published" else f"notice.{notice.stage}"
-    if not event.data.get("push", True) or not texts.has(key):
-        return
+def notice_message(notice, stage: str) -> dict | None:
+    """What phones in the notice's places show when it reaches `stage`, per language; None when that
+    stage sends nothing (archiving). Also the console's preview before the move."""
+    key = "notice.published" if stage == "published" else f"notice.{stage}"
+    if not texts.has(key):
+        return None
     languages = ["vi", *sorted(notice.translations)]
     values = {}
     for tag in languages:
         text = notices.localize(notice, (tag,))
         values[tag] = {"title": text.title, "summary": text.summary}
+    return texts.render(key, values, languages=languages)
+
+
+def _notice(db: Session, event: events.Event) -> None:
+    notice = event.subject
+    message = notice_message(notice, notice.stage)
+    if not event.data.get("push", True) or message is None:
+        return
     push.enqueue(
         db,
         push.Audience.place(Targets.from_dict(notice.targets)),
-        texts.render(key, values, languages=languages),
+        message,
         source_type="notice",
         source_id=str(notice.id),
         data={"screen": "notice", "stage": notice.stage},
