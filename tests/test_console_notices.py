@@ -221,6 +221,8 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
     page.get_by_label("Đính kèm tài liệu PDF").set_input_files(str(pdf))
     page.get_by_role("button", name="Tải lên").click()
     assert page.get_by_role("link", name="Tài liệu 1 (PDF)").is_visible()
+    assert_accessible(page)
+    assert_fits(page)
 
     page.locator("summary", has_text="Lấy ý kiến").click()  # opens the confirmation
     push = page.locator("details[open] figure.push").inner_text()
@@ -263,6 +265,7 @@ def test_an_editor_writes_a_draft_opens_it_for_comment_and_moderates_the_consult
 
     page.goto(f"/console/consultation/{notice_id}/report")
     assert_accessible(page)
+    assert_fits(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Tải báo cáo").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
