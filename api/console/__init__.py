@@ -24,7 +24,7 @@ bp = with_cookie_sessions(
 
 
 def init_app(app: Flask) -> None:
-    from api.console import feedback, i18n, inbox, signin  # noqa: F401  (their views join the blueprint)
+    from api.console import alerts, feedback, i18n, inbox, scam_reports, signin  # noqa: F401  (views join the bp)
 
     app.config.update(
         SESSION_COOKIE_NAME="console_session",
