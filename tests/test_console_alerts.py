@@ -108,6 +108,53 @@ def test_publishing_asks_first_without_javascript_then_publishes(editor, sql):
     assert sql("SELECT status FROM alerts").scalar() == "published"
 
 
+def test_an_update_of_a_published_alert_is_confirmed_then_pushed_again(editor, sql):
+    post(editor, f"{ALERTS}/new", form())
+    alert_id = sql("SELECT id FROM alerts").scalar()
+    post(editor, f"{ALERTS}/{alert_id}/publish", {"confirmed": "yes"})
+    changed = form(headline="Giả danh công an: số gọi đến đã đổi", indicator_value=["0912 345 679", ""])
+    asked = post(editor, f"{ALERTS}/{alert_id}", changed)
+    assert asked.status_code == 200
+    assert "Cập nhật: Giả danh công an: số gọi đến đã đổi" in asked.get_data(as_text=True)  # the push text
+    assert sql("SELECT headline FROM alerts").scalar() == "Giả danh công an gọi điện đòi chuyển tiền"
+
+    sent = post(editor, f"{ALERTS}/{alert_id}", {**changed, "confirmed": "yes"})
+    assert sent.status_code == 302
+    assert sql("SELECT headline FROM alerts").scalar() == "Giả danh công an: số gọi đến đã đổi"
+    assert sql("SELECT normalized FROM alert_indicators").scalar() == "+84912345679"
+    listed = editor.get(ALERTS).get_data(as_text=True)
+    assert "Đã cập nhật" in listed
+
+
+def test_the_list_counts_deliveries_per_channel_and_says_which_failed(editor, sql):
+    post(editor, f"{ALERTS}/new", form())
+    alert_id = sql("SELECT id FROM alerts").scalar()
+    post(editor, f"{ALERTS}/{alert_id}/publish", {"confirmed": "yes"})
+    waiting = editor.get(ALERTS).get_data(as_text=True)
+    assert re.search(r"Thông báo trên điện thoại:\s+đã gửi 0, 1 đang chờ", waiting)
+    sql("UPDATE deliveries SET status = 'failed'")
+    listed = editor.get(ALERTS).get_data(as_text=True)
+    assert re.search(r"Thông báo trên điện thoại:\s+đã gửi 0, <strong[^>]*>.*⚠</span> 1 lỗi", listed)
+
+
+def test_another_departments_draft_is_the_404_page(app, staff, make_user, department_b, editor, sql):
+    post(editor, f"{ALERTS}/new", form())
+    alert_id = sql("SELECT id FROM alerts").scalar()
+    other = app.test_client()
+    sign_in_client(other, make_user("editor", department_b).email)
+    assert other.get(f"{ALERTS}/{alert_id}").status_code == 404
+    assert post(other, f"{ALERTS}/{alert_id}/publish", {"confirmed": "yes"}).status_code == 404
+    assert "Giả danh công an" not in other.get(ALERTS).get_data(as_text=True)
+
+
+def test_an_admin_may_aim_at_the_whole_country_and_pick_the_province_listed(app, staff):
+    admin = app.test_client()
+    sign_in_client(admin, staff["admin"].principal.email)
+    page = admin.get(f"{ALERTS}/new?province=1").get_data(as_text=True)
+    assert "Toàn quốc" in page and 'name="province_codes" value="48"' in page
+    assert "Phường Hoàn Kiếm" in page and "Phường Hải Châu" not in page
+
+
 @pytest.mark.parametrize("role", ["officer_a", "viewer_a"])
 def test_an_officer_or_viewer_sees_no_publish_button_and_a_post_is_refused(app, staff, sql, role):
     made = (
@@ -191,6 +238,19 @@ def deliver_once(database, fake_fcm):
 def test_an_editor_publishes_a_scam_alert_that_reaches_phones_and_the_feed_then_cancels_it(
     page, staff, make_device, app, database, fake_fcm
 ):
+    staff["editor_a"].post(  # a draft of another alert, waiting in the list
+        "/api/v1/alerts",
+        json={
+            "category": "misinformation",
+            "headline": "Tin giả về việc thu hồi đất ở phường Hải Châu",
+            "description": "Không có quyết định thu hồi đất nào; tin lan truyền trên mạng là sai sự thật.",
+            "severity": "minor",
+            "urgency": "expected",
+            "certainty": "observed",
+            "targets": {"ward_codes": [HAI_CHAU]},
+            "expires_at": (utcnow() + timedelta(days=7)).isoformat(),
+        },
+    )
     sign_in(page, staff["editor_a"].principal, path=ALERTS)
     assert_accessible(page)
     page.get_by_role("link", name="Cảnh báo mới").click()
@@ -262,7 +322,7 @@ def test_an_editor_publishes_a_scam_alert_that_reaches_phones_and_the_feed_then_
     assert feed(HAI_CHAU) == ["Giả danh công an gọi điện đòi chuyển tiền"]
     assert feed(NGU_HANH_SON) == []
 
-    page.locator("ol.alerts a").first.click()
+    page.get_by_role("link", name="Giả danh công an gọi điện đòi chuyển tiền").click()
     page.get_by_label("Lý do hủy (người dân sẽ thấy)").fill("Đã xác minh: số này của công an phường thật.")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Hủy cảnh báo").click()
