@@ -342,3 +342,37 @@ def test_the_scam_report_page_in_a_browser(page, staff, devices):
     screenshot(page, "scam-reports", full_page=True)
     page.get_by_role("link", name="Tạo cảnh báo").first.click()
     assert page.locator("#indicator-0-value").input_value() == "+84987654321"
+
+
+def test_without_javascript_the_form_saves_and_publishing_asks_on_a_page_of_its_own(
+    browser, live_server, staff, sql
+):
+    context = browser.new_context(base_url=live_server, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, staff["editor_a"].principal, path=f"{ALERTS}/new")
+    assert page.get_by_label("Tìm xã, phường").is_hidden()  # the list scrolls instead
+    choices = {
+        "Lĩnh vực": "scam",
+        "Mức độ nghiêm trọng": "severe",
+        "Mức độ khẩn cấp": "immediate",
+        "Mức độ chắc chắn": "observed",
+    }
+    for label, value in choices.items():
+        page.get_by_label(label).select_option(value)
+    page.get_by_label("Tiêu đề", exact=True).fill("Giả danh công an gọi điện đòi chuyển tiền")
+    page.get_by_label("Nội dung cảnh báo").fill("Đối tượng tự xưng công an phường.")
+    expires = (utcnow() + timedelta(days=3)).astimezone(LOCAL)
+    page.get_by_label("Hết hạn lúc (giờ Việt Nam)").fill(f"{expires:%Y-%m-%dT%H:%M}")
+    page.get_by_role("checkbox", name="Phường Hải Châu").check()
+    page.locator("#indicator-0-value").fill("0912 345 678")
+    page.get_by_role("button", name="Xem trước").click()  # the previews, without saving
+    assert "Giả danh công an" in page.locator("#alert-previews .push").inner_text()
+    assert sql("SELECT count(*) FROM alerts").scalar() == 0
+    page.get_by_role("button", name="Lưu dự thảo").click()
+    page.get_by_role("button", name="Phát hành").click()
+    assert page.get_by_role("heading", name="Phát hành cảnh báo?").is_visible()
+    assert sql("SELECT status FROM alerts").scalar() == "draft"
+    page.get_by_role("button", name="Đồng ý phát hành").click()
+    assert page.url.endswith(ALERTS)
+    assert sql("SELECT status FROM alerts").scalar() == "published"
+    context.close()

@@ -127,6 +127,7 @@ def cancel_alert(alert_id: uuid.UUID):
 @bp.post("/alerts/preview")
 def alert_previews():
     """The previews of what is typed so far, for the form's script to show as the editor writes."""
+    policy.require(g.principal, "alerts.write")
     return render_template(
         "console/alert_previews.html",
         categories=alert_form.CATEGORY_NAMES,
@@ -139,6 +140,7 @@ def alert_previews():
 def indicator_check():
     """An indicator as the API normalises it, or what is wrong with it: the form checks each row as it
     is typed (the save checks them all again)."""
+    policy.require(g.principal, "alerts.write")
     given = {"type": request.args.get("type", ""), "value": request.args.get("value", "")}
     try:
         row = IndicatorSchema().load(given)
@@ -162,7 +164,8 @@ def _writable(db, alert_id: uuid.UUID):
 
 def _form(item, values: dict, *, previews=False, errors=None, status=200):
     principal = g.principal
-    province_code = _home_province(values)
+    province = areas.province(code) if (code := _home_province(values)) else None
+    provinces = areas.provinces() if principal.every_department else [province] if province else []
     return (
         render_template(
             "console/alert_form.html",
@@ -172,9 +175,9 @@ def _form(item, values: dict, *, previews=False, errors=None, status=200):
             stage=alerts.stage(item) if item else None,
             stages=STAGE_NAMES,
             may_write=policy.allows(principal, "alerts.write", item) if item else True,
-            provinces=areas.provinces() if principal.every_department else [areas.province(province_code)],
-            wards=areas.wards(province_code) if province_code else [],
-            province=areas.province(province_code) if province_code else None,
+            provinces=provinces,
+            wards=areas.wards(province.code) if province else [],
+            province=province,
             national_allowed=principal.every_department,
             categories=alert_form.CATEGORY_NAMES,
             severities=alert_form.SEVERITY_NAMES,

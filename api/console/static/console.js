@@ -83,7 +83,9 @@ if (alertForm) {
       return;
     }
     const query = new URLSearchParams({ type: row.querySelector("select").value, value: value.value });
-    const answer = await (await fetch(`${alertForm.dataset.check}?${query}`)).json();
+    const response = await fetch(`${alertForm.dataset.check}?${query}`);
+    if (!response.ok || !response.headers.get("Content-Type")?.includes("json")) return; // signed out: the save says it
+    const answer = await response.json();
     said.textContent = answer.error ? `⚠ ${answer.error}` : `✓ ${answer.normalized}`;
     said.classList.toggle("error", Boolean(answer.error));
     value.setAttribute("aria-invalid", answer.error ? "true" : "false");
