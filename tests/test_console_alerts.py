@@ -294,8 +294,13 @@ def test_an_editor_publishes_a_scam_alert_that_reaches_phones_and_the_feed_then_
 
     page.get_by_role("button", name="Lưu dự thảo").click()
     assert re.search(r"/console/alerts/[0-9a-f-]{36}$", page.url)
-    page.once("dialog", lambda dialog: dialog.accept())
+    # The confirmation as a page (what a browser without JavaScript shows; the cancel below has the dialog).
+    page.locator("form.action").evaluate("form => form.removeAttribute('data-confirm')")
     page.get_by_role("button", name="Phát hành").click()
+    assert "Giả danh công an gọi điện đòi chuyển tiền" in page.locator(".push").inner_text()
+    assert_accessible(page)
+    assert_fits(page)
+    page.get_by_role("button", name="Đồng ý phát hành").click()
     page.wait_for_url(re.compile(r"/console/alerts$"))
     assert "Đã phát hành" in page.locator("ol.alerts").inner_text()
 
