@@ -4,6 +4,7 @@ Flask test client, what a form refuses and keeps, what each role may do, and ref
 
 import re
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -56,7 +57,9 @@ def editor(app, staff):
 
 
 def post(browser, path, data):
-    return browser.post(path, data={**data, "csrf_token": csrf_token(browser, ALERTS)})
+    """Send a form as the page has it: with its CSRF token and its one-time token (api/console/once.py)."""
+    form = {"once": str(uuid.uuid4()), **data, "csrf_token": csrf_token(browser, ALERTS)}
+    return browser.post(path, data=form)
 
 
 def alert_count(sql) -> int:
@@ -153,6 +156,29 @@ def test_an_admin_may_aim_at_the_whole_country_and_pick_the_province_listed(app,
     page = admin.get(f"{ALERTS}/new?province=1").get_data(as_text=True)
     assert "Toàn quốc" in page and 'name="province_codes" value="48"' in page
     assert "Phường Hoàn Kiếm" in page and "Phường Hải Châu" not in page
+
+
+def test_a_form_sent_twice_saves_one_draft_and_publishes_once(editor, sql):
+    first = form(once=str(uuid.uuid4()))
+    assert post(editor, f"{ALERTS}/new", first).status_code == 302
+    again = post(editor, f"{ALERTS}/new", first)  # a double click, or back and send again
+    assert again.status_code == 302
+    assert alert_count(sql) == 1
+    alert_id = sql("SELECT id FROM alerts").scalar()
+
+    publish = {"confirmed": "yes", "once": str(uuid.uuid4())}
+    page = f"{ALERTS}/{alert_id}"
+    assert post(editor, f"{page}/publish", publish).status_code == 302
+    repeated = editor.post(
+        f"{page}/publish",
+        data={**publish, "csrf_token": csrf_token(editor, ALERTS)},
+        headers={"Referer": page},
+    )
+    assert repeated.status_code == 302 and repeated.headers["Location"] == page
+    notice = editor.get(page).get_data(as_text=True)
+    assert "Biểu mẫu này đã được gửi rồi; thao tác chỉ được thực hiện một lần." in notice
+    assert sql("SELECT count(*) FROM notifications WHERE source_id = :id", id=str(alert_id)).scalar() == 1
+    assert len(sql("SELECT cap_messages FROM alerts").scalar()) == 1
 
 
 @pytest.mark.parametrize("role", ["officer_a", "viewer_a"])

@@ -24,7 +24,15 @@ bp = with_cookie_sessions(
 
 
 def init_app(app: Flask) -> None:
-    from api.console import alerts, feedback, i18n, inbox, scam_reports, signin  # noqa: F401  (views join the bp)
+    from api.console import (  # noqa: F401  (their views join the blueprint)
+        alerts,
+        feedback,
+        i18n,
+        inbox,
+        once,
+        scam_reports,
+        signin,
+    )
 
     app.config.update(
         SESSION_COOKIE_NAME="console_session",

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from api.console import alert_form, bp
+from api.console import alert_form, bp, once
 from api.database import session
 from schemas.alerts import AlertChangesSchema, AlertSchema, CancelSchema, IndicatorSchema
 from services.core import areas
@@ -62,6 +62,7 @@ def new_alert():
     values = alert_form.from_form(request.form)
     if request.form.get("action") == "preview":
         return _form(None, values, previews=True)
+    once.claim()
     try:
         alert = alerts.create(session(), g.principal, AlertSchema().load(alert_form.body(values)))
     except (ValidationError, DomainError) as error:
@@ -82,6 +83,7 @@ def alert(alert_id: uuid.UUID):
         return _form(item, values, previews=True)
     if item.status == "published" and request.form.get("confirmed") != "yes":
         return _confirm(item, "update")  # an Update is pushed to phones again
+    once.claim()
     try:
         data = AlertChangesSchema().load(alert_form.body(values))
         alerts.update(db, g.principal, alert_id, data)
@@ -100,6 +102,7 @@ def publish_alert(alert_id: uuid.UUID):
     item = _writable(db, alert_id)
     if request.form.get("confirmed") != "yes":
         return _confirm(item, "publish")
+    once.claim()
     try:
         alerts.publish(db, g.principal, alert_id)
     except DomainError as error:  # the expiry has passed since the draft was written
@@ -119,9 +122,17 @@ def cancel_alert(alert_id: uuid.UUID):
         return _form(item, alert_form.from_alert(item), previews=True, errors=errors, status=422)
     if request.form.get("confirmed") != "yes":
         return _confirm(item, "cancel", reason=reason)
+    once.claim()
     alerts.cancel(db, g.principal, alert_id, reason)
     flash(gettext("The alert is cancelled: phones get a cancel notice with your reason."), "success")
     return redirect(url_for("console.alerts_list"))
+
+
+@bp.get("/alerts/<uuid:alert_id>/publish")
+@bp.get("/alerts/<uuid:alert_id>/cancel")
+def alert_action_page(alert_id: uuid.UUID):
+    """Back to a confirmation that was sent already (once.py returns to the page a form came from)."""
+    return redirect(url_for("console.alert", alert_id=alert_id))
 
 
 @bp.post("/alerts/preview")

@@ -6,9 +6,23 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// A form being sent is not sent again by a second click (the server refuses a repeat anyway: once.py).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.method !== "post" || event.defaultPrevented) return; // e.g. a confirmation said no
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "yes";
+  // Back from the next page (the browser's cache) shows the form ready again.
+  window.addEventListener("pageshow", () => delete form.dataset.sending, { once: true });
+});
+
 // ---------------------------------------------------------------- alerts (the form works without these)
 
 // Actions that reach phones ask first; the page's own confirmation step is skipped once agreed here.
+// (Capturing: it answers before the handler above marks the form as being sent.)
 document.addEventListener("submit", (event) => {
   const form = event.target;
   const asking = event.submitter?.dataset.confirm || form.dataset.confirm;
@@ -20,7 +34,7 @@ document.addEventListener("submit", (event) => {
   const confirmed = document.createElement("input");
   Object.assign(confirmed, { type: "hidden", name: "confirmed", value: "yes" });
   form.append(confirmed);
-});
+}, true);
 
 // As services/core/text.normalize: "da nang" finds "Đà Nẵng".
 const bare = (text) =>
