@@ -80,7 +80,10 @@ MESSAGES = [
     (r"An account name has no spaces\.", _l("An account name has no spaces.")),
     (r"Not an e-mail address\.", _l("Not an e-mail address.")),
     (r"Empty value\.", _l("This field is required.")),
-    (r"Contains control characters\.", _l("Contains characters that cannot be stored.")),
+    (
+        r"Contains control characters\.|Contains a character that is not text.*",
+        _l("Contains characters that cannot be stored."),
+    ),
     (r"On the allow-list .*", _l("A known-legitimate value (on the allow-list): only an admin may name it.")),
     (r"Give national: true or at least one .*", _l("Pick at least one province or commune.")),
     (

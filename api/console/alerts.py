@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from api.console import alert_form, bp, once
 from api.database import session
+from api.http import text_errors
 from schemas.alerts import AlertChangesSchema, AlertSchema, CancelSchema, IndicatorSchema
 from services.core import areas
 from services.core.errors import DomainError
@@ -64,7 +65,7 @@ def new_alert():
         return _form(None, values, previews=True)
     once.claim()
     try:
-        alert = alerts.create(session(), g.principal, AlertSchema().load(alert_form.body(values)))
+        alert = alerts.create(session(), g.principal, _loaded(AlertSchema(), values))
     except (ValidationError, DomainError) as error:
         return _refused(None, values, error)
     flash(gettext("The draft is saved. Check the previews, then publish it."), "success")
@@ -85,7 +86,7 @@ def alert(alert_id: uuid.UUID):
         return _confirm(item, "update")  # an Update is pushed to phones again
     once.claim()
     try:
-        data = AlertChangesSchema().load(alert_form.body(values))
+        data = _loaded(AlertChangesSchema(), values)
         alerts.update(db, g.principal, alert_id, data)
     except (ValidationError, DomainError) as error:
         return _refused(item, values, error)
@@ -116,7 +117,7 @@ def cancel_alert(alert_id: uuid.UUID):
     db = session()
     item = _writable(db, alert_id)
     try:
-        reason = CancelSchema().load({"reason": request.form.get("reason", "").strip()})["reason"]
+        reason = CancelSchema().load(_storable({"reason": request.form.get("reason", "").strip()}))["reason"]
     except ValidationError as error:
         errors = {"reason": [alert_form.translated(m) for m in error.messages["reason"]]}
         return _form(item, alert_form.from_alert(item), previews=True, errors=errors, status=422)
@@ -164,6 +165,17 @@ def indicator_check():
 
 
 # ---------------------------------------------------------------- the form's pages
+
+
+def _loaded(schema, values: dict) -> dict:
+    """The form as the API's schema loads its JSON body, after the API's rule on unstorable text."""
+    return schema.load(_storable(alert_form.body(values)))
+
+
+def _storable(data: dict) -> dict:
+    if errors := text_errors(data):  # a NUL or a control character: nothing reads it, as in the API
+        raise ValidationError(errors)
+    return data
 
 
 def _writable(db, alert_id: uuid.UUID):
