@@ -76,16 +76,22 @@ def _status_changed(db: Session, event: events.Event) -> None:
 # ---------------------------------------------------------------- alerts and notices: their place
 
 
-def _alert(db: Session, event: events.Event) -> None:
-    alert, now = event.subject, utcnow()
-    cancelled = event.name == "alert.cancelled"
+def alert_push(alert, event_name: str = "alert.published") -> dict[str, dict[str, str]]:
+    """{language: {"title", "body"}}: what phones get for the alert's event (alert.published, .updated,
+    .cancelled). The console previews it on a draft, even one not yet saved."""
     values = {
         lang: {**text, "reason": alert.cancel_reason or ""} for lang, text in alerts.texts(alert).items()
     }
+    return texts.render(event_name, values, languages=list(values))
+
+
+def _alert(db: Session, event: events.Event) -> None:
+    alert, now = event.subject, utcnow()
+    cancelled = event.name == "alert.cancelled"
     push.enqueue(
         db,
         push.Audience.place(Targets.from_dict(alert.targets)),
-        texts.render(event.name, values, languages=list(values)),
+        alert_push(alert, event.name),
         source_type="alert",
         source_id=str(alert.id),
         data={"category": alert.category, "severity": alert.severity, "msg_type": event.data["msg_type"]},

@@ -9,7 +9,7 @@ document.addEventListener("change", (event) => {
 // A form being sent is not sent again by a second click (the server refuses a repeat anyway: once.py).
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form.method !== "post") return;
+  if (form.method !== "post" || event.defaultPrevented) return; // e.g. a confirmation said no
   if (form.dataset.sending) {
     event.preventDefault();
     return;
@@ -53,3 +53,100 @@ document.addEventListener("input", (event) => {
     item.hidden = wanted !== "" && !folded(item.textContent).includes(wanted);
   });
 });
+// ---------------------------------------------------------------- alerts (the form works without these)
+
+// Actions that reach phones ask first; the page's own confirmation step is skipped once agreed here.
+// (Capturing: it answers before the handler above marks the form as being sent.)
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const asking = event.submitter?.dataset.confirm || form.dataset.confirm;
+  if (!asking || form.querySelector("input[name=confirmed]")) return;
+  if (!window.confirm(asking)) {
+    event.preventDefault();
+    return;
+  }
+  const confirmed = document.createElement("input");
+  Object.assign(confirmed, { type: "hidden", name: "confirmed", value: "yes" });
+  form.append(confirmed);
+}, true);
+
+// As services/core/text.normalize: "da nang" finds "Đà Nẵng".
+const bare = (text) =>
+  text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/\s+/g, " ").trim();
+
+const later = (fn, ms) => {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+};
+
+const alertForm = document.getElementById("alert-form");
+if (alertForm) {
+  // The commune list filters as one types.
+  const search = document.getElementById("ward-search");
+  if (search) {
+    search.closest(".ward-search").hidden = false;
+    const list = document.getElementById(search.dataset.filters);
+    search.addEventListener("input", () => {
+      const wanted = bare(search.value);
+      for (const item of list.children) {
+        const checked = item.querySelector("input").checked;
+        item.hidden = wanted !== "" && !checked && !item.dataset.search.includes(wanted);
+      }
+    });
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
+    });
+  }
+
+  // Indicator rows: added and removed here, each checked by the API's normalisation as it is typed.
+  const rows = document.getElementById("indicator-rows");
+  const template = document.getElementById("indicator-template");
+  let added = rows.children.length;
+  const showRemove = () => rows.querySelectorAll("button.remove").forEach((b) => (b.hidden = false));
+  const addButton = document.getElementById("add-indicator");
+  if (!alertForm.querySelector("fieldset[disabled]")) {
+    addButton.hidden = false;
+    showRemove();
+  }
+  addButton.addEventListener("click", () => {
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__i__", `n${added++}`));
+    showRemove();
+    rows.lastElementChild.querySelector("select").focus();
+  });
+  rows.addEventListener("click", (event) => {
+    if (event.target.matches("button.remove")) {
+      event.target.closest("li").remove();
+      addButton.focus();
+    }
+  });
+  const check = async (row) => {
+    const value = row.querySelector("input[name=indicator_value]");
+    const said = row.querySelector(".check");
+    if (!value.value.trim()) {
+      said.textContent = "";
+      value.removeAttribute("aria-invalid");
+      return;
+    }
+    const query = new URLSearchParams({ type: row.querySelector("select").value, value: value.value });
+    const response = await fetch(`${alertForm.dataset.check}?${query}`);
+    if (!response.ok || !response.headers.get("Content-Type")?.includes("json")) return; // signed out: the save says it
+    const answer = await response.json();
+    said.textContent = answer.error ? `⚠ ${answer.error}` : `✓ ${answer.normalized}`;
+    said.classList.toggle("error", Boolean(answer.error));
+    value.setAttribute("aria-invalid", answer.error ? "true" : "false");
+  };
+  const checkLater = later(check, 300);
+  rows.addEventListener("input", (event) => checkLater(event.target.closest("li")));
+  rows.addEventListener("change", (event) => check(event.target.closest("li")));
+
+  // The previews follow what is typed (the Preview button does the same without JavaScript).
+  const refresh = later(async () => {
+    const response = await fetch(alertForm.dataset.preview, { method: "POST", body: new FormData(alertForm) });
+    if (response.ok) document.getElementById("alert-previews").outerHTML = await response.text();
+  }, 500);
+  alertForm.addEventListener("input", refresh);
+  alertForm.addEventListener("change", refresh);
+}
