@@ -8,7 +8,7 @@ a page of its own without JavaScript, a dialog with it (console.js, `data-confir
 import uuid
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -27,7 +27,7 @@ from services.reports.alerts import deliveries_by_alert
 
 STAGE_NAMES = {
     "draft": _l("Draft"),
-    "published": _l("Published"),
+    "published": lazy_pgettext("alert", "Published"),  # a notice's "Published" is "Đã đăng"
     "updated": _l("Updated"),
     "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
