@@ -82,7 +82,7 @@ def test_a_bad_phone_number_is_named_beside_its_row_and_nothing_is_stored(editor
 def test_text_that_cannot_be_stored_is_refused_beside_its_field(editor, sql):
     refused = post(editor, f"{ALERTS}/new", form(headline="Giả danh\x00 công an"))
     assert refused.status_code == 422
-    assert re.search(r'id="headline-error">.*Có ký tự không lưu được\.', refused.get_data(as_text=True))
+    assert re.search(r'id="headline-error">.*Có ký tự không phải văn bản\.', refused.get_data(as_text=True))
     assert alert_count(sql) == 0
 
 

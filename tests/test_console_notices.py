@@ -75,7 +75,7 @@ def test_a_refused_form_shows_each_error_beside_its_field_keeps_the_text_and_sto
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert 'id="title" name="title" value=""' in text and 'aria-describedby="title-error"' in text
-    assert re.search(r'id="title-error" class="error">.*Nhập từ 1 đến 200 ký tự', text)
+    assert re.search(r'id="title-error" class="error">.*Bắt buộc nhập, tối đa 200 ký tự', text)
     assert re.search(r'id="targets-error" class="error">.*chọn toàn tỉnh hoặc ít nhất một xã', text)
     assert re.search(r'id="consultation_closes_at-error" class="error">.*trong tương lai', text)
     assert "Một đoạn văn dài đã gõ." in text and 'value="2020-01-01T08:00"' in text

@@ -2,13 +2,13 @@
 (schemas/alerts.AlertSchema) loads, and back; the CAP values in plain words; and the schema's and the
 services' field messages in the editor's language, next to the fields they are about."""
 
-import re
 from datetime import datetime
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from api.console.field_errors import messages as field_messages
+from api.console.field_errors import translated
 from services.core.deadlines import LOCAL
 from services.models import Alert
 
@@ -51,56 +51,6 @@ INDICATOR_NAMES = {
 TEXT_FIELDS = ("category", "headline", "description", "instruction", "severity", "urgency", "certainty")
 ENGLISH = ("headline", "description", "instruction")
 
-# The schema's and the services' messages (English, for API clients) as the editor reads them.
-MESSAGES = [
-    (r"Missing data for required field\.|Shorter than minimum length 1\.", _l("This field is required.")),
-    (r"Length must be between 1 and (?P<max>\d+)\.", _l("Required, at most %(max)s characters.")),
-    (r"Longer than maximum length (?P<max>\d+)\.", _l("At most %(max)s characters.")),
-    (r"Must be one of: .*", _l("Pick one of the choices.")),
-    (r"Not a valid datetime\.", _l("Give a date and a time.")),
-    (r"Must be in the future\.", _l("Must be in the future.")),
-    (r"Must be at most .* from now\.", _l("At most a year from now.")),
-    (r"Already past: .*", _l("The expiry has passed: set a later one before publishing.")),
-    (
-        r"Must be an https:// address .*|Not a valid URL\.",
-        _l("Give the https:// address of the official source."),
-    ),
-    (r"Not a valid phone number\.", _l("Not a valid phone number.")),
-    (r"Not a web address .*", _l("Not a web address (something like example.com/path).")),
-    (r"Not a domain name .*", _l("Not a domain name (something like example.com.vn).")),
-    (
-        r"Give the bank and the account number.*",
-        _l("Give the bank and the number, e.g. VCB 0011 0023 45678."),
-    ),
-    (
-        r"Give a profile link or network:handle.*",
-        _l("Give a profile link, or network:name (zalo:0912345678)."),
-    ),
-    (r"The account name is missing\.", _l("The account name is missing.")),
-    (r"An account name has no spaces\.", _l("An account name has no spaces.")),
-    (r"Not an e-mail address\.", _l("Not an e-mail address.")),
-    (r"Empty value\.", _l("This field is required.")),
-    (
-        r"Contains control characters\.|Contains a character that is not text.*",
-        _l("Contains characters that cannot be stored."),
-    ),
-    (r"On the allow-list .*", _l("A known-legitimate value (on the allow-list): only an admin may name it.")),
-    (r"Give national: true or at least one .*", _l("Pick at least one province or commune.")),
-    (
-        r"Give either national or lists of places.*",
-        _l("The whole country, or some places: not both."),
-    ),
-    (r"Beyond your department's reach.*", _l("Beyond your department's province: ask an admin.")),
-]
-MESSAGES = [(re.compile(pattern), text) for pattern, text in MESSAGES]
-
-
-def translated(message: str) -> str:
-    for pattern, text in MESSAGES:
-        if match := pattern.fullmatch(message):
-            return str(text) % match.groupdict() if match.groupdict() else str(text)
-    return gettext("This value is not valid.")
-
 
 def field_errors(errors: dict) -> dict[str, list[str]]:
     """marshmallow-shaped errors ({field: [messages] or nested}) keyed by the form's fields: an
@@ -108,7 +58,7 @@ def field_errors(errors: dict) -> dict[str, list[str]]:
     shown: dict[str, list[str]] = {}
 
     def add(key, messages):
-        shown.setdefault(key, []).extend(translated(m) for m in _messages(messages))
+        shown.setdefault(key, []).extend(translated(m) for m in field_messages(messages))
 
     for field, messages in errors.items():
         if field == "indicators" and isinstance(messages, dict):
@@ -123,14 +73,6 @@ def field_errors(errors: dict) -> dict[str, list[str]]:
         else:
             add("form", messages)
     return shown
-
-
-def _messages(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [m for inner in value.values() for m in _messages(inner)]
-    return [m for inner in value for m in _messages(inner)]
 
 
 # ---------------------------------------------------------------- the form's values

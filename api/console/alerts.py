@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from api.console import alert_form, bp, once
+from api.console import alert_form, bp, field_errors, once
 from api.database import session
 from api.http import text_errors
 from schemas.alerts import AlertChangesSchema, AlertSchema, CancelSchema, IndicatorSchema
@@ -119,7 +119,7 @@ def cancel_alert(alert_id: uuid.UUID):
     try:
         reason = CancelSchema().load(_storable({"reason": request.form.get("reason", "").strip()}))["reason"]
     except ValidationError as error:
-        errors = {"reason": [alert_form.translated(m) for m in error.messages["reason"]]}
+        errors = {"reason": [field_errors.translated(m) for m in error.messages["reason"]]}
         return _form(item, alert_form.from_alert(item), previews=True, errors=errors, status=422)
     if request.form.get("confirmed") != "yes":
         return _confirm(item, "cancel", reason=reason)
@@ -160,7 +160,7 @@ def indicator_check():
     except ValidationError as error:
         return jsonify(error=alert_form.field_errors({"indicators": {0: error.messages}})["indicator-0"][0])
     except indicators.BadIndicator as error:
-        return jsonify(error=alert_form.translated(str(error)))
+        return jsonify(error=field_errors.translated(str(error)))
     return jsonify(normalized=normalized.value)
 
 

@@ -32,6 +32,13 @@ _WHOLE = {
     "Larger than 10 MB.": _l("The file is larger than 10 MB."),
     "Send a JPEG, PNG or WebP photo or a PDF.": _l("Send a PDF document (or a JPEG, PNG or WebP photo)."),
     UNSTORABLE_MESSAGE: _l("Contains a character that is not text."),
+    "Contains control characters.": _l("Contains a character that is not text."),
+    "Empty value.": _l("Fill in this field."),
+    "Not a valid URL.": _l("Give the https:// address of the official source."),
+    "Not a valid phone number.": _l("Not a valid phone number."),
+    "The account name is missing.": _l("The account name is missing."),
+    "An account name has no spaces.": _l("An account name has no spaces."),
+    "Not an e-mail address.": _l("Not an e-mail address."),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -46,16 +53,34 @@ _START = {
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
     "Too complex to check": _l("This PDF is too complex to check: print it to PDF again, or split it."),
+    "Already past: ": _l("The expiry has passed: set a later one before publishing."),
+    "Must be an https:// address": _l("Give the https:// address of the official source."),
+    "Not a web address": _l("Not a web address (something like example.com/path)."),
+    "Not a domain name": _l("Not a domain name (something like example.com.vn)."),
+    "Give the bank and the account number": _l("Give the bank and the number, e.g. VCB 0011 0023 45678."),
+    "Give a profile link or network:handle": _l("Give a profile link, or network:name (zalo:0912345678)."),
+    "Contains a character that is not text": _l("Contains a character that is not text."),
+    "On the allow-list": _l("A known-legitimate value (on the allow-list): only an admin may name it."),
+    "Give either national or lists of places": _l("The whole country, or some places: not both."),
 }
-_LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.|Shorter than minimum length (\d+)\.")
+_LENGTH = re.compile(
+    r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."
+    r"|Shorter than minimum length (?P<least>\d+)\.|Longer than maximum length (?P<most>\d+)\."
+)
 
 
 def translated(message: str) -> str:
     if message in _WHOLE:
         return str(_WHOLE[message])
     if found := _LENGTH.fullmatch(message):
-        if found[2]:
-            return gettext("Write between %(min)s and %(max)s characters.", min=found[1], max=found[2])
+        if found["most"]:
+            return gettext("At most %(max)s characters.", max=found["most"])
+        if found["max"] and found["min"] == "1":
+            return gettext("Required, at most %(max)s characters.", max=found["max"])
+        if found["max"]:
+            return gettext(
+                "Write between %(min)s and %(max)s characters.", min=found["min"], max=found["max"]
+            )
         return gettext("Fill in this field.")
     for start, text in _START.items():
         if message.startswith(start):
@@ -69,16 +94,17 @@ def by_field(errors: dict, fields: dict[str, str] | None = None) -> dict[str, li
     shown: dict[str, list[str]] = {}
     for key, value in errors.items():
         field = (fields or {}).get(str(key), str(key))
-        for message in _messages(value):
+        for message in messages(value):
             text = translated(message)
             if text not in shown.setdefault(field, []):
                 shown[field].append(text)
     return shown
 
 
-def _messages(value) -> list[str]:
+def messages(value) -> list[str]:
+    """Every message in a marshmallow-shaped value (a message, a list, nested dicts)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [m for item in value.values() for m in _messages(item)]
-    return [m for item in value for m in _messages(item)]
+        return [m for item in value.values() for m in messages(item)]
+    return [m for item in value for m in messages(item)]
