@@ -192,3 +192,15 @@ def test_contact_details_are_shown_to_officers_and_each_view_is_audited(app, sta
     html = page_of(viewer, item)
     assert "+84912345678" not in html and "Nguyễn Văn A" not in html
     assert views() == [(str(officer.id), item["id"])]
+
+
+def test_the_inbox_badge_counts_the_new_feedback_no_one_has_taken(app, staff, citizen, item):
+    submit(citizen)
+    officer = signed_in(app, staff["officer_a"].principal)
+    html = officer.get("/console/feedback").get_data(as_text=True)
+    assert '<span class="badge" aria-hidden="true">2</span>' in html
+    assert "(2 phản ánh mới chưa giao xử lý)" in html
+    act(officer, item, "assign", user_id=str(staff["officer_a"].principal.id))
+    assert "(1 phản ánh mới chưa giao xử lý)" in page_of(officer, item)
+    other = signed_in(app, staff["officer_b"].principal).get("/console/feedback").get_data(as_text=True)
+    assert 'class="badge"' not in other
