@@ -42,7 +42,11 @@ def test_an_officer_answers_a_transferred_feedback_with_a_photo(page, staff, cit
     form = page.locator("#action-reply")
     form.scroll_into_view_if_needed()
     box = form.bounding_box()
-    screenshot(page, "answer", clip={**box, "y": box["y"] - 8, "height": box["height"] + 16})
+    screenshot(
+        page,
+        "answer",
+        clip={"x": box["x"] - 8, "y": box["y"] - 8, "width": box["width"] + 16, "height": box["height"] + 16},
+    )
 
     page.get_by_role("button", name="Trả lời người dân").click()
     page.wait_for_url(re.compile(rf"/console/feedback/{item['id']}$"))
