@@ -179,10 +179,14 @@ def test_each_form_shows_the_push_the_citizen_will_get(app, staff, department_b,
     assert "chưa được giải quyết" in preview.get_data(as_text=True)
 
 
+def contact_views(db) -> list[tuple[str, str]]:
+    stmt = select(AuditEvent).where(AuditEvent.action == "feedback.contact_view").order_by(AuditEvent.id)
+    return [(e.actor_id, e.entity_id) for e in db.scalars(stmt)]
+
+
 def test_contact_details_are_shown_to_officers_and_each_view_is_audited(app, staff, item, db):
     def views():
-        stmt = select(AuditEvent).where(AuditEvent.action == "feedback.contact_view")
-        return [(e.actor_id, e.entity_id) for e in db.scalars(stmt)]
+        return contact_views(db)
 
     officer = staff["officer_a"].principal
     assert "+84912345678" in page_of(signed_in(app, officer), item)
@@ -204,3 +208,13 @@ def test_the_inbox_badge_counts_the_new_feedback_no_one_has_taken(app, staff, ci
     assert "(1 phản ánh mới chưa giao xử lý)" in page_of(officer, item)
     other = signed_in(app, staff["officer_b"].principal).get("/console/feedback").get_data(as_text=True)
     assert 'class="badge"' not in other
+
+
+def test_the_api_shows_contact_details_under_the_same_rule_and_audits_them(staff, integrator, item, db):
+    officer, viewer = staff["officer_a"], staff["viewer_a"]
+    assert viewer.get(f"/api/v1/feedback/{item['id']}").get_json()["contact"] is None
+    tracked = viewer.get(f"/api/v1/feedback/track?code={item['tracking_code']}").get_json()
+    assert tracked["contact"] is None and contact_views(db) == []
+    shown = officer.get(f"/api/v1/feedback/{item['id']}").get_json()["contact"]
+    assert shown == {"name": "Nguyễn Văn A", "phone": "+84912345678"}
+    assert contact_views(db) == [(str(officer.principal.id), item["id"])]
