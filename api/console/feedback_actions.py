@@ -59,6 +59,7 @@ NEEDS_BY_ACTION = {
     ("close", "note"): _l("Say why it closes unresolved."),
 }
 MAX_FILES = 5  # a reply's photos and PDFs sent with one form
+PREVIEWED = ("transfer", "reply", "close")  # the actions whose push depends on what is typed
 TOO_MANY_FILES = f"At most {MAX_FILES} files."
 # The workflow's and the uploads' own messages, in the user's language.
 MESSAGES = {
@@ -83,7 +84,7 @@ def page_context(db, item) -> dict:
     """What the feedback page needs for its action forms: the allowed actions and their choices, and
     the push each sends the citizen as the page opens."""
     allowed = workflow.actions(g.principal, item)
-    context = {"actions": allowed, "reasons": REJECTION_NAMES, "max_files": MAX_FILES}
+    context = {"actions": allowed, "reasons": REJECTION_NAMES, "max_files": MAX_FILES, "previewed": PREVIEWED}
     if "assign" in allowed:
         context["colleagues"] = workflow.colleagues(db, item)
     if "transfer" in allowed:
