@@ -130,9 +130,7 @@ def _department(db, department_id) -> str | None:
         return None
 
 
-@bp.get(
-    "/feedback/<uuid:feedback_id>/preview/<any(assign,transfer,reply,note,in_progress,reject,close):action>"
-)
+@bp.get("/feedback/<uuid:feedback_id>/preview/<any(transfer,reply,close):action>")
 def preview(feedback_id: uuid.UUID, action: str):
     """The push text for a form as typed so far (console.js asks as the officer types)."""
     db = session()
