@@ -155,6 +155,14 @@ def test_a_refused_reply_stores_nothing_and_keeps_the_photos_already_uploaded(ap
     assert [str(a.id) for a in db.get(Feedback, item["id"]).replies[0].attachments] == kept
 
 
+def test_more_than_a_reply_may_carry_is_refused_with_a_page_that_says_so(app, staff, item, db):
+    officer = signed_in(app, staff["officer_a"].principal)
+    huge = post_reply(officer, item, ("big.png", b"0" * (51 * 1024 * 1024)), body="Đã vá")
+    assert huge.status_code == 413
+    assert "tối đa 5 tệp, mỗi tệp 10 MB" in huge.get_data(as_text=True)
+    assert db.get(Feedback, item["id"]).replies == []
+
+
 def test_an_internal_note_stays_out_of_the_citizens_tracking(app, staff, citizen, item, db):
     officer = signed_in(app, staff["officer_a"].principal)
     html = page_of(officer, item)

@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.console import bp
 from api.database import session
@@ -143,6 +144,12 @@ def _room_for_files():
     # Before the CSRF check reads the form: the app's small request limit is for JSON, not photos.
     if request.endpoint == "console.act" and request.view_args.get("action") == "reply":
         request.max_content_length = MAX_FILES * attachments.MAX_BYTES + _MULTIPART_OVERHEAD
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    message = gettext("Too many megabytes at once: send at most %(num)d files of 10 MB each.", num=MAX_FILES)
+    return render_template("console/error.html", message=message), 413
 
 
 @bp.post("/feedback/<uuid:feedback_id>/<any(assign,transfer,reply,note,in_progress,reject,close):action>")
