@@ -39,6 +39,7 @@ def test_an_officer_answers_a_transferred_feedback_with_a_photo(page, staff, cit
     preview.get_by_text(answer).wait_for()  # the push follows the text as it is typed
     assert f"Phản ánh {item['tracking_code']} đã có trả lời" in preview.inner_text()
     assert_accessible(page)
+    assert_fits(page)
     form = page.locator("#action-reply")
     form.scroll_into_view_if_needed()
     box = form.bounding_box()
@@ -78,6 +79,8 @@ def test_a_transfer_picks_the_department_from_a_searchable_list(page, staff, cit
     departments.select_option(label="Sở Xây dựng")
     preview = page.locator("#action-transfer [data-push]")
     preview.get_by_text("Đơn vị xử lý mới: Sở Xây dựng.").wait_for()
+    assert_accessible(page)
+    assert_fits(page)
 
     page.get_by_label("Lý do chuyển").fill("Đường do Sở Xây dựng quản lý")
     page.get_by_role("button", name="Chuyển xử lý").click()
