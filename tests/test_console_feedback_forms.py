@@ -226,3 +226,14 @@ def test_the_api_shows_contact_details_under_the_same_rule_and_audits_them(staff
     shown = officer.get(f"/api/v1/feedback/{item['id']}").get_json()["contact"]
     assert shown == {"name": "Nguyễn Văn A", "phone": "+84912345678"}
     assert contact_views(db) == [(str(officer.principal.id), item["id"])]
+
+
+def test_the_api_takes_internal_notes_too(staff, citizen, item):
+    noted = staff["officer_a"].post(f"/api/v1/feedback/{item['id']}/notes", json={"body": "Chờ vật tư"})
+    assert noted.status_code == 201
+    assert [(e["kind"], e["note"]) for e in noted.get_json()["timeline"]][-1] == ("noted", "Chờ vật tư")
+    assert noted.get_json()["status"] == "received"
+    refused = staff["viewer_a"].post(f"/api/v1/feedback/{item['id']}/notes", json={"body": "x"})
+    assert refused.status_code == 403
+    tracked = citizen.get(f"/api/v1/feedback/track?code={item['tracking_code']}").get_json()
+    assert "Chờ vật tư" not in str(tracked)

@@ -21,6 +21,7 @@ from schemas.feedback import (
     FeedbackStaffSchema,
     FeedbackSummarySchema,
     NewReplySchema,
+    NoteSchema,
     PublicBoardQuerySchema,
     PublicFeedbackSchema,
     RatingSchema,
@@ -144,6 +145,15 @@ class FeedbackReplies(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Answer the citizen (with photos or documents); the feedback becomes answered."""
         item = workflow.reply(session(), current_principal(), feedback_id, body(NewReplySchema()))
+        return for_staff(item), 201
+
+
+@ns.route("/<uuid:feedback_id>/notes")
+class FeedbackNotes(Resource):
+    @operation(ns, body=NoteSchema, returns=FeedbackStaffSchema, status=201, action="feedback.write")
+    def post(self, feedback_id: uuid.UUID):
+        """An internal note on the timeline: the status stays, nothing is sent, the citizen never sees it."""
+        item = workflow.note(session(), current_principal(), feedback_id, body(NoteSchema()))
         return for_staff(item), 201
 
 
