@@ -32,8 +32,9 @@ max_requests_jitter = max_requests // 10
 # reloads code without a restart).
 preload_app = False
 
-# "-" is stdout; an empty GUNICORN_ACCESS_LOG switches the access log off (the proxy may keep its own).
-accesslog = env("GUNICORN_ACCESS_LOG", "-") or None
+# Off by default: the app writes its own line per request (api/logs.py) without the query string, where
+# citizens' look-ups are (a scam check's phone number); gunicorn's would write them. "-" is stdout.
+accesslog = env("GUNICORN_ACCESS_LOG", "") or None
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = env("GUNICORN_LOG_LEVEL", "info")

@@ -221,6 +221,9 @@ class InboxQuerySchema(ListQuerySchema):
     status = fields.String(validate=validate.OneOf(FEEDBACK_STATUSES))
     overdue = fields.Boolean()
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    category = fields.String(validate=CATEGORY_CODE, metadata={"description": "A category's code."})
+    ward_code = fields.Integer(validate=WARD_CODE, metadata={"description": "The commune or ward."})
+    assignee_id = fields.UUID(metadata={"description": "Assigned to this officer."})
     q = fields.String(
         validate=validate.Length(max=100),
         metadata={"description": "Words from the answers (diacritics optional), or a whole tracking code."},

@@ -151,15 +151,16 @@ def test_deadlines_are_told_in_working_days(app):
 
 
 def test_every_text_of_the_console_has_its_vietnamese_translation():
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2),
+                "lazy_pgettext": ((1, "c"), 2)}  # fmt: skip
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     texts = {
-        message[2] if isinstance(message[2], str) else message[2][0]
+        (message[2] if isinstance(message[2], str) else message[2][0], message[4])
         for message in extract_from_dir(i18n.CATALOGUES.parent, method_map, keywords=keywords)
     }
     with (i18n.CATALOGUES / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalogue = read_po(po)
-    untranslated = {t for t in texts if not catalogue.get(t) or not catalogue.get(t).string}
+    untranslated = {t for t in texts if not catalogue.get(*t) or not catalogue.get(*t).string}
     assert texts and not untranslated
 
 

@@ -3,6 +3,7 @@ beside their fields, the citizen's push shown before acting, and the contact det
 
 import io
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from services.models import AuditEvent, Feedback, FeedbackReply
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import PNG, submit
-from tests.test_console import csrf_token, sign_in
+from tests.test_console import sign_in
 
 pytestmark = pytest.mark.usefixtures("road_form")
 
@@ -32,9 +33,17 @@ def page_of(browser, item) -> str:
     return response.get_data(as_text=True)
 
 
+def tokens(browser, item) -> dict:
+    """The CSRF token of the page's forms and a one-time token of one of them (a made-up one when the
+    page has no form)."""
+    html = browser.get(f"/console/feedback/{item['id']}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+    once = re.search(r'name="once" value="([^"]+)"', html)
+    return {"csrf_token": csrf, "once": once[1] if once else str(uuid.uuid4())}
+
+
 def act(browser, item, action, **form):
-    token = csrf_token(browser, f"/console/feedback/{item['id']}")
-    return browser.post(f"/console/feedback/{item['id']}/{action}", data={"csrf_token": token, **form})
+    return browser.post(f"/console/feedback/{item['id']}/{action}", data={**tokens(browser, item), **form})
 
 
 def forms(html: str) -> list[str]:
@@ -117,12 +126,11 @@ def test_closing_unresolved_needs_a_note_and_resolved_needs_an_answer(app, staff
     assert db.get(Feedback, item["id"]).status == "received"
 
 
-def post_reply(browser, item, *files, **form):
-    token = csrf_token(browser, f"/console/feedback/{item['id']}")
+def post_reply(browser, item, *files, sent=None, **form):
     uploads = [(io.BytesIO(data), name) for name, data in files]
     return browser.post(
         f"/console/feedback/{item['id']}/reply",
-        data={"csrf_token": token, **form, "files": uploads},
+        data={**(sent or tokens(browser, item)), **form, "files": uploads},
         content_type="multipart/form-data",
     )
 
@@ -145,7 +153,7 @@ def test_a_refused_reply_stores_nothing_and_keeps_the_photos_already_uploaded(ap
     refused = post_reply(officer, item, ("after.png", PNG), ("notes.txt", b"not a photo"), body="Đã vá")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "Chỉ gửi được ảnh JPEG, PNG, WebP hoặc tệp PDF." in html and ">Đã vá</textarea>" in html
+    assert "Vui lòng gửi tài liệu PDF (hoặc ảnh JPEG, PNG, WebP)." in html and ">Đã vá</textarea>" in html
     assert db.get(Feedback, item["id"]).replies == []
     kept = re.findall(r'name="attachment_ids" value="([^"]+)"', html)
     assert len(kept) == 1 and "1 tệp đã tải lên sẽ gửi kèm câu trả lời." in html
@@ -237,3 +245,23 @@ def test_the_api_takes_internal_notes_too(staff, citizen, item):
     assert refused.status_code == 403
     tracked = citizen.get(f"/api/v1/feedback/track?code={item['tracking_code']}").get_json()
     assert "Chờ vật tư" not in str(tracked)
+
+
+def test_a_reply_sent_twice_is_stored_once(app, staff, citizen, item, db):
+    officer = signed_in(app, staff["officer_a"].principal)
+    form = tokens(officer, item)
+    first = post_reply(officer, item, ("after.png", PNG), sent=form, body="Đã vá ổ gà.")
+    again = post_reply(officer, item, ("after.png", PNG), sent=form, body="Đã vá ổ gà.")
+    assert first.status_code == again.status_code == 302
+    assert len(db.get(Feedback, item["id"]).replies) == 1
+    shown = officer.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Biểu mẫu này đã được gửi" in shown
+    tracked = citizen.get(f"/api/v1/feedback/track?code={item['tracking_code']}").get_json()
+    assert len(tracked["replies"]) == 1
+
+
+def test_a_form_without_its_one_time_token_is_refused(app, staff, item, db):
+    officer = signed_in(app, staff["officer_a"].principal)
+    refused = act(officer, item, "in_progress", once="")
+    assert refused.status_code == 400
+    assert db.get(Feedback, item["id"]).status == "received"

@@ -46,6 +46,20 @@ def test_the_inbox_shows_the_departments_feedback_oldest_due_first(
     assert_problem(citizen.get(f"/api/v1/departments/{department_a.id}/feedback"), 403)
 
 
+def test_the_inbox_filters_by_category_commune_and_assignee(staff, citizen, department_a):
+    first, second = submit(citizen), submit(citizen, ward_code=20209)
+    officer = staff["officer_a"]
+    act(staff["editor_a"], second, "assign", user_id=str(officer.principal.id))
+    assert inbox(officer, department_a, "?ward_code=20209") == [second["tracking_code"]]
+    assert inbox(officer, department_a, f"?assignee_id={officer.principal.id}") == [second["tracking_code"]]
+    assert sorted(inbox(officer, department_a, "?category=roads")) == sorted(
+        [first["tracking_code"], second["tracking_code"]]
+    )
+    assert inbox(officer, department_a, "?category=water") == []
+    for bad in ("category=Not%20a%20code", "ward_code=0", "assignee_id=me"):
+        assert_problem(officer.get(f"/api/v1/departments/{department_a.id}/feedback?{bad}"), 422)
+
+
 def test_officers_see_and_act_on_their_own_departments_feedback_only(staff, citizen):
     item = submit(citizen)
     assert staff["viewer_a"].get(f"{FEEDBACK}/{item['id']}").status_code == 200

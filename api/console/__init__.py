@@ -24,7 +24,17 @@ bp = with_cookie_sessions(
 
 
 def init_app(app: Flask) -> None:
-    from api.console import feedback, i18n, inbox, signin  # noqa: F401  (their views join the blueprint)
+    from api.console import (  # noqa: F401  (their views join the blueprint)
+        alerts,
+        consultation,
+        feedback,
+        i18n,
+        inbox,
+        notices,
+        once,
+        scam_reports,
+        signin,
+    )
 
     app.config.update(
         SESSION_COOKIE_NAME="console_session",

@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.console import bp
+from api.console import bp, field_errors, once
 from api.database import session
 from schemas.common import MAX_LIMIT
 from schemas.feedback import AssignSchema, NewReplySchema, NoteSchema, StatusChangeSchema, TransferSchema
@@ -44,38 +44,8 @@ DONE = {
     "reject": _l("The feedback is rejected."),
     "close": _l("The feedback is closed; the citizen is told."),
 }
-# What a field needs, said when the API's schema or the workflow refuses it.
-NEEDS = {
-    "user_id": _l("Pick a colleague of the department."),
-    "department_id": _l("Pick the department that is responsible."),
-    "body": _l("Write the text (at most 5,000 characters)."),
-    "files": _l("Send JPEG, PNG or WebP photos or PDFs of at most 10 MB each."),
-    "resolution": _l("Say whether the issue was resolved."),
-    "duplicate_of": _l("Give the tracking code of the feedback this one repeats."),
-    "note": _l("At most 2,000 characters."),
-}
-NEEDS_BY_ACTION = {
-    ("transfer", "reason"): _l("Say why the other department is responsible."),
-    ("reject", "reason"): _l("Pick a reason."),
-    ("close", "note"): _l("Say why it closes unresolved."),
-}
 MAX_FILES = 5  # a reply's photos and PDFs sent with one form
 PREVIEWED = ("transfer", "reply", "close")  # the actions whose push depends on what is typed
-TOO_MANY_FILES = f"At most {MAX_FILES} files."
-# The workflow's and the uploads' own messages, in the user's language.
-MESSAGES = {
-    TOO_MANY_FILES: _l("At most %(num)d files with one answer.", num=MAX_FILES),
-    "Closing as resolved requires an answer.": _l("Answer the citizen before closing as resolved."),
-    "No such feedback in your department.": _l("No feedback with this tracking code in your department."),
-    "This feedback cannot duplicate itself or one marked as its duplicate.": _l(
-        "A feedback cannot repeat itself or one marked as repeating it."
-    ),
-    "The feedback is already with this department.": _l("The feedback is already with this department."),
-    "Send a JPEG, PNG or WebP photo or a PDF.": _l("Only JPEG, PNG or WebP photos and PDFs can be sent."),
-    "The file is empty.": _l("A file is empty."),
-    "Larger than 10 MB.": _l("A file is larger than 10 MB."),
-    "Each attachment must be an unused upload of yours.": _l("Upload the files again."),
-}
 # Upload fields of the services and their place on the reply form.
 FORM_FIELDS = {"file": "files", "attachment_ids": "files"}
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -156,6 +126,7 @@ def too_large(error):
 def act(feedback_id: uuid.UUID, action: str):
     from api.console.feedback import render_page  # the page imports this module for its forms
 
+    once.claim()  # a second post of the same form (double click, back button) does nothing
     db = session()
     form = request.form.copy()
     try:
@@ -165,7 +136,7 @@ def act(feedback_id: uuid.UUID, action: str):
         errors = error.messages if isinstance(error, ValidationError) else error.extra["errors"]
         g.action_form = form
         item = workflow.get(db, g.principal, feedback_id)
-        return render_page(item, action, _translated(action, errors)), 422
+        return render_page(item, action, field_errors.by_field(errors, FORM_FIELDS)), 422
     flash(str(DONE[action]), "success")
     if action == "transfer":
         return redirect(url_for("console.inbox"))
@@ -191,7 +162,7 @@ def _reply(db, feedback_id, form):
     schema.load(given)  # a mistake in the text: no file is stored
     uploads = [file for file in request.files.getlist("files") if file.filename]
     if len(uploads) + len(form.getlist("attachment_ids")) > MAX_FILES:
-        raise Invalid({"files": [TOO_MANY_FILES]})
+        raise Invalid({"files": [f"Longer than maximum length {MAX_FILES}."]})  # marshmallow's words
     min_free = current_app.config["ATTACHMENTS_MIN_FREE_MB"] * attachments.MB
     for file in uploads:  # each kept for this form (and its uploader) should the reply not go through
         stored = attachments.upload(db, g.principal, file.read(), min_free_bytes=min_free)
@@ -231,15 +202,3 @@ _DO = {
     "reject": _status("rejected", "reason", "duplicate_of"),
     "close": _status("closed", "resolution"),
 }
-
-
-def _translated(action: str, errors: dict) -> dict[str, list[str]]:
-    """The schema's and the services' messages per form field, in the user's language."""
-    shown = {}
-    for field, messages in errors.items():
-        name = FORM_FIELDS.get(field, field)
-        messages = messages if isinstance(messages, list) else [messages]
-        need = NEEDS_BY_ACTION.get((action, name)) or NEEDS.get(name) or _l("This value is not valid.")
-        texts = [str(MESSAGES.get(m, need)) if isinstance(m, str) else str(need) for m in messages]
-        shown.setdefault(name, []).extend(dict.fromkeys(texts))
-    return shown

@@ -33,14 +33,12 @@ PAGE_SIZE = 20
 
 class ConsoleInboxQuery(InboxQuerySchema):
     """The API's inbox query, plus what the console's filters add: every open status at once (the
-    default) or all, a category, a commune, and "assigned to me"."""
+    default) or all, "assigned to me", and the department (admins)."""
 
     class Meta:
         unknown = EXCLUDE
 
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "all", *FEEDBACK_STATUSES)))
-    category = fields.String(validate=validate.Length(max=64))
-    ward_code = fields.Integer(validate=validate.Range(min=1))
     mine = fields.Boolean(load_default=False)
     department = fields.UUID()
 

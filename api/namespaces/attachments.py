@@ -12,8 +12,8 @@ from services.core.errors import Invalid
 from services.files import attachments
 
 ns = Namespace("attachments", description="Photos and PDFs for feedback, replies and notices")
-# Multipart framing around a full-size file.
-_MULTIPART_OVERHEAD = 64 * 1024
+# The largest body an upload route takes: a full-size file in its multipart framing (also the console's).
+UPLOAD_BODY_LIMIT = attachments.MAX_BYTES + 64 * 1024
 # An uploaded file is never a page of this site: the browser must not guess another type, run scripts,
 # load anything or share an origin with the API, whatever the bytes hold.
 _SERVED_AS_FILE = {
@@ -51,7 +51,7 @@ class Attachments(Resource):
         scripts, automatic actions or embedded files is refused. Reference the returned id from a `photo`
         answer or a reply."""
         # Only this route takes large bodies; the app-wide MAX_CONTENT_LENGTH stays small for JSON.
-        request.max_content_length = attachments.MAX_BYTES + _MULTIPART_OVERHEAD
+        request.max_content_length = UPLOAD_BODY_LIMIT
         upload = request.files.get("file")
         if upload is None:
             raise Invalid({"file": ["Send the file as the multipart part `file`."]})

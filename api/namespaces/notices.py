@@ -136,9 +136,14 @@ class Report(Resource):
         """The consultation report (department staff, admin); `Accept: text/csv` gives CSV for Excel."""
         report = consultation.report(session(), current_principal(), notice_id)
         if request.accept_mimetypes.best_match(["application/json", CSV]) == CSV:
-            return Response(
-                consultation.report_csv(report),
-                mimetype=CSV,
-                headers={"Content-Disposition": f'attachment; filename="consultation-{notice_id}.csv"'},
-            )
+            return report_download(notice_id, report)
         return ConsultationReportSchema().dump(report)
+
+
+def report_download(notice_id: uuid.UUID, report: dict) -> Response:
+    """The consultation report as a CSV file for Excel (also the console's download)."""
+    return Response(
+        consultation.report_csv(report),
+        mimetype=CSV,
+        headers={"Content-Disposition": f'attachment; filename="consultation-{notice_id}.csv"'},
+    )

@@ -33,7 +33,7 @@ REOPEN_WINDOW = timedelta(days=7)
 # endless loop would keep it "on time" forever. After that the province's intake office takes it up.
 MAX_REOPENINGS = 2
 IDEMPOTENCY_KEY_LENGTH = 100  # the column's size
-_INSERT_ATTEMPTS = 3  # a tracking code drawn twice is redrawn
+_INSERT_ATTEMPTS = 3  # a tracking code drawn twice is redrawn (submit)
 
 
 def tracking_code() -> str:
@@ -42,12 +42,29 @@ def tracking_code() -> str:
     return f"PA-{now:%y%m}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
 
 
-@transactional
 def submit(
     db: Session, principal: Principal, data: dict, idempotency_key: str | None = None
 ) -> tuple[Feedback, bool]:
     """A citizen's submission, and whether it is new: a retry with the same Idempotency-Key returns the
-    first submission and creates nothing."""
+    first submission and creates nothing.
+
+    A tracking code drawn twice, or the same key sent by two requests at once, fails the insert when the
+    submission commits: it is rolled back and made again (with another code; the key's finds the first).
+    Rare enough to redo the whole, so the common case needs no savepoint around the insert."""
+    attempts = _INSERT_ATTEMPTS
+    while True:
+        try:
+            return _submit(db, principal, data, idempotency_key)
+        except IntegrityError:
+            attempts -= 1
+            if not attempts:
+                raise
+
+
+@transactional
+def _submit(
+    db: Session, principal: Principal, data: dict, idempotency_key: str | None
+) -> tuple[Feedback, bool]:
     policy.require(principal, "feedback.submit")
     device = principal.device  # None for an API key submitting on a citizen's behalf
     if device is None and idempotency_key:
@@ -62,22 +79,7 @@ def submit(
             return earlier, False
     feedback, photos = _new_feedback(db, principal, data)
     feedback.idempotency_key, feedback.request_hash = idempotency_key or None, fingerprint
-    for attempt in range(_INSERT_ATTEMPTS):
-        try:
-            with db.begin_nested():
-                db.add(feedback)
-                db.flush()
-            break
-        except IntegrityError:
-            # A concurrent request with the same key won the race: answer with its submission.
-            earlier = _by_key(db, device.id, idempotency_key, fingerprint) if idempotency_key else None
-            if earlier is not None:
-                return earlier, False
-            if attempt == _INSERT_ATTEMPTS - 1:
-                raise
-            feedback.tracking_code = tracking_code()  # the code was taken: draw another
-    for attachment in photos:
-        attachment.feedback_id = feedback.id
+    db.add(feedback)
     set_committed_value(feedback, "attachments", photos)  # what the answer lists, without reading it back
     workflow.step(
         db,
@@ -87,6 +89,8 @@ def submit(
         None,
         data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
     )
+    for attachment in photos:  # after the step's flush has inserted the feedback they point to
+        attachment.feedback_id = feedback.id
     return feedback, True
 
 

@@ -19,7 +19,16 @@ from services.models.alerts import (
     TrustedIndicator,
 )
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
-from services.models.core import ROLES, ApiKey, AuditEvent, Category, Department, Device, User
+from services.models.core import (
+    ROLES,
+    ApiKey,
+    AuditEvent,
+    Category,
+    Department,
+    Device,
+    SubmittedForm,
+    User,
+)
 from services.models.feedback import (
     FEEDBACK_STATUSES,
     FIELD_TYPES,
@@ -106,6 +115,7 @@ __all__ = [
     "NotificationPlace",
     "NotificationRead",
     "NotificationRecipient",
+    "SubmittedForm",
     "Timestamps",
     "TokenRetirement",
     "UTCDateTime",

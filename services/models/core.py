@@ -169,3 +169,14 @@ class AuditEvent(Base):
     before: Mapped[dict | None]
     after: Mapped[dict | None]
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class SubmittedForm(Base):
+    """A staff form's one-time token, stored in the transaction of what the form did: the same form sent
+    again (a double click, the back button) finds it taken and does nothing twice."""
+
+    __tablename__ = "submitted_forms"
+
+    token: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -181,3 +181,5 @@ class NoticeComment(Base):
     replied_at: Mapped[datetime | None]
     replied_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    notice: Mapped[Notice] = relationship(viewonly=True)

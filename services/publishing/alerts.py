@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, noload
 
 from services import events, notifications
@@ -131,26 +131,49 @@ def active_at(
 
 def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
     """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
-    wanted = language(locale)
-    items = []
     # The home screen shows neither indicators nor the department: one query, not two.
-    for alert in active_at(
+    found = active_at(
         db, province_code, ward_code, options=(noload(Alert.indicators), noload(Alert.department))
-    ):
-        headlines = {language(tag): text["headline"] for tag, text in texts(alert).items()}
-        items.append(
-            {
-                "id": alert.id,
-                "category": alert.category,
-                "headline": headlines.get(wanted, alert.headline),
-                "severity": alert.severity,
-                "urgency": alert.urgency,
-                "expires_at": alert.expires_at,
-                "source_url": alert.source_url,
-                "published_at": alert.published_at,
-            }
-        )
-    return items
+    )
+    return [feed_card(alert, locale) for alert in found]
+
+
+def feed_card(alert: Alert, locale: str = "vi") -> dict:
+    """The alert as the home screen shows it (the console previews it on a draft, even an unsaved one)."""
+    headlines = {language(tag): text["headline"] for tag, text in texts(alert).items()}
+    return {
+        "id": alert.id,
+        "category": alert.category,
+        "headline": headlines.get(language(locale), alert.headline),
+        "severity": alert.severity,
+        "urgency": alert.urgency,
+        "expires_at": alert.expires_at,
+        "source_url": alert.source_url,
+        "published_at": alert.published_at,
+    }
+
+
+def of_department(db: Session, principal: Principal, *, department_id=None, cursor=None, limit=20) -> Page:
+    """The alerts a department issued, drafts included, the latest written first (admins: every
+    department's, or the one they pick): the console's list."""
+    policy.require(principal, "alerts.deliveries")
+    department_id = department_id if principal.every_department else principal.department_id
+    stmt = select(Alert)
+    if department_id is not None:
+        stmt = stmt.where(Alert.department_id == department_id)
+    elif not principal.every_department:
+        stmt = stmt.where(false())  # staff of no department issued nothing
+    return keyset_page(db, stmt, [Alert.created_at, Alert.id], cursor, limit, descending=True)
+
+
+def stage(alert: Alert, now: datetime | None = None) -> str:
+    """Where an alert is as its editors see it: draft, published, updated (an Update went out),
+    expired (published, past its expiry) or cancelled."""
+    if alert.status == "published":
+        if alert.expires_at <= (now or utcnow()):
+            return "expired"
+        return "updated" if alert.msg_type == "Update" else "published"
+    return alert.status
 
 
 def get(db: Session, principal: Principal, alert_id: uuid.UUID) -> Alert:
@@ -326,13 +349,28 @@ def _changes(alert: Alert, data: dict) -> dict:
 
     Values are compared as the alert stores and shows them: text in NFC, targets as sets of places,
     indicators by their normalised values (in any order). "indicators" comes back as stored rows."""
+    rows = indicator_rows(data.get("indicators") or ())
+    changes = {key: data[key] for key in (*_FIELDS, "department_id") if key in data}
+    changes = {key: value for key, value in changes.items() if _nfc(value) != _nfc(getattr(alert, key))}
+    if "targets" in data and (alert.targets is None or Targets.from_dict(alert.targets) != data["targets"]):
+        changes["targets"] = data["targets"]
+    if "indicators" in data and _indicator_set(rows) != _indicator_set(
+        [{"type": i.type, "normalized": i.normalized, "note": i.note} for i in alert.indicators]
+    ):
+        changes["indicators"] = rows
+    return changes
+
+
+def indicator_rows(items) -> list[dict]:
+    """Indicators ({type, value, note}) as stored, normalised; Invalid naming each one that does not
+    parse by its position (the console also asks this of a form the schema refused, to say it all at once)."""
     errors = {}
     rows = []
-    for index, item in enumerate(data.get("indicators") or ()):
+    for index, item in enumerate(items):
         try:
             n = indicators.normalize(item["type"], item["value"])
         except indicators.BadIndicator as error:
-            errors.setdefault("indicators", {})[index] = {"value": [str(error)]}
+            errors[index] = {"value": [str(error)]}
             continue
         rows.append(
             {
@@ -344,17 +382,8 @@ def _changes(alert: Alert, data: dict) -> dict:
             }
         )
     if errors:
-        raise Invalid(errors)
-
-    changes = {key: data[key] for key in (*_FIELDS, "department_id") if key in data}
-    changes = {key: value for key, value in changes.items() if _nfc(value) != _nfc(getattr(alert, key))}
-    if "targets" in data and (alert.targets is None or Targets.from_dict(alert.targets) != data["targets"]):
-        changes["targets"] = data["targets"]
-    if "indicators" in data and _indicator_set(rows) != _indicator_set(
-        [{"type": i.type, "normalized": i.normalized, "note": i.note} for i in alert.indicators]
-    ):
-        changes["indicators"] = rows
-    return changes
+        raise Invalid({"indicators": errors})
+    return rows
 
 
 def _nfc(value):

@@ -5,7 +5,7 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import events
@@ -79,6 +79,44 @@ def list_comments(
         stmt = stmt.where(NoticeComment.status == status)
     page = keyset_page(db, stmt, [NoticeComment.created_at, NoticeComment.id], cursor, limit)
     return page, private
+
+
+def queue(
+    db: Session,
+    principal: Principal,
+    department_id: uuid.UUID,
+    *,
+    notice_id=None,
+    status=None,
+    cursor=None,
+    limit=20,
+) -> Page:
+    """The moderation queue: comments on one department's notices, newest first (the console's)."""
+    policy.require(principal, "notices.report")
+    if not policy.every_department(principal, "notices.report") and department_id != principal.department_id:
+        raise NotFound("No such department.")
+    stmt = select(NoticeComment).join(Notice).where(Notice.department_id == department_id)
+    if notice_id:
+        stmt = stmt.where(NoticeComment.notice_id == notice_id)
+    if status:
+        stmt = stmt.where(NoticeComment.status == status)
+    return keyset_page(db, stmt, [NoticeComment.created_at, NoticeComment.id], cursor, limit, descending=True)
+
+
+def counts(db: Session, principal: Principal, notice_ids) -> dict[uuid.UUID, dict[str, int]]:
+    """{notice id: {status: comments}} for those of the notices whose comments the caller may see."""
+    stmt = (
+        select(NoticeComment.notice_id, NoticeComment.status, func.count())
+        .join(Notice)
+        .where(NoticeComment.notice_id.in_(list(notice_ids)))
+        .group_by(NoticeComment.notice_id, NoticeComment.status)
+    )
+    if not policy.every_department(principal, "notices.report"):
+        stmt = stmt.where(Notice.department_id == principal.department_id)
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    for notice_id, status, count in db.execute(stmt):
+        found.setdefault(notice_id, {})[status] = count
+    return found
 
 
 def _comment(db: Session, principal: Principal, notice_id: uuid.UUID, comment_id: uuid.UUID) -> NoticeComment:

@@ -170,15 +170,19 @@ def list_notices(
     category=None,
     kind=None,
     stage=None,
+    department_id=None,
     q=None,
     cursor=None,
     limit=20,
     languages=(),
 ) -> Page:
-    """Visible notices for a place, newest first (by publication; drafts by creation)."""
+    """Visible notices for a place, newest first (by publication; drafts by creation); `department_id`
+    keeps one issuing department's (the console's list)."""
     check_reader(principal)
     province_code, ward_code = place(province_code, ward_code)
     stmt = select(Notice).where(_visible(principal, utcnow()), _for_place(province_code, ward_code))
+    if department_id:
+        stmt = stmt.where(Notice.department_id == department_id)
     stmt = stmt.where(Notice.stage == stage if stage else Notice.stage != "archived")
     if category:
         stmt = stmt.where(Notice.category_code == category)
@@ -393,6 +397,11 @@ def _documents(db: Session, principal: Principal, notice: Notice, ids: list) -> 
     if unusable:
         return [], f"Not an upload of yours that nothing uses yet: {', '.join(unusable)}."
     return [found[id_] for id_ in ids], ""
+
+
+def next_stages(notice: Notice) -> tuple[str, ...]:
+    """The stages the notice may move to now (what transition() accepts), in the life cycle's order."""
+    return TRANSITIONS[notice.kind][notice.stage]
 
 
 def _named(notice: Notice) -> str:

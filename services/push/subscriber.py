@@ -94,16 +94,22 @@ def _status_changed(db: Session, event: events.Event) -> None:
 # ---------------------------------------------------------------- alerts and notices: their place
 
 
-def _alert(db: Session, event: events.Event) -> None:
-    alert, now = event.subject, utcnow()
-    cancelled = event.name == "alert.cancelled"
+def alert_push(alert, event_name: str = "alert.published") -> dict[str, dict[str, str]]:
+    """{language: {"title", "body"}}: what phones get for the alert's event (alert.published, .updated,
+    .cancelled). The console previews it on a draft, even one not yet saved."""
     values = {
         lang: {**text, "reason": alert.cancel_reason or ""} for lang, text in alerts.texts(alert).items()
     }
+    return texts.render(event_name, values, languages=list(values))
+
+
+def _alert(db: Session, event: events.Event) -> None:
+    alert, now = event.subject, utcnow()
+    cancelled = event.name == "alert.cancelled"
     push.enqueue(
         db,
         push.Audience.place(Targets.from_dict(alert.targets)),
-        texts.render(event.name, values, languages=list(values)),
+        alert_push(alert, event.name),
         source_type="alert",
         source_id=str(alert.id),
         data={"category": alert.category, "severity": alert.severity, "msg_type": event.data["msg_type"]},
@@ -114,20 +120,29 @@ def _alert(db: Session, event: events.Event) -> None:
     )
 
 
-def _notice(db: Session, event: events.Event) -> None:
-    notice = event.subject
-    key = "notice.published" if notice.stage == "published" else f"notice.{notice.stage}"
-    if not event.data.get("push", True) or not texts.has(key):
-        return
+def notice_message(notice, stage: str) -> dict | None:
+    """What phones in the notice's places show when it reaches `stage`, per language; None when that
+    stage sends nothing (archiving). Also the console's preview before the move."""
+    key = "notice.published" if stage == "published" else f"notice.{stage}"
+    if not texts.has(key):
+        return None
     languages = ["vi", *sorted(notice.translations)]
     values = {}
     for tag in languages:
         text = notices.localize(notice, (tag,))
         values[tag] = {"title": text.title, "summary": text.summary}
+    return texts.render(key, values, languages=languages)
+
+
+def _notice(db: Session, event: events.Event) -> None:
+    notice = event.subject
+    message = notice_message(notice, notice.stage)
+    if not event.data.get("push", True) or message is None:
+        return
     push.enqueue(
         db,
         push.Audience.place(Targets.from_dict(notice.targets)),
-        texts.render(key, values, languages=languages),
+        message,
         source_type="notice",
         source_id=str(notice.id),
         data={"screen": "notice", "stage": notice.stage},
@@ -137,6 +152,11 @@ def _notice(db: Session, event: events.Event) -> None:
     )
 
 
+def comment_reply_message(reply: str) -> dict:
+    """What the citizen's phone shows for an answer to their comment (also the console's preview)."""
+    return texts.render("consultation.comment_replied", {"reply": reply})
+
+
 def _comment_replied(db: Session, event: events.Event) -> None:
     comment = event.subject
     if not event.data.get("first"):
@@ -144,7 +164,7 @@ def _comment_replied(db: Session, event: events.Event) -> None:
     push.enqueue(
         db,
         push.Audience.citizens(comment.citizen_id),
-        texts.render(event.name, {"reply": comment.reply}),
+        comment_reply_message(comment.reply),
         source_type="notice_comment",
         source_id=str(comment.id),
         data={"screen": "notice", "notice_id": str(comment.notice_id)},

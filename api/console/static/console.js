@@ -6,44 +6,184 @@ document.addEventListener("change", (event) => {
   }
 });
 
-// The feedback page's action forms: the citizen's push follows what the officer types.
-let previewTimer;
-document.addEventListener("input", (event) => {
-  const form = event.target.closest("form[data-preview]");
-  const card = form && form.querySelector("[data-push]");
-  if (!card || event.target.type === "file" || event.target.type === "search") {
+// A form being sent is not sent again by a second click (the server refuses a repeat anyway: once.py).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.method !== "post" || event.defaultPrevented) return; // e.g. a confirmation said no
+  if (form.dataset.sending) {
+    event.preventDefault();
     return;
   }
+  form.dataset.sending = "yes";
+  // Back from the next page (the browser's cache) shows the form ready again.
+  window.addEventListener("pageshow", () => delete form.dataset.sending, { once: true });
+});
+
+// Notices: the body's preview as the apps will get it, from the server's one sanitiser (never rendered here).
+let previewTimer;
+document.addEventListener("input", (event) => {
+  const source = event.target.closest("textarea[data-preview]");
+  if (!source) return;
   clearTimeout(previewTimer);
   previewTimer = setTimeout(async () => {
+    const form = new FormData();
+    form.append("csrf_token", source.form.elements.csrf_token.value);
+    form.append("body", source.value);
+    const answer = await fetch(source.dataset.previewUrl, { method: "POST", body: form, credentials: "same-origin" });
+    if (answer.ok) document.querySelector(source.dataset.preview).innerHTML = await answer.text();
+  }, 300);
+});
+
+// Consultation: the citizen's push shows the answer as it is typed (plain text).
+document.addEventListener("input", (event) => {
+  const source = event.target.closest("textarea[data-push-preview]");
+  const target = source && document.querySelector(source.dataset.pushPreview);
+  if (target) target.textContent = source.value || "…";
+});
+
+// Long checkbox lists (the communes of a province): a search box that hides what does not match,
+// with or without diacritics ("hai chau" finds "Hải Châu").
+const folded = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+document.querySelectorAll("[data-filter-box]").forEach((box) => { box.hidden = false; });
+document.addEventListener("input", (event) => {
+  const search = event.target.closest("input[data-filter]");
+  if (!search) return;
+  const wanted = folded(search.value.trim());
+  document.querySelectorAll(`${search.dataset.filter} > li`).forEach((item) => {
+    item.hidden = wanted !== "" && !folded(item.textContent).includes(wanted);
+  });
+});
+// ---------------------------------------------------------------- alerts (the form works without these)
+
+// Actions that reach phones ask first; the page's own confirmation step is skipped once agreed here.
+// (Capturing: it answers before the handler above marks the form as being sent.)
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const asking = event.submitter?.dataset.confirm || form.dataset.confirm;
+  if (!asking || form.querySelector("input[name=confirmed]")) return;
+  if (!window.confirm(asking)) {
+    event.preventDefault();
+    return;
+  }
+  const confirmed = document.createElement("input");
+  Object.assign(confirmed, { type: "hidden", name: "confirmed", value: "yes" });
+  form.append(confirmed);
+}, true);
+
+// As services/core/text.normalize: "da nang" finds "Đà Nẵng".
+const bare = (text) =>
+  text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/\s+/g, " ").trim();
+
+const later = (fn, ms) => {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+};
+
+const alertForm = document.getElementById("alert-form");
+if (alertForm) {
+  // The commune list filters as one types.
+  const search = document.getElementById("ward-search");
+  if (search) {
+    search.closest(".ward-search").hidden = false;
+    const list = document.getElementById(search.dataset.filters);
+    search.addEventListener("input", () => {
+      const wanted = bare(search.value);
+      for (const item of list.children) {
+        const checked = item.querySelector("input").checked;
+        item.hidden = wanted !== "" && !checked && !item.dataset.search.includes(wanted);
+      }
+    });
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
+    });
+  }
+
+  // Indicator rows: added and removed here, each checked by the API's normalisation as it is typed.
+  const rows = document.getElementById("indicator-rows");
+  const template = document.getElementById("indicator-template");
+  let added = rows.children.length;
+  const showRemove = () => rows.querySelectorAll("button.remove").forEach((b) => (b.hidden = false));
+  const addButton = document.getElementById("add-indicator");
+  if (!alertForm.querySelector("fieldset[disabled]")) {
+    addButton.hidden = false;
+    showRemove();
+  }
+  addButton.addEventListener("click", () => {
+    rows.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__i__", `n${added++}`));
+    showRemove();
+    rows.lastElementChild.querySelector("select").focus();
+  });
+  rows.addEventListener("click", (event) => {
+    if (event.target.matches("button.remove")) {
+      event.target.closest("li").remove();
+      addButton.focus();
+    }
+  });
+  const check = async (row) => {
+    const value = row.querySelector("input[name=indicator_value]");
+    const said = row.querySelector(".check");
+    if (!value.value.trim()) {
+      said.textContent = "";
+      value.removeAttribute("aria-invalid");
+      return;
+    }
+    const query = new URLSearchParams({ type: row.querySelector("select").value, value: value.value });
+    const response = await fetch(`${alertForm.dataset.check}?${query}`);
+    if (!response.ok || !response.headers.get("Content-Type")?.includes("json")) return; // signed out: the save says it
+    const answer = await response.json();
+    said.textContent = answer.error ? `⚠ ${answer.error}` : `✓ ${answer.normalized}`;
+    said.classList.toggle("error", Boolean(answer.error));
+    value.setAttribute("aria-invalid", answer.error ? "true" : "false");
+  };
+  const checkLater = later(check, 300);
+  rows.addEventListener("input", (event) => checkLater(event.target.closest("li")));
+  rows.addEventListener("change", (event) => check(event.target.closest("li")));
+
+  // The previews follow what is typed (the Preview button does the same without JavaScript).
+  const refresh = later(async () => {
+    const response = await fetch(alertForm.dataset.preview, { method: "POST", body: new FormData(alertForm) });
+    if (response.ok) document.getElementById("alert-previews").outerHTML = await response.text();
+  }, 500);
+  alertForm.addEventListener("input", refresh);
+  alertForm.addEventListener("change", refresh);
+}
+
+// ---------------------------------------------------------------- a feedback's actions (feedback_actions.py)
+
+// Each form shows the citizen's push; it follows what the officer types.
+document.querySelectorAll("form[data-push-url]").forEach((form) => {
+  const card = form.querySelector("[data-push]");
+  const refresh = later(async () => {
     const fields = new URLSearchParams();
     for (const [name, value] of new FormData(form)) {
-      if (typeof value === "string" && name !== "csrf_token") {
-        fields.append(name, value);
-      }
+      if (typeof value === "string" && name !== "csrf_token") fields.append(name, value);
     }
-    const response = await fetch(`${form.dataset.preview}?${fields}`);
-    if (response.ok) {
-      card.innerHTML = await response.text();
-    }
+    const response = await fetch(`${form.dataset.pushUrl}?${fields}`);
+    if (response.ok) card.innerHTML = await response.text();
   }, 250);
+  form.addEventListener("input", (event) => {
+    if (event.target.type !== "file" && event.target.type !== "search") refresh();
+  });
 });
 
 // A long select (the departments to transfer to) becomes a list with a search box above it.
-const folded = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
-for (const select of document.querySelectorAll("select[data-filter]")) {
+document.querySelectorAll("select[data-searchable]").forEach((select) => {
   const search = document.createElement("input");
-  search.type = "search";
-  search.id = `${select.id}-search`;
-  search.setAttribute("aria-label", select.dataset.filter);
-  search.placeholder = select.dataset.filter;
+  Object.assign(search, { type: "search", id: `${select.id}-search`, placeholder: select.dataset.searchable });
+  search.setAttribute("aria-label", select.dataset.searchable);
   search.setAttribute("aria-controls", select.id);
   select.size = Math.min(8, select.options.length);
   select.before(search);
   search.addEventListener("input", () => {
-    const words = folded(search.value.trim());
+    const wanted = folded(search.value.trim());
     for (const option of select.options) {
-      option.hidden = option.value !== "" && !folded(option.text).includes(words);
+      option.hidden = option.value !== "" && !folded(option.text).includes(wanted);
     }
   });
-}
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
+  });
+});
