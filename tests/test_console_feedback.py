@@ -51,6 +51,7 @@ def test_an_officer_answers_a_transferred_feedback_with_a_photo(page, staff, cit
 
     page.get_by_role("button", name="Trả lời người dân").click()
     page.wait_for_url(re.compile(rf"/console/feedback/{item['id']}$"))
+    assert page.get_by_role("status").inner_text().endswith("Đã gửi câu trả lời cho người dân.")
     replies = page.get_by_role("region", name="Trả lời")
     assert answer in replies.inner_text()
     thumbnail = replies.get_by_role("img", name="Ảnh 1 của câu trả lời (cỡ đầy đủ)")
@@ -85,4 +86,5 @@ def test_a_transfer_picks_the_department_from_a_searchable_list(page, staff, cit
     page.get_by_label("Lý do chuyển").fill("Đường do Sở Xây dựng quản lý")
     page.get_by_role("button", name="Chuyển xử lý").click()
     page.wait_for_url(re.compile(r"/console/feedback$"))
+    assert "Đã chuyển phản ánh" in page.get_by_role("status").inner_text()
     assert item["tracking_code"] not in page.locator("main").inner_text()
