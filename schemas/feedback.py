@@ -124,7 +124,7 @@ class FeedbackSchema(FeedbackSummarySchema):
     rating = fields.Nested(RatingSchema, required=True, allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     replies = fields.List(fields.Nested(FeedbackReplySchema), required=True)
-    timeline = fields.List(fields.Nested(EventSchema), required=True, attribute="events")
+    timeline = fields.List(fields.Nested(EventSchema), required=True, attribute="citizen_timeline")
 
 
 class AssigneeSchema(Schema):
@@ -171,6 +171,12 @@ class TransferSchema(Schema):
 
     department_id = fields.UUID(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class NoteSchema(Schema):
+    """An internal note: on the department's timeline only; the citizen sees nothing."""
+
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class NewReplySchema(Schema):

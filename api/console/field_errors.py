@@ -39,8 +39,24 @@ _WHOLE = {
     "The account name is missing.": _l("The account name is missing."),
     "An account name has no spaces.": _l("An account name has no spaces."),
     "Not an e-mail address.": _l("Not an e-mail address."),
+    # A feedback's actions (services/feedback/workflow.py, schemas.feedback.StatusChangeSchema).
+    "Not an active officer or editor of the feedback's department.": _l(
+        "Pick a colleague of the department."
+    ),
+    "No such active department.": _l("Pick the department that is responsible."),
+    "The feedback is already with this department.": _l("The feedback is already with this department."),
+    "Name the feedback this one duplicates.": _l("Give the tracking code of the feedback this one repeats."),
+    "No such feedback in your department.": _l("No feedback with this tracking code in your department."),
+    "This feedback cannot duplicate itself or one marked as its duplicate.": _l(
+        "A feedback cannot repeat itself or one marked as repeating it."
+    ),
+    "Say whether the issue was resolved or unresolved.": _l("Say whether the issue was resolved."),
+    "Say why it closes unresolved.": _l("Say why it closes unresolved."),
+    "Closing as resolved requires an answer.": _l("Answer the citizen before closing as resolved."),
+    "Each attachment must be an unused upload of yours.": _l("Upload the files again."),
 }
 _START = {
+    "Give a reason: one of": _l("Pick a reason."),
     "Must be one of": _l("Pick one of the choices."),
     "Must be at most": _l("Too far in the future."),
     "Longer than": _l("Too long."),

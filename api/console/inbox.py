@@ -1,5 +1,6 @@
 """The officers' inbox: a department's feedback through the API's own inbox (services/feedback/intake),
-open ones first by deadline, with filters, counts per status and keyset pages."""
+open ones first by deadline, with filters, counts per status and keyset pages; and the badge in the
+navigation with the number of new feedback nobody has taken yet."""
 
 from flask import g, render_template, request
 from flask_babel import get_locale
@@ -40,6 +41,19 @@ class ConsoleInboxQuery(InboxQuerySchema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "all", *FEEDBACK_STATUSES)))
     mine = fields.Boolean(load_default=False)
     department = fields.UUID()
+
+
+@bp.context_processor
+def inbox_badge():
+    def waiting() -> int:
+        # "New" is what no one has taken: the same for the whole team on every device, and it goes
+        # down as soon as a colleague assigns it (no per-user "last seen" to keep).
+        principal = g.get("principal")
+        if principal is None or principal.department_id is None:
+            return 0  # an admin has no inbox of their own
+        return intake.waiting_count(session(), principal, principal.department_id)
+
+    return {"waiting_feedback": waiting}
 
 
 @bp.get("/")

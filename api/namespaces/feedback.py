@@ -21,6 +21,7 @@ from schemas.feedback import (
     FeedbackStaffSchema,
     FeedbackSummarySchema,
     NewReplySchema,
+    NoteSchema,
     PublicBoardQuerySchema,
     PublicFeedbackSchema,
     RatingSchema,
@@ -41,6 +42,14 @@ SUBMISSION, FEEDBACK = SubmissionSchema(), FeedbackSchema()
 
 
 REPLAYED = "Idempotent-Replayed"
+
+
+def for_staff(item, schema=FeedbackStaffSchema) -> dict:
+    """A feedback as staff or an API key get it: the citizen's contact details only for those the policy
+    lets see them, each such answer recorded in the audit log (as the console does)."""
+    shown = schema().dump(item)
+    shown["contact"] = workflow.contact(session(), current_principal(), item)
+    return shown
 
 
 def new_submission(response) -> bool:
@@ -100,7 +109,8 @@ class FeedbackTrack(Resource):
     def get(self):
         """A feedback by tracking code, for the citizen who sent it or the staff of its department."""
         code = query(TrackQuerySchema())["code"]
-        return FEEDBACK.dump(intake.track(session(), current_principal(), code))
+        item = intake.track(session(), current_principal(), code)
+        return FEEDBACK.dump(item) if current_principal().device else for_staff(item, FeedbackSchema)
 
 
 @ns.route("/<uuid:feedback_id>")
@@ -108,8 +118,7 @@ class FeedbackItem(Resource):
     @operation(ns, returns=FeedbackStaffSchema, action="feedback.read")
     def get(self, feedback_id: uuid.UUID):
         """One feedback of the caller's department with its full timeline."""
-        item = workflow.get(session(), current_principal(), feedback_id)
-        return FeedbackStaffSchema().dump(item)
+        return for_staff(workflow.get(session(), current_principal(), feedback_id))
 
 
 @ns.route("/<uuid:feedback_id>/assign")
@@ -118,8 +127,7 @@ class FeedbackAssign(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Give the feedback to an officer of its department."""
         data = body(AssignSchema())
-        item = workflow.assign(session(), current_principal(), feedback_id, data["user_id"])
-        return FeedbackStaffSchema().dump(item)
+        return for_staff(workflow.assign(session(), current_principal(), feedback_id, data["user_id"]))
 
 
 @ns.route("/<uuid:feedback_id>/transfer")
@@ -128,7 +136,7 @@ class FeedbackTransfer(Resource):
     def post(self, feedback_id: uuid.UUID):
         """ "Not responsible": hand it to the department that is (fresh deadline; the citizen is told)."""
         item = workflow.transfer(session(), current_principal(), feedback_id, body(TransferSchema()))
-        return FeedbackStaffSchema().dump(item)
+        return for_staff(item)
 
 
 @ns.route("/<uuid:feedback_id>/replies")
@@ -137,7 +145,16 @@ class FeedbackReplies(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Answer the citizen (with photos or documents); the feedback becomes answered."""
         item = workflow.reply(session(), current_principal(), feedback_id, body(NewReplySchema()))
-        return FeedbackStaffSchema().dump(item), 201
+        return for_staff(item), 201
+
+
+@ns.route("/<uuid:feedback_id>/notes")
+class FeedbackNotes(Resource):
+    @operation(ns, body=NoteSchema, returns=FeedbackStaffSchema, status=201, action="feedback.write")
+    def post(self, feedback_id: uuid.UUID):
+        """An internal note on the timeline: the status stays, nothing is sent, the citizen never sees it."""
+        item = workflow.note(session(), current_principal(), feedback_id, body(NoteSchema()))
+        return for_staff(item), 201
 
 
 @ns.route("/<uuid:feedback_id>/status")
@@ -146,7 +163,7 @@ class FeedbackStatus(Resource):
     def post(self, feedback_id: uuid.UUID):
         """Move to in_progress, rejected or closed; a refused transition names the allowed ones (409)."""
         item = workflow.change_status(session(), current_principal(), feedback_id, body(StatusChangeSchema()))
-        return FeedbackStaffSchema().dump(item)
+        return for_staff(item)
 
 
 @ns.route("/<uuid:feedback_id>/rating")

@@ -248,6 +248,13 @@ def inbox_counts(
     return counts
 
 
+def waiting_count(db: Session, principal: Principal, department_id: uuid.UUID) -> int:
+    """New feedback nobody in the department has taken yet: received (sent by a citizen, or transferred
+    in) and so not assigned. The console's inbox badge."""
+    stmt = _inbox_query(db, principal, department_id, category=None, ward_code=None, q=None)
+    return db.scalar(stmt.where(Feedback.status == "received").with_only_columns(func.count()))
+
+
 def _inbox_query(db: Session, principal: Principal, department_id: uuid.UUID, *, category, ward_code, q):
     policy.fetch(db, principal, "feedback.read", Department, department_id, missing="No such department.")
     stmt = select(Feedback).where(Feedback.department_id == department_id)

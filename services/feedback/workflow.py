@@ -1,5 +1,6 @@
 """The department workflow of a feedback: its state machine, timeline, deadlines and the staff actions
-(assign, transfer, reply, change status). Officers act on their own department's feedback only.
+(assign, transfer, reply, internal note, change status). Officers act on their own department's feedback
+only; `actions()` lists what a caller may do now, and the console offers exactly that.
 
     received → assigned → in_progress → answered → closed
     any open state → rejected (with a reason) | closed;  answered/closed → reopened (the citizen, 7 days)
@@ -47,6 +48,7 @@ EVENTS = {
     "closed": "feedback.status_changed",
     "reopened": "feedback.reopened",
     "rated": "feedback.rated",
+    # "noted": an internal note announces nothing, so no one outside the department hears of it.
 }
 AUDIT_ACTIONS = {
     "submitted": "create",
@@ -58,8 +60,19 @@ AUDIT_ACTIONS = {
     "closed": "status",
     "reopened": "reopen",
     "rated": "rate",
+    "noted": "note",
 }
 WRITERS = ("editor", "officer")
+# The staff actions on a feedback and the state each moves it to (None: it stays where it is).
+ACTIONS = {
+    "assign": "assigned",
+    "transfer": "received",
+    "reply": "answered",
+    "note": None,
+    "in_progress": "in_progress",
+    "reject": "rejected",
+    "close": "closed",
+}
 
 
 def due_at(category: Category, start: datetime) -> datetime:
@@ -78,6 +91,37 @@ def renew_deadline(feedback: Feedback, start: datetime) -> None:
 
 def check_transition(feedback: Feedback, to: str) -> None:
     states.require_move(TRANSITIONS, "A feedback", feedback.status, to)
+
+
+def actions(principal: Principal, feedback: Feedback) -> list[str]:
+    """The ACTIONS the caller may take on `feedback` in its current state (none for who may not write)."""
+    if not policy.allows(principal, "feedback.write", feedback):
+        return []
+    moves = TRANSITIONS[feedback.status]
+    return [
+        action
+        for action, to in ACTIONS.items()
+        # A feedback in progress may be marked so again, but that would say nothing new.
+        if to is None or (to in moves and not to == feedback.status == "in_progress")
+    ]
+
+
+def colleagues(db: Session, feedback: Feedback) -> list[User]:
+    """Whom `feedback` may be assigned to: its department's active officers and editors."""
+    stmt = select(User).where(
+        User.department_id == feedback.department_id, User.active.is_(True), User.role.in_(WRITERS)
+    )
+    return list(db.scalars(stmt.order_by(User.full_name, User.email)))
+
+
+def contact(db: Session, principal: Principal, feedback: Feedback) -> dict | None:
+    """The citizen's contact details for those the policy lets see them (policy "feedback.contact"),
+    each view recorded in the audit log; None (and no record) for anyone else or when there are none."""
+    if not feedback.contact or not policy.allows(principal, "feedback.contact", feedback):
+        return None
+    audit.record(db, principal, "feedback.contact_view", feedback)
+    db.commit()
+    return feedback.contact
 
 
 def step(
@@ -115,13 +159,14 @@ def step(
         )
     )
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
-    events.emit(
-        db,
-        EVENTS[kind],
-        feedback,
-        {"from": from_status, "to": feedback.status, **(data or {})},
-        also_concerns=also_concerns,
-    )
+    if kind in EVENTS:
+        events.emit(
+            db,
+            EVENTS[kind],
+            feedback,
+            {"from": from_status, "to": feedback.status, **(data or {})},
+            also_concerns=also_concerns,
+        )
 
 
 def get(db: Session, principal: Principal, feedback_id: uuid.UUID) -> Feedback:
@@ -140,13 +185,8 @@ def _writable(db: Session, principal: Principal, feedback_id: uuid.UUID) -> tupl
 @transactional
 def assign(db: Session, principal: Principal, feedback_id: uuid.UUID, user_id: uuid.UUID) -> Feedback:
     feedback, before = _writable(db, principal, feedback_id)
-    user = db.get(User, user_id)
-    if (
-        user is None
-        or not user.active
-        or user.department_id != feedback.department_id
-        or user.role not in WRITERS
-    ):
+    user = next((colleague for colleague in colleagues(db, feedback) if colleague.id == user_id), None)
+    if user is None:
         raise Invalid({"user_id": ["Not an active officer or editor of the feedback's department."]})
     feedback.assignee = user
     step(
@@ -210,6 +250,15 @@ def reply(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict)
     feedback.answered_at = answer.created_at
     feedback.public = feedback.public or answer.public
     step(db, feedback, principal, "answered", before, to="answered", data={"reply_id": str(answer.id)})
+    return feedback
+
+
+@transactional
+def note(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) -> Feedback:
+    """An internal note on the timeline, for the department only: no change of state, nothing sent, and
+    not in what the citizen sees (Feedback.citizen_timeline)."""
+    feedback, before = _writable(db, principal, feedback_id)
+    step(db, feedback, principal, "noted", before, note=data["body"])
     return feedback
 
 

@@ -82,6 +82,9 @@ RULES = {
     ),
     "feedback.read": Rule(staff=ANY_STAFF, scope="feedback:read", reach=Reach.OWN_DEPARTMENT),
     "feedback.write": Rule(staff=WRITERS, scope="feedback:write", reach=Reach.OWN_DEPARTMENT),
+    # The citizen's name, phone and e-mail: for those who act on the feedback and for integrators that
+    # read it (not viewers), each view audited (services/feedback/workflow.contact).
+    "feedback.contact": Rule(staff=WRITERS, scope="feedback:read", reach=Reach.OWN_DEPARTMENT),
     "notices.read": Rule(public=True, scope="notices:read", reach=Reach.PUBLIC),
     "notices.write": Rule(staff=EDITORS, scope="notices:write", reach=Reach.ISSUING_DEPARTMENT),
     "notices.comment": Rule(device=True),

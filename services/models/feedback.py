@@ -221,6 +221,11 @@ class Feedback(Timestamps, Base):
         return {"score": self.rating_score, "comment": self.rating_comment} if self.rating_score else None
 
     @property
+    def citizen_timeline(self) -> list["FeedbackEvent"]:
+        """The timeline without the department's internal notes."""
+        return [event for event in self.events if event.kind != "noted"]
+
+    @property
     def public_replies(self) -> list["FeedbackReply"]:
         return [reply for reply in self.replies if reply.public]
 

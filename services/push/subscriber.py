@@ -29,20 +29,38 @@ def citizen_push(db: Session, event: events.Event) -> None:
 # ---------------------------------------------------------------- feedback: the citizen's devices
 
 
-def _feedback(db: Session, event: events.Event, key: str, values: dict, kind: str) -> None:
+# The message each step of a feedback's timeline sends its citizen; the other steps send nothing.
+FEEDBACK_MESSAGES = {
+    "submitted": "feedback.created",
+    "transferred": "feedback.transferred",
+    "answered": "feedback.answered",
+    "closed": "feedback.closed.{resolution}",
+}
+
+
+def feedback_push(feedback, kind: str, values: dict) -> dict | None:
+    """{language: {"title", "body"}} that the citizen of `feedback` gets for the timeline step `kind`
+    with `values` (the department, the answer, the resolution), or None when that step sends nothing.
+    The subscriber sends it; the console shows it to the officer before they act."""
+    key = FEEDBACK_MESSAGES.get(kind)
+    if key is None:
+        return None
+    return texts.render(key.format_map(values), {"code": feedback.tracking_code, **values})
+
+
+def _feedback(db: Session, event: events.Event, kind: str, values: dict, label: str) -> None:
     feedback = event.subject
-    values = {"code": feedback.tracking_code, **values}
     push.enqueue(
         db,
         push.Audience.citizens(feedback.citizen_id),
-        texts.render(key, values),
+        feedback_push(feedback, kind, values),
         source_type="feedback",
         source_id=str(feedback.id),
         data={
             "type": "feedback",
             "id": str(feedback.id),
             "tracking_code": feedback.tracking_code,
-            "event": kind,
+            "event": label,
         },
         event_id=event.id,
     )
@@ -56,21 +74,21 @@ def _created(db: Session, event: events.Event) -> None:
         "due_date": f"{due:%d/%m/%Y}",
         "due_time": f"{due:%H:%M}",
     }
-    _feedback(db, event, "feedback.created", values, "received")
+    _feedback(db, event, "submitted", values, "received")
 
 
 def _transferred(db: Session, event: events.Event) -> None:
-    _feedback(db, event, "feedback.transferred", {"department": event.subject.department.name}, "transferred")
+    _feedback(db, event, "transferred", {"department": event.subject.department.name}, "transferred")
 
 
 def _answered(db: Session, event: events.Event) -> None:
     answer = next(r for r in event.subject.replies if str(r.id) == event.data["reply_id"])
-    _feedback(db, event, "feedback.answered", {"answer": answer.body}, "answered")
+    _feedback(db, event, "answered", {"answer": answer.body}, "answered")
 
 
 def _status_changed(db: Session, event: events.Event) -> None:
     if event.data["to"] == "closed":
-        _feedback(db, event, f"feedback.closed.{event.subject.resolution}", {}, "closed")
+        _feedback(db, event, "closed", {"resolution": event.subject.resolution}, "closed")
 
 
 # ---------------------------------------------------------------- alerts and notices: their place

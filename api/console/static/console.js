@@ -150,3 +150,40 @@ if (alertForm) {
   alertForm.addEventListener("input", refresh);
   alertForm.addEventListener("change", refresh);
 }
+
+// ---------------------------------------------------------------- a feedback's actions (feedback_actions.py)
+
+// Each form shows the citizen's push; it follows what the officer types.
+document.querySelectorAll("form[data-push-url]").forEach((form) => {
+  const card = form.querySelector("[data-push]");
+  const refresh = later(async () => {
+    const fields = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (typeof value === "string" && name !== "csrf_token") fields.append(name, value);
+    }
+    const response = await fetch(`${form.dataset.pushUrl}?${fields}`);
+    if (response.ok) card.innerHTML = await response.text();
+  }, 250);
+  form.addEventListener("input", (event) => {
+    if (event.target.type !== "file" && event.target.type !== "search") refresh();
+  });
+});
+
+// A long select (the departments to transfer to) becomes a list with a search box above it.
+document.querySelectorAll("select[data-searchable]").forEach((select) => {
+  const search = document.createElement("input");
+  Object.assign(search, { type: "search", id: `${select.id}-search`, placeholder: select.dataset.searchable });
+  search.setAttribute("aria-label", select.dataset.searchable);
+  search.setAttribute("aria-controls", select.id);
+  select.size = Math.min(8, select.options.length);
+  select.before(search);
+  search.addEventListener("input", () => {
+    const wanted = folded(search.value.trim());
+    for (const option of select.options) {
+      option.hidden = option.value !== "" && !folded(option.text).includes(wanted);
+    }
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
+  });
+});
