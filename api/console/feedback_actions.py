@@ -16,9 +16,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.console import bp, field_errors, once
+from api.console.uploads import takes_files
 from api.database import session
 from schemas.common import MAX_LIMIT
 from schemas.feedback import AssignSchema, NewReplySchema, NoteSchema, StatusChangeSchema, TransferSchema
@@ -48,7 +48,6 @@ MAX_FILES = 5  # a reply's photos and PDFs sent with one form
 PREVIEWED = ("transfer", "reply", "close")  # the actions whose push depends on what is typed
 # Upload fields of the services and their place on the reply form.
 FORM_FIELDS = {"file": "files", "attachment_ids": "files"}
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 def page_context(db, item) -> dict:
@@ -109,20 +108,11 @@ def preview(feedback_id: uuid.UUID, action: str):
     return render_template("console/push_preview.html", preview=citizen_push(db, item, action, request.args))
 
 
-@bp.before_app_request
-def _room_for_files():
-    # Before the CSRF check reads the form: the app's small request limit is for JSON, not photos.
-    if request.endpoint == "console.act" and request.view_args.get("action") == "reply":
-        request.max_content_length = MAX_FILES * attachments.MAX_BYTES + _MULTIPART_OVERHEAD
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def too_large(error):
-    message = gettext("Too many megabytes at once: send at most %(num)d files of 10 MB each.", num=MAX_FILES)
-    return render_template("console/error.html", message=message), 413
-
-
 @bp.post("/feedback/<uuid:feedback_id>/<any(assign,transfer,reply,note,in_progress,reject,close):action>")
+@takes_files(
+    MAX_FILES * attachments.MAX_BYTES,
+    _l("Too many megabytes at once: send at most %(num)d files of 10 MB each.", num=MAX_FILES),
+)
 def act(feedback_id: uuid.UUID, action: str):
     from api.console.feedback import render_page  # the page imports this module for its forms
 

@@ -16,12 +16,11 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.console import bp, field_errors, once
+from api.console.uploads import takes_files
 from api.database import session
 from api.http import text_errors
-from api.namespaces.attachments import UPLOAD_BODY_LIMIT
 from schemas.common import MAX_LIMIT
 from schemas.notices import NoticeCreateSchema, NoticeQuerySchema, NoticeUpdateSchema, TransitionSchema
 from services.core import areas, markup
@@ -182,21 +181,8 @@ def notice_stage(notice_id: uuid.UUID):
     return redirect(url_for("console.notice", notice_id=notice_id))
 
 
-@bp.before_app_request
-def _uploads_take_files():
-    """The upload form's body may hold a full-size file (the app's limit is for JSON). Before the
-    console's CSRF check, which reads the form: app-wide hooks run before the blueprint's."""
-    if request.endpoint == "console.notice_document_add":
-        request.max_content_length = UPLOAD_BODY_LIMIT
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _file_too_large(error):
-    message = gettext("The file is larger than 10 MB.")
-    return render_template("console/error.html", message=message), 413
-
-
 @bp.post("/notices/<uuid:notice_id>/documents")
+@takes_files(attachments.MAX_BYTES, _l("The file is larger than 10 MB."))
 def notice_document_add(notice_id: uuid.UUID):
     principal, db = g.principal, session()
     found = notices.own(db, principal, notice_id)

@@ -33,13 +33,14 @@ def who_is_there():
     if request.endpoint == "console.static":
         return None  # the stylesheets and the script are the same for everyone
     g.principal = _signed_in()
+    # Before the form is read: nobody signed in has a large upload parsed.
+    if g.principal is None and request.endpoint not in OPEN_PAGES:
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as error:
             raise CSRFError(str(error)) from None
-    if g.principal is None and request.endpoint not in OPEN_PAGES:
-        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     return None
 
 
