@@ -26,7 +26,7 @@ from services.directory import departments
 from services.identity import policy
 from services.models import COMMENT_STATUSES
 from services.publishing import consultation, notices
-from services.push.subscriber import comment_reply_message
+from services.push.subscriber import comment_reply_push
 
 STATUS_NAMES = {"pending": _l("Waiting for moderation"), "published": _l("Public"), "hidden": _l("Hidden")}
 PAGE_SIZE = 20
@@ -89,7 +89,7 @@ def _queue_page(failed: dict | None = None):
         departments=choices,
         department_id=department_id,
         moderates=lambda comment: policy.allows(principal, "notices.moderate", comment.notice),
-        push=comment_reply_message("…")["vi"],
+        push=comment_reply_push("…")["vi"],
         failed=failed or {},
         query={k: v for k, v in given.items() if k != "cursor"},
         statuses=STATUS_NAMES,

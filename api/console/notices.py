@@ -30,7 +30,7 @@ from services.directory import categories, departments
 from services.files import attachments
 from services.identity import policy
 from services.publishing import consultation, notices
-from services.push.subscriber import notice_message
+from services.push.subscriber import notice_push
 
 KIND_NAMES = {
     "policy": _l("Draft policy"),
@@ -319,7 +319,7 @@ def _form_page(found, department, form, errors, *, creating=False):
         "stages": STAGE_NAMES,
         # Each move the stage allows: its button, what it does, and the push it sends (if any).
         "moves": [
-            (stage, *MOVES[stage], notice_message(found, stage)) for stage in notices.next_stages(found)
+            (stage, *MOVES[stage], notice_push(found, stage)) for stage in notices.next_stages(found)
         ]
         if found and may_write
         else [],

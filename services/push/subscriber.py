@@ -120,7 +120,7 @@ def _alert(db: Session, event: events.Event) -> None:
     )
 
 
-def notice_message(notice, stage: str) -> dict | None:
+def notice_push(notice, stage: str) -> dict | None:
     """What phones in the notice's places show when it reaches `stage`, per language; None when that
     stage sends nothing (archiving). Also the console's preview before the move."""
     key = "notice.published" if stage == "published" else f"notice.{stage}"
@@ -136,7 +136,7 @@ def notice_message(notice, stage: str) -> dict | None:
 
 def _notice(db: Session, event: events.Event) -> None:
     notice = event.subject
-    message = notice_message(notice, notice.stage)
+    message = notice_push(notice, notice.stage)
     if not event.data.get("push", True) or message is None:
         return
     push.enqueue(
@@ -152,7 +152,7 @@ def _notice(db: Session, event: events.Event) -> None:
     )
 
 
-def comment_reply_message(reply: str) -> dict:
+def comment_reply_push(reply: str) -> dict:
     """What the citizen's phone shows for an answer to their comment (also the console's preview)."""
     return texts.render("consultation.comment_replied", {"reply": reply})
 
@@ -164,7 +164,7 @@ def _comment_replied(db: Session, event: events.Event) -> None:
     push.enqueue(
         db,
         push.Audience.citizens(comment.citizen_id),
-        comment_reply_message(comment.reply),
+        comment_reply_push(comment.reply),
         source_type="notice_comment",
         source_id=str(comment.id),
         data={"screen": "notice", "notice_id": str(comment.notice_id)},
