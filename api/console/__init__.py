@@ -25,8 +25,10 @@ bp = with_cookie_sessions(
 
 def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401  (their views join the blueprint)
+        admin,
         alerts,
         consultation,
+        departments,
         feedback,
         i18n,
         inbox,

@@ -32,6 +32,9 @@ _WHOLE = {
     "Larger than 10 MB.": _l("The file is larger than 10 MB."),
     "Send a JPEG, PNG or WebP photo or a PDF.": _l("Send a PDF document (or a JPEG, PNG or WebP photo)."),
     UNSTORABLE_MESSAGE: _l("Contains a character that is not text."),
+    "Not a valid Vietnamese phone number.": _l("Not a valid Vietnamese phone number."),
+    "Not a valid email address.": _l("Not a valid email address."),
+    "2-32 upper-case letters, digits, - or _.": _l("Use 2 to 32 upper-case letters, digits, - or _."),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -42,6 +45,7 @@ _START = {
     "Unknown province codes": _l("Pick from the list."),
     "Unknown ward codes": _l("Pick from the list."),
     "Wards ": _l("Some communes are not in the chosen province."),
+    "Department code ": _l("This code is taken."),
     "Not an upload of yours": _l("This document cannot be attached here."),
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
