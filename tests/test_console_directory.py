@@ -124,3 +124,53 @@ def test_a_form_without_its_csrf_token_is_refused(admin_browser, sql):
     data = {**department_form(), "once": str(uuid.uuid4())}
     assert admin_browser.post(f"{DEPARTMENTS}/new", data=data).status_code == 400
     assert sql("SELECT count(*) FROM departments WHERE code = 'SO-YT-DN'").scalar() == 0
+
+
+# ---------------------------------------------------------------- categories
+
+CATEGORIES = "/console/admin/categories"
+
+
+def category_form(**overrides) -> dict:
+    return {
+        "code": "lighting",
+        "kind": "feedback",
+        "name_vi": "Chiếu sáng công cộng",
+        "name_en": "Street lighting",
+        "priority": "normal",
+        "deadline_working_days": "",
+        **overrides,
+    }
+
+
+def test_a_category_is_created_with_its_priority_default_edited_and_retired(admin_browser, sql):
+    assert post(admin_browser, f"{CATEGORIES}/new", category_form()).status_code == 302
+    row = sql("SELECT id, deadline_working_days, active FROM categories WHERE code = 'lighting'").one()
+    assert row.deadline_working_days == 5 and row.active
+    assert "Chiếu sáng công cộng" in admin_browser.get(CATEGORIES).get_data(as_text=True)
+    edited = category_form(name_vi="Đèn đường", priority="complex", deadline_working_days="12")
+    assert post(admin_browser, f"{CATEGORIES}/lighting", edited).status_code == 302
+    retired = post(admin_browser, f"{CATEGORIES}/lighting/active", {"active": "false", "confirmed": "yes"})
+    assert retired.status_code == 302
+    row = sql(
+        "SELECT name_vi, priority, deadline_working_days, active FROM categories WHERE id = :id", id=row.id
+    )
+    assert tuple(row.one()) == ("Đèn đường", "complex", 12, False)
+    category_id = sql("SELECT id FROM categories WHERE code = 'lighting'").scalar()
+    assert audit_actions(sql, category_id) == ["category.create", "category.update", "category.update"]
+
+
+def test_a_category_out_of_range_is_refused_beside_its_field_and_kept(admin_browser, sql):
+    refused = post(admin_browser, f"{CATEGORIES}/new", category_form(deadline_working_days="120", code="X"))
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert re.search(r'id="deadline_working_days-error">.*Phải từ 1 đến 90\.', page)
+    assert re.search(r'id="code-error">', page) and 'value="Chiếu sáng công cộng"' in page
+    assert sql("SELECT count(*) FROM categories WHERE name_vi = 'Chiếu sáng công cộng'").scalar() == 0
+
+
+def test_other_staff_cannot_manage_categories(app, staff):
+    browser = app.test_client()
+    sign_in_client(browser, staff["officer_a"].principal.email)
+    assert browser.get(CATEGORIES).status_code == 403
+    assert post(browser, f"{CATEGORIES}/new", category_form()).status_code == 403

@@ -35,6 +35,8 @@ _WHOLE = {
     "Not a valid Vietnamese phone number.": _l("Not a valid Vietnamese phone number."),
     "Not a valid email address.": _l("Not a valid email address."),
     "2-32 upper-case letters, digits, - or _.": _l("Use 2 to 32 upper-case letters, digits, - or _."),
+    "String does not match expected pattern.": _l("Not in the form the label asks for."),
+    "Must be greater than or equal to 1 and less than or equal to 90.": _l("Must be between 1 and 90."),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -46,6 +48,7 @@ _START = {
     "Unknown ward codes": _l("Pick from the list."),
     "Wards ": _l("Some communes are not in the chosen province."),
     "Department code ": _l("This code is taken."),
+    "Category ": _l("This code is taken."),
     "Not an upload of yours": _l("This document cannot be attached here."),
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
