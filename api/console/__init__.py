@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         inbox,
         notices,
         once,
+        routing_rules,
         scam_reports,
         signin,
     )

@@ -65,6 +65,11 @@ def refusal(error: ValidationError | DomainError, conflicts: dict[str, str]) -> 
     return field_errors.by_field(flat)
 
 
+def status(error: ValidationError | DomainError) -> int:
+    """The refused form's status, as the API's: 422, or 409 for a conflict."""
+    return error.status if isinstance(error, DomainError) else 422
+
+
 def confirmed() -> bool:
     """Whether the form says its action was confirmed (the confirmation page, or console.js's dialog)."""
     return request.form.get("confirmed") == "yes"

@@ -50,7 +50,7 @@ def new_category():
     try:
         category = categories.create(session(), g.principal, admin.loaded(CategorySchema(), _body(values)))
     except (ValidationError, DomainError) as error:
-        return _form(None, values, admin.refusal(error, CONFLICTS))
+        return _form(None, values, admin.refusal(error, CONFLICTS), admin.status(error))
     flash(gettext("Category %(name)s is added.", name=category.name_vi), "success")
     return redirect(url_for("console.categories_list"))
 
@@ -68,7 +68,7 @@ def category(code: str):
     try:
         categories.update(db, g.principal, code, admin.loaded(CategoryUpdateSchema(), body))
     except (ValidationError, DomainError) as error:
-        return _form(item, values, admin.refusal(error, CONFLICTS))
+        return _form(item, values, admin.refusal(error, CONFLICTS), admin.status(error))
     flash(gettext("Category %(name)s is saved.", name=item.name_vi), "success")
     return redirect(url_for("console.categories_list"))
 
@@ -114,7 +114,7 @@ def _body(values: dict) -> dict:
     return body
 
 
-def _form(item, values: dict, errors: dict | None = None):
+def _form(item, values: dict, errors: dict | None = None, status: int = 200):
     return (
         render_template(
             "console/category_form.html",
@@ -125,5 +125,5 @@ def _form(item, values: dict, errors: dict | None = None):
             priorities=list(PRIORITY_NAMES.items()),
             default_days=DEFAULT_DEADLINE_DAYS,
         ),
-        422 if errors else 200,
+        status,
     )

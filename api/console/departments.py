@@ -73,9 +73,9 @@ def new_department():
             session(), g.principal, admin.loaded(DepartmentSchema(), _body(values))
         )
     except (ValidationError, DomainError) as error:
-        return _form(None, values, admin.refusal(error, CONFLICTS))
+        return _form(None, values, admin.refusal(error, CONFLICTS), admin.status(error))
     flash(gettext("Department %(code)s is added.", code=department.code), "success")
-    return redirect(url_for("console.departments_list", q=department.code))
+    return redirect(url_for("console.departments_list", q=department.name))
 
 
 @bp.route("/admin/departments/<uuid:department_id>", methods=["GET", "POST"])
@@ -98,9 +98,9 @@ def department(department_id: uuid.UUID):
         body = {k: v for k, v in _body(values).items() if k != "code"}  # a code is for good
         departments.update(db, principal, department_id, admin.loaded(DepartmentUpdateSchema(), body))
     except (ValidationError, DomainError) as error:
-        return _form(item, values, admin.refusal(error, CONFLICTS))
+        return _form(item, values, admin.refusal(error, CONFLICTS), admin.status(error))
     flash(gettext("Department %(code)s is saved.", code=item.code), "success")
-    return redirect(url_for("console.departments_list", q=item.code))
+    return redirect(url_for("console.departments_list", q=item.name))
 
 
 @bp.post("/admin/departments/<uuid:department_id>/active")
@@ -148,7 +148,7 @@ def _body(values: dict) -> dict:
     }
 
 
-def _form(item, values: dict, errors: dict | None = None):
+def _form(item, values: dict, errors: dict | None = None, status: int = 200):
     return (
         render_template(
             "console/department_form.html",
@@ -157,5 +157,5 @@ def _form(item, values: dict, errors: dict | None = None):
             errors=errors or {},
             provinces=[(p.code, p.name) for p in areas.provinces()],
         ),
-        422 if errors else 200,
+        status,
     )
