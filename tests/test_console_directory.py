@@ -313,3 +313,13 @@ def test_officers_are_refused_the_routing_pages(app, staff, path):
     browser = app.test_client()
     sign_in_client(browser, staff["officer_a"].principal.email)
     assert browser.get(path).status_code == 403
+
+
+def test_officers_cannot_deactivate_a_department(app, staff, department_b, sql):
+    browser = app.test_client()
+    sign_in_client(browser, staff["officer_a"].principal.email)
+    refused = post(
+        browser, f"{DEPARTMENTS}/{department_b.id}/active", {"active": "false", "confirmed": "yes"}
+    )
+    assert refused.status_code == 403
+    assert sql("SELECT active FROM departments WHERE id = :id", id=department_b.id).scalar() is True

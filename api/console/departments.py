@@ -106,6 +106,7 @@ def department(department_id: uuid.UUID):
 @bp.post("/admin/departments/<uuid:department_id>/active")
 def department_active(department_id: uuid.UUID):
     principal, db = g.principal, session()
+    policy.require(principal, "departments.manage")
     item = departments.get(db, principal, department_id)
     active = request.form.get("active") == "true"
     if not active and not admin.confirmed():
