@@ -25,13 +25,17 @@ bp = with_cookie_sessions(
 
 def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401  (their views join the blueprint)
+        admin,
         alerts,
+        categories,
         consultation,
+        departments,
         feedback,
         i18n,
         inbox,
         notices,
         once,
+        routing_rules,
         scam_reports,
         signin,
     )

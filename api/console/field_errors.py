@@ -54,6 +54,11 @@ _WHOLE = {
     "Say why it closes unresolved.": _l("Say why it closes unresolved."),
     "Closing as resolved requires an answer.": _l("Answer the citizen before closing as resolved."),
     "Each attachment must be an unused upload of yours.": _l("Upload the files again."),
+    "Not a valid Vietnamese phone number.": _l("Not a valid Vietnamese phone number."),
+    "Not a valid email address.": _l("Not a valid email address."),
+    "2-32 upper-case letters, digits, - or _.": _l("Use 2 to 32 upper-case letters, digits, - or _."),
+    "String does not match expected pattern.": _l("Not in the form the label asks for."),
+    "Must be greater than or equal to 1 and less than or equal to 90.": _l("Must be between 1 and 90."),
 }
 _START = {
     "Give a reason: one of": _l("Pick a reason."),
@@ -65,6 +70,8 @@ _START = {
     "Unknown province codes": _l("Pick from the list."),
     "Unknown ward codes": _l("Pick from the list."),
     "Wards ": _l("Some communes are not in the chosen province."),
+    "Department code ": _l("This code is taken."),
+    "Category ": _l("This code is taken."),
     "Not an upload of yours": _l("This document cannot be attached here."),
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),

@@ -22,6 +22,11 @@ def list_categories(db: Session, *, kind=None, cursor=None, limit=20) -> Page:
     return keyset_page(db, stmt, [Category.code], cursor, limit)
 
 
+def every(db: Session) -> list[Category]:
+    """All categories, the retired ones too (the admins' list), by kind and code."""
+    return list(db.scalars(select(Category).order_by(Category.kind, Category.code)))
+
+
 def get(db: Session, code: str) -> Category:
     category = db.scalar(select(Category).where(Category.code == code))
     if category is None:

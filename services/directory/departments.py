@@ -34,6 +34,12 @@ def by_code(db: Session, code: str) -> Department | None:
     return db.scalar(select(Department).where(Department.code == code))
 
 
+def provinces_with_departments(db: Session) -> list[int]:
+    """The provinces that have an active department, in code order."""
+    stmt = select(Department.province_code).where(Department.active, Department.province_code.is_not(None))
+    return sorted(set(db.scalars(stmt)))
+
+
 def list_departments(
     db: Session, principal: Principal, *, province_code=None, active=None, q=None, cursor=None, limit=20
 ) -> Page:

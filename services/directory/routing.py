@@ -74,6 +74,19 @@ def intake_department(db: Session, province_code: int) -> Department:
     return department
 
 
+def intake_departments(db: Session) -> dict[int, Department]:
+    """Each province's active intake department, the fallback when no rule matches."""
+    found = db.scalars(select(Department).where(Department.intake.is_(True), Department.active.is_(True)))
+    return {department.province_code: department for department in found}
+
+
+def every_rule(db: Session, principal: Principal) -> list[RoutingRule]:
+    """All rules, by category, then the widest place first (the admins' table)."""
+    policy.require(principal, "routing_rules.read")
+    rules = db.scalars(select(RoutingRule).join(RoutingRule.category)).all()
+    return sorted(rules, key=lambda r: (r.category.code, r.province_code or 0, r.ward_code or 0))
+
+
 def list_rules(
     db: Session, principal: Principal, *, category=None, province_code=None, cursor=None, limit=20
 ) -> Page:
@@ -113,6 +126,23 @@ def create(db: Session, principal: Principal, data: dict) -> RoutingRule:
     )
     db.add(rule)
     audit.record(db, principal, "routing_rule.create", rule)
+    return rule
+
+
+@transactional
+def update(db: Session, principal: Principal, rule_id: uuid.UUID, data: dict) -> RoutingRule:
+    """Hand a rule's category and place to another department (the place itself is the rule's key: to
+    change it, delete the rule and add another)."""
+    policy.require(principal, "routing_rules.manage")
+    rule = db.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound("No such routing rule.")
+    department = db.get(Department, data["department_id"])
+    if department is None or not department.active:
+        raise Invalid({"department_id": ["No such active department."]})
+    before = audit.snapshot(rule)
+    rule.department = department
+    audit.record(db, principal, "routing_rule.update", rule, before)
     return rule
 
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -105,6 +105,14 @@ def _by_key(db: Session, device_id: uuid.UUID, key: str, fingerprint: str) -> Fe
     return earlier
 
 
+def destination(
+    db: Session, category: Category, province_code: int, ward_code: int | None, received_at: datetime
+) -> tuple[routing.Route, datetime]:
+    """Where a submission of `category` from the place goes and when it is due; the console's "who would
+    receive this?" tester asks the same."""
+    return routing.route(db, category, province_code, ward_code), workflow.due_at(category, received_at)
+
+
 def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedback, list]:
     """The routed, timed submission (not yet added) and the photos its answers reference."""
     device = principal.device
@@ -133,8 +141,8 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
     if errors:
         raise Invalid(errors)
     category: Category = form.category
-    place = routing.route(db, category, province_code, ward_code)
     now = utcnow()
+    place, due = destination(db, category, province_code, ward_code, now)
     feedback = Feedback(
         id=uuid.uuid4(),
         tracking_code=tracking_code(),
@@ -162,7 +170,7 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         contact=contact,
         anonymous=data.get("anonymous", False),
         received_at=now,
-        due_at=workflow.due_at(category, now),
+        due_at=due,
         public=False,
         # A new submission has no history: empty, not lazily loaded when appended to or answered with.
         events=[],

@@ -42,7 +42,7 @@ SECTIONS = ("focal_points", "policies_by_department", "trails")
 
 def report(db: Session, scope: Scope) -> dict:
     departments = _departments(db, scope)
-    with_focal = sum(d.focal_point is not None for d in departments)
+    with_focal = len(departments) - len(without_focal_point(departments))
     policies = _policies(db, scope)
     trails = _trails(db, policies)
     in_effect = [t for t in trails if t["stage"] == "in_effect"]
@@ -77,6 +77,25 @@ def report(db: Session, scope: Scope) -> dict:
         "in_effect_consulted_share": figures.share(consulted, len(in_effect)),
         "trails": trails,
     }
+
+
+def focal_point_coverage(db: Session, scope: Scope) -> dict:
+    """The report's focal-point figures alone (the console's department list shows them), with the
+    active departments that still lack one."""
+    departments = _departments(db, scope)
+    missing = without_focal_point(departments)
+    with_focal = len(departments) - len(missing)
+    return {
+        "departments": len(departments),
+        "departments_with_focal_point": with_focal,
+        "focal_point_share": figures.share(with_focal, len(departments)),
+        "without": sorted(missing, key=lambda d: d.code),
+    }
+
+
+def without_focal_point(departments: list[Department]) -> list[Department]:
+    """The one definition of a department short of the 100 % target."""
+    return [d for d in departments if d.focal_point is None]
 
 
 def _by_stage(counts: Counter) -> dict:

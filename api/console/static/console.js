@@ -41,18 +41,25 @@ document.addEventListener("input", (event) => {
   if (target) target.textContent = source.value || "…";
 });
 
-// Long checkbox lists (the communes of a province): a search box that hides what does not match,
-// with or without diacritics ("hai chau" finds "Hải Châu").
-const folded = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase();
+// The commune picker (templates/console/places.html): its search box hides the communes that do not match,
+// with or without diacritics ("hai chau" finds "Hải Châu"); what is picked stays in sight.
+// As services/core/text.normalize: "da nang" finds "Đà Nẵng".
+const bare = (text) =>
+  text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/\s+/g, " ").trim();
 document.querySelectorAll("[data-filter-box]").forEach((box) => { box.hidden = false; });
 document.addEventListener("input", (event) => {
   const search = event.target.closest("input[data-filter]");
   if (!search) return;
-  const wanted = folded(search.value.trim());
+  const wanted = bare(search.value);
   document.querySelectorAll(`${search.dataset.filter} > li`).forEach((item) => {
-    item.hidden = wanted !== "" && !folded(item.textContent).includes(wanted);
+    const picked = item.querySelector("input").checked;
+    item.hidden = wanted !== "" && !picked && !item.dataset.search.includes(wanted);
   });
 });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches("input[data-filter]")) event.preventDefault(); // it searches
+});
+
 // ---------------------------------------------------------------- alerts (the form works without these)
 
 // Actions that reach phones ask first; the page's own confirmation step is skipped once agreed here.
@@ -70,10 +77,6 @@ document.addEventListener("submit", (event) => {
   form.append(confirmed);
 }, true);
 
-// As services/core/text.normalize: "da nang" finds "Đà Nẵng".
-const bare = (text) =>
-  text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/\s+/g, " ").trim();
-
 const later = (fn, ms) => {
   let timer;
   return (...args) => {
@@ -84,23 +87,6 @@ const later = (fn, ms) => {
 
 const alertForm = document.getElementById("alert-form");
 if (alertForm) {
-  // The commune list filters as one types.
-  const search = document.getElementById("ward-search");
-  if (search) {
-    search.closest(".ward-search").hidden = false;
-    const list = document.getElementById(search.dataset.filters);
-    search.addEventListener("input", () => {
-      const wanted = bare(search.value);
-      for (const item of list.children) {
-        const checked = item.querySelector("input").checked;
-        item.hidden = wanted !== "" && !checked && !item.dataset.search.includes(wanted);
-      }
-    });
-    search.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
-    });
-  }
-
   // Indicator rows: added and removed here, each checked by the API's normalisation as it is typed.
   const rows = document.getElementById("indicator-rows");
   const template = document.getElementById("indicator-template");
