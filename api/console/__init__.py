@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401  (their views join the blueprint)
         alerts,
         consultation,
+        dashboard,
         feedback,
         i18n,
         inbox,

@@ -32,6 +32,10 @@ _WHOLE = {
     "Larger than 10 MB.": _l("The file is larger than 10 MB."),
     "Send a JPEG, PNG or WebP photo or a PDF.": _l("Send a PDF document (or a JPEG, PNG or WebP photo)."),
     UNSTORABLE_MESSAGE: _l("Contains a character that is not text."),
+    # The reports' period and department (the dashboard, services/reports/scope.py).
+    "Not a valid date.": _l("Not a valid date."),
+    "Must not be after `to`.": _l("The first day must not be after the last."),
+    "No department with this code.": _l("Pick from the list."),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -46,6 +50,8 @@ _START = {
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
     "Too complex to check": _l("This PDF is too complex to check: print it to PDF again, or split it."),
+    "A report covers at most": _l("A report covers at most two years."),
+    "Must be greater than or equal to": _l("Pick a day between 2000 and 2100."),
 }
 _LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.|Shorter than minimum length (\d+)\.")
 
