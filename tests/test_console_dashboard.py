@@ -12,7 +12,7 @@ import pytest
 from services.core.db import utcnow
 from services.core.deadlines import LOCAL
 from tests.browser import *  # noqa: F403
-from tests.browser import assert_accessible, assert_fits, screenshot, sign_in
+from tests.browser import PHONE, assert_accessible, assert_fits, screenshot, sign_in
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
 from tests.notice_fixtures import *  # noqa: F403
@@ -133,6 +133,7 @@ def test_the_dashboard_draws_every_chart_with_the_report_apis_figures(page, staf
 
     assert_accessible(page)
     screenshot(page, "dashboard")
+    page.set_viewport_size(PHONE)
     page.locator("#on-time-title").scroll_into_view_if_needed()
     assert_fits(page, screenshot_name="dashboard-phone")
 
