@@ -10,7 +10,7 @@ Chart.js. The figures are the reports' JSON as the API dumps it, only picked and
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort, g, render_template, request
+from flask import g, render_template, request
 from flask_babel import format_date, format_decimal, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -67,7 +67,6 @@ class Chart:
             "datasets": [{"label": s.name, "data": s.values} for s in drawn],
             "target": self.target,
             "targetLabel": gettext("Target %(share)s", share=share(self.target)) if self.target else "",
-            "title": self.title,
         }
 
 
@@ -107,16 +106,13 @@ def dashboard():
         "console/dashboard.html",
         errors={},
         charts=_charts(reports),
-        reports=reports,
         period=(reports["feedback"]["from"], reports["feedback"]["to"]),
         **page,
     )
 
 
-@bp.get("/dashboard/<name>.csv")
+@bp.get(f"/dashboard/<any({', '.join(REPORTS)}):name>.csv")
 def dashboard_csv(name: str):
-    if name not in REPORTS:
-        abort(404)
     db = session()
     asked = {key: request.args[key] for key in FILTERS if request.args.get(key)}
     try:
