@@ -95,6 +95,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DIGEST_HOUR": hour_of_day("MAIL_DIGEST_HOUR", env("MAIL_DIGEST_HOUR", "7")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
+        # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking
+        # and said by GET /reports/feedback (docs/reports.md).
+        "REPORT_ON_TIME_TARGET": float(env("REPORT_ON_TIME_TARGET", "0.9")),
         # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
         "SCAM_REPORT_THRESHOLD": int(env("SCAM_REPORT_THRESHOLD", "3")),
         # Sites whose pages belong to unrelated people, besides the public suffix list's private section
@@ -136,6 +139,8 @@ def complete(config: dict, instance_path: str) -> None:
     development fill in what is missing."""
     if config["SCAM_REPORT_THRESHOLD"] < 1:
         raise ConfigError("SCAM_REPORT_THRESHOLD must be 1 or more.")
+    if not 0 < config["REPORT_ON_TIME_TARGET"] <= 1:
+        raise ConfigError("REPORT_ON_TIME_TARGET is a share: more than 0, at most 1 (0.9 for 90 %).")
     if config["APP_ENV"] == "production":
         if len(config["SECRET_KEY"]) < 32:
             raise ConfigError("APP_ENV=production needs SECRET_KEY set to a random value of 32+ characters.")

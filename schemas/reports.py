@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from schemas.common import PROVINCE_CODE, LegalDate
 from services.models.alerts import ALERT_CATEGORIES, SEVERITIES
 from services.models.outbox import DELIVERY_STATUSES
-from services.reports.coverage import POLICY_STAGES
+from services.reports.coverage import POLICY_STAGES, STEPS
 
 # Days a report may name: far enough either way, and clear of the calendar's edges.
 REPORT_DAYS_FROM = date(2000, 1, 1)
@@ -82,6 +82,8 @@ class DepartmentFiguresSchema(FeedbackFiguresSchema):
 class FeedbackReportSchema(PeriodSchema):
     """Per department (ranked on the on-time share), category, commune (ward code) and ISO week."""
 
+    on_time_target = _share("The province's target on-time share (setting REPORT_ON_TIME_TARGET)")
+
     departments = fields.List(fields.Nested(DepartmentFiguresSchema), required=True)
     categories = fields.List(fields.Nested(FeedbackFiguresSchema), required=True)
     communes = fields.List(fields.Nested(FeedbackFiguresSchema), required=True)
@@ -139,6 +141,7 @@ class PolicyTrailSchema(Schema):
         required=True,
         metadata={"description": "Replied before the policy was adopted (all replies until then)."},
     )
+    replied_share = _share("comments_replied / comments_received")
     replied_in_time_share = _share("comments_replied_in_time / comments_received")
     adopted_at = fields.AwareDateTime(required=True, allow_none=True)
     in_effect_at = fields.AwareDateTime(required=True, allow_none=True)
@@ -155,6 +158,15 @@ class PolicyTrailSchema(Schema):
     views = fields.Integer(required=True, metadata={"description": "Reads of the notice."})
 
 
+class StepCommunicatedSchema(Schema):
+    """A step of the policies' trails: how many reached it, and for how many a push announced it."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(STEPS))
+    policies = fields.Integer(required=True)
+    communicated = fields.Integer(required=True)
+    communicated_share = _share("communicated / policies")
+
+
 class CoverageReportSchema(PeriodSchema):
     """Focal points of the active departments, and policies communicated from draft to implementation."""
 
@@ -168,6 +180,11 @@ class CoverageReportSchema(PeriodSchema):
     in_effect = fields.Integer(required=True)
     in_effect_consulted = fields.Integer(required=True)
     in_effect_consulted_share = _share("Policies in effect that went through public consultation")
+    steps_communicated = fields.List(fields.Nested(StepCommunicatedSchema), required=True)
+    policies_communicated_throughout = fields.Integer(
+        required=True, metadata={"description": "Policies with a push for every step they reached."}
+    )
+    communicated_throughout_share = _share("Policies with a push for every step, of those that reached one")
     trails = fields.List(fields.Nested(PolicyTrailSchema), required=True)
 
 
@@ -195,6 +212,14 @@ class DeliveryCountSchema(Schema):
     deliveries = fields.Integer(required=True)
 
 
+class AlertWeekSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "2026-W45"})
+    name = fields.String(required=True, metadata={"description": "The week's Monday (2026-11-02)."})
+    scam_reports = fields.Integer(required=True, metadata={"description": "Sent by citizens that week."})
+    alerts = fields.Integer(required=True, metadata={"description": "Published that week."})
+    median_hours_report_to_alert = _share("Median hours from a first scam report to that week's alerts")
+
+
 class AlertsReportSchema(PeriodSchema):
     """Alerts published in the period, how fast scam reports became alerts, and their deliveries."""
 
@@ -204,6 +229,12 @@ class AlertsReportSchema(PeriodSchema):
     p90_hours_report_to_alert = _share("90th percentile (nearest rank) of those hours")
     reported_indicators = fields.List(fields.Nested(ReportedIndicatorSchema), required=True)
     deliveries = fields.List(fields.Nested(DeliveryCountSchema), required=True)
+    scam_reports = fields.Integer(required=True, metadata={"description": "Scam reports sent in the period."})
+    weeks = fields.List(
+        fields.Nested(AlertWeekSchema),
+        required=True,
+        metadata={"description": "Every ISO week the period touches, quiet ones as zeros."},
+    )
 
 
 class PublicDepartmentSchema(Schema):

@@ -73,7 +73,7 @@ def test_an_admin_closes_a_provinces_focal_point_gap(page, staff, admin, sql):
     screenshot(page, "admin-departments", full_page=True)
 
     missing.get_by_role("link", name="Sở Y tế Đà Nẵng").click()
-    page.get_by_label("Họ và tên").fill("Lê Văn C")
+    page.get_by_label("Họ tên").fill("Lê Văn C")
     page.get_by_label("Số điện thoại").fill("0236 3822 111")
     page.get_by_role("button", name="Lưu thay đổi").click()
     expect(da_nang).to_contain_text("3 / 3")

@@ -169,6 +169,14 @@ def test_feedback_report_per_department_matches_the_hand_computed_figures(admin,
     assert report["departments"] == [FIGURES_B, FIGURES_A]  # ranked on the on-time share
 
 
+def test_the_feedback_report_says_the_provinces_on_time_target(make_app, staff):
+    assert staff["admin"].get(f"{REPORTS}/feedback").get_json()["on_time_target"] == 0.9
+    app = make_app(REPORT_ON_TIME_TARGET=0.95)
+    token = staff["admin"].token
+    report = app.test_client().get(f"{REPORTS}/feedback", headers={"Authorization": f"Bearer {token}"})
+    assert report.get_json()["on_time_target"] == 0.95
+
+
 def test_feedback_report_per_category_commune_and_week(admin, feedback_rows):
     report = admin.get(f"{REPORTS}/feedback?{PERIOD}").get_json()
     [roads] = report["categories"]
@@ -391,7 +399,7 @@ def test_coverage_report_matches_the_hand_computed_figures(admin, policies):
         2,
         1,
     )
-    assert trail["replied_in_time_share"] == 0.3333
+    assert (trail["replied_share"], trail["replied_in_time_share"]) == (0.6667, 0.3333)
     assert [(s["stage"], s["pushes"], s["communicated"]) for s in trail["steps"]] == [
         ("consultation", 1, True),
         ("adopted", 0, False),
@@ -401,6 +409,14 @@ def test_coverage_report_matches_the_hand_computed_figures(admin, policies):
     # Three devices with a token in Đà Nẵng; two citizens opened a push (one on both phones); the notice
     # was read 12 times.
     assert (trail["devices_targeted"], trail["readers"], trail["views"]) == (3, 2, 12)
+    # Per step: the draft's consultation went out without a push, and so did the adoption.
+    assert [tuple(s.values()) for s in report["steps_communicated"]] == [
+        ("consultation", 2, 1, 0.5),
+        ("adopted", 1, 0, 0.0),
+        ("in_effect", 1, 1, 1.0),
+        ("archived", 0, 0, None),
+    ]
+    assert (report["policies_communicated_throughout"], report["communicated_throughout_share"]) == (0, 0.0)
 
 
 def test_coverage_report_as_csv_flattens_nested_parts(admin, policies):
@@ -508,8 +524,18 @@ def test_alerts_report_matches_the_hand_computed_figures(admin, alert_rows):
         {"channel": "fcm", "status": "failed", "deliveries": 1},
         {"channel": "webhook", "status": "sent", "deliveries": 1},
     ]
+    # Every week the period touches, by Monday; Sunday 1 and 15 November belong to the weeks before.
+    assert report["scam_reports"] == 4
+    assert [tuple(w.values()) for w in report["weeks"]] == [
+        ("2026-W44", "2026-10-26", 1, 0, None),
+        ("2026-W45", "2026-11-02", 0, 0, None),
+        ("2026-W46", "2026-11-09", 3, 2, 18.0),
+        ("2026-W47", "2026-11-16", 0, 0, None),
+        ("2026-W48", "2026-11-23", 0, 0, None),
+        ("2026-W49", "2026-11-30", 0, 0, None),
+    ]
     only_b = admin.get(f"{REPORTS}/alerts?from=2026-11-01&to=2026-11-30&department=DEPT-B").get_json()
-    assert (only_b["alerts"], only_b["deliveries"]) == (1, [])
+    assert (only_b["alerts"], only_b["deliveries"], only_b["scam_reports"]) == (1, [], 0)
     elsewhere = admin.get(f"{REPORTS}/alerts?from=2026-11-01&to=2026-11-30&province_code=1").get_json()
     assert elsewhere["alerts"] == 0
 

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         alerts,
         categories,
         consultation,
+        dashboard,
         departments,
         feedback,
         i18n,

@@ -59,6 +59,10 @@ _WHOLE = {
     "2-32 upper-case letters, digits, - or _.": _l("Use 2 to 32 upper-case letters, digits, - or _."),
     "String does not match expected pattern.": _l("Not in the form the label asks for."),
     "Must be greater than or equal to 1 and less than or equal to 90.": _l("Must be between 1 and 90."),
+    # The reports' period and department (the dashboard, services/reports/scope.py).
+    "Not a valid date.": _l("Not a valid date."),
+    "Must not be after `to`.": _l("The first day must not be after the last."),
+    "No department with this code.": _l("Pick from the list."),
 }
 _START = {
     "Give a reason: one of": _l("Pick a reason."),
@@ -85,6 +89,8 @@ _START = {
     "Contains a character that is not text": _l("Contains a character that is not text."),
     "On the allow-list": _l("A known-legitimate value (on the allow-list): only an admin may name it."),
     "Give either national or lists of places": _l("The whole country, or some places: not both."),
+    "A report covers at most": _l("A report covers at most two years."),
+    "Must be greater than or equal to": _l("Pick a day between 2000 and 2100."),
 }
 _LENGTH = re.compile(
     r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."

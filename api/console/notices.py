@@ -318,9 +318,7 @@ def _form_page(found, department, form, errors, *, creating=False):
         "kinds": KIND_NAMES,
         "stages": STAGE_NAMES,
         # Each move the stage allows: its button, what it does, and the push it sends (if any).
-        "moves": [
-            (stage, *MOVES[stage], notice_push(found, stage)) for stage in notices.next_stages(found)
-        ]
+        "moves": [(stage, *MOVES[stage], notice_push(found, stage)) for stage in notices.next_stages(found)]
         if found and may_write
         else [],
         "versions": _versions(db, found) if found else [],

@@ -1,7 +1,7 @@
 """KPI reports for the communication office (JSON, or one CSV table for Excel), and the public on-time
 ranking of departments."""
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_restx import Namespace, Resource
 
 from api.auth import current_principal
@@ -23,22 +23,45 @@ PUBLIC_MAX_AGE = 600  # seconds shared caches may keep the public ranking (figur
 NOT_MODIFIED = "Not modified: the ETag in If-None-Match is current"
 
 
-def _report(module, schema, name: str):
+# The reports by name: their service module and the schema of their JSON (the console shows the same).
+REPORTS = {
+    "coverage": (coverage, CoverageReportSchema),
+    "feedback": (feedback, FeedbackReportSchema),
+    "alerts": (alerts, AlertsReportSchema),
+}
+
+
+def build(name: str, db, report_scope: scope.Scope) -> dict:
+    """A report of the scope, with what the app's settings add (the on-time target)."""
+    module, _ = REPORTS[name]
+    if module is feedback:
+        return module.report(db, report_scope, on_time_target=current_app.config["REPORT_ON_TIME_TARGET"])
+    return module.report(db, report_scope)
+
+
+def as_json(name: str, report: dict) -> dict:
+    return REPORTS[name][1]().dump(report)
+
+
+def as_csv(name: str, report: dict) -> Response:
+    """One CSV table for Excel, as a download named for the report and its period."""
+    filename = f"{name}-{report['from']}-{report['to']}.csv"
+    return Response(
+        table.to_csv(report, REPORTS[name][0].SECTIONS),
+        mimetype=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _report(name: str):
     """The report for the query's scope: JSON, or CSV with `?format=csv` or `Accept: text/csv`."""
     args = query(ReportQuerySchema())
     db = session()
-    report = module.report(db, scope.resolve(db, current_principal(), args))
+    report = build(name, db, scope.resolve(db, current_principal(), args))
     wanted = args.get("format") or (
         "csv" if request.accept_mimetypes.best_match(["application/json", CSV]) == CSV else "json"
     )
-    if wanted == "csv":
-        filename = f"{name}-{report['from']}-{report['to']}.csv"
-        return Response(
-            table.to_csv(report, module.SECTIONS),
-            mimetype=CSV,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    return schema().dump(report)
+    return as_csv(name, report) if wanted == "csv" else as_json(name, report)
 
 
 def _reading(returns):
@@ -56,7 +79,7 @@ class CoverageReport(Resource):
     @_reading(CoverageReportSchema)
     def get(self):
         """Focal points of the departments, and each policy's trail from draft to implementation."""
-        return _report(coverage, CoverageReportSchema, "coverage")
+        return _report("coverage")
 
 
 @ns.route("/feedback")
@@ -64,7 +87,7 @@ class FeedbackReport(Resource):
     @_reading(FeedbackReportSchema)
     def get(self):
         """Feedback answered on time, per department (ranked), category, commune and week."""
-        return _report(feedback, FeedbackReportSchema, "feedback")
+        return _report("feedback")
 
 
 @ns.route("/alerts")
@@ -72,7 +95,7 @@ class AlertsReport(Resource):
     @_reading(AlertsReportSchema)
     def get(self):
         """Alerts by category and severity, scam report to alert times, deliveries by outcome."""
-        return _report(alerts, AlertsReportSchema, "alerts")
+        return _report("alerts")
 
 
 @ns.route("/public/departments")

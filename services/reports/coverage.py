@@ -37,7 +37,7 @@ SENT = ("sent", "logged")  # a notification every delivery of which is done (log
 
 
 # The lists of rows in the report (its CSV has one table: services/reports/table.py).
-SECTIONS = ("focal_points", "policies_by_department", "trails")
+SECTIONS = ("focal_points", "policies_by_department", "steps_communicated", "trails")
 
 
 def report(db: Session, scope: Scope) -> dict:
@@ -47,6 +47,8 @@ def report(db: Session, scope: Scope) -> dict:
     trails = _trails(db, policies)
     in_effect = [t for t in trails if t["stage"] == "in_effect"]
     consulted = sum(t["consultation_opened_at"] is not None for t in in_effect)
+    stepped = [t for t in trails if t["steps"]]
+    throughout = sum(all(step["communicated"] for step in t["steps"]) for t in stepped)
     by_department = defaultdict(Counter)
     for policy in policies:
         by_department[policy.department_id][policy.stage] += 1
@@ -75,6 +77,9 @@ def report(db: Session, scope: Scope) -> dict:
         "in_effect": len(in_effect),
         "in_effect_consulted": consulted,
         "in_effect_consulted_share": figures.share(consulted, len(in_effect)),
+        "steps_communicated": _steps_communicated(trails),
+        "policies_communicated_throughout": throughout,
+        "communicated_throughout_share": figures.share(throughout, len(stepped)),
         "trails": trails,
     }
 
@@ -96,6 +101,24 @@ def focal_point_coverage(db: Session, scope: Scope) -> dict:
 def without_focal_point(departments: list[Department]) -> list[Department]:
     """The one definition of a department short of the 100 % target."""
     return [d for d in departments if d.focal_point is None]
+
+
+def _steps_communicated(trails: list[dict]) -> list[dict]:
+    """Per step, the policies that reached it and those of them a push announced it for."""
+    reached, communicated = Counter(), Counter()
+    for trail in trails:
+        for step in trail["steps"]:
+            reached[step["stage"]] += 1
+            communicated[step["stage"]] += step["communicated"]
+    return [
+        {
+            "stage": stage,
+            "policies": reached[stage],
+            "communicated": communicated[stage],
+            "communicated_share": figures.share(communicated[stage], reached[stage]),
+        }
+        for stage in STEPS
+    ]
 
 
 def _by_stage(counts: Counter) -> dict:
@@ -171,6 +194,7 @@ def _trails(db: Session, policies: list[Notice]) -> list[dict]:
                 "comments_received": len(comments[policy.id]),
                 "comments_replied": len(replies),
                 "comments_replied_in_time": len(in_time),
+                "replied_share": figures.share(len(replies), len(comments[policy.id])),
                 "replied_in_time_share": figures.share(len(in_time), len(comments[policy.id])),
                 "adopted_at": adopted_at,
                 "in_effect_at": entered.get("in_effect"),

@@ -174,12 +174,15 @@ def transfers(db: Session, scope: Scope) -> tuple[dict, dict]:
 SECTIONS = ("departments", "categories", "communes", "weeks")
 
 
-def report(db: Session, scope: Scope) -> dict:
+def report(db: Session, scope: Scope, on_time_target: float | None = None) -> dict:
+    """The figures of the scope; `on_time_target` is the province's target on-time share, said with them
+    for those who draw it (the setting REPORT_ON_TIME_TARGET)."""
     found = items(db, scope)
     transfers_in, transfers_out = transfers(db, scope)
     return {
         "from": scope.first_day,
         "to": scope.last_day,
+        "on_time_target": on_time_target,
         "departments": department_rows(db, scope, found, transfers_in, transfers_out),
         "categories": _category_rows(db, found),
         "communes": _commune_rows(found),
