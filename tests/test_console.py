@@ -152,7 +152,7 @@ def test_deadlines_are_told_in_working_days(app):
 
 def test_every_text_of_the_console_has_its_vietnamese_translation():
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2),
-                "lazy_pgettext": ((1, "c"), 2)}  # fmt: skip
+                "lazy_pgettext": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}  # fmt: skip
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     texts = {
         (message[2] if isinstance(message[2], str) else message[2][0], message[4])
