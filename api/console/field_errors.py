@@ -32,6 +32,20 @@ _WHOLE = {
     "Larger than 10 MB.": _l("The file is larger than 10 MB."),
     "Send a JPEG, PNG or WebP photo or a PDF.": _l("Send a PDF document (or a JPEG, PNG or WebP photo)."),
     UNSTORABLE_MESSAGE: _l("Contains a character that is not text."),
+    # Accounts, API keys and webhooks (api/console/admin_*.py)
+    "Not a valid email address.": _l("Not a valid e-mail address."),
+    "An admin acts for every department and belongs to none.": _l(
+        "An administrator belongs to no department: leave it empty."
+    ),
+    "No such department.": _l("Pick a department from the list."),
+    "Admins cannot deactivate or demote themselves.": _l(
+        "Administrators cannot deactivate or demote themselves."
+    ),
+    "Not an http(s) URL with a host.": _l("Give an address starting with https:// and a host name."),
+    "Webhooks are sent over https only.": _l("Webhooks are sent over https only."),
+    "Put no user name or password in the URL; deliveries are signed.": _l(
+        "Put no user name or password in the address; deliveries are signed."
+    ),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -46,6 +60,9 @@ _START = {
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
     "Too complex to check": _l("This PDF is too complex to check: print it to PDF again, or split it."),
+    "A user with email": _l("This e-mail already has an account."),
+    "Role ": _l("Pick the department this person works for."),
+    "At most 20 webhooks": _l("A department has at most 20 webhooks: delete one first."),
 }
 _LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.|Shorter than minimum length (\d+)\.")
 
