@@ -20,7 +20,7 @@ from services import outbox
 from services.models import ApiKey, User, Webhook
 from services.webhooks import wiring
 from tests.browser import *  # noqa: F403
-from tests.browser import assert_accessible, assert_fits, sign_in
+from tests.browser import assert_accessible, assert_fits, screenshot, sign_in
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
 from tests.push_fixtures import SETTINGS
