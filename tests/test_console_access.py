@@ -132,6 +132,9 @@ def test_an_admin_adds_an_officer_and_finds_it_in_the_list_and_the_audit_log(pag
     page.get_by_role("button", name="Tạo tài khoản").click()
     assert page.get_by_label("Mật khẩu").input_value()
     assert_accessible(page)
+    page.get_by_role("link", name="Phạm Thị Dung").click()
+    assert_accessible(page)
+    assert_fits(page)
 
     page.goto(f"{ADMIN}/users")
     page.get_by_label("Vai trò").select_option("officer")
@@ -149,6 +152,14 @@ def test_an_admin_adds_an_officer_and_finds_it_in_the_list_and_the_audit_log(pag
     assert_accessible(page)
     assert_fits(page)
     screenshot(page, "admin-audit", full_page=True)
+
+    page.get_by_role("link", name="Quản trị", exact=True).click()
+    assert_accessible(page)
+    assert_fits(page)
+    page.get_by_role("link", name="Kết quả gửi").click()
+    assert page.get_by_role("heading", name="Đang chờ gửi").is_visible()
+    assert_accessible(page)
+    assert_fits(page)
 
 
 # ---------------------------------------------------------------- with the Flask test client
