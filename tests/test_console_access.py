@@ -18,7 +18,7 @@ from sqlalchemy import select
 from api import worker as outbox_worker
 from services import outbox
 from services.models import ApiKey, User, Webhook
-from services.webhooks import wiring
+from services.webhooks import registry, wiring
 from tests.browser import *  # noqa: F403
 from tests.browser import assert_accessible, assert_fits, screenshot, sign_in
 from tests.feedback_fixtures import *  # noqa: F403
@@ -297,9 +297,13 @@ def test_every_admin_action_appears_in_the_audit_log(admin_console, staff, webho
     hook = db.scalar(select(Webhook))
     post(admin_console, f"{ADMIN}/webhooks/{hook.id}/rotate", {"confirmed": "yes"})
     post(admin_console, f"{ADMIN}/webhooks/{hook.id}/test")
-    hook.active = False
+    registry.disable(hook, "Disabled after 20 failed attempts in a row; the last: HTTP 500")
     db.commit()
+    shown = admin_console.get(f"{ADMIN}/webhooks/{hook.id}").get_data(as_text=True)
+    assert "Disabled after 20 failed attempts in a row; the last: HTTP 500" in shown and "Bật lại" in shown
+    assert "Gửi thử" not in shown
     post(admin_console, f"{ADMIN}/webhooks/{hook.id}/enable")
+    assert "Gửi thử" in admin_console.get(f"{ADMIN}/webhooks/{hook.id}").get_data(as_text=True)
 
     log = admin_console.get(f"{ADMIN}/audit").get_data(as_text=True)
     for action in ("user.create", "user.update", "api_key.create", "api_key.revoke", "webhook.create",
@@ -326,3 +330,25 @@ def test_the_deliveries_page_shows_the_outbox_depth_that_metrics_export(admin_co
     page = admin_console.get(f"{ADMIN}/deliveries").get_data(as_text=True)
     depth = outbox.backlog(db)[wiring.CHANNEL].depth
     assert re.search(rf"<td>Webhook</td><td>{depth}</td>", page)
+
+
+def test_the_admin_pages_read_in_english_too(admin_console, staff, webhooks_on, db):
+    english = {"lang": "en", "csrf_token": csrf_token(admin_console, ADMIN)}
+    admin_console.post("/console/language", data=english)
+    with Receiver() as receiver:
+        post(admin_console, f"{ADMIN}/webhooks", {"url": receiver.url(), "events": ["alert.published"]})
+    hook = db.scalar(select(Webhook))
+    officer = staff["officer_a"].principal
+    pages = {
+        ADMIN: "Administration",
+        f"{ADMIN}/users": "Last sign-in",
+        f"{ADMIN}/users/{officer.id}": "Reset the password",
+        f"{ADMIN}/api-keys": "What the key may do",
+        f"{ADMIN}/webhooks": "1 event",
+        f"{ADMIN}/webhooks/{hook.id}": "Send a test ping",
+        f"{ADMIN}/deliveries": "Waiting to be sent",
+        f"{ADMIN}/audit": "webhook.create",
+    }
+    for path, text in pages.items():
+        shown = admin_console.get(path)
+        assert shown.status_code == 200 and text in shown.get_data(as_text=True), path
