@@ -21,5 +21,15 @@ class AuditQuerySchema(ListQuerySchema):
     entity = fields.String(validate=validate.Length(max=32), metadata={"example": "departments"})
     entity_id = fields.String(validate=validate.Length(max=64))
     actor = fields.String(
-        validate=validate.Length(max=64), metadata={"description": "Actor id (user or key)."}
+        validate=validate.Length(max=254),
+        metadata={"description": "Actor id (user or key), or its label (a user's e-mail, a key's name)."},
     )
+    action = fields.String(
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "An action, or its start: `user.` for every change to users.",
+            "example": "user.",
+        },
+    )
+    since = fields.AwareDateTime(metadata={"description": "From this time on."})
+    until = fields.AwareDateTime(metadata={"description": "Before this time."})

@@ -66,5 +66,8 @@ class PreferencesSchema(Schema):
 
 
 class UserQuerySchema(ListQuerySchema):
+    q = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "Part of the e-mail or the name."}
+    )
     department_id = fields.UUID()
     role = fields.String(validate=validate.OneOf(ROLES))

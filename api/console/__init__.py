@@ -26,6 +26,11 @@ bp = with_cookie_sessions(
 def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401  (their views join the blueprint)
         admin,
+        admin_api_keys,
+        admin_audit,
+        admin_deliveries,
+        admin_users,
+        admin_webhooks,
         alerts,
         categories,
         consultation,

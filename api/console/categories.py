@@ -21,13 +21,6 @@ KIND_NAMES = {"feedback": _l("Feedback"), "notice": _l("Notices"), "alert": _l("
 FIELDS = ("code", "kind", "name_vi", "name_en", "deadline_working_days", "priority")
 CONFLICTS = {"category_code_taken": "code"}
 
-admin.page(
-    "console.categories_list",
-    "categories.manage",
-    _l("Categories"),
-    _l("What citizens and departments write about: the deadline in working days and the priority."),
-)
-
 
 @bp.get("/admin/categories")
 def categories_list():
@@ -82,8 +75,8 @@ def category_active(code: str):
     if not active and not admin.confirmed():
         return admin.confirmation(
             gettext("Retire %(name)s? It takes no new feedback; what it holds keeps it.", name=item.name_vi),
-            url_for("console.category_active", code=code),
             gettext("Retire"),
+            action=url_for("console.category_active", code=code),
         )
     once.claim()
     categories.update(db, g.principal, code, {"active": active})

@@ -230,14 +230,14 @@ def _charts(reports: dict) -> list[Chart]:
             "focal-points",
             gettext("Departments with a focal point"),
             "bar",
-            gettext("Departments"),
+            pgettext("report", "Departments"),
             [gettext("All departments")],
             [
                 Series(gettext("Share with a focal point"), [coverage["focal_point_share"]], percent=True),
                 Series(
                     gettext("With a focal point"), [coverage["departments_with_focal_point"]], drawn=False
                 ),
-                Series(gettext("Departments"), [coverage["departments"]], drawn=False),
+                Series(pgettext("report", "Departments"), [coverage["departments"]], drawn=False),
             ],
             "coverage",
             horizontal=True,

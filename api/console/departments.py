@@ -7,7 +7,6 @@ import uuid
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from api.console import admin, bp, once
@@ -22,13 +21,6 @@ from services.reports import coverage, scope
 PAGE_SIZE = 50
 FIELDS = ("code", "name", "province_code", "focal_name", "focal_phone", "focal_email")
 CONFLICTS = {"department_code_taken": "code"}
-
-admin.page(
-    "console.departments_list",
-    "departments.manage",
-    _l("Departments and focal points"),
-    _l("Who answers for each department; the coverage against the 100 % target."),
-)
 
 
 @bp.get("/admin/departments")
@@ -114,8 +106,8 @@ def department_active(department_id: uuid.UUID):
             gettext(
                 "Deactivate %(name)s? Its staff are signed out, and routing rules skip it.", name=item.name
             ),
-            url_for("console.department_active", department_id=department_id),
             gettext("Deactivate"),
+            action=url_for("console.department_active", department_id=department_id),
         )
     once.claim()
     departments.update(db, principal, department_id, {"active": active})

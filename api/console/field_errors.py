@@ -63,6 +63,19 @@ _WHOLE = {
     "Not a valid date.": _l("Not a valid date."),
     "Must not be after `to`.": _l("The first day must not be after the last."),
     "No department with this code.": _l("Pick from the list."),
+    # Accounts, API keys and webhooks (api/console/admin_*.py)
+    "An admin acts for every department and belongs to none.": _l(
+        "An administrator belongs to no department: leave it empty."
+    ),
+    "No such department.": _l("Pick a department from the list."),
+    "Admins cannot deactivate or demote themselves.": _l(
+        "Administrators cannot deactivate or demote themselves."
+    ),
+    "Not an http(s) URL with a host.": _l("Give an address starting with https:// and a host name."),
+    "Webhooks are sent over https only.": _l("Webhooks are sent over https only."),
+    "Put no user name or password in the URL; deliveries are signed.": _l(
+        "Put no user name or password in the address; deliveries are signed."
+    ),
 }
 _START = {
     "Give a reason: one of": _l("Pick a reason."),
@@ -91,6 +104,9 @@ _START = {
     "Give either national or lists of places": _l("The whole country, or some places: not both."),
     "A report covers at most": _l("A report covers at most two years."),
     "Must be greater than or equal to": _l("Pick a day between 2000 and 2100."),
+    "A user with email": _l("This e-mail already has an account."),
+    "Role ": _l("Pick the department this person works for."),
+    "At most 20 webhooks": _l("A department has at most 20 webhooks: delete one first."),
 }
 _LENGTH = re.compile(
     r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."

@@ -8,7 +8,6 @@ import uuid
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from api.console import admin, bp, once
@@ -24,13 +23,6 @@ from services.identity import policy
 CONFLICTS = {"rule_exists": "place"}
 # The schema's and the service's fields as the form names them: a rule's place is one choice.
 FIELDS = {"category_code": "category_code", "province_code": "place", "ward_code": "place"}
-
-admin.page(
-    "console.routing_page",
-    "routing_rules.manage",
-    _l("Routing rules"),
-    _l("Which department answers each category where; who would receive a submission, and by when."),
-)
 
 
 @bp.get("/admin/routing")
@@ -76,8 +68,8 @@ def delete_rule(rule_id: uuid.UUID):
     if not admin.confirmed():
         return admin.confirmation(
             gettext("Remove the rule? Its feedback goes to the next rule that matches, or to intake."),
-            url_for("console.delete_rule", rule_id=rule_id),
             gettext("Remove"),
+            action=url_for("console.delete_rule", rule_id=rule_id),
         )
     once.claim()
     routing.delete(session(), g.principal, rule_id)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from services.core.pagination import Page, keyset_page
@@ -49,8 +49,20 @@ def record(db: Session, principal: Principal, action: str, row, before: dict | N
 
 
 def list_events(
-    db: Session, principal: Principal, *, entity=None, entity_id=None, actor=None, cursor=None, limit=20
+    db: Session,
+    principal: Principal,
+    *,
+    entity=None,
+    entity_id=None,
+    actor=None,
+    action=None,
+    since=None,
+    until=None,
+    cursor=None,
+    limit=20,
 ) -> Page:
+    """Newest first. `actor`: an id or the label (a user's e-mail, a key's name); `action`: a whole
+    action or its start ("user." for every change to users); `since`/`until`: times, until excluded."""
     policy.require(principal, "audit.read")
     stmt = select(AuditEvent)
     if entity:
@@ -58,5 +70,11 @@ def list_events(
     if entity_id:
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
     if actor:
-        stmt = stmt.where(AuditEvent.actor_id == actor)
+        stmt = stmt.where(or_(AuditEvent.actor_id == actor, AuditEvent.actor_label == actor))
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
     return keyset_page(db, stmt, [AuditEvent.id], cursor, limit, descending=True)

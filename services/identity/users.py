@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
@@ -57,10 +57,19 @@ def get(db: Session, principal: Principal, user_id: uuid.UUID) -> User:
 
 
 def list_users(
-    db: Session, principal: Principal, *, department_id=None, role=None, cursor=None, limit=20
+    db: Session, principal: Principal, *, department_id=None, role=None, q=None, cursor=None, limit=20
 ) -> Page:
+    """`q`: part of the e-mail or the name, in any case."""
     policy.require(principal, "users.read")
     stmt = select(User)
+    if q:
+        words = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                User.email.contains(words, autoescape=True),
+                func.lower(User.full_name).contains(words, autoescape=True),
+            )
+        )
     if not principal.is_admin:
         stmt = stmt.where(User.department_id == principal.department_id)
     if department_id:

@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.models.base import Base, Timestamps
+from services.models.core import Department
 
 
 class Webhook(Timestamps, Base):
@@ -30,3 +31,5 @@ class Webhook(Timestamps, Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(254), default="")
+
+    department: Mapped[Department | None] = relationship()

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from services.core.deadlines import LOCAL
 from services.core.targets import reaching
-from services.models import Alert, AlertIndicator, AlertPlace, Delivery, EventRecord, ScamReport
+from services.models import Alert, AlertIndicator, AlertPlace, ScamReport
 from services.models.alerts import ALERT_CATEGORIES, SEVERITIES
 from services.models.outbox import DELIVERY_STATUSES
-from services.reports import figures
+from services.reports import deliveries, figures
 from services.reports.scope import Scope
 
 # The lists of rows in the report (its CSV has one table: services/reports/table.py).
@@ -152,7 +152,7 @@ def _lead_times(db: Session, alerts: list[Alert]) -> list[dict]:
 
 def _deliveries(db: Session, alerts: list[Alert]) -> list[dict]:
     """Deliveries of the alerts' events (published, updated, cancelled) by channel and outcome."""
-    rows = db.execute(_delivery_counts([a.id for a in alerts]))
+    rows = db.execute(deliveries.counts("alert", [a.id for a in alerts]))
     counts = {(channel, status): count for channel, status, count in rows}
     return [
         {"channel": channel, "status": status, "deliveries": counts[channel, status]}
@@ -163,19 +163,5 @@ def _deliveries(db: Session, alerts: list[Alert]) -> list[dict]:
 
 
 def deliveries_by_alert(db: Session, alert_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Counter]]:
-    """{alert id: {channel: Counter(status → deliveries)}} for a page of alerts, in one query (the
-    console's list of a department's alerts)."""
-    summary: dict[uuid.UUID, dict[str, Counter]] = {}
-    for alert_id, channel, status, count in db.execute(_delivery_counts(alert_ids, EventRecord.subject_id)):
-        summary.setdefault(uuid.UUID(alert_id), {}).setdefault(channel, Counter())[status] = count
-    return summary
-
-
-def _delivery_counts(alert_ids, *by):
-    """Deliveries of these alerts' events counted by `by`, channel and status."""
-    return (
-        select(*by, Delivery.channel, Delivery.status, func.count())
-        .join(EventRecord, EventRecord.id == Delivery.event_id)
-        .where(EventRecord.subject_type == "alert", EventRecord.subject_id.in_([str(i) for i in alert_ids]))
-        .group_by(*by, Delivery.channel, Delivery.status)
-    )
+    """{alert id: {channel: Counter(status → deliveries)}} for a page of alerts (the console's list)."""
+    return deliveries.by_subject(db, "alert", alert_ids)

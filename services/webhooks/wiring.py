@@ -9,6 +9,7 @@ from services import events, outbox
 from services.core.db import transactional
 from services.core.errors import Conflict
 from services.core.pagination import Page, keyset_page
+from services.identity import audit
 from services.identity.principals import Principal
 from services.models import Delivery
 from services.outbox.channels.webhook import WebhookChannel
@@ -56,7 +57,9 @@ def send_test(db: Session, principal: Principal, webhook_id: uuid.UUID) -> Deliv
     webhook = registry.get(db, principal, webhook_id)
     if not webhook.active:
         raise Conflict('The webhook is disabled; switch it on with PATCH {"active": true}.')
-    return outbox.enqueue(db, CHANNEL, str(webhook.id), hooks.ping(webhook))
+    delivery = outbox.enqueue(db, CHANNEL, str(webhook.id), hooks.ping(webhook))
+    audit.record(db, principal, "webhook.test", webhook)
+    return delivery
 
 
 def deliveries(db: Session, principal: Principal, webhook_id: uuid.UUID, *, cursor=None, limit=20) -> Page:

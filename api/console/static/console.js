@@ -164,9 +164,9 @@ document.querySelectorAll("select[data-searchable]").forEach((select) => {
   select.size = Math.min(8, select.options.length);
   select.before(search);
   search.addEventListener("input", () => {
-    const wanted = folded(search.value.trim());
+    const wanted = bare(search.value.trim());
     for (const option of select.options) {
-      option.hidden = option.value !== "" && !folded(option.text).includes(wanted);
+      option.hidden = option.value !== "" && !bare(option.text).includes(wanted);
     }
   });
   search.addEventListener("keydown", (event) => {
