@@ -180,7 +180,7 @@ def test_staff_who_are_not_admins_are_refused_the_admin_pages_and_see_no_link(ap
         assert "Người dùng" not in menu.get_data(as_text=True)
         assert 'href="/console/admin"' in inbox
     else:
-        assert menu.status_code == 404 and browser.get(f"{ADMIN}/webhooks").status_code == 403
+        assert menu.status_code == 403 and browser.get(f"{ADMIN}/webhooks").status_code == 403
         assert 'href="/console/admin"' not in inbox
 
 

@@ -181,7 +181,7 @@ def test_search_finds_a_department_without_its_accents(admin_browser, make_depar
 @pytest.mark.parametrize("path", ["/console/admin", DEPARTMENTS, f"{DEPARTMENTS}/new"])
 def test_other_staff_are_refused_the_admin_pages_and_see_no_admin_nav(app, staff, path):
     browser = app.test_client()
-    sign_in_client(browser, staff["editor_a"].principal.email)
+    sign_in_client(browser, staff["officer_a"].principal.email)
     assert browser.get(path).status_code == 403
     assert "/console/admin" not in browser.get("/console/feedback").get_data(as_text=True)
 
