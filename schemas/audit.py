@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from marshmallow import Schema, fields, validate
 
-from schemas.common import ListQuerySchema
+from schemas.common import Instant, ListQuerySchema
 
 
 class AuditEventSchema(Schema):
@@ -31,5 +33,5 @@ class AuditQuerySchema(ListQuerySchema):
             "example": "user.",
         },
     )
-    since = fields.AwareDateTime(metadata={"description": "From this time on."})
-    until = fields.AwareDateTime(metadata={"description": "Before this time."})
+    since = Instant(within=timedelta(0), metadata={"description": "From this time on."})
+    until = Instant(within=timedelta(days=1), metadata={"description": "Before this time."})
