@@ -25,9 +25,11 @@ bp = with_cookie_sessions(
 
 def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401  (their views join the blueprint)
+        admin,
         alerts,
         consultation,
         feedback,
+        forms_editor,
         i18n,
         inbox,
         notices,

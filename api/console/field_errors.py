@@ -32,6 +32,14 @@ _WHOLE = {
     "Larger than 10 MB.": _l("The file is larger than 10 MB."),
     "Send a JPEG, PNG or WebP photo or a PDF.": _l("Send a PDF document (or a JPEG, PNG or WebP photo)."),
     UNSTORABLE_MESSAGE: _l("Contains a character that is not text."),
+    # Feedback forms (schemas/forms.py, services/feedback/answers.definition_errors; forms_editor.py)
+    "Not a valid number.": _l("Give a number."),
+    "2-64 lower-case letters, digits or -.": _l("2 to 64 lower-case letters, digits or -."),
+    "A form with this slug exists.": _l("Another form has this short name."),
+    "options: a choice needs options.": _l("A choice question needs at least one option."),
+    "options: only choice fields have options.": _l("Only choice questions have options."),
+    "options: values must differ.": _l("Two options have the same value."),
+    "min is above max.": _l("The least is above the most."),
 }
 _START = {
     "Must be one of": _l("Pick one of the choices."),
@@ -46,6 +54,9 @@ _START = {
     "The PDF contains": _l("This PDF holds scripts, actions or attached files: print it to PDF again."),
     "The PDF cannot be read": _l("This PDF cannot be read; it may be damaged or password-protected."),
     "Too complex to check": _l("This PDF is too complex to check: print it to PDF again, or split it."),
+    "No active feedback category": _l("Pick a category from the list."),
+    "name: lower-case": _l("Lower-case letters, digits and _, starting with a letter."),
+    "name: ": _l("Another question has this key."),  # "name: where is used twice."
 }
 _LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.|Shorter than minimum length (\d+)\.")
 
