@@ -227,9 +227,10 @@ def test_an_admin_builds_a_form_with_a_choice_and_a_citizen_answers_it(
     assert_accessible(page)
     page.get_by_label("Tên ngắn trong địa chỉ").fill("tree-fallen")
     page.get_by_label("Tiêu đề (tiếng Việt)").fill("Cây đổ")
-    page.get_by_label("Danh mục").select_option("roads")
+    page.get_by_label("Lĩnh vực").select_option("roads")
     page.get_by_label("Tỉnh, thành phố").select_option(str(DA_NANG))
     page.get_by_label("Câu hỏi (tiếng Việt)").fill("Địa điểm")
+    page.get_by_label("Mã trong câu trả lời").fill("where")
     page.get_by_label("Bắt buộc trả lời").check()
 
     page.get_by_role("button", name="Thêm câu hỏi").click()
@@ -254,6 +255,7 @@ def test_an_admin_builds_a_form_with_a_choice_and_a_citizen_answers_it(
     assert preview.bounding_box()["width"] <= 400
     assert_accessible(page)
     assert_fits(page)
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "admin-form-editor", full_page=True)
 
     page.get_by_role("button", name="Lưu", exact=True).click()
