@@ -245,14 +245,26 @@ def test_an_admin_builds_a_form_with_a_choice_and_a_citizen_answers_it(
     page.locator("#f1-add-option").click()
     page.locator("#f1-o1-value").fill("large")
     page.locator("#f1-o1-vi").fill("Cả cây")
-    second.get_by_role("button", name="Lên").click()  # by keyboard as well: the focus follows the question
+    second.get_by_role("button", name="Lên").focus()
+    page.keyboard.press("Enter")  # by keyboard: the focus follows the question moved
     expect(page.locator("#f0-name")).to_have_value("size")
     expect(page.locator("#f0-down")).to_be_focused()
+    # And by dragging its handle (both questions in sight): back below, numbered again.
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    page.locator("#f1 .handle").hover()
+    page.mouse.down()
+    target = page.locator("#f0").bounding_box()
+    page.mouse.move(target["x"] + 20, target["y"] + 20, steps=5)
+    page.mouse.up()
+    expect(page.locator("#f0-name")).to_have_value("where")
+    expect(page.locator("#f1-legend")).to_contain_text("Câu hỏi 2: Kích thước")
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     preview = page.locator("#form-preview")
+    expect(preview).to_have_attribute("aria-busy", "false")  # the last change is shown
     expect(preview.get_by_role("radio", name="Cả cây")).to_be_visible()
     expect(preview.get_by_role("group", name="Kích thước")).to_be_visible()
-    assert preview.bounding_box()["width"] <= 400
+    assert preview.locator(".phone").evaluate("phone => phone.getBoundingClientRect().width") == 360
     assert_accessible(page)
     assert_fits(page)
     page.locator("#form-fields").scroll_into_view_if_needed()

@@ -170,11 +170,20 @@ if (formEditor) {
     formEditor.querySelectorAll(".handle, [data-filter-box]").forEach((shown) => { shown.hidden = false; });
     formEditor.querySelectorAll(".handle").forEach((handle) => { handle.draggable = true; });
   };
-  // One request at a time, each built from the page as the previous answer left it.
+  // One request at a time, each built from the page as the previous answer left it; the preview says
+  // it is busy (aria-busy) until the last one is shown.
   let queue = Promise.resolve();
+  let pending = 0;
+  const busy = (yes) => document.getElementById("form-preview")?.setAttribute("aria-busy", String(yes));
   const redraw = (op, parts) => {
-    queue = queue.then(() => send(op, parts)).catch(() => {});
+    pending += 1;
+    busy(true);
+    queue = queue.then(() => send(op, parts)).catch(() => {}).finally(() => {
+      pending -= 1;
+      busy(pending > 0);
+    });
   };
+  const typed = later(() => redraw("preview", PARTS.preview), 400);
   const send = async (op, parts) => {
     const data = new FormData(formEditor);
     data.set("op", op);
@@ -201,13 +210,16 @@ if (formEditor) {
     if (event.target.id === "province") redraw("province", PARTS.places);
     else if (event.target.matches("#form-fields select, #form-fields input[type=checkbox]")) redraw("preview", PARTS.fields);
   });
-  formEditor.addEventListener("input", later((event) => {
-    if (event.target.matches("input:not([type=checkbox]):not([type=search]), textarea")) redraw("preview", PARTS.preview);
-  }, 400));
+  formEditor.addEventListener("input", (event) => {
+    if (!event.target.matches("input:not([type=checkbox]):not([type=search]), textarea")) return;
+    busy(true);
+    typed();
+  });
   formEditor.addEventListener("dragstart", (event) => {
     dragged = event.target.closest(".form-field");
     if (!dragged) return;
     event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", ""); // some browsers start no drag without data
     event.dataTransfer.setDragImage(dragged, 0, 0);
     dragged.classList.add("dragging");
   });
