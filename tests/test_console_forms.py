@@ -209,13 +209,16 @@ def test_saving_a_used_form_makes_version_2_and_old_submissions_keep_version_1(
     assert re.search(
         r"<td>2</td>\s*<td>.*Có</td>\s*<td>1 <small>\(0 theo phiên bản này\)</small></td>", listed
     )
-    # The change is in the audit log, by the admin.
-    action, before, after = sql(
+    # The change is in the audit log, by the admin: the form's new version and what it asks.
+    logged = sql(
         "SELECT action, before, after FROM audit_events"
-        " WHERE entity = 'forms' AND actor_id = :id ORDER BY id DESC",
+        " WHERE entity IN ('forms', 'form_versions') AND actor_id = :id ORDER BY id DESC LIMIT 2",
         id=str(staff["admin"].principal.id),
-    ).first()
-    assert (action, before["version"], after["version"]) == ("form.update", 1, 2)
+    ).all()
+    (asked, _, new_version), (changed, before, after) = logged
+    assert (changed, before["version"], after["version"]) == ("form.update", 1, 2)
+    assert (asked, new_version["version"]) == ("form_version.create", 2)
+    assert [field["label"]["vi"] for field in new_version["fields"]] == ["Ở đâu?"]
     assert submit(citizen, expect=422, answers={"where": "Đường Bạch Đằng", "kind": "pothole"})
 
 

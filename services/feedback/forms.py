@@ -95,8 +95,10 @@ def create(db: Session, principal: Principal, data: dict) -> Form:
     _apply(db, form, data)
     db.add(form)
     db.flush()
-    db.add(_version(form, 1, data))
+    version = _version(form, 1, data)
+    db.add(version)
     audit.record(db, principal, "form.create", form)
+    audit.record(db, principal, "form_version.create", version)  # what it asks, in the log too
     return form
 
 
@@ -113,12 +115,15 @@ def update(db: Session, principal: Principal, slug: str, data: dict) -> Form:
     answered = db.scalar(select(exists().where(Feedback.form_version_id == current.id)))
     if answered:
         form.version += 1
-        db.add(_version(form, form.version, data))
+        version, asked_before, action = _version(form, form.version, data), None, "form_version.create"
+        db.add(version)
     else:
+        version, asked_before, action = current, audit.snapshot(current), "form_version.update"
         current.title_vi, current.title_en, current.fields = _content(data)
     db.flush()
     db.expire(form, ["current_version"])
     audit.record(db, principal, "form.update", form, before)
+    audit.record(db, principal, action, version, asked_before)
     return form
 
 
