@@ -35,8 +35,8 @@ def admin_forms():
 
 @bp.route("/admin/forms/new", methods=["GET", "POST"])
 def admin_form_new():
+    policy.require(g.principal, "forms.manage")  # as the service will (for_editing asks it of the others)
     if request.method == "GET":
-        _may_manage()
         return _editor(None, form_draft.new())
     return _edited(None, answered=0)
 
@@ -49,16 +49,11 @@ def admin_form(slug: str):
     return _edited(form, answered=answered)
 
 
-def _may_manage() -> None:
-    policy.require(g.principal, "forms.manage")
-
-
 def _edited(form, *, answered: int):
     """A step of the editor, or the save."""
     draft = form_draft.from_page(request.form)
     op = request.form.get("op", "preview")
     if op != "save":
-        _may_manage()
         focus = form_draft.apply(draft, op)
         return _editor(form, draft, answered=answered, focus=focus)
     once.claim()
