@@ -153,6 +153,26 @@ def test_bad_questions_are_named_beside_their_inputs_and_nothing_is_stored(
     assert form_count(sql) == 0
 
 
+def test_places_outside_the_listed_province_are_kept_unless_unticked(
+    console_admin, make_form, feedback_category, sql
+):
+    make_form(targets={"province_codes": [DA_NANG, 1], "ward_codes": [HAI_CHAU]})
+    page = console_admin.get(f"{FORMS}/road-damage").get_data(as_text=True)
+    assert re.search(r'name="province_codes" value="48" checked> Thành phố Đà Nẵng', page)
+    assert re.search(
+        rf'name="ward_codes" value="{HAI_CHAU}" checked> Phường Hải Châu, Thành phố Đà Nẵng', page
+    )
+    kept = editor_form(province="1", province_codes=[str(DA_NANG)], ward_codes=[str(HAI_CHAU)])
+    del kept["slug"]
+    assert post(console_admin, f"{FORMS}/road-damage", kept).status_code == 302
+    targets = sql("SELECT targets FROM forms").scalar()
+    assert (targets["province_codes"], targets["ward_codes"]) == ([1, DA_NANG], [HAI_CHAU])
+    narrowed = {**kept, "province_codes": []}
+    assert post(console_admin, f"{FORMS}/road-damage", narrowed).status_code == 302
+    targets = sql("SELECT targets FROM forms").scalar()
+    assert (targets["province_codes"], targets["ward_codes"]) == ([1], [HAI_CHAU])
+
+
 def test_the_pages_are_for_admins_only(app, staff, feedback_category, sql):
     officer = app.test_client()
     sign_in_client(officer, staff["editor_a"].principal.email)

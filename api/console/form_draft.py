@@ -63,7 +63,8 @@ def new() -> dict:
         "category_code": "",
         "active": True,
         "national": False,
-        "province": None,
+        "province": None,  # the province whose communes are listed
+        "province_codes": set(),  # other whole provinces the form keeps
         "ward_codes": set(),
         "fields": [blank_field(set())],
     }
@@ -81,6 +82,7 @@ def from_page(form: MultiDict) -> dict:
         "active": form.get("active") == "on",
         "national": form.get("national") == "on",
         "province": int(province) if province.isdigit() else None,
+        "province_codes": {int(c) for c in form.getlist("province_codes") if c.isdigit()},
         "ward_codes": {int(c) for c in form.getlist("ward_codes") if c.isdigit()},
         "fields": [],
     }
@@ -100,8 +102,8 @@ def from_page(form: MultiDict) -> dict:
 def from_form(form: Form) -> dict:
     targets = form.targets or {}
     wards = set(targets.get("ward_codes", ()))
-    provinces = targets.get("province_codes") or []
-    province = provinces[0] if provinces else (areas.ward(min(wards)).province_code if wards else None)
+    provinces = list(targets.get("province_codes", ()))
+    listed = provinces[0] if provinces else areas.ward(min(wards)).province_code if wards else None
     return {
         "slug": form.slug,
         "title_vi": form.title["vi"],
@@ -109,7 +111,8 @@ def from_form(form: Form) -> dict:
         "category_code": form.category_code,
         "active": form.active,
         "national": bool(targets.get("national")),
-        "province": province,
+        "province": listed,
+        "province_codes": set(provinces) - {listed},
         "ward_codes": wards,
         "fields": [_field_of(spec) for spec in form.fields],
     }
@@ -181,11 +184,36 @@ def body(draft: dict, *, creating: bool) -> dict:
 
 
 def _targets(draft: dict) -> dict:
+    """The whole country; else the wards ticked, the other provinces kept, and the listed province
+    whole when none of its wards is ticked."""
     if draft["national"]:
         return {"national": True}
-    if draft["ward_codes"]:
-        return {"ward_codes": sorted(draft["ward_codes"])}
-    return {"province_codes": [draft["province"]] if draft["province"] else []}
+    provinces = set(draft["province_codes"])
+    listed = draft["province"]
+    if listed and not any(_province_of(code) == listed for code in draft["ward_codes"]):
+        provinces.add(listed)
+    return {"province_codes": sorted(provinces), "ward_codes": sorted(draft["ward_codes"])}
+
+
+def _province_of(ward_code: int) -> int | None:
+    ward = areas.ward(ward_code)
+    return ward.province_code if ward else None
+
+
+def elsewhere(draft: dict) -> list[tuple[str, int, str]]:
+    """The places the draft keeps outside the listed province, as (input name, code, words)."""
+    listed = draft["province"]
+    provinces = [
+        ("province_codes", code, areas.province(code).name)
+        for code in sorted(draft["province_codes"] - {listed})
+        if areas.is_province(code)
+    ]
+    wards = [
+        ("ward_codes", code, f"{ward.name}, {areas.province(ward.province_code).name}")
+        for code in sorted(draft["ward_codes"])
+        if (ward := areas.ward(code)) and ward.province_code != listed
+    ]
+    return provinces + wards
 
 
 def _spec(field: dict) -> dict:

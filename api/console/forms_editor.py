@@ -110,6 +110,7 @@ def _editor(form, draft: dict, *, answered=0, focus=None, errors=None, status=20
             provinces=areas.provinces(),
             province=province,
             wards=areas.wards(province.code) if province else [],
+            elsewhere=form_draft.elsewhere(draft),
             types=form_draft.TYPE_NAMES,
             choice_types=form_draft.CHOICE_TYPES,
             counted_types=form_draft.COUNTED_TYPES,
