@@ -182,6 +182,10 @@ def test_the_pages_are_for_admins_only(app, staff, feedback_category, sql):
     assert post(officer, f"{FORMS}/new", editor_form()).status_code == 403
     assert post(officer, f"{FORMS}/new", editor_form(op="add")).status_code == 403
     assert form_count(sql) == 0
+    admin = app.test_client()
+    sign_in_client(admin, staff["admin"].principal.email)
+    assert admin.get(f"{FORMS}/no-such-form").status_code == 404
+    assert "Biểu mẫu phản ánh" in admin.get("/console/admin").get_data(as_text=True)
 
 
 def test_a_form_without_its_csrf_token_is_refused(console_admin, feedback_category, sql):
