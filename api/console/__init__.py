@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         departments,
         feedback,
+        forms_editor,
         i18n,
         inbox,
         notices,

@@ -20,6 +20,8 @@ PAGES = (
      _l("Who answers for each department; the coverage against the 100 % target.")),
     ("console.categories_list", "categories.manage", _l("Categories"),
      _l("What citizens and departments write about: the deadline in working days and the priority.")),
+    ("console.admin_forms", "forms.manage", _l("Feedback forms"),
+     _l("The forms citizens fill in: fields, places, versions.")),
     ("console.routing_page", "routing_rules.manage", _l("Routing rules"),
      _l("Which department answers each category where; who would receive a submission, and by when.")),
     ("console.admin_users", "users.manage", _l("Users"),

@@ -76,6 +76,14 @@ _WHOLE = {
     "Put no user name or password in the URL; deliveries are signed.": _l(
         "Put no user name or password in the address; deliveries are signed."
     ),
+    # Feedback forms (schemas/forms.py, services/feedback/answers.definition_errors; forms_editor.py)
+    "Not a valid number.": _l("Give a number."),
+    "2-64 lower-case letters, digits or -.": _l("2 to 64 lower-case letters, digits or -."),
+    "A form with this slug exists.": _l("Another form has this short name."),
+    "options: a choice needs options.": _l("A choice question needs at least one option."),
+    "options: only choice fields have options.": _l("Only choice questions have options."),
+    "options: values must differ.": _l("Two options have the same value."),
+    "min is above max.": _l("The least is above the most."),
 }
 _START = {
     "Give a reason: one of": _l("Pick a reason."),
@@ -107,6 +115,9 @@ _START = {
     "A user with email": _l("This e-mail already has an account."),
     "Role ": _l("Pick the department this person works for."),
     "At most 20 webhooks": _l("A department has at most 20 webhooks: delete one first."),
+    "No active feedback category": _l("Pick a category from the list."),
+    "name: lower-case": _l("Lower-case letters, digits and _, starting with a letter."),
+    "name: ": _l("Another question has this key."),  # "name: where is used twice."
 }
 _LENGTH = re.compile(
     r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."

@@ -4,7 +4,9 @@ Saving a form whose current version already has submissions creates a new versio
 keeps the questions it answered; a version nobody answered yet is edited in place.
 """
 
-from sqlalchemy import exists, select
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from services.core.db import transactional
@@ -43,6 +45,47 @@ def get(db: Session, slug: str) -> Form:
     return form
 
 
+@dataclass
+class Overview:
+    """A form as its admins see it: how many submissions it has, in all and for its current version."""
+
+    form: Form
+    submissions: int
+    on_current_version: int
+
+
+def overview(db: Session, principal: Principal) -> list[Overview]:
+    """Every form, inactive ones too, by slug, with its submission counts (a province has a few dozen)."""
+    policy.require(principal, "forms.manage")
+    counts = {
+        (form_id, version): count
+        for form_id, version, count in db.execute(
+            select(FormVersion.form_id, FormVersion.version, func.count(Feedback.id))
+            .join(Feedback, Feedback.form_version_id == FormVersion.id)
+            .group_by(FormVersion.form_id, FormVersion.version)
+        )
+    }
+    return [
+        Overview(
+            form,
+            sum(count for (form_id, _), count in counts.items() if form_id == form.id),
+            counts.get((form.id, form.version), 0),
+        )
+        for form in db.scalars(select(Form).order_by(Form.slug)).unique()
+    ]
+
+
+def for_editing(db: Session, principal: Principal, slug: str) -> tuple[Form, int]:
+    """A form to edit, active or not, and the submissions its current version has: saving it then
+    makes a new version."""
+    policy.require(principal, "forms.manage")
+    form = db.scalar(select(Form).where(Form.slug == slug))
+    if form is None:
+        raise NotFound(f"No form {slug}.")
+    answered = select(func.count(Feedback.id)).where(Feedback.form_version_id == form.current_version.id)
+    return form, db.scalar(answered)
+
+
 @transactional
 def create(db: Session, principal: Principal, data: dict) -> Form:
     policy.require(principal, "forms.manage")
@@ -52,8 +95,10 @@ def create(db: Session, principal: Principal, data: dict) -> Form:
     _apply(db, form, data)
     db.add(form)
     db.flush()
-    db.add(_version(form, 1, data))
+    version = _version(form, 1, data)
+    db.add(version)
     audit.record(db, principal, "form.create", form)
+    audit.record(db, principal, "form_version.create", version)  # what it asks, in the log too
     return form
 
 
@@ -70,12 +115,15 @@ def update(db: Session, principal: Principal, slug: str, data: dict) -> Form:
     answered = db.scalar(select(exists().where(Feedback.form_version_id == current.id)))
     if answered:
         form.version += 1
-        db.add(_version(form, form.version, data))
+        version, asked_before, action = _version(form, form.version, data), None, "form_version.create"
+        db.add(version)
     else:
+        version, asked_before, action = current, audit.snapshot(current), "form_version.update"
         current.title_vi, current.title_en, current.fields = _content(data)
     db.flush()
     db.expire(form, ["current_version"])
     audit.record(db, principal, "form.update", form, before)
+    audit.record(db, principal, action, version, asked_before)
     return form
 
 

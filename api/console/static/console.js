@@ -173,3 +173,91 @@ document.querySelectorAll("select[data-searchable]").forEach((select) => {
     if (event.key === "Enter") event.preventDefault(); // Enter searches, it does not submit
   });
 });
+// ---------------------------------------------------------------- the form editor (admin; works without these)
+
+// Its buttons (add, move or remove a question or an option), a change of type or of province send the
+// request they send without JavaScript; the parts of the page the server renders again (the questions,
+// the communes, the phone preview: one renderer) replace those shown, and the keyboard focus goes where
+// the server says (autofocus: the moved question's button) or stays where it was. Typing refreshes the
+// preview only; a question is also moved by dragging its handle.
+const formEditor = document.getElementById("form-editor");
+if (formEditor) {
+  const PARTS = {
+    fields: ["form-fields", "form-preview"],
+    places: ["form-places", "form-preview"],
+    preview: ["form-preview"],
+  };
+  let dragged;
+  const handles = () => {
+    formEditor.querySelectorAll(".handle, [data-filter-box]").forEach((shown) => { shown.hidden = false; });
+    formEditor.querySelectorAll(".handle").forEach((handle) => { handle.draggable = true; });
+  };
+  // One request at a time, each built from the page as the previous answer left it; the preview says
+  // it is busy (aria-busy) until the last one is shown.
+  let queue = Promise.resolve();
+  let pending = 0;
+  const busy = (yes) => document.getElementById("form-preview")?.setAttribute("aria-busy", String(yes));
+  const redraw = (op, parts) => {
+    pending += 1;
+    busy(true);
+    queue = queue.then(() => send(op, parts)).catch(() => {}).finally(() => {
+      pending -= 1;
+      busy(pending > 0);
+    });
+  };
+  const typed = later(() => redraw("preview", PARTS.preview), 400);
+  const send = async (op, parts) => {
+    const data = new FormData(formEditor);
+    data.set("op", op);
+    const response = await fetch(formEditor.action, { method: "POST", body: data });
+    if (!response.ok) return; // signed out or refused: the save says so
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const wanted = fresh.querySelector("[autofocus]")?.id || document.activeElement?.id;
+    for (const id of parts) {
+      const part = fresh.getElementById(id);
+      if (part) document.getElementById(id).replaceWith(part);
+    }
+    formEditor.querySelectorAll("[autofocus]").forEach((element) => element.removeAttribute("autofocus"));
+    if (wanted && parts !== PARTS.preview) document.getElementById(wanted)?.focus();
+    handles();
+  };
+  handles();
+  formEditor.addEventListener("click", (event) => {
+    const button = event.target.closest("button[name=op]");
+    if (!button || button.value === "save") return;
+    event.preventDefault();
+    redraw(button.value, button.value === "province" ? PARTS.places : PARTS.fields);
+  });
+  formEditor.addEventListener("change", (event) => {
+    if (event.target.id === "province") redraw("province", PARTS.places);
+    else if (event.target.matches("#form-fields select, #form-fields input[type=checkbox]")) redraw("preview", PARTS.fields);
+  });
+  formEditor.addEventListener("input", (event) => {
+    if (!event.target.matches("input:not([type=checkbox]):not([type=search]), textarea")) return;
+    busy(true);
+    typed();
+  });
+  formEditor.addEventListener("dragstart", (event) => {
+    dragged = event.target.closest(".form-field");
+    if (!dragged) return;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", ""); // some browsers start no drag without data
+    event.dataTransfer.setDragImage(dragged, 0, 0);
+    dragged.classList.add("dragging");
+  });
+  formEditor.addEventListener("dragover", (event) => {
+    const over = event.target.closest(".form-field");
+    if (!dragged || !over) return;
+    event.preventDefault();
+    if (over === dragged) return;
+    const box = over.getBoundingClientRect();
+    over.parentElement.insertBefore(dragged, event.clientY < box.top + box.height / 2 ? over : over.nextSibling);
+  });
+  formEditor.addEventListener("drop", (event) => event.preventDefault());
+  formEditor.addEventListener("dragend", () => {
+    if (!dragged) return;
+    dragged.classList.remove("dragging");
+    dragged = undefined;
+    redraw("preview", PARTS.fields); // the questions in their new order, numbered again
+  });
+}
