@@ -141,7 +141,7 @@ def test_bad_questions_are_named_beside_their_inputs_and_nothing_is_stored(
         editor_form(**{"f-1-name": "where", "f-0-label_vi": "", "f-1-option": []}),
     )
     page = text_refused.get_data(as_text=True)
-    assert re.search(r'id="f0-label_vi-error">.*Nhập từ 1 đến 200 ký tự', page)
+    assert re.search(r'id="f0-label_vi-error">.*Bắt buộc nhập, tối đa 200 ký tự', page)
     assert 'value="Kích thước"' in page and 'value="Cây đổ"' in page  # kept as typed
     assert form_count(sql) == 0
     # The service's rules on the field list (answered once the schema's are met).
@@ -175,7 +175,7 @@ def test_places_outside_the_listed_province_are_kept_unless_unticked(
 
 def test_the_pages_are_for_admins_only(app, staff, feedback_category, sql):
     officer = app.test_client()
-    sign_in_client(officer, staff["editor_a"].principal.email)
+    sign_in_client(officer, staff["officer_a"].principal.email)
     assert "/console/admin" not in officer.get("/console/alerts").get_data(as_text=True)
     assert officer.get(FORMS).status_code == 403
     assert officer.get("/console/admin").status_code == 403
