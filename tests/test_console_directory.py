@@ -170,6 +170,31 @@ def test_a_focal_point_and_a_deactivation_are_saved_and_audited(admin_browser, m
     assert audit_actions(sql, department.id) == ["department.update", "department.update"]
 
 
+def test_the_intake_box_makes_the_provinces_intake_department_once_and_needs_a_province(
+    admin_browser, department_a, sql
+):
+    alone = post(admin_browser, f"{DEPARTMENTS}/new", department_form(province_code="", intake="on"))
+    assert alone.status_code == 422
+    page = alone.get_data(as_text=True)
+    assert re.search(r'id="intake-error">.*Cơ quan tiếp nhận chung phải thuộc một tỉnh', page)
+    assert re.search(r'name="intake" checked', page)  # kept as ticked
+    second = post(admin_browser, f"{DEPARTMENTS}/new", department_form(intake="on"))
+    assert second.status_code == 409
+    assert "DEPT-A đang là cơ quan tiếp nhận chung của tỉnh" in second.get_data(as_text=True)
+    assert sql("SELECT count(*) FROM departments WHERE code = 'SO-YT-DN'").scalar() == 0
+
+    hue = department_form(code="VP-HUE", name="Văn phòng UBND Huế", province_code="46", intake="on")
+    assert post(admin_browser, f"{DEPARTMENTS}/new", hue).status_code == 302
+    assert sql("SELECT intake FROM departments WHERE code = 'VP-HUE'").scalar() is True
+    intakes = admin_browser.get("/console/admin/routing").get_data(as_text=True).split('class="intakes"')[1]
+    assert "Văn phòng UBND Huế" in intakes
+    department_id = sql("SELECT id FROM departments WHERE code = 'VP-HUE'").scalar()
+    edit = admin_browser.get(f"{DEPARTMENTS}/{department_id}").get_data(as_text=True)
+    assert re.search(r'name="intake" checked', edit)  # the edit form shows it, and unticking it unsets it
+    assert post(admin_browser, f"{DEPARTMENTS}/{department_id}", {**hue, "intake": ""}).status_code == 302
+    assert sql("SELECT intake FROM departments WHERE code = 'VP-HUE'").scalar() is False
+
+
 def test_search_finds_a_department_without_its_accents(admin_browser, make_department):
     make_department("SO-XD", name="Sở Xây dựng")
     make_department("SO-NV", name="Sở Nội vụ")

@@ -19,8 +19,8 @@ from services.identity import policy
 from services.reports import coverage, scope
 
 PAGE_SIZE = 50
-FIELDS = ("code", "name", "province_code", "focal_name", "focal_phone", "focal_email")
-CONFLICTS = {"department_code_taken": "code"}
+FIELDS = ("code", "name", "province_code", "focal_name", "focal_phone", "focal_email", "intake")
+CONFLICTS = {"department_code_taken": "code", "intake_taken": "intake"}
 
 
 @bp.get("/admin/departments")
@@ -81,6 +81,7 @@ def department(department_id: uuid.UUID):
             "code": item.code,
             "name": item.name,
             "province_code": str(item.province_code or ""),
+            "intake": "on" if item.intake else "",
             **{f"focal_{k}": focal.get(k) or "" for k in ("name", "phone", "email")},
         }
         return _form(item, values)
@@ -131,12 +132,14 @@ def _values() -> dict:
 
 
 def _body(values: dict) -> dict:
-    """The form as the API's JSON body: no province is a central body, no focal fields no focal point."""
+    """The form as the API's JSON body: no province is a central body, no focal fields no focal point;
+    the intake box ticked makes it its province's intake department (what no routing rule claims)."""
     focal = {k: values[f"focal_{k}"] or None for k in ("name", "phone", "email")}
     return {
         "code": values["code"],
         "name": values["name"],
         "province_code": values["province_code"] or None,
+        "intake": values["intake"] == "on",
         "focal_point": {k: v for k, v in focal.items() if v} if any(focal.values()) else None,
     }
 

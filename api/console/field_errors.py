@@ -59,6 +59,9 @@ _WHOLE = {
     "2-32 upper-case letters, digits, - or _.": _l("Use 2 to 32 upper-case letters, digits, - or _."),
     "String does not match expected pattern.": _l("Not in the form the label asks for."),
     "Must be greater than or equal to 1 and less than or equal to 90.": _l("Must be between 1 and 90."),
+    "An intake department belongs to a province: set province_code.": _l(
+        "An intake department belongs to a province: pick one."
+    ),
     # The reports' period and department (the dashboard, services/reports/scope.py).
     "Not a valid date.": _l("Not a valid date."),
     "Must not be after `to`.": _l("The first day must not be after the last."),
@@ -124,10 +127,17 @@ _LENGTH = re.compile(
     r"|Shorter than minimum length (?P<least>\d+)\.|Longer than maximum length (?P<most>\d+)\."
 )
 
+# services/directory/departments: a second intake department for a province names the first.
+_INTAKE_TAKEN = re.compile(r"Province \d+ already has intake department (?P<code>\S+); .*")
+
 
 def translated(message: str) -> str:
     if message in _WHOLE:
         return str(_WHOLE[message])
+    if found := _INTAKE_TAKEN.fullmatch(message):
+        return gettext(
+            "%(code)s is the province's intake department: untick it there first.", code=found["code"]
+        )
     if found := _LENGTH.fullmatch(message):
         if found["most"]:
             return gettext("At most %(max)s characters.", max=found["most"])
