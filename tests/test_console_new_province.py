@@ -36,6 +36,8 @@ def add_department(page, department: dict, intake: bool = False):
     page.get_by_label("Tỉnh, thành phố").select_option(str(HUE))
     if intake:
         page.get_by_label("Cơ quan tiếp nhận chung").check()
+        assert_accessible(page)
+        assert_fits(page)
     page.get_by_label("Họ tên").fill(department["focal"])
     page.get_by_label("Số điện thoại").fill(department["phone"])
     page.get_by_label("Địa chỉ email").fill(department["email"])
@@ -81,6 +83,7 @@ def test_an_admin_sets_up_a_new_province_and_the_dashboard_shows_a_citizens_answ
     expect(hue).to_contain_text("2 / 2")
     expect(hue).to_contain_text("100 %")
     expect(page.locator(".missing-focal")).to_have_count(0)
+    expect(page.locator(".departments")).to_contain_text("+84914555777")  # the phone, checked and stored
     screenshot(page, "new-province-departments", full_page=True)
 
     # 2. A category: 7 working days, normal priority.
