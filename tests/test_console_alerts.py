@@ -182,6 +182,12 @@ def test_a_form_sent_twice_saves_one_draft_and_publishes_once(editor, sql):
         headers={"Referer": page},
     )
     assert repeated.status_code == 302 and repeated.headers["Location"] == page
+    from_confirmation = editor.post(  # sent again from the confirmation page, the answer to a POST
+        f"{page}/publish",
+        data={**publish, "csrf_token": csrf_token(editor, ALERTS)},
+        headers={"Referer": f"http://localhost{page}/publish"},
+    )
+    assert from_confirmation.headers["Location"] == page
     notice = editor.get(page).get_data(as_text=True)
     assert "Biểu mẫu này đã được gửi rồi; thao tác chỉ được thực hiện một lần." in notice
     assert sql("SELECT count(*) FROM notifications WHERE source_id = :id", id=str(alert_id)).scalar() == 1

@@ -140,13 +140,6 @@ def admin_user_password(user_id: uuid.UUID):
     return shown_once("console/admin_password.html", person=person, password=password, created=False)
 
 
-@bp.get("/admin/users/<uuid:user_id>/active")
-@bp.get("/admin/users/<uuid:user_id>/password")
-def admin_user_action_page(user_id: uuid.UUID):
-    """Back to the account (once.py returns to the page a form came from)."""
-    return redirect(url_for("console.admin_user", user_id=user_id))
-
-
 def _account(values: dict, *, password: str | None = None, fields=None) -> dict:
     """The form as the API's JSON body: an admin has no department, the others the one picked."""
     data = {k: values.get(k, "").strip() for k in fields or ("email", "full_name", "role", "department_id")}

@@ -129,13 +129,6 @@ def cancel_alert(alert_id: uuid.UUID):
     return redirect(url_for("console.alerts_list"))
 
 
-@bp.get("/alerts/<uuid:alert_id>/publish")
-@bp.get("/alerts/<uuid:alert_id>/cancel")
-def alert_action_page(alert_id: uuid.UUID):
-    """Back to a confirmation that was sent already (once.py returns to the page a form came from)."""
-    return redirect(url_for("console.alert", alert_id=alert_id))
-
-
 @bp.post("/alerts/preview")
 def alert_previews():
     """The previews of what is typed so far, for the form's script to show as the editor writes."""

@@ -89,12 +89,6 @@ def category_active(code: str):
     return redirect(url_for("console.categories_list"))
 
 
-@bp.get("/admin/categories/<code>/active")
-def category_active_page(code: str):
-    """Back to a confirmation that was sent already (once.py returns to the page a form came from)."""
-    return redirect(url_for("console.category", code=code))
-
-
 def _values() -> dict:
     return {k: request.form.get(k, "").strip() for k in FIELDS}
 

@@ -121,12 +121,6 @@ def department_active(department_id: uuid.UUID):
     return redirect(url_for("console.departments_list"))
 
 
-@bp.get("/admin/departments/<uuid:department_id>/active")
-def department_active_page(department_id: uuid.UUID):
-    """Back to a confirmation that was sent already (once.py returns to the page a form came from)."""
-    return redirect(url_for("console.department", department_id=department_id))
-
-
 def _values() -> dict:
     return {k: request.form.get(k, "").strip() for k in FIELDS}
 

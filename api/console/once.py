@@ -7,10 +7,11 @@ on the browser."""
 import uuid
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from api.console import bp
 from api.console.signin import back_to
@@ -43,5 +44,20 @@ bp.add_app_template_global(once_field)
 def already_sent(error):
     flash(gettext("This form was already sent, and it was carried out only once."), "info")
     referrer = urlsplit(request.referrer or "")
+    if referrer.path and not _shown_by_get(referrer.path):
+        # The form came from a confirmation, the answer to a POST (…/alerts/<id>/publish): back to the
+        # page the action belongs to, its address without the action's segments.
+        path = referrer.path
+        while path.count("/") > 2 and not _shown_by_get(path):
+            path = path.rsplit("/", 1)[0]
+        return redirect(back_to(path))
     same_page = referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return redirect(back_to(same_page))
+
+
+def _shown_by_get(path: str) -> bool:
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True

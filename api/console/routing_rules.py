@@ -77,12 +77,6 @@ def delete_rule(rule_id: uuid.UUID):
     return redirect(url_for("console.routing_page", province=_province()))
 
 
-@bp.get("/admin/routing/<uuid:rule_id>/delete")
-def delete_rule_page(rule_id: uuid.UUID):
-    """Back to a confirmation that was sent already (once.py returns to the page a form came from)."""
-    return redirect(url_for("console.routing_page"))
-
-
 @bp.get("/admin/routing/tester")
 def routing_tester():
     """Where a submission of the category from the place would go now, and by when."""
