@@ -93,6 +93,21 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": env("MAIL_FROM", "Citizen API <no-reply@localhost>"),
         "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "10")),
         "MAIL_DIGEST_HOUR": hour_of_day("MAIL_DIGEST_HOUR", env("MAIL_DIGEST_HOUR", "7")),
+        # Zalo (docs/zalo.md): the app (sign-in and phone numbers through the Graph API), the Mini App
+        # (its notification API key), the Official Account (ZNS, its webhook's secret key). Without an
+        # app id and secret the Zalo endpoints answer 503 zalo_not_configured. Each base URL may point
+        # elsewhere (the tests' fake Zalo); ZALO_TIMEOUT bounds every call to Zalo, in seconds.
+        "ZALO_APP_ID": env("ZALO_APP_ID", ""),
+        "ZALO_APP_SECRET": env("ZALO_APP_SECRET", ""),
+        "ZALO_MINIAPP_ID": env("ZALO_MINIAPP_ID", ""),
+        "ZALO_MINIAPP_API_KEY": env("ZALO_MINIAPP_API_KEY", ""),
+        "ZALO_OA_ID": env("ZALO_OA_ID", ""),
+        "ZALO_OA_SECRET_KEY": env("ZALO_OA_SECRET_KEY", ""),
+        "ZALO_GRAPH_URL": env("ZALO_GRAPH_URL", "https://graph.zalo.me"),
+        "ZALO_OAUTH_URL": env("ZALO_OAUTH_URL", "https://oauth.zaloapp.com"),
+        "ZALO_MINIAPP_API_URL": env("ZALO_MINIAPP_API_URL", "https://openapi.mini.zalo.me"),
+        "ZALO_ZNS_URL": env("ZALO_ZNS_URL", "https://business.openapi.zalo.me"),
+        "ZALO_TIMEOUT": float(env("ZALO_TIMEOUT", "5")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking

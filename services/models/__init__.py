@@ -18,6 +18,7 @@ from services.models.alerts import (
     ScamReport,
     TrustedIndicator,
 )
+from services.models.citizens import CONSENT_ACTIONS, CONSENT_CHANNELS, Citizen, ConsentRecord
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
 from services.models.core import (
     ROLES,
@@ -63,8 +64,16 @@ from services.models.push import (
     TokenRetirement,
 )
 from services.models.webhooks import Webhook
+from services.models.zalo import TEMPLATE_CHANNELS, ZaloOaToken, ZaloTemplate
 
 __all__ = [
+    "CONSENT_ACTIONS",
+    "CONSENT_CHANNELS",
+    "Citizen",
+    "ConsentRecord",
+    "TEMPLATE_CHANNELS",
+    "ZaloOaToken",
+    "ZaloTemplate",
     "MailDigest",
     "DELIVERY_STATUSES",
     "Delivery",

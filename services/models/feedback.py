@@ -171,6 +171,8 @@ class Feedback(Timestamps, Base):
     address: Mapped[str | None] = mapped_column(String(500))
     media_url: Mapped[str | None] = mapped_column(String(2000))
     contact: Mapped[dict | None]
+    # How the citizen's identity was verified when they submitted ("zalo"), or None (anonymous device).
+    verified_via: Mapped[str | None] = mapped_column(String(16))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime]

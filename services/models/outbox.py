@@ -59,6 +59,14 @@ class Delivery(Base):
         ),
         Index("ix_deliveries_event", "event_id"),
         Index("ix_deliveries_address", "channel", "address", "created_at"),
+        # A receipt (Zalo's OA webhook, an SMSC's delivery report) names the provider's message id.
+        Index(
+            "ix_deliveries_provider",
+            "channel",
+            "provider_id",
+            postgresql_where=text("provider_id IS NOT NULL"),
+            sqlite_where=text("provider_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -78,3 +86,7 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(128))  # the message id the provider answered
+    # Receipts from channels that report them (ZNS): the recipient's phone got it, then opened it.
+    delivered_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime | None]

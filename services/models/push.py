@@ -87,6 +87,8 @@ class NotificationRecipient(Base):
         ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
     )
     citizen_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    # The channel the message went out on (the best the citizen has); None: only their inbox has it.
+    channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class NotificationRead(Base):
