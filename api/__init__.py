@@ -112,10 +112,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)  # first: the request id and clock, before any hook may answer
     metrics.init_app(app)
     security_headers.init_app(app)
-    from api.namespaces import feed
+    from api.namespaces import feed, zalo
 
     feed.init_app(app)  # its before_request hook must run before the limiter's
     limiter.init_app(app)
+    zalo.init_app(app)
     _register_api(app)
 
     from api import cli, console, health, worker

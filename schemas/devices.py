@@ -16,6 +16,18 @@ class QuietHoursSchema(Schema):
     end = fields.String(required=True, validate=HH_MM, metadata={"example": "06:00"})
 
 
+class ZaloIdentitySchema(Schema):
+    """What the citizen's Zalo sign-in brought."""
+
+    signed_in = fields.Boolean(required=True)
+    notifications = fields.Boolean(
+        required=True, metadata={"description": "Mini App notifications allowed (PATCH zalo_notifications)."}
+    )
+    phone = fields.String(
+        required=True, allow_none=True, metadata={"description": "The phone shared with consent (E.164)."}
+    )
+
+
 class DeviceSchema(Schema):
     id = fields.UUID(dump_only=True, required=True)
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
@@ -47,6 +59,7 @@ class DeviceSchema(Schema):
         },
     )
     created_at = fields.AwareDateTime(dump_only=True, required=True)
+    zalo = fields.Nested(ZaloIdentitySchema, dump_only=True, required=True, attribute="zalo_identity")
 
     def _has_push_token(self, device) -> bool:
         return device.push_token is not None
@@ -65,3 +78,6 @@ class DeviceUpdateSchema(Schema):
     push_token = fields.String(allow_none=True, validate=validate.Length(min=1, max=4096))
     categories = fields.List(fields.String(validate=CATEGORY_CODE), validate=validate.Length(max=30))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    zalo_notifications = fields.Boolean(
+        metadata={"description": "Mini App notifications allowed (after zmp-sdk requestSendNotification)."}
+    )

@@ -22,6 +22,9 @@ class ContactSchema(Schema):
     name = fields.String(allow_none=True, validate=validate.Length(max=200))
     phone = fields.String(allow_none=True, validate=validate.Length(max=30))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone_verified = fields.Boolean(
+        dump_only=True, metadata={"description": "The phone is the one Zalo verified for the citizen."}
+    )
 
 
 class SubmissionSchema(Schema):
@@ -117,6 +120,11 @@ class FeedbackSchema(FeedbackSummarySchema):
         required=True, allow_none=True, metadata={"description": "A photo's URL an Open311 client gave."}
     )
     contact = fields.Nested(ContactSchema, required=True, allow_none=True)
+    verified_via = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "How the citizen's identity was verified: `zalo`, or null (anonymous)."},
+    )
     anonymous = fields.Boolean(required=True)
     closed_at = fields.AwareDateTime(required=True, allow_none=True)
     resolution = fields.String(required=True, allow_none=True)

@@ -25,6 +25,7 @@ from api.namespaces import (
     trusted_indicators,
     users,
     webhooks,
+    zalo,
 )
 
 NAMESPACES = [
@@ -51,4 +52,7 @@ NAMESPACES = [
     webhooks.ns,
     reports.ns,
     open311.ns,
+    zalo.ns,
+    zalo.privacy,
+    zalo.webhooks,
 ]

@@ -6,10 +6,12 @@ from api.http import body, query
 from api.limits import DEVICE_REGISTRATION, DEVICE_UPDATES_PER_DEVICE, calling_device, limiter
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
-from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema
+from api.namespaces.zalo import client as zalo_client
+from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema, ZaloIdentitySchema
+from schemas.zalo import PhoneShareSchema, ZaloSignInSchema
 from schemas.notifications import InboxItemSchema
 from services import notifications
-from services.identity import devices
+from services.identity import devices, zalo
 
 InboxPage = page_of(InboxItemSchema)
 ns = Namespace(
@@ -40,6 +42,59 @@ class Devices(Resource):
         return result, 201
 
 
+@ns.route("/zalo")
+class ZaloSignIn(Resource):
+    @operation(
+        ns,
+        action="devices.zalo",
+        body=ZaloSignInSchema,
+        returns=DeviceRegisteredSchema,
+        status=201,
+        auth="optional",
+        problems={
+            401: "Zalo did not accept the access token (`invalid_zalo_token`).",
+            503: "Zalo is not configured (`zalo_not_configured`) or cannot be reached (`zalo_unavailable`).",
+        },
+    )
+    @limiter.limit(DEVICE_REGISTRATION)
+    def post(self):
+        """Sign in from the Zalo Mini App: Zalo verifies the access token, and the answer is a new device
+        token of the citizen that Zalo user is (the same citizen at every sign-in).
+
+        Sent with an existing device's token (the native app), that device's citizen becomes the Zalo
+        user's, with its feedback and inbox.
+        """
+        data = body(ZaloSignInSchema())
+        device, token = zalo.sign_in(session(), current_principal(), zalo_client(), data)
+        result = DeviceRegisteredSchema().dump(device)
+        result["device_token"] = token
+        return result, 201
+
+
+@ns.route("/me/phone")
+class Phone(Resource):
+    @operation(
+        ns,
+        action="devices.self",
+        body=PhoneShareSchema,
+        returns=ZaloIdentitySchema,
+        conflicts=True,
+        problems={503: "Zalo is not configured or cannot be reached."},
+    )
+    @limiter.limit(DEVICE_UPDATES_PER_DEVICE, key_func=calling_device)
+    def post(self):
+        """Share the phone number Zalo verified (zmp-sdk getPhoneNumber's code), consenting on the notice
+        of GET /api/v1/privacy/notices (purpose `phone`)."""
+        zalo.share_phone(session(), current_principal(), zalo_client(), body(PhoneShareSchema()))
+        return ZaloIdentitySchema().dump(current_principal().device.zalo_identity)
+
+    @operation(ns, action="devices.self", status=204, conflicts=True, problems={503: "Zalo is not configured."})
+    def delete(self):
+        """Withdraw the consent: the phone number is erased; ZNS and SMS stop."""
+        zalo.withdraw_phone(session(), current_principal(), zalo_client())
+        return "", 204
+
+
 @ns.route("/me")
 class Me(Resource):
     @operation(ns, returns=DeviceSchema, action="devices.self")
@@ -50,7 +105,8 @@ class Me(Resource):
     @operation(ns, body=DeviceUpdateSchema, returns=DeviceSchema, action="devices.self")
     @limiter.limit(DEVICE_UPDATES_PER_DEVICE, key_func=calling_device)
     def patch(self):
-        """Change the device's place, language or push token."""
+        """Change the device's place, language or push token, or (signed in with Zalo) allow Mini App
+        notifications."""
         device = devices.update(session(), current_principal(), body(DeviceUpdateSchema()))
         return DeviceSchema().dump(device)
 

@@ -67,6 +67,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "zalo_templates",
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("message", sa.String(length=64), nullable=False),
         sa.Column("template_id", sa.String(length=64), nullable=False),
@@ -81,7 +82,8 @@ def upgrade() -> None:
             name=op.f("fk_zalo_templates_updated_by_id_users"),
             ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint("channel", "message", name=op.f("pk_zalo_templates")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_zalo_templates")),
+        sa.UniqueConstraint("channel", "message", name=op.f("uq_zalo_templates_channel")),
     )
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("provider_id", sa.String(length=128), nullable=True))

@@ -67,6 +67,18 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """A service we depend on (Zalo) is not set up, down or too slow; `retry_after` when worth retrying."""
+
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, retry_after=None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
 class InsufficientStorage(DomainError):
     status = 507
     code = "storage_full"

@@ -8,6 +8,7 @@ _SPACES = re.compile(r"\s+")
 # other control characters but tab and line breaks (C0, DEL, C1). PostgreSQL cannot store the first two,
 # and the rest reach phones' notification shades and CSV exports as garbage.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+ELLIPSIS = "…"
 UNSTORABLE_MESSAGE = "Contains a character that is not text (a control character or half of an emoji)."
 
 
@@ -35,3 +36,18 @@ def fold(text: str) -> str:
 def language(locale: str | None) -> str:
     """The primary subtag of a BCP-47 tag, lowercased (`en-US` → `en`); Vietnamese when unknown."""
     return (locale or "vi").split("-")[0].lower()
+
+
+def shorten(text: str, limit: int, *, in_bytes: bool = False) -> str:
+    """Cut `text` at a word boundary to fit `limit` characters (or bytes of UTF-8), ending with an ellipsis."""
+
+    def size(value: str) -> int:
+        return len(value.encode()) if in_bytes else len(value)
+
+    if size(text) <= limit:
+        return text
+    budget = max(0, limit - size(ELLIPSIS))
+    cut = text.encode()[:budget].decode(errors="ignore") if in_bytes else text[:budget]
+    if " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,.;:-") + ELLIPSIS if cut else ""

@@ -22,7 +22,7 @@ from services.core.phones import to_e164
 from services.core.text import normalize
 from services.directory import routing
 from services.feedback import answers, forms, workflow
-from services.identity import audit, policy
+from services.identity import audit, policy, zalo
 from services.identity.principals import Principal
 from services.models import Category, Department, Feedback
 
@@ -140,6 +140,7 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
     contact = _contact(data, errors)
     if errors:
         raise Invalid(errors)
+    verified_via, contact = _verified(db, device, data, contact)
     category: Category = form.category
     now = utcnow()
     place, due = destination(db, category, province_code, ward_code, now)
@@ -168,6 +169,7 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         address=data.get("address"),
         media_url=data.get("media_url"),
         contact=contact,
+        verified_via=verified_via,
         anonymous=data.get("anonymous", False),
         received_at=now,
         due_at=due,
@@ -177,6 +179,18 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         replies=[],
     )
     return feedback, checked.attachments
+
+
+def _verified(db: Session, device, data: dict, contact: dict | None) -> tuple[str | None, dict | None]:
+    """How a named citizen's identity was verified, and their contact with the phone Zalo verified (and
+    they consented to share) when they gave none; `phone_verified` says whether the phone is that one."""
+    if device is None or data.get("anonymous"):
+        return None, contact
+    via, phone = zalo.verified_contact(db, device.citizen_id)
+    if phone is None:
+        return via, contact
+    contact = {"phone": phone, **(contact or {})}
+    return via, {**contact, "phone_verified": contact["phone"] == phone}
 
 
 def _contact(data: dict, errors: dict) -> dict | None:

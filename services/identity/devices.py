@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.core import areas
 from services.core.db import transactional, utcnow
-from services.core.errors import Invalid
+from services.core.errors import Conflict, Invalid
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token, token_hash
 from services.identity import policy
 from services.identity.principals import Caller, Principal
-from services.models import Category, Device, TokenRetirement
+from services.models import Category, Citizen, Device, TokenRetirement
 
 # last_seen_at is refreshed at most this often, so reads do not turn into writes.
 SEEN_RESOLUTION = timedelta(hours=1)
@@ -39,12 +39,18 @@ def register(db: Session, principal: Principal, data: dict) -> tuple[Device, str
     Registering with an existing device's token adds the new device to the same citizen, so
     personal messages (answers to feedback, replies to comments) reach both phones.
     """
+    citizen_id = principal.device.citizen_id if principal.kind == Caller.DEVICE else uuid.uuid4()
+    return add(db, data, citizen_id)
+
+
+def add(db: Session, data: dict, citizen_id: uuid.UUID) -> tuple[Device, str]:
+    """A device of `citizen_id` (in the caller's transaction) and its bearer token."""
     _check_place(data.get("province_code"), data.get("ward_code"))
     _check_categories(db, data.get("categories"))
     token, hashed = new_token(DEVICE_TOKEN_PREFIX)
-    device = Device(token_hash=hashed, last_seen_at=utcnow(), subscribed_topics=[], **data)
-    if principal.kind == Caller.DEVICE:
-        device.citizen_id = principal.device.citizen_id
+    device = Device(
+        token_hash=hashed, last_seen_at=utcnow(), subscribed_topics=[], citizen_id=citizen_id, **data
+    )
     device.topics_dirty = bool(device.push_token)
     db.add(device)
     return device, token
@@ -62,6 +68,8 @@ def update(db: Session, principal: Principal, data: dict) -> Device:
     data = {**data, "province_code": province_code, "ward_code": ward_code}
     if "push_token" in data and data["push_token"] != device.push_token:
         _retire_token(db, device)
+    if "zalo_notifications" in data:
+        _set_zalo_notifications(db, device, data.pop("zalo_notifications"))
     changed = any(getattr(device, key) != data[key] for key in _TOPIC_FIELDS if key in data)
     for key, value in data.items():
         setattr(device, key, value)
@@ -77,6 +85,14 @@ def delete(db: Session, principal: Principal) -> None:
     device = principal.device
     _retire_token(db, device)
     db.delete(device)
+
+
+def _set_zalo_notifications(db: Session, device: Device, allowed: bool) -> None:
+    """The Mini App's notification opt-in (zmp-sdk requestSendNotification), for a signed-in citizen."""
+    citizen = db.get(Citizen, device.citizen_id)
+    if citizen is None or citizen.zalo_user_id is None:
+        raise Conflict("Sign in with Zalo first (POST /api/v1/devices/zalo).", code="zalo_sign_in_required")
+    citizen.zalo_notifications = allowed
 
 
 def _retire_token(db: Session, device: Device) -> None:

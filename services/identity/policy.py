@@ -69,6 +69,10 @@ RULES = {
     "feed.read": Rule(public=True, scope="notices:read"),
     "devices.register": Rule(public=True),
     "devices.self": Rule(device=True),
+    "devices.zalo": Rule(public=True),  # a Mini App user signs in; a device token links the native app
+    "privacy.notices": Rule(public=True),
+    "zalo.templates": Rule(staff=ADMINS),
+    "zalo.webhook": Rule(public=True),  # Zalo's calls, checked by their signature
     "notifications.inbox": Rule(device=True),
     "notifications.manage": Rule(staff=ADMINS),
     "attachments.upload": Rule(staff=WRITERS, device=True),

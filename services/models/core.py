@@ -131,6 +131,19 @@ class Device(Timestamps, Base):
     subscribed_topics: Mapped[list] = mapped_column(default=list)
     topics_dirty: Mapped[bool] = mapped_column(Boolean, default=False)
     topics_retry_at: Mapped[datetime | None]
+    # The citizen's identity, when they have one (signed in with Zalo); most devices have none.
+    citizen: Mapped["Citizen | None"] = relationship(  # noqa: F821 (services/models/citizens.py)
+        primaryjoin="foreign(Device.citizen_id) == Citizen.id", viewonly=True, lazy="select"
+    )
+
+    @property
+    def zalo_identity(self) -> dict:
+        citizen = self.citizen
+        return {
+            "signed_in": bool(citizen and citizen.zalo_user_id),
+            "notifications": bool(citizen and citizen.zalo_notifications),
+            "phone": citizen.phone if citizen else None,
+        }
 
 
 class ApiKey(Base):

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.db import utcnow
@@ -32,10 +32,14 @@ class ZaloTemplate(Base):
     params = [{"name": "ma_phan_anh", "field": "code", "max_length": 30}, ...]."""
 
     __tablename__ = "zalo_templates"
-    __table_args__ = (CheckConstraint(f"channel IN {TEMPLATE_CHANNELS}", name="channel"),)
+    __table_args__ = (
+        CheckConstraint(f"channel IN {TEMPLATE_CHANNELS}", name="channel"),
+        UniqueConstraint("channel", "message"),
+    )
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    message: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    channel: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(String(64))
     template_id: Mapped[str] = mapped_column(String(64))
     params: Mapped[list] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

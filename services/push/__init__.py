@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import outbox
+from services import outbox, zalo
 from services.core.db import utcnow
 from services.core.targets import Targets
 from services.core.text import language
@@ -64,6 +64,8 @@ def enqueue(
     send_at: datetime | None = None,
     created_by_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
+    message: str | None = None,
+    values: dict | None = None,
 ) -> Notification:
     """Add a message and its deliveries to the caller's transaction; nothing is sent unless it commits.
 
@@ -71,6 +73,10 @@ def enqueue(
     gets its own language or Vietnamese. `data` is the deep link (string values), `ttl` how long
     FCM should keep trying (alerts: until they expire), `collapse_key` lets an update replace the
     earlier notice on the phone.
+
+    `message` (a key of services/outbox/texts.py) and its `values` let the Zalo channels fill the
+    template Zalo approved for it: a citizen no app push reaches gets it on the best Zalo channel they
+    have, and the opted-in Mini App citizens of a place get an area message.
     """
     if "vi" not in content:
         raise ValueError("content needs Vietnamese ('vi')")
@@ -81,13 +87,18 @@ def enqueue(
     sends = topics.sends(audience.targets, list(content), audience.category) if audience.targets else []
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
-    if audience.targets is None:
-        # Looked up before the notification is added, so it goes in with its final status (one INSERT).
-        devices = select(Device.id).where(
-            Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
-        )
-        with db.no_autoflush:  # nothing pending changes devices
-            device_ids = list(db.scalars(devices.order_by(Device.id)))
+    # Looked up before the notification is added, so it goes in with its final status (one INSERT).
+    with db.no_autoflush:  # nothing pending changes devices or citizens
+        if audience.targets is None:
+            devices = select(Device.id, Device.citizen_id).where(
+                Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
+            )
+            device_rows = db.execute(devices.order_by(Device.id)).all()
+            pushed = {citizen_id for _, citizen_id in device_rows}
+            others = [c for c in audience.citizen_ids if c not in pushed]
+            best = zalo.personal_channels(db, others, message)
+        else:
+            template, zalo_citizens = zalo.place_citizens(db, audience.targets, message)
     notification = Notification(
         id=uuid.uuid4(),
         source_type=source_type,
@@ -114,21 +125,30 @@ def enqueue(
             NotificationPlace(notification_id=notification.id, scope=place["scope"], code=place["code"])
             for place in audience.targets.places()
         ]
-        addresses = [(target, {**payload, "language": language}) for _, target, language in sends]
+        addresses = [(CHANNEL, target, {**payload, "language": language}) for _, target, language in sends]
+        if zalo_citizens:
+            body = zalo.payload(template, values or {}, content, payload["data"])
+            addresses += [(zalo.MINIAPP, f"{zalo.CITIZEN}{c}", body) for c in zalo_citizens]
     else:
+        channel_of = {c: CHANNEL for c in pushed} | {c: channel for c, (channel, _) in best.items()}
         rows = [
-            NotificationRecipient(notification_id=notification.id, citizen_id=c) for c in audience.citizen_ids
+            NotificationRecipient(notification_id=notification.id, citizen_id=c, channel=channel_of.get(c))
+            for c in audience.citizen_ids
         ]
-        addresses = [(f"{DEVICE}{device_id}", payload) for device_id in device_ids]
+        addresses = [(CHANNEL, f"{DEVICE}{device_id}", payload) for device_id, _ in device_rows]
+        addresses += [
+            (channel, f"{zalo.CITIZEN}{c}", zalo.payload(template, values or {}, content, payload["data"]))
+            for c, (channel, template) in best.items()
+        ]
     notification.outstanding = len(addresses)
     if not addresses:  # no device to reach: the inbox is where it arrives
         notification.status, notification.completed_at = "sent", now
     db.add(notification)
     db.add_all(rows)  # its places or its citizens
-    for address, body in addresses:
+    for channel, address, body in addresses:
         outbox.enqueue(
             db,
-            CHANNEL,
+            channel,
             address,
             body,
             event_id=event_id,
@@ -225,7 +245,7 @@ def _count(notification: Notification, delivery: Delivery, result: Result) -> No
         notification.success_count += 1
         notification.first_sent_at = notification.first_sent_at or now
         notification.message_ids = [*notification.message_ids, result.detail][-50:]
-    elif delivery.address.startswith(DEVICE):
+    elif not delivery.address.startswith(topics.PREFIXES):  # a recipient, not an FCM topic send
         notification.failure_count += 1
     if delivery.status == "failed":
         notification.last_error = delivery.last_error
@@ -254,4 +274,11 @@ def in_quiet_hours(quiet_hours: dict | None, now=None) -> bool:
     return start <= local < end if start <= end else local >= start or local < end
 
 
+def _recorded_miniapp(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+    zalo.forget_opt_outs(db, outcomes)
+    recorded(db, outcomes)
+
+
 outbox.route(CHANNEL, resolve_many=resolve_many, recorded=recorded)
+outbox.route(zalo.MINIAPP, resolve_many=zalo.resolve_miniapp, recorded=_recorded_miniapp)
+outbox.route(zalo.ZNS, resolve_many=zalo.resolve_zns, recorded=recorded)

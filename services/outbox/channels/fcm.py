@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from services.core.db import utcnow
 from services.outbox.channels import fcm_messages
 from services.outbox.channels.base import Outgoing, Result, retry_after
-from services.outbox.channels.fcm_messages import shorten
+from services.core.text import shorten
 
 log = logging.getLogger("citizen.push")
 operators = logging.getLogger("citizen.push.operators")
@@ -203,7 +203,7 @@ def _describe(message) -> str:
     """`title — start of the body [type id]` on one line."""
     notification, data = message.notification, message.data or {}
     text = [" ".join((part or "").split()) for part in (notification.title, notification.body)]
-    text[1] = shorten(text[1], 160)
+    text[1] = shorten(text[1], 160, in_bytes=True)
     link = " ".join(filter(None, (data.get("type"), data.get("id"))))
     return f"{' — '.join(filter(None, text))} [{link}]"
 

@@ -12,13 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from firebase_admin import messaging
 
-from services.core.text import language
+from services.core.text import ELLIPSIS, language, shorten
 
 # FCM's payload limits; topic messages are held to the lower one. Sizes are measured on the whole
 # encoded message, target included (a little more than FCM counts), so what passes here passes there.
 TOKEN_PAYLOAD_LIMIT = 4096
 TOPIC_PAYLOAD_LIMIT = 2048
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,6 @@ def text_for(content: dict, locale: str | None) -> Text:
     wanted = language(locale)
     chosen = next((value for key, value in content.items() if language(key) == wanted), content["vi"])
     return Text(chosen["title"], chosen["body"])
-
-
-def shorten(text: str, limit_bytes: int) -> str:
-    """Cut `text` at a word boundary to fit `limit_bytes` of UTF-8, ending with an ellipsis."""
-    if len(text.encode()) <= limit_bytes:
-        return text
-    budget = max(0, limit_bytes - len(ELLIPSIS.encode()))
-    cut = text.encode()[:budget].decode(errors="ignore")
-    if " " in cut.strip():
-        cut = cut[: cut.rstrip().rfind(" ")]
-    return cut.rstrip(" ,.;:-") + ELLIPSIS if cut else ""
 
 
 def _parts(payload: dict, text: Text, quiet: bool) -> dict:
@@ -75,10 +63,10 @@ def fitted_text(
     while (overflow := _size(payload, text, quiet, target) - limit) > 0:
         body_bytes = len(text.body.encode())
         if body_bytes:
-            text = Text(text.title, shorten(text.body, body_bytes - overflow - len(ELLIPSIS.encode())))
+            text = Text(text.title, shorten(text.body, body_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True))
         elif text.title:
             title_bytes = len(text.title.encode())
-            text = Text(shorten(text.title, title_bytes - overflow - len(ELLIPSIS.encode())), "")
+            text = Text(shorten(text.title, title_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True), "")
         else:
             raise ValueError("The notification's data alone exceeds FCM's payload limit.")
     return text

@@ -57,6 +57,10 @@ def place_topics(targets: Targets) -> list[str]:
     return [province_topic(p) for p in sorted(provinces)] + [ward_topic(w) for w in sorted(wards)]
 
 
+# The addresses of FCM sends to many devices at once (everything else reaches one recipient).
+PREFIXES = ("topic:", "condition:")
+
+
 def _any(topics) -> str:
     clause = " || ".join(f"'{t}' in topics" for t in topics)
     return f"({clause})" if len(topics) > 1 else clause

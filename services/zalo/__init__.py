@@ -1,0 +1,95 @@
+"""Zalo as the citizen push's other channels: Mini App notifications and ZNS messages.
+
+The domain side of the two adapters in services/outbox/channels/zalo.py. A personal message goes to the
+best channel a citizen has (services/push chooses: app push, then the Mini App if they opted in, then ZNS
+to the phone they shared), and an area message also goes to every opted-in Mini App citizen of the place;
+each needs a template Zalo approved for that message (services/zalo/templates.py). Addresses are
+`citizen:<id>`, resolved at send time, so a withdrawn opt-in or an erased phone stops what is queued.
+"""
+
+import uuid
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.core.targets import Targets
+from services.models import Citizen, Delivery, Device
+from services.outbox.channels.base import Result
+from services.zalo import templates
+
+MINIAPP = "zalo_miniapp"
+ZNS = "zns"
+CITIZEN = "citizen:"
+
+
+def personal_channels(db: Session, citizen_ids, message: str | None) -> dict[uuid.UUID, tuple[str, object]]:
+    """For each citizen that app push cannot reach: (channel, template) of the best Zalo channel they
+    have for `message`; citizens with none are left out (their inbox still has it)."""
+    if not citizen_ids or message is None:
+        return {}
+    miniapp, zns = templates.active(db, MINIAPP, message), templates.active(db, ZNS, message)
+    if miniapp is None and zns is None:
+        return {}
+    best = {}
+    for citizen in db.scalars(select(Citizen).where(Citizen.id.in_(list(citizen_ids)))):
+        if miniapp is not None and citizen.zalo_notifications and citizen.zalo_user_id:
+            best[citizen.id] = (MINIAPP, miniapp)
+        elif zns is not None and citizen.phone:
+            best[citizen.id] = (ZNS, zns)
+    return best
+
+
+def place_citizens(db: Session, targets: Targets, message: str | None):
+    """(template, ids of the opted-in Mini App citizens with a device in the place) for an area message."""
+    template = templates.active(db, MINIAPP, message) if message else None
+    if template is None:
+        return None, []
+    devices = select(Device.citizen_id).where(Device.platform == "zalo")
+    if not targets.national:
+        devices = devices.where(
+            or_(Device.province_code.in_(targets.province_codes), Device.ward_code.in_(targets.ward_codes))
+        )
+    stmt = select(Citizen.id).where(
+        Citizen.zalo_notifications.is_(True), Citizen.zalo_user_id.is_not(None), Citizen.id.in_(devices)
+    )
+    return template, list(db.scalars(stmt.order_by(Citizen.id)))
+
+
+def payload(template, values: dict, content: dict, data: dict) -> dict:
+    """What a Zalo adapter sends: the template and its filled parameters, and the message's data
+    (its notification id keeps the delivery summary)."""
+    return {
+        "template_id": template.template_id,
+        "template_data": templates.fill(template, values, content),
+        "data": data,
+    }
+
+
+# ---------------------------------------------------------------- the channels' domain side
+
+
+def _citizens(db: Session, addresses: list[str]) -> dict[str, Citizen]:
+    ids = [uuid.UUID(a.removeprefix(CITIZEN)) for a in addresses if a.startswith(CITIZEN)]
+    return {f"{CITIZEN}{c.id}": c for c in db.scalars(select(Citizen).where(Citizen.id.in_(ids)))}
+
+
+def resolve_miniapp(db: Session, addresses: list[str]) -> dict[str, dict | None]:
+    """The Zalo user id of each citizen still opted in; None (gone) for one who withdrew."""
+    found = _citizens(db, addresses)
+    return {
+        a: {"user_id": c.zalo_user_id} if (c := found.get(a)) and c.zalo_notifications and c.zalo_user_id else None
+        for a in addresses
+    }
+
+
+def resolve_zns(db: Session, addresses: list[str]) -> dict[str, dict | None]:
+    """The phone each citizen still shares, as Zalo writes it (84…); None (gone) once withdrawn."""
+    found = _citizens(db, addresses)
+    return {a: {"phone": c.phone.lstrip("+")} if (c := found.get(a)) and c.phone else None for a in addresses}
+
+
+def forget_opt_outs(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+    """Zalo says a user no longer accepts the Mini App's notifications: stop sending them any."""
+    gone = [uuid.UUID(d.address.removeprefix(CITIZEN)) for d, _ in outcomes if d.status == "gone"]
+    for citizen in db.scalars(select(Citizen).where(Citizen.id.in_(gone))) if gone else ():
+        citizen.zalo_notifications = False
