@@ -277,6 +277,26 @@ def test_an_expired_oa_token_is_refreshed_once_and_the_message_sent(fake, client
     assert tokens.refresh == fake.oa_refresh_token  # the rotated refresh token is kept
 
 
+def test_two_workers_meeting_an_expired_token_refresh_it_once(fake, client):
+    fake.oa_tokens("oa-access-0", "oa-refresh-0")
+    fake.expire_oa_token()
+    tokens = Tokens(client, "oa-access-0", "oa-refresh-0")
+    channel = ZnsChannel(client, tokens)
+    results = []
+    workers = [
+        threading.Thread(target=lambda: results.append(channel.send(outgoing("zns", {"phone": PHONE}))))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert [r.kind for r in results] == ["sent", "sent"]
+    assert fake.refreshes == 1
+    assert tokens.refresh == fake.oa_refresh_token
+
+
 def test_a_second_216_after_the_refresh_is_a_retry_not_a_loop(fake, client):
     fake.oa_tokens("oa-access-0", "oa-refresh-0")
     fake.fail("zns", "expired_token", times=2)
