@@ -1,0 +1,94 @@
+"""Zalo's two channels: Mini App notifications (`zalo_miniapp`) and ZNS template messages (`zns`).
+
+Both take `payload = {"template_id", "template_data"}`; the Mini App's target is `{"user_id"}` (the Zalo
+user id of a citizen who opted in), ZNS's is `{"phone": "84…"}` and its `tracking_id` is the delivery's id,
+which the OA webhook's delivery events carry back. Zalo's answers (zalo_api.ZaloError kinds) become
+results: quota → retry after Retry-After or QUOTA_BACKOFF (never at once), unavailable → retry, refused →
+gone (the recipient withdrew or cannot receive), anything else → failed.
+
+ZNS needs the Official Account's access token, which expires and whose refresh token rotates: `tokens`
+(an `OaTokenSource`) gives the current one and refreshes it once across workers. On -216/-124 the channel
+asks for a refreshed token and sends again, once.
+"""
+
+import time
+from typing import Protocol
+
+from services.outbox.channels.base import Outgoing, Result, ms_since
+from services.outbox.channels.zalo_api import ZaloClient, ZaloError
+
+QUOTA_BACKOFF = 60.0  # seconds, when a quota answer says nothing of when to come back
+NO_OA_TOKEN = "The Zalo OA token is not set: run `flask --app wsgi zalo-oa-token REFRESH_TOKEN`."
+OA_TOKEN_REFUSED = (
+    "Zalo refused the OA refresh token; set a new one with `flask --app wsgi zalo-oa-token REFRESH_TOKEN`"
+)
+
+
+class OaTokenSource(Protocol):
+    def current(self) -> str:
+        """The OA access token in use; LookupError when none was ever set."""
+
+    def refreshed(self, stale: str) -> str:
+        """A token other than `stale`: refreshed now (one refresh at a time across workers, the rotated
+        refresh token kept), or the one another worker refreshed meanwhile. May raise LookupError or a
+        ZaloError from the refresh."""
+
+
+class MiniAppChannel:
+    name = "zalo_miniapp"
+
+    def __init__(self, client: ZaloClient):
+        self.client = client
+
+    def send(self, outgoing: Outgoing) -> Result:
+        payload = outgoing.payload
+        started = time.monotonic()
+        try:
+            message_id = self.client.send_miniapp(
+                outgoing.target["user_id"], payload["template_id"], payload["template_data"]
+            )
+        except ZaloError as error:
+            return result_of(error, ms_since(started))
+        return Result("sent", latency_ms=ms_since(started), detail=message_id or "accepted")
+
+
+class ZnsChannel:
+    name = "zns"
+
+    def __init__(self, client: ZaloClient, tokens: OaTokenSource):
+        self.client = client
+        self.tokens = tokens
+
+    def send(self, outgoing: Outgoing) -> Result:
+        phone, payload = outgoing.target["phone"], outgoing.payload
+        message = (phone, payload["template_id"], payload["template_data"], str(outgoing.id))
+        started = time.monotonic()
+        try:
+            token = self.tokens.current()
+            try:
+                message_id = self.client.send_zns(token, *message)
+            except ZaloError as error:
+                if error.kind != "expired_oa_token":
+                    raise
+                message_id = self.client.send_zns(self.tokens.refreshed(token), *message)  # once only
+        except LookupError:
+            return Result("retry", latency_ms=ms_since(started), detail=NO_OA_TOKEN)
+        except ZaloError as error:
+            return result_of(error, ms_since(started))
+        return Result("sent", latency_ms=ms_since(started), detail=message_id)
+
+
+def result_of(error: ZaloError, latency_ms: int) -> Result:
+    """The outbox's result for a classified Zalo failure."""
+    detail = str(error)
+    if error.kind == "quota":
+        after = error.retry_after or QUOTA_BACKOFF
+        return Result("retry", after=after, status_code=error.status, latency_ms=latency_ms, detail=detail)
+    if error.kind in ("unavailable", "expired_oa_token"):
+        after = error.retry_after
+        return Result("retry", after=after, status_code=error.status, latency_ms=latency_ms, detail=detail)
+    if error.kind == "invalid_token":  # only the OA refresh token can be refused on a send
+        return Result("retry", latency_ms=latency_ms, detail=f"{OA_TOKEN_REFUSED}: {detail}")
+    if error.kind == "refused":
+        return Result("gone", status_code=error.status, latency_ms=latency_ms, detail=detail)
+    return Result("failed", status_code=error.status, latency_ms=latency_ms, detail=detail)
