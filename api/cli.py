@@ -21,6 +21,8 @@ from services.feedback import workflow
 from services.files import attachments
 from services.identity import users
 from services.identity.principals import SYSTEM
+from services.outbox.channels.zalo_api import ZaloError
+from services.zalo import oa_tokens
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -143,7 +145,7 @@ def _write_private(path: Path, text: str) -> None:
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron or debugging).")
 def worker(once):
     """Send the outbox's deliveries on every channel and run the periodic chores (runs until stopped)."""
-    running = outbox_worker.from_config(database().session, current_app.config)
+    running = outbox_worker.from_config(database(), current_app.config)
     if once:
         click.echo(f"worker: {running.run_once()} items handled")
         return
@@ -175,6 +177,34 @@ def purge_uploads(days):
     click.echo(f"Deleted {attachments.purge_unused(session(), timedelta(days=days))} unused uploads.")
 
 
+@click.command("zalo-oa-token")
+@with_appcontext
+@click.argument("refresh_token")
+def zalo_oa_token(refresh_token):
+    """Give the Official Account's first refresh token (from granting the app the OA's permissions): it
+    is exchanged at once for the token pair the worker sends ZNS with and keeps refreshing."""
+    settings, client = current_app.extensions["zalo_settings"], current_app.extensions["zalo"]
+    if client is None or not settings.oa_id:
+        raise click.ClickException("Set ZALO_APP_ID, ZALO_APP_SECRET and ZALO_OA_ID first (docs/zalo.md).")
+    try:
+        row = oa_tokens.store(session(), client, settings.oa_id, refresh_token)
+    except ZaloError as error:
+        raise click.ClickException(f"Zalo refused the refresh token: {error.message}") from None
+    click.echo(
+        f"OA token stored; the worker refreshes it from now on (this one is valid until {row.expires_at})."
+    )
+
+
 def register(app: Flask) -> None:
-    for cmd in (db_group, create_user, seed_demo, worker, push_worker, sweep_overdue, purge_uploads):
+    commands = (
+        db_group,
+        create_user,
+        seed_demo,
+        worker,
+        push_worker,
+        sweep_overdue,
+        purge_uploads,
+        zalo_oa_token,
+    )
+    for cmd in commands:
         app.cli.add_command(cmd)

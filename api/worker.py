@@ -15,10 +15,13 @@ from services.outbox.channels.base import Channel
 from services.outbox.channels.email import EmailChannel
 from services.outbox.channels.fcm import FcmChannel
 from services.outbox.channels.fcm import from_config as fcm_backend
+from services.outbox.channels.zalo import MiniAppChannel, ZnsChannel
+from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
 from services.outbox.worker import Chore, Settings, Worker
 from services.push import topic_sync
 from services.staff_mail import digest
 from services.webhooks import wiring
+from services.zalo.oa_tokens import OaTokens
 
 OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
 DIGEST_EVERY = 60.0  # seconds between looks at whether today's staff digest is due
@@ -33,11 +36,21 @@ def subscribers(config) -> None:
     wiring.install(config)
 
 
-def channels(config: dict) -> dict[str, Channel]:
+def channels(config: dict, token_sessions=None) -> dict[str, Channel]:
+    """Every channel this configuration sends on; Zalo's only when the province set Zalo up (ZNS needs
+    `token_sessions`, a sessionmaker of its own for the OA token: services/zalo/oa_tokens.py)."""
     fcm = FcmChannel(fcm_backend(config))
     webhook = wiring.channel(config)
     email = EmailChannel(config["SMTP_URL"], config["MAIL_FROM"], timeout=config["SMTP_TIMEOUT"])
-    return {fcm.name: fcm, webhook.name: webhook, email.name: email}
+    found = [fcm, webhook, email]
+    zalo_settings = ZaloSettings.from_config(config)
+    if zalo_settings is not None:
+        client = ZaloClient(zalo_settings)
+        if zalo_settings.miniapp_id and zalo_settings.miniapp_api_key:
+            found.append(MiniAppChannel(client))
+        if zalo_settings.oa_id and token_sessions is not None:
+            found.append(ZnsChannel(client, OaTokens(token_sessions, client, zalo_settings.oa_id)))
+    return {channel.name: channel for channel in found}
 
 
 def settings(config: dict) -> Settings:
@@ -73,8 +86,14 @@ def make(
     )
 
 
-def from_config(sessions, config: dict) -> Worker:
-    return make(sessions, channels(config), settings(config), digest_hour=config["MAIL_DIGEST_HOUR"])
+def from_config(database, config: dict) -> Worker:
+    """The worker of `flask --app wsgi worker`, on the app's Database."""
+    return make(
+        database.session,
+        channels(config, database.sessions),
+        settings(config),
+        digest_hour=config["MAIL_DIGEST_HOUR"],
+    )
 
 
 def every(seconds: float, chore: Chore) -> Chore:

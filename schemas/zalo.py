@@ -56,12 +56,18 @@ class TemplateParamSchema(Schema):
     name = fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Za-z0-9_]{1,64}$"),
-        metadata={"description": "The parameter's name in the template Zalo approved.", "example": "ma_ho_so"},
+        metadata={
+            "description": "The parameter's name in the template Zalo approved.",
+            "example": "ma_ho_so",
+        },
     )
     field = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "Our field it takes (GET /api/v1/zalo/templates/messages).", "example": "code"},
+        metadata={
+            "description": "Our field it takes (GET /api/v1/zalo/templates/messages).",
+            "example": "code",
+        },
     )
     max_length = fields.Integer(
         required=True,

@@ -20,6 +20,7 @@ from services.core.security import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX, hash_pas
 from services.core.text import normalize
 from services.models import ApiKey, Department, Device, User
 from tests import postgres
+from tests.fake_zalo import FakeZalo
 from tests.standards import assert_valid_atom, assert_valid_cap
 
 # `make fuzz`: schemathesis with many more examples per operation (pytest --hypothesis-profile=fuzz).
@@ -68,8 +69,21 @@ def attachments_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, attachments_dir):
-    app = create_app({**app_settings(database_url), "ATTACHMENTS_DIR": str(attachments_dir)})
+def fake_zalo():
+    """The fake Zalo every test app calls (tests/fake_zalo.py); tests script it after `reset()`."""
+    fake = FakeZalo().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, attachments_dir, fake_zalo):
+    settings = {
+        **app_settings(database_url),
+        "ATTACHMENTS_DIR": str(attachments_dir),
+        **fake_zalo.app_config(),
+    }
+    app = create_app(settings)
     engine = app.extensions["database"].engine
     assert engine.dialect.name == "postgresql"
     with engine.begin() as connection:

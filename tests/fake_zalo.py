@@ -150,6 +150,22 @@ class FakeZalo:
         }
         return ZaloSettings(**{**values, **overrides})
 
+    def app_config(self) -> dict:
+        """An app's settings (api/config.py) for Zalo through this fake."""
+        return {
+            "ZALO_APP_ID": self.app_id,
+            "ZALO_APP_SECRET": self.app_secret,
+            "ZALO_MINIAPP_ID": self.miniapp_id,
+            "ZALO_MINIAPP_API_KEY": self.miniapp_api_key,
+            "ZALO_OA_ID": self.oa_id,
+            "ZALO_OA_SECRET_KEY": self.oa_secret_key,
+            "ZALO_GRAPH_URL": self.url,
+            "ZALO_OAUTH_URL": self.url,
+            "ZALO_MINIAPP_API_URL": self.url,
+            "ZALO_ZNS_URL": self.url,
+            "ZALO_TIMEOUT": 1.0,
+        }
+
     # ---------------------------------------------------------------- scripting
 
     def user(self, access_token: str, user_id: str, *, name: str | None = None, picture: str | None = None):

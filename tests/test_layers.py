@@ -22,6 +22,7 @@ DOMAINS = (
     "staff_mail",
     "demo",
     "reports",
+    "zalo",
 )
 DOMAIN_PACKAGES = tuple(f"services.{name}" for name in DOMAINS)
 

@@ -4,12 +4,12 @@ from api.auth import current_principal
 from api.database import session
 from api.http import body, query
 from api.limits import DEVICE_REGISTRATION, DEVICE_UPDATES_PER_DEVICE, calling_device, limiter
+from api.namespaces.zalo import client as zalo_client
 from api.openapi import operation
 from schemas.common import ListQuerySchema, page_of
-from api.namespaces.zalo import client as zalo_client
 from schemas.devices import DeviceRegisteredSchema, DeviceSchema, DeviceUpdateSchema, ZaloIdentitySchema
-from schemas.zalo import PhoneShareSchema, ZaloSignInSchema
 from schemas.notifications import InboxItemSchema
+from schemas.zalo import PhoneShareSchema, ZaloSignInSchema
 from services import notifications
 from services.identity import devices, zalo
 
@@ -88,10 +88,10 @@ class Phone(Resource):
         zalo.share_phone(session(), current_principal(), zalo_client(), body(PhoneShareSchema()))
         return ZaloIdentitySchema().dump(current_principal().device.zalo_identity)
 
-    @operation(ns, action="devices.self", status=204, conflicts=True, problems={503: "Zalo is not configured."})
+    @operation(ns, action="devices.self", status=204, conflicts=True)
     def delete(self):
         """Withdraw the consent: the phone number is erased; ZNS and SMS stop."""
-        zalo.withdraw_phone(session(), current_principal(), zalo_client())
+        zalo.withdraw_phone(session(), current_principal())
         return "", 204
 
 

@@ -41,7 +41,7 @@ def init_app(app) -> None:
 
 
 @ns.route("/templates")
-class Templates(Resource):
+class ZaloTemplates(Resource):
     @operation(ns, returns=ZaloTemplatesSchema, action="zalo.templates")
     def get(self):
         """Every template recorded, on both channels."""
@@ -49,7 +49,7 @@ class Templates(Resource):
 
 
 @ns.route("/templates/messages")
-class Messages(Resource):
+class TemplateMessages(Resource):
     @operation(ns, returns=TemplateMessagesSchema, action="zalo.templates")
     def get(self):
         """The messages a template can carry, and the fields each offers its parameters."""
@@ -60,7 +60,7 @@ class Messages(Resource):
 @ns.route(f"/templates/{CHANNEL}/<string:message>")
 @ns.param("channel", "zalo_miniapp (Mini App notifications) or zns (ZNS messages to a phone)")
 @ns.param("message", "A message key, e.g. feedback.answered (GET /api/v1/zalo/templates/messages)")
-class Template(Resource):
+class ZaloTemplate(Resource):
     @operation(ns, body=ZaloTemplateSchema, returns=ZaloTemplateSchema, action="zalo.templates")
     def put(self, channel: str, message: str):
         """Record the template Zalo approved for a message, and the field each parameter takes."""
@@ -76,7 +76,7 @@ class Template(Resource):
 
 
 @privacy.route("/notices")
-class Notices(Resource):
+class PrivacyNotices(Resource):
     @operation(privacy, returns=PrivacyNoticesSchema, action="privacy.notices", auth="none")
     def get(self):
         """What the citizen reads before agreeing, per purpose, with the version to send back."""
@@ -85,7 +85,7 @@ class Notices(Resource):
 
 
 @webhooks.route("/zalo")
-class OfficialAccount(Resource):
+class ZaloWebhook(Resource):
     @operation(
         webhooks,
         returns=ZaloWebhookAnswerSchema,

@@ -39,7 +39,7 @@ def language(locale: str | None) -> str:
 
 
 def shorten(text: str, limit: int, *, in_bytes: bool = False) -> str:
-    """Cut `text` at a word boundary to fit `limit` characters (or bytes of UTF-8), ending with an ellipsis."""
+    """Cut `text` at a word boundary to fit `limit` characters (or UTF-8 bytes), ending with an ellipsis."""
 
     def size(value: str) -> int:
         return len(value.encode()) if in_bytes else len(value)

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.core.db import one_at_a_time, transactional, utcnow
-from services.core.phones import to_e164
 from services.core.errors import Conflict, Invalid, Unauthorized, Unavailable
+from services.core.phones import to_e164
 from services.identity import consents, devices, policy
 from services.identity.principals import Caller, Principal
 from services.models import Citizen, Device, Feedback, NoticeComment, NotificationRecipient
@@ -43,7 +43,8 @@ def sign_in(db: Session, principal: Principal, client: ZaloClient | None, data: 
     elif caller is not None and caller.citizen_id != citizen.id:
         if db.get(Citizen, caller.citizen_id) is not None:
             raise Conflict(
-                "This device belongs to another Zalo account; sign out of it first.", code="zalo_account_mismatch"
+                "This device belongs to another Zalo account; sign out of it first.",
+                code="zalo_account_mismatch",
             )
         _merge(db, caller.citizen_id, citizen.id)
     fields = {k: data[k] for k in ("province_code", "ward_code", "locale") if k in data}
@@ -56,7 +57,9 @@ def share_phone(db: Session, principal: Principal, client: ZaloClient | None, da
     the citizen gave on the notice they were shown."""
     policy.require(principal, "devices.self")
     notice = consents.notice(PHONE, data["notice_version"])
-    citizen = _signed_in(db, principal, client)
+    if client is None:
+        raise _not_configured()
+    citizen = _signed_in(db, principal)
     user = _ask(client, "me", data["access_token"])
     if user.id != citizen.zalo_user_id:
         raise Unauthorized("The access token is another Zalo user's.", code="invalid_zalo_token")
@@ -70,10 +73,11 @@ def share_phone(db: Session, principal: Principal, client: ZaloClient | None, da
 
 
 @transactional
-def withdraw_phone(db: Session, principal: Principal, client: ZaloClient | None) -> None:
-    """The citizen withdraws consent: the number is erased at once (ZNS and SMS stop reaching them)."""
+def withdraw_phone(db: Session, principal: Principal) -> None:
+    """The citizen withdraws consent: the number is erased at once (ZNS and SMS stop reaching them).
+    Zalo is not asked: a withdrawal is honoured even when Zalo is down or no longer configured."""
     policy.require(principal, "devices.self")
-    citizen = _signed_in(db, principal, client)
+    citizen = _signed_in(db, principal)
     if citizen.phone is not None:
         consents.record(db, citizen.id, PHONE, "withdrawn", channel="zalo", device_id=principal.device.id)
     citizen.phone = citizen.phone_verified_at = None
@@ -87,9 +91,7 @@ def verified_contact(db: Session, citizen_id) -> tuple[str | None, str | None]:
     return "zalo", citizen.phone
 
 
-def _signed_in(db: Session, principal: Principal, client: ZaloClient | None) -> Citizen:
-    if client is None:
-        raise _not_configured()
+def _signed_in(db: Session, principal: Principal) -> Citizen:
     citizen = db.get(Citizen, principal.device.citizen_id)
     if citizen is None or citizen.zalo_user_id is None:
         raise Conflict("Sign in with Zalo first (POST /api/v1/devices/zalo).", code="zalo_sign_in_required")

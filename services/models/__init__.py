@@ -18,8 +18,8 @@ from services.models.alerts import (
     ScamReport,
     TrustedIndicator,
 )
-from services.models.citizens import CONSENT_ACTIONS, CONSENT_CHANNELS, Citizen, ConsentRecord
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
+from services.models.citizens import CONSENT_ACTIONS, CONSENT_CHANNELS, Citizen, ConsentRecord
 from services.models.core import (
     ROLES,
     ApiKey,

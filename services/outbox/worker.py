@@ -207,6 +207,8 @@ class Worker:
             )
         elif result.kind == "sent":
             values.update(status="sent")
+            if result.provider_id:  # per message: the UPDATE groups only receipts' channels apart
+                values.update(provider_id=result.provider_id[:128])
         else:
             values.update(status=result.kind, last_error=_cut(result.detail))
         return {**values, "completed_at": now}

@@ -77,7 +77,9 @@ def resolve_miniapp(db: Session, addresses: list[str]) -> dict[str, dict | None]
     """The Zalo user id of each citizen still opted in; None (gone) for one who withdrew."""
     found = _citizens(db, addresses)
     return {
-        a: {"user_id": c.zalo_user_id} if (c := found.get(a)) and c.zalo_notifications and c.zalo_user_id else None
+        a: {"user_id": c.zalo_user_id}
+        if (c := found.get(a)) and c.zalo_notifications and c.zalo_user_id
+        else None
         for a in addresses
     }
 

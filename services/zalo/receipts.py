@@ -36,7 +36,9 @@ def receive(db: Session, settings: ZaloSettings | None, body: bytes, signature: 
     tracking = _uuid(message.get("tracking_id"))
     stmt = select(Delivery).where(
         Delivery.channel == ZNS,
-        or_(Delivery.provider_id.in_(ids), Delivery.id == tracking) if tracking else Delivery.provider_id.in_(ids),
+        or_(Delivery.provider_id.in_(ids), Delivery.id == tracking)
+        if tracking
+        else Delivery.provider_id.in_(ids),
     )
     deliveries = list(db.scalars(stmt))
     for delivery in deliveries:

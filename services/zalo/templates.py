@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
 from services.core.errors import Invalid, NotFound
+from services.core.text import shorten
 from services.identity import audit, policy
 from services.identity.principals import Principal
 from services.models import ZaloTemplate
 from services.outbox import texts
-from services.core.text import shorten
 
 # What a parameter may take, beyond the placeholders of the message's texts: its rendered title and body.
 RENDERED = ("title", "body")
@@ -77,7 +77,9 @@ def put(db: Session, principal: Principal, channel: str, message: str, data: dic
     template.params = [dict(p) for p in data["params"]]
     template.active = data.get("active", True)
     template.updated_at, template.updated_by_id = utcnow(), principal.user.id
-    audit.record(db, principal, "zalo_template.update" if before else "zalo_template.create", template, before)
+    audit.record(
+        db, principal, "zalo_template.update" if before else "zalo_template.create", template, before
+    )
     return template
 
 

@@ -40,6 +40,8 @@ class Result:
     status_code: int | None = None
     latency_ms: int | None = None
     detail: str | None = None
+    # The provider's id of the message, kept when its receipts will name it (ZNS, SMS).
+    provider_id: str | None = None
 
 
 class Channel(Protocol):

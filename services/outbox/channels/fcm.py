@@ -19,9 +19,9 @@ from google.auth.exceptions import RefreshError
 from requests.adapters import HTTPAdapter
 
 from services.core.db import utcnow
+from services.core.text import shorten
 from services.outbox.channels import fcm_messages
 from services.outbox.channels.base import Outgoing, Result, retry_after
-from services.core.text import shorten
 
 log = logging.getLogger("citizen.push")
 operators = logging.getLogger("citizen.push.operators")

@@ -63,10 +63,14 @@ def fitted_text(
     while (overflow := _size(payload, text, quiet, target) - limit) > 0:
         body_bytes = len(text.body.encode())
         if body_bytes:
-            text = Text(text.title, shorten(text.body, body_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True))
+            text = Text(
+                text.title, shorten(text.body, body_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True)
+            )
         elif text.title:
             title_bytes = len(text.title.encode())
-            text = Text(shorten(text.title, title_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True), "")
+            text = Text(
+                shorten(text.title, title_bytes - overflow - len(ELLIPSIS.encode()), in_bytes=True), ""
+            )
         else:
             raise ValueError("The notification's data alone exceeds FCM's payload limit.")
     return text

@@ -75,7 +75,7 @@ class ZnsChannel:
             return Result("retry", latency_ms=ms_since(started), detail=NO_OA_TOKEN)
         except ZaloError as error:
             return result_of(error, ms_since(started))
-        return Result("sent", latency_ms=ms_since(started), detail=message_id)
+        return Result("sent", latency_ms=ms_since(started), detail=message_id, provider_id=message_id)
 
 
 def result_of(error: ZaloError, latency_ms: int) -> Result:

@@ -1,0 +1,206 @@
+"""Zalo end to end, against the fake Zalo (tests/fake_zalo.py): a Mini App user signs in, shares their
+phone with consent, submits feedback and hears back in the Mini App; a citizen without the Mini App opt-in
+hears back by ZNS, which the signed OA webhook marks delivered; and what Zalo or a caller gets wrong."""
+
+import pytest
+from sqlalchemy import func, select
+
+from api import worker as outbox_worker
+from services.models import Citizen, ConsentRecord, Delivery, Device, NotificationRecipient
+from services.outbox.channels.zalo_api import appsecret_proof
+from tests.conftest import Caller, assert_problem
+from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import FEEDBACK, submit
+from tests.push_fixtures import SETTINGS
+
+TOKEN = "mini-app-access-token"
+USER = "zalo-user-1"
+PHONE = "84912345678"
+SIGN_IN = {"access_token": TOKEN, "province_code": 48, "ward_code": 20242}
+
+
+@pytest.fixture
+def fake(fake_zalo):
+    fake_zalo.reset()
+    fake_zalo.user(TOKEN, USER, name="Nguyễn Thị Bình")
+    fake_zalo.phone_code(TOKEN, "phone-code-1", PHONE)
+    yield fake_zalo
+    fake_zalo.reset()  # the session's fake: no scripted failure outlives its test
+
+
+@pytest.fixture
+def zalo_app(app, fake):
+    return app
+
+
+@pytest.fixture
+def anonymous(client, fake):
+    return client
+
+
+@pytest.fixture
+def send(zalo_app):
+    """send(): one pass of the outbox worker with this app's channels (Zalo's included)."""
+    database = zalo_app.extensions["database"]
+    worker = outbox_worker.make(
+        database.session, outbox_worker.channels(zalo_app.config, database.sessions), SETTINGS
+    )
+    return worker.run_once
+
+
+@pytest.fixture
+def templates(zalo_app, admin):
+    """The templates Zalo approved, as an admin records them."""
+    admin = Caller(zalo_app.test_client(), admin.token)
+    params = [
+        {"name": "ma_phan_anh", "field": "code", "max_length": 30},
+        {"name": "noi_dung", "field": "answer", "max_length": 60},
+    ]
+    for channel, message, params_ in (
+        ("zalo_miniapp", "feedback.created", params[:1]),
+        ("zalo_miniapp", "feedback.answered", params),
+        ("zns", "feedback.answered", params),
+    ):
+        response = admin.put(
+            f"/api/v1/zalo/templates/{channel}/{message}", json={"template_id": "4201", "params": params_}
+        )
+        assert response.status_code == 200, response.get_json()
+
+
+def sign_in(anonymous, body=SIGN_IN, expect=201) -> Caller:
+    response = anonymous.post("/api/v1/devices/zalo", json=body)
+    assert response.status_code == expect, response.get_json()
+    return Caller(anonymous.client, response.get_json()["device_token"])
+
+
+def share_phone(device: Caller, code="phone-code-1", expect=200):
+    notice = device.get("/api/v1/privacy/notices").get_json()["items"][0]
+    body = {"access_token": TOKEN, "code": code, "notice_version": notice["version"]}
+    response = device.post("/api/v1/devices/me/phone", json=body)
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def answer(officer, feedback, text):
+    response = officer.post(f"{FEEDBACK}/{feedback['id']}/replies", json={"body": text})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_mini_app_user_signs_in_shares_their_phone_and_hears_back_in_the_mini_app(
+    zalo_app, anonymous, fake, templates, send, staff, road_form, department_a, db
+):
+    device = sign_in(anonymous)
+    verified = fake.of("me")[-1]
+    assert verified.headers["access_token"] == TOKEN
+    assert verified.headers["appsecret_proof"] == appsecret_proof(TOKEN, fake.app_secret)
+    me = device.get("/api/v1/devices/me").get_json()
+    assert me["platform"] == "zalo" and me["zalo"] == {
+        "signed_in": True,
+        "notifications": False,
+        "phone": None,
+    }
+
+    assert share_phone(device) == {"signed_in": True, "notifications": False, "phone": "+84912345678"}
+    consent = db.scalar(select(ConsentRecord))
+    assert (consent.purpose, consent.action, consent.channel) == ("phone", "given", "zalo")
+    allowed = device.patch("/api/v1/devices/me", json={"zalo_notifications": True})
+    assert allowed.get_json()["zalo"]["notifications"] is True
+
+    feedback = submit(device, contact=None)
+    officer = Caller(zalo_app.test_client(), staff["officer_a"].token)
+    seen = officer.get(f"{FEEDBACK}/{feedback['id']}").get_json()
+    assert seen["verified_via"] == "zalo"
+    assert seen["contact"] == {"phone": "+84912345678", "phone_verified": True}
+
+    send()
+    received = fake.miniapp_sent()
+    assert len(received) == 1 and received[0].headers["x-user-id"] == USER
+    assert received[0].body["templateData"] == {"ma_phan_anh": feedback["tracking_code"]}
+
+    answer(
+        officer, feedback, "Ngày mai đội duy tu sẽ vá ổ gà trước số 12 đường Bạch Đằng, xin cảm ơn ông bà."
+    )
+    send()
+    answered = fake.miniapp_sent()[-1].body["templateData"]
+    assert answered["ma_phan_anh"] == feedback["tracking_code"]
+    assert answered["noi_dung"].startswith("Ngày mai đội duy tu") and len(answered["noi_dung"]) <= 60
+    assert answered["noi_dung"].endswith("…")  # cut at a word, never refused by Zalo
+    assert fake.zns_sent() == []  # one channel per message: the best the citizen has
+    channels = db.scalars(select(NotificationRecipient.channel)).all()
+    assert channels == ["zalo_miniapp", "zalo_miniapp"]
+    inbox = device.get("/api/v1/devices/me/notifications").get_json()["items"]
+    assert [item["title"].split()[0] for item in inbox] == ["Phản", "Đã"]  # the inbox has both
+
+    again = sign_in(anonymous)  # another phone, the same Zalo user: the same citizen and feedback
+    assert [f["id"] for f in again.get("/api/v1/feedback/mine").get_json()["items"]] == [feedback["id"]]
+    assert db.scalar(select(func.count()).select_from(Citizen)) == 1
+
+
+def test_without_the_mini_app_opt_in_the_answer_goes_by_zns_and_the_oa_webhook_marks_it_delivered(
+    zalo_app, anonymous, fake, templates, send, staff, road_form, department_a, db
+):
+    fake.oa_tokens("oa-access-0", "oa-refresh-0")
+    result = zalo_app.test_cli_runner().invoke(args=["zalo-oa-token", "oa-refresh-0"])
+    assert result.exit_code == 0, result.output
+    device = sign_in(anonymous)
+    share_phone(device)
+    feedback = submit(device, contact=None)
+    answer(Caller(zalo_app.test_client(), staff["officer_a"].token), feedback, "Đã vá xong.")
+    send()
+
+    [zns] = fake.zns_sent()
+    delivery = db.scalar(select(Delivery).where(Delivery.channel == "zns"))
+    assert zns.body["phone"] == PHONE and zns.body["tracking_id"] == str(delivery.id)
+    assert zns.body["template_data"] == {"ma_phan_anh": feedback["tracking_code"], "noi_dung": "Đã vá xong."}
+    assert delivery.status == "sent" and delivery.delivered_at is None
+
+    event = {"event_name": "user_received_message", "message": {"msg_id": delivery.provider_id}}
+    body, headers = fake.signed_event(event)
+    forged = {**headers, "X-ZEvent-Signature": "mac=" + "0" * 64}
+    assert_problem(anonymous.post("/webhooks/zalo", data=body, headers=forged), 401, "invalid_signature")
+    db.refresh(delivery)
+    assert delivery.delivered_at is None
+    response = anonymous.post("/webhooks/zalo", data=body, headers=headers)
+    assert response.get_json() == {"received": True, "matched": 1}
+    db.refresh(delivery)
+    delivered = delivery.delivered_at
+    assert delivered is not None
+    anonymous.post("/webhooks/zalo", data=body, headers=headers)  # Zalo calls again: nothing changes
+    db.refresh(delivery)
+    assert delivery.delivered_at == delivered
+
+
+def test_a_stale_webhook_call_is_refused(anonymous, fake):
+    body, headers = fake.signed_event({"event_name": "user_seen_message", "timestamp": "1600000000000"})
+    assert_problem(anonymous.post("/webhooks/zalo", data=body, headers=headers), 401, "invalid_signature")
+
+
+def test_a_forged_token_creates_nothing_and_zalo_down_answers_503_with_retry_after(anonymous, fake, db):
+    before = db.scalar(select(func.count()).select_from(Device))
+    body = {**SIGN_IN, "access_token": "forged"}
+    assert_problem(anonymous.post("/api/v1/devices/zalo", json=body), 401, "invalid_zalo_token")
+    fake.slow("me", seconds=3)
+    slow = anonymous.post("/api/v1/devices/zalo", json=SIGN_IN)
+    assert_problem(slow, 503, "zalo_unavailable")
+    assert int(slow.headers["Retry-After"]) > 0
+    assert db.scalar(select(func.count()).select_from(Device)) == before
+
+
+def test_a_used_phone_code_is_refused_and_withdrawing_erases_the_number(anonymous, fake, db):
+    device = sign_in(anonymous)
+    share_phone(device)
+    share_phone(device, expect=422)  # the code was used
+    assert device.delete("/api/v1/devices/me/phone").status_code == 204
+    assert db.scalar(select(Citizen.phone)) is None
+    actions = db.scalars(select(ConsentRecord.action).order_by(ConsentRecord.recorded_at)).all()
+    assert actions == ["given", "withdrawn"]
+
+
+def test_without_zalo_configured_the_zalo_endpoints_answer_503(make_app):
+    client = make_app(ZALO_APP_ID="", ZALO_APP_SECRET="").test_client()
+    assert_problem(client.post("/api/v1/devices/zalo", json=SIGN_IN), 503, "zalo_not_configured")
+
+
+def test_mini_app_notifications_need_a_zalo_sign_in(citizen):
+    response = citizen.patch("/api/v1/devices/me", json={"zalo_notifications": True})
+    assert_problem(response, 409, "zalo_sign_in_required")
