@@ -177,10 +177,10 @@ def make_user(db):
 
 @pytest.fixture
 def make_device(db):
-    def make(province_code=48, ward_code=20242, **extra):
+    def make(province_code=48, ward_code=20242, platform="android", **extra):
         token, hashed = new_token(DEVICE_TOKEN_PREFIX)
         device = Device(
-            token_hash=hashed, platform="android", province_code=province_code, ward_code=ward_code, **extra
+            token_hash=hashed, platform=platform, province_code=province_code, ward_code=ward_code, **extra
         )
         db.add(device)
         db.commit()  # a savepoint: the test's outer transaction still rolls it back

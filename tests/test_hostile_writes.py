@@ -117,12 +117,21 @@ def named(errors, path) -> bool:
     return True
 
 
+# Path parameters that are not ids: an existing category and form, a Zalo template's channel and message.
+EXAMPLE_PATH_VALUES = {
+    "code": "roads",
+    "slug": "road-damage",
+    "channel": "zns",
+    "message": "feedback.answered",
+}
+
+
 def url_of(name: str) -> str:
     path = name.split(" ", 1)[1]
     while "{" in path:
         start, end = path.index("{"), path.index("}")
         parameter = path[start + 1 : end]
-        value = "roads" if parameter == "code" else "road-damage" if parameter == "slug" else uuid.uuid4()
+        value = EXAMPLE_PATH_VALUES.get(parameter) or uuid.uuid4()
         path = f"{path[:start]}{value}{path[end + 1 :]}"
     return path
 

@@ -2,12 +2,17 @@
 phone with consent, submits feedback and hears back in the Mini App; a citizen without the Mini App opt-in
 hears back by ZNS, which the signed OA webhook marks delivered; and what Zalo or a caller gets wrong."""
 
+import uuid
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api import worker as outbox_worker
+from services.core.db import utcnow
 from services.models import Citizen, ConsentRecord, Delivery, Device, NotificationRecipient
 from services.outbox.channels.zalo_api import appsecret_proof
+from services.reports import deliveries
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, submit
@@ -204,3 +209,62 @@ def test_without_zalo_configured_the_zalo_endpoints_answer_503(make_app):
 def test_mini_app_notifications_need_a_zalo_sign_in(citizen):
     response = citizen.patch("/api/v1/devices/me", json={"zalo_notifications": True})
     assert_problem(response, 409, "zalo_sign_in_required")
+
+
+def zalo_citizen(db, make_device, ward_code, *, opted_in=True, province_code=48) -> Citizen:
+    device = make_device(province_code=province_code, ward_code=ward_code, platform="zalo")
+    citizen = Citizen(id=device.citizen_id, zalo_user_id=f"zalo-{device.id}", zalo_notifications=opted_in)
+    db.add(citizen)
+    db.commit()
+    return citizen
+
+
+def test_an_area_alert_reaches_opted_in_mini_app_citizens_of_the_place_and_waits_out_zalo_quota(
+    zalo_app, fake, send, staff, make_device, db
+):
+    admin = Caller(zalo_app.test_client(), staff["admin"].token)
+    params = [{"name": "tieu_de", "field": "headline", "max_length": 50}]
+    admin.put(
+        "/api/v1/zalo/templates/zalo_miniapp/alert.published", json={"template_id": "77", "params": params}
+    )
+    here = [zalo_citizen(db, make_device, 20242) for _ in range(3)]
+    zalo_citizen(db, make_device, 20242, opted_in=False)
+    zalo_citizen(db, make_device, None, province_code=1)  # Hà Nội: not the alert's place
+    editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
+    alert = editor.post("/api/v1/alerts", json=alert_payload()).get_json()
+    assert editor.post(f"/api/v1/alerts/{alert['id']}/publish").status_code == 200
+
+    fake.fail("miniapp", "quota", times=1, retry_after=30)
+    send()
+    assert len(fake.of("miniapp")) == 1  # the quota answer: the others wait without asking again
+    waiting = db.scalars(select(Delivery).where(Delivery.channel == "zalo_miniapp")).all()
+    assert {d.address for d in waiting} == {f"citizen:{c.id}" for c in here}
+    assert {d.status for d in waiting} == {"retrying"}
+    assert all(d.next_attempt_at > d.last_attempt_at + timedelta(seconds=25) for d in waiting)
+
+    db.execute(update(Delivery).values(next_attempt_at=utcnow()))  # the quota's half minute has passed
+    db.commit()
+    outbox_worker.make(  # a worker started after the wait (the channel forgets its pause with it)
+        zalo_app.extensions["database"].session,
+        outbox_worker.channels(zalo_app.config, zalo_app.extensions["database"].sessions),
+        SETTINGS,
+    ).run_once()
+    sent = fake.miniapp_sent()
+    assert sorted(r.headers["x-user-id"] for r in sent) == sorted(c.zalo_user_id for c in here)
+    assert sent[0].body["templateData"] == {"tieu_de": alert_payload()["headline"]}
+    summary = deliveries.by_subject(db, "alert", [uuid.UUID(alert["id"])])[uuid.UUID(alert["id"])]
+    assert summary["zalo_miniapp"] == {"sent": 3}
+
+
+def alert_payload() -> dict:
+    return {
+        "category": "scam",
+        "headline": "Giả danh công an gọi điện yêu cầu chuyển tiền",
+        "description": "Đối tượng tự xưng công an, đòi chuyển tiền để 'xác minh'.",
+        "instruction": "Không chuyển tiền. Báo ngay công an phường.",
+        "severity": "severe",
+        "urgency": "immediate",
+        "certainty": "observed",
+        "targets": {"ward_codes": [20242]},
+        "expires_at": (utcnow() + timedelta(days=3)).isoformat(),
+    }

@@ -17,6 +17,7 @@ from schemas.zalo import (
     ZaloTemplatesSchema,
     ZaloWebhookAnswerSchema,
 )
+from services.core.errors import Unavailable
 from services.identity import consents
 from services.outbox import texts
 from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
@@ -61,10 +62,18 @@ class TemplateMessages(Resource):
 @ns.param("channel", "zalo_miniapp (Mini App notifications) or zns (ZNS messages to a phone)")
 @ns.param("message", "A message key, e.g. feedback.answered (GET /api/v1/zalo/templates/messages)")
 class ZaloTemplate(Resource):
-    @operation(ns, body=ZaloTemplateSchema, returns=ZaloTemplateSchema, action="zalo.templates")
+    @operation(
+        ns,
+        body=ZaloTemplateSchema,
+        returns=ZaloTemplateSchema,
+        action="zalo.templates",
+        problems={503: "Zalo is not configured on this deployment (`zalo_not_configured`)."},
+    )
     def put(self, channel: str, message: str):
         """Record the template Zalo approved for a message, and the field each parameter takes."""
         data = body(ZaloTemplateSchema())
+        if client() is None:  # no worker would send it: messages would wait for ever
+            raise Unavailable("This province has not set up Zalo.", code="zalo_not_configured")
         template = templates.put(session(), current_principal(), channel, message, data)
         return ZaloTemplateSchema().dump(template)
 

@@ -35,12 +35,26 @@ class OaTokenSource(Protocol):
 
 
 class MiniAppChannel:
+    """Mini App notifications, one call per citizen. Zalo's quota is the app's, not a citizen's: after a
+    quota answer nothing is sent until it has passed, so an alert to a whole province waits out the
+    quota instead of spending a call per citizen to hear it again."""
+
     name = "zalo_miniapp"
 
     def __init__(self, client: ZaloClient):
         self.client = client
+        self.paused_until = 0.0  # time.monotonic() until which Zalo asked us to hold back
 
     def send(self, outgoing: Outgoing) -> Result:
+        return self.send_batch([outgoing])[0]
+
+    def send_batch(self, batch: list[Outgoing]) -> list[Result]:
+        return [self._send(outgoing) for outgoing in batch]
+
+    def _send(self, outgoing: Outgoing) -> Result:
+        wait = self.paused_until - time.monotonic()
+        if wait > 0:
+            return Result("retry", after=wait, detail="Holding back: Zalo's quota for the Mini App is spent.")
         payload = outgoing.payload
         started = time.monotonic()
         try:
@@ -48,7 +62,10 @@ class MiniAppChannel:
                 outgoing.target["user_id"], payload["template_id"], payload["template_data"]
             )
         except ZaloError as error:
-            return result_of(error, ms_since(started))
+            result = result_of(error, ms_since(started))
+            if error.kind == "quota":
+                self.paused_until = time.monotonic() + result.after
+            return result
         return Result("sent", latency_ms=ms_since(started), detail=message_id or "accepted")
 
 
