@@ -19,6 +19,7 @@ from services.models.alerts import (
     TrustedIndicator,
 )
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
+from services.models.bulletins import BULLETIN_KINDS, Bulletin
 from services.models.citizens import CONSENT_ACTIONS, CONSENT_CHANNELS, Citizen, ConsentRecord
 from services.models.core import (
     ROLES,
@@ -63,10 +64,24 @@ from services.models.push import (
     NotificationRecipient,
     TokenRetirement,
 )
+from services.models.sms import (
+    SUBSCRIPTION_SOURCES,
+    SUBSCRIPTION_STATUSES,
+    SmsDay,
+    SmsOptOut,
+    SmsSubscription,
+)
 from services.models.webhooks import Webhook
 from services.models.zalo import TEMPLATE_CHANNELS, ZaloOaToken, ZaloTemplate
 
 __all__ = [
+    "BULLETIN_KINDS",
+    "Bulletin",
+    "SUBSCRIPTION_SOURCES",
+    "SUBSCRIPTION_STATUSES",
+    "SmsDay",
+    "SmsOptOut",
+    "SmsSubscription",
     "CONSENT_ACTIONS",
     "CONSENT_CHANNELS",
     "Citizen",

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.core.db import utcnow
 from services.models.base import Base
 
-DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone")
+# held: never sent, kept back by a budget (the day's SMS) and shown as such in the deliveries summary.
+DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone", "held")
 UNFINISHED = ("pending", "retrying")
 
 
