@@ -13,6 +13,7 @@ from api import auth, logs, metrics, security_headers, sessions
 from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, register_errors, render_error
 from api.limits import limiter
+from services import sms
 from services.core import db, storage
 
 API_PREFIX = "/api/v1"
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine,
         storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]),
         public_base_url=app.config["PUBLIC_BASE_URL"],  # links in staff e-mail (services/staff_mail)
+        sms=sms.Settings.from_config(app.config),  # what goes by SMS, and the day's budget (services/sms)
     )
     app.extensions["database"] = database
 

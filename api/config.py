@@ -108,6 +108,22 @@ def from_environment(instance_path: str) -> dict:
         "ZALO_MINIAPP_API_URL": env("ZALO_MINIAPP_API_URL", "https://openapi.mini.zalo.me"),
         "ZALO_ZNS_URL": env("ZALO_ZNS_URL", "https://business.openapi.zalo.me"),
         "ZALO_TIMEOUT": float(env("ZALO_TIMEOUT", "5")),
+        # SMS (docs/sms.md): `log` writes each SMS to the log (no SMSC); `smpp` sends through the SMSC of
+        # SMS_SMPP_URL (smpp://system_id:password@host:2775) from SMS_SOURCE_ADDR (the brandname or short
+        # code), GSM-7 unaccented or UCS-2 (SMS_ENCODING), with SMS_WINDOW submissions outstanding.
+        "SMS_BACKEND": env("SMS_BACKEND", "log"),
+        "SMS_SMPP_URL": env("SMS_SMPP_URL", ""),
+        "SMS_SOURCE_ADDR": env("SMS_SOURCE_ADDR", ""),
+        "SMS_ENCODING": env("SMS_ENCODING", "gsm7"),
+        "SMS_WINDOW": int(env("SMS_WINDOW", "10")),
+        "SMS_ENQUIRE_LINK_SECONDS": float(env("SMS_ENQUIRE_LINK_SECONDS", "30")),
+        "SMS_TIMEOUT": float(env("SMS_TIMEOUT", "10")),
+        # Which alerts go by SMS to subscribed numbers, the day's budget of segments (severe and extreme
+        # alerts are never held by it), who signs each SMS, and where `DK <commune name>` looks first.
+        "SMS_ALERT_SEVERITIES": [s for s in env("SMS_ALERT_SEVERITIES", "severe,extreme").split(",") if s],
+        "SMS_DAILY_BUDGET": int(env("SMS_DAILY_BUDGET", "10000")),
+        "SMS_SENDER": env("SMS_SENDER", ""),
+        "SMS_PROVINCE_CODE": int(env("SMS_PROVINCE_CODE", "0")) or None,
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking

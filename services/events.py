@@ -35,6 +35,7 @@ NAMES: tuple[str, ...] = (
     "notice.stage_changed",
     "consultation.comment_replied",
     "scam_report.created",
+    "bulletin.ready",
 )
 
 

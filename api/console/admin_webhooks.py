@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "notice.stage_changed": _l("A policy moves to its next stage"),
     "consultation.comment_replied": _l("A consultation comment is answered"),
     "scam_report.created": _l("A citizen reports a scam"),
+    "bulletin.ready": _l("A commune's loudspeaker bulletin is ready"),
 }
 STATUS_NAMES = {
     "pending": _l("Waiting"),

@@ -22,6 +22,7 @@ from api.namespaces import (
     routing_rules,
     scam_check,
     scam_reports,
+    sms_subscriptions,
     trusted_indicators,
     users,
     webhooks,
@@ -53,6 +54,7 @@ NAMESPACES = [
     reports.ns,
     open311.ns,
     zalo.ns,
+    sms_subscriptions.ns,
     zalo.privacy,
     zalo.webhooks,
 ]

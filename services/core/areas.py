@@ -135,3 +135,13 @@ def in_address(address: str, province_code: int | None = None) -> tuple[int, int
     longest = max((len(ward_names[code]) for code in candidates), default=0)
     found = [code for code in candidates if len(ward_names[code]) == longest]
     return province_code, found[0] if len(found) == 1 else None
+
+
+def wards_named(name: str, province_code: int | None = None) -> list[Area]:
+    """The wards whose name, without its division type, is `name` ("Hải Châu", "phuong hai chau"), in
+    one province or in all of them."""
+    wanted = _DIVISION.sub("", normalize(name))
+    _, ward_names = _bare_names()
+    index = _index()
+    wards = index.wards_by_province.get(province_code, []) if province_code else index.wards.values()
+    return [area for area in wards if ward_names[area.code] == wanted]

@@ -24,6 +24,7 @@ SCOPES = (
     "feedback:write",
     "departments:read",
     "webhooks:manage",
+    "bulletins:read",
 )
 # last_used_at is refreshed at most this often, so reads do not turn into writes.
 USE_RESOLUTION = timedelta(minutes=1)

@@ -208,6 +208,31 @@ def latest(db: Session, province_code: int, ward_code: int | None, languages, li
     return [localize(n, languages) for n in db.scalars(stmt).unique()]
 
 
+def newly(db: Session, province_code: int, ward_code: int | None, stages, since: datetime) -> list[Notice]:
+    """Public notices for a place that reached one of `stages` (adopted, in effect) since `since`, the
+    latest first: what a commune's bulletin announces."""
+    reached = exists().where(
+        NoticeHistory.notice_id == Notice.id, NoticeHistory.stage.in_(stages), NoticeHistory.at >= since
+    )
+    stmt = select(Notice).where(
+        _public(utcnow()), Notice.stage.in_(stages), reached, _for_place(province_code, ward_code)
+    )
+    return list(db.scalars(stmt.order_by(Notice.listed_at.desc(), Notice.id.desc())).unique())
+
+
+def closing_consultations(db: Session, province_code: int, ward_code: int | None, by: datetime) -> list[Notice]:
+    """Public consultations for a place that close before `by`, the soonest first."""
+    now = utcnow()
+    stmt = select(Notice).where(
+        _public(now),
+        Notice.stage == "consultation",
+        Notice.consultation_closes_at > now,
+        Notice.consultation_closes_at <= by,
+        _for_place(province_code, ward_code),
+    )
+    return list(db.scalars(stmt.order_by(Notice.consultation_closes_at, Notice.id)).unique())
+
+
 def open_consultations(
     db: Session, province_code: int, ward_code: int | None, languages, limit: int
 ) -> list[Localized]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import outbox, zalo
+from services import outbox, sms, zalo
 from services.core.db import utcnow
 from services.core.targets import Targets
 from services.core.text import language
@@ -88,6 +88,7 @@ def enqueue(
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
+    texted: dict = {}  # citizens reached only by a text to the phone they shared
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
             devices = select(Device.id, Device.citizen_id).where(
@@ -97,6 +98,7 @@ def enqueue(
             pushed = {citizen_id for _, citizen_id in device_rows}
             others = [c for c in audience.citizen_ids if c not in pushed]
             best = zalo.personal_channels(db, others, message)
+            texted = sms.personal_numbers(db, [c for c in others if c not in best])
         else:
             template, zalo_citizens = zalo.place_citizens(db, audience.targets, message)
     notification = Notification(
@@ -131,6 +133,7 @@ def enqueue(
             addresses += [(zalo.MINIAPP, f"{zalo.CITIZEN}{c}", body) for c in zalo_citizens]
     else:
         channel_of = {c: CHANNEL for c in pushed} | {c: channel for c, (channel, _) in best.items()}
+        channel_of |= dict.fromkeys(texted, sms.CHANNEL)
         rows = [
             NotificationRecipient(notification_id=notification.id, citizen_id=c, channel=channel_of.get(c))
             for c in audience.citizen_ids
@@ -141,8 +144,6 @@ def enqueue(
             for c, (channel, template) in best.items()
         ]
     notification.outstanding = len(addresses)
-    if not addresses:  # no device to reach: the inbox is where it arrives
-        notification.status, notification.completed_at = "sent", now
     db.add(notification)
     db.add_all(rows)  # its places or its citizens
     for channel, address, body in addresses:
@@ -155,6 +156,16 @@ def enqueue(
             send_at=notification.send_at,
             priority=1 if priority == "high" else 0,  # alerts before a large fan-out
         )
+    if audience.targets is None and texted:  # the last channel: a text to the phone they shared
+        settings = sms.settings_of(db)
+        body = sms.text([content["vi"]["title"], content["vi"]["body"]], settings)
+        for phone in texted.values():
+            [delivery] = sms.send(
+                db, [phone], body, settings, kind="personal", event_id=event_id, data=payload["data"]
+            )
+            notification.outstanding += delivery.status != "held"
+    if not notification.outstanding:  # nothing to send: the inbox is where it arrives
+        notification.status, notification.completed_at = "sent", now
     return notification
 
 
@@ -282,3 +293,10 @@ def _recorded_miniapp(db: Session, outcomes: list[tuple[Delivery, Result]]) -> N
 outbox.route(CHANNEL, resolve_many=resolve_many, recorded=recorded)
 outbox.route(zalo.MINIAPP, resolve_many=zalo.resolve_miniapp, recorded=_recorded_miniapp)
 outbox.route(zalo.ZNS, resolve_many=zalo.resolve_zns, recorded=recorded)
+
+
+def _recorded_sms(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+    recorded(db, [(d, r) for d, r in outcomes if "data" in d.payload])  # personal ones: alerts have none
+
+
+outbox.route(sms.CHANNEL, resolve_many=sms.resolve_many, recorded=_recorded_sms)

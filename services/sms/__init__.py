@@ -1,0 +1,183 @@
+"""SMS for feature phones: the SMS channel's domain side (services/outbox/channels/sms.py sends).
+
+What goes by SMS: area alerts of the configured severities to the numbers subscribed to the targeted
+communes (most severe first), keyword replies (services/sms/keywords.py), and personal updates as the
+last channel a citizen has. Texts are unaccented GSM-7 unless the province chose Unicode, an alert at most
+two segments. A day's budget of segments holds back what is not severe or extreme (status `held`, shown
+in the deliveries summary); a number that texted `HUY` gets nothing more: it is checked again at send
+time, so what was queued before stops too.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services import events, outbox
+from services.core import areas
+from services.core.db import utcnow
+from services.core.sms_text import compose, segments, unaccented
+from services.core.targets import Targets
+from services.models import Citizen, Delivery, SmsDay, SmsOptOut, SmsSubscription
+
+CHANNEL = "sms"
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# Claimed first: the most severe alerts, then keyword replies, then the rest.
+PRIORITY = {"extreme": 4, "severe": 3, "reply": 2}
+NEVER_HELD = ("extreme", "severe")
+
+
+@dataclass(frozen=True)
+class Settings:
+    alert_severities: tuple[str, ...] = ("severe", "extreme")
+    daily_budget: int = 10000  # segments a day (Việt Nam time)
+    encoding: str = "gsm7"
+    sender: str = ""  # who signs each SMS, e.g. "UBND TP Da Nang"
+    province_code: int | None = None  # where `DK <commune name>` looks first
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        return cls(
+            alert_severities=tuple(config["SMS_ALERT_SEVERITIES"]),
+            daily_budget=config["SMS_DAILY_BUDGET"],
+            encoding=config["SMS_ENCODING"],
+            sender=config["SMS_SENDER"],
+            province_code=config["SMS_PROVINCE_CODE"],
+        )
+
+
+def settings_of(db: Session) -> Settings:
+    """The app's SMS settings, which travel with its sessions (api/create_app); the defaults elsewhere."""
+    return db.info.get("sms") or Settings()
+
+
+def text(parts: list[str], settings: Settings) -> str:
+    """One SMS of at most two segments: the parts in order, the sender last, cut at word boundaries."""
+    parts = [p for p in (*parts, settings.sender) if p]
+    if settings.encoding == "gsm7":
+        parts = [unaccented(p) for p in parts]
+    return compose(parts, max_segments=2, encoding=settings.encoding)
+
+
+def send(
+    db: Session,
+    phones: list[str],
+    body: str,
+    settings: Settings,
+    *,
+    kind: str,
+    event_id: uuid.UUID | None = None,
+    data: dict | None = None,
+) -> list[Delivery]:
+    """One delivery per phone (E.164). Counted against the day's budget; held when it would exceed it,
+    unless `kind` is a severe or extreme alert or a reply to the citizen's own message."""
+    needed = segments(body, settings.encoding) * len(phones)
+    day = _today(db)
+    hold = kind not in (*NEVER_HELD, "reply") and day.segments + needed > settings.daily_budget
+    payload = {"text": body, "kind": kind, "segments": segments(body, settings.encoding)}
+    if data is not None:  # a personal message: its notification's summary is kept (services/push)
+        payload["data"] = data
+    made = []
+    for phone in phones:
+        delivery = outbox.enqueue(
+            db, CHANNEL, phone, payload, event_id=event_id, priority=PRIORITY.get(kind, 0)
+        )
+        if hold:
+            delivery.status, delivery.completed_at = "held", utcnow()
+            delivery.last_error = f"Held: today's SMS budget of {settings.daily_budget} segments is spent."
+        made.append(delivery)
+    if hold:
+        day.held += len(phones)
+    else:
+        day.segments += needed
+    return made
+
+
+def _today(db: Session) -> SmsDay:
+    """Today's count, locked until the transaction ends so two publishers do not both spend the rest."""
+    today = datetime.now(LOCAL).date()
+    stmt = select(SmsDay).where(SmsDay.day == today)
+    if db.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    day = db.scalar(stmt)
+    if day is None:
+        day = SmsDay(day=today, segments=0, held=0)
+        db.add(day)
+        db.flush()
+    return day
+
+
+def subscribers(db: Session, targets: Targets) -> list[str]:
+    """The active subscribed numbers of the targeted communes (a province: all its communes), opted-out
+    numbers left out, each once."""
+    stmt = select(SmsSubscription.phone).where(SmsSubscription.status == "active")
+    if not targets.national:
+        stmt = stmt.where(
+            or_(
+                SmsSubscription.ward_code.in_(targets.ward_codes),
+                SmsSubscription.province_code.in_(targets.province_codes),
+            )
+        )
+    stmt = stmt.where(SmsSubscription.phone.not_in(select(SmsOptOut.phone)))
+    return sorted(set(db.scalars(stmt)))
+
+
+def alert_text(alert, settings: Settings) -> str:
+    link = alert.source_url or ""
+    if len(link) > 40:  # a feature phone shows it, rarely opens it: the site is enough
+        link = link.split("//", 1)[-1].split("/", 1)[0]
+    return text([alert.headline, alert.instruction or alert.description, link], settings)
+
+
+@events.subscriber
+def alerts_to_subscribers(db: Session, event: events.Event) -> None:
+    """A published alert of the configured severities goes to the numbers subscribed to its communes."""
+    settings = settings_of(db)
+    if event.name != "alert.published" or event.subject.severity not in settings.alert_severities:
+        return
+    alert = event.subject
+    phones = subscribers(db, Targets.from_dict(alert.targets))
+    if phones:
+        send(db, phones, alert_text(alert, settings), settings, kind=alert.severity, event_id=event.id)
+
+
+def personal_numbers(db: Session, citizen_ids) -> dict[uuid.UUID, str]:
+    """The consented phone (Citizen.phone) of each of these citizens that has one and did not opt out."""
+    if not citizen_ids:
+        return {}
+    stmt = select(Citizen.id, Citizen.phone).where(
+        Citizen.id.in_(list(citizen_ids)),
+        Citizen.phone.is_not(None),
+        Citizen.phone.not_in(select(SmsOptOut.phone)),
+    )
+    return dict(db.execute(stmt).all())
+
+
+# ---------------------------------------------------------------- the channel's domain side
+
+
+def resolve_many(db: Session, addresses: list[str]) -> dict[str, dict | None]:
+    """Each number as SMPP writes it (84…); None (gone) for one that opted out meanwhile."""
+    stopped = set(db.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(addresses))))
+    return {a: None if a in stopped else {"phone": a.lstrip("+")} for a in addresses}
+
+
+def receipt(db: Session, message_id: str, status: str, when: datetime | None = None) -> int:
+    """An SMSC's delivery report: DELIVRD marks the delivery delivered; UNDELIV, EXPIRED, REJECTD… failed."""
+    deliveries = list(
+        db.scalars(select(Delivery).where(Delivery.channel == CHANNEL, Delivery.provider_id == message_id))
+    )
+    for delivery in deliveries:
+        if status == "DELIVRD":
+            delivery.delivered_at = delivery.delivered_at or when or utcnow()
+        else:
+            delivery.status, delivery.last_error = "failed", f"The operator reported {status}."
+    return len(deliveries)
+
+
+def place_name(ward_code: int) -> str:
+    ward = areas.ward(ward_code)
+    return f"{ward.name}, {areas.province(ward.province_code).name}"
