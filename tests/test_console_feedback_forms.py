@@ -214,6 +214,22 @@ def test_contact_details_are_shown_to_officers_and_each_view_is_audited(app, sta
     assert views() == [(str(officer.id), item["id"])]
 
 
+def test_a_citizen_verified_through_zalo_and_their_verified_phone_are_said_in_words(app, staff, item, db):
+    feedback = db.get(Feedback, uuid.UUID(item["id"]))
+    officer = signed_in(app, staff["officer_a"].principal)
+    html = page_of(officer, item)
+    assert "Đã xác thực qua Zalo" not in html and "đã xác thực" not in html
+    feedback.verified_via = "zalo"
+    feedback.contact = {**feedback.contact, "phone_verified": True}
+    db.commit()
+    html = page_of(officer, item)
+    assert "Đã xác thực qua Zalo" in html
+    phone = re.search(r'<dd><a href="tel:\+84912345678">.*?</dd>', html, re.S)[0]
+    assert "đã xác thực" in phone  # in words, not a colour
+    viewer = page_of(signed_in(app, staff["viewer_a"].principal), item)
+    assert "Đã xác thực qua Zalo" in viewer and "+84912345678" not in viewer
+
+
 def test_the_inbox_badge_counts_the_new_feedback_no_one_has_taken(app, staff, citizen, item):
     submit(citizen)
     officer = signed_in(app, staff["officer_a"].principal)

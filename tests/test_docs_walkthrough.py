@@ -30,7 +30,7 @@ from tests.reliability.harness import BIN, ROOT, flask, gunicorn, push_worker, w
 
 DOCS = ROOT / "docs"
 RUN = "sh"  # the fence of walk-through steps; the others are shown, never run
-NOT_RUN = {"shell", "text", "json", "python", "xml", "nginx", "mermaid"}
+NOT_RUN = {"shell", "text", "json", "js", "python", "xml", "nginx", "mermaid"}
 EXAMPLE_ORIGIN = re.compile(r"\b(?:127\.0\.0\.1|localhost):8000\b")
 
 # What each page's walk-through makes the push worker print (the log backend: one line per push).

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         admin_deliveries,
         admin_users,
         admin_webhooks,
+        admin_zalo,
         alerts,
         categories,
         consultation,

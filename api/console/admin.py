@@ -30,6 +30,8 @@ PAGES = (
      _l("Keys for other systems, with what each may do.")),
     ("console.admin_webhooks", "webhooks.manage", _l("Webhooks"),
      _l("Signed event deliveries to other systems, and how they went.")),
+    ("console.admin_zalo_templates", "zalo.templates", _l("Zalo templates"),
+     _l("The templates Zalo approved for our messages, and the field each parameter takes.")),
     ("console.admin_deliveries", "notifications.manage", _l("Deliveries"),
      _l("How alerts and notices reached phones and systems; what is waiting.")),
     ("console.admin_audit", "audit.read", _l("Audit log"), _l("Who changed what, and when.")),

@@ -18,6 +18,7 @@ ENTITY_NAMES = {
     "users": _l("Users"),
     "api_keys": _l("API keys"),
     "webhooks": _l("Webhooks"),
+    "zalo_templates": _l("Zalo templates"),
     "departments": _l("Departments"),
     "categories": _l("Categories"),
     "routing_rules": _l("Routing rules"),

@@ -121,6 +121,8 @@ _START = {
     "No active feedback category": _l("Pick a category from the list."),
     "name: lower-case": _l("Lower-case letters, digits and _, starting with a letter."),
     "name: ": _l("Another question has this key."),  # "name: where is used twice."
+    # Zalo templates (services/zalo/templates.put; api/console/admin_zalo.py)
+    "Unknown fields ": _l("A parameter takes a field this message does not have: pick one from its list."),
 }
 _LENGTH = re.compile(
     r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."

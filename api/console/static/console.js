@@ -261,3 +261,18 @@ if (formEditor) {
     redraw("preview", PARTS.fields); // the questions in their new order, numbered again
   });
 }
+
+// Zalo templates (admin_zalo_templates.html): the parameters' fields follow the chosen message at once, so
+// the "Choose" button that re-renders them without JavaScript is not needed.
+document.querySelectorAll("[data-choose]").forEach((button) => { button.hidden = true; });
+document.addEventListener("change", (event) => {
+  const message = event.target.closest("select[data-fields-of]");
+  if (!message) return;
+  const fields = JSON.parse(message.dataset.fieldsOf)[message.value] || [];
+  const names = JSON.parse(message.dataset.fieldNames);
+  message.form.querySelectorAll("select[data-field-choices]").forEach((select) => {
+    const kept = select.value;
+    select.replaceChildren(...fields.map((field) => new Option(names[field] || field, field)));
+    if (fields.includes(kept)) select.value = kept;
+  });
+});
