@@ -14,7 +14,7 @@ from api import config as configuration
 from api.errors import PROBLEM_MIMETYPE, register_errors, render_error
 from api.limits import limiter
 from services import sms
-from services.core import db, storage
+from services.core import db, speech, storage
 
 API_PREFIX = "/api/v1"
 
@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]),
         public_base_url=app.config["PUBLIC_BASE_URL"],  # links in staff e-mail (services/staff_mail)
         sms=sms.Settings.from_config(app.config),  # what goes by SMS, and the day's budget (services/sms)
+        voice=speech.voice(app.config),  # who reads bulletins and alerts aloud (services/core/speech.py)
     )
     app.extensions["database"] = database
 

@@ -124,6 +124,12 @@ def from_environment(instance_path: str) -> dict:
         "SMS_DAILY_BUDGET": int(env("SMS_DAILY_BUDGET", "10000")),
         "SMS_SENDER": env("SMS_SENDER", ""),
         "SMS_PROVINCE_CODE": int(env("SMS_PROVINCE_CODE", "0")) or None,
+        # Speech (docs/bulletins.md): a command reading text on stdin and writing WAV (e.g. Piper with a
+        # vi_VN model); empty: espeak-ng's Vietnamese voice. TTS_TIMEOUT bounds each synthesis, in seconds.
+        "TTS_COMMAND": env("TTS_COMMAND", ""),
+        "TTS_TIMEOUT": float(env("TTS_TIMEOUT", "60")),
+        # The hour (Việt Nam time) communes air their morning bulletin; the worker makes them the hour before.
+        "BULLETIN_HOUR": hour_of_day("BULLETIN_HOUR", env("BULLETIN_HOUR", "6")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking

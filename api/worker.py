@@ -18,12 +18,14 @@ from services.outbox.channels.fcm import from_config as fcm_backend
 from services.outbox.channels.zalo import MiniAppChannel, ZnsChannel
 from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
 from services.outbox.worker import Chore, Settings, Worker
+from services.publishing import bulletins
 from services.push import topic_sync
 from services.staff_mail import digest
 from services.webhooks import wiring
 from services.zalo.oa_tokens import OaTokens
 
 OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
+BULLETINS_EVERY = 60.0  # seconds between passes making the morning's bulletins
 DIGEST_EVERY = 60.0  # seconds between looks at whether today's staff digest is due
 
 
@@ -69,10 +71,15 @@ def make(
     worker_id=None,
     *,
     digest_hour: int | None = None,
+    bulletin_hour: int | None = None,
 ) -> Worker:
     """A worker with the chores its channels need: FCM topic subscriptions, overdue feedback, and with
     e-mail and a `digest_hour` (Việt Nam time) the staff digest on working days."""
     chores: list[Chore] = [every(OVERDUE_EVERY, workflow.announce_overdue)]
+    if bulletin_hour is not None:
+        chores.append(
+            every(BULLETINS_EVERY, functools.partial(bulletins.prepare_morning, hour=bulletin_hour))
+        )
     if "email" in channels and digest_hour is not None:
         chores.append(every(DIGEST_EVERY, functools.partial(digest.send, hour=digest_hour)))
     if "fcm" in channels:
@@ -93,6 +100,7 @@ def from_config(database, config: dict) -> Worker:
         channels(config, database.sessions),
         settings(config),
         digest_hour=config["MAIL_DIGEST_HOUR"],
+        bulletin_hour=config["BULLETIN_HOUR"],
     )
 
 

@@ -8,6 +8,7 @@ from api.namespaces import (
     attachments,
     audit,
     auth,
+    bulletins,
     categories,
     departments,
     devices,
@@ -55,6 +56,7 @@ NAMESPACES = [
     open311.ns,
     zalo.ns,
     sms_subscriptions.ns,
+    bulletins.ns,
     zalo.privacy,
     zalo.webhooks,
 ]

@@ -7,12 +7,16 @@ from yarl import URL
 from api.auth import current_principal
 from api.database import session
 from api.http import body, query
+from api.namespaces.bulletins import AUDIO, SPEECH_DOWN, played
 from api.namespaces.feeds import NOT_MODIFIED, alert_url, syndicated
 from api.openapi import operation
 from schemas.alerts import AlertChangesSchema, AlertQuerySchema, AlertSchema, CancelSchema
+from schemas.bulletins import AudioQuerySchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
-from services.publishing import alert_syndication, alerts
+from services.core import speech
+from services.core.errors import Invalid
+from services.publishing import alert_syndication, alerts, bulletins
 
 ns = Namespace(
     "alerts",
@@ -80,8 +84,38 @@ class Cap(Resource):
         """The alert's latest message (Alert, Update or Cancel) as an OASIS CAP document
         A CAP 1.2 `alert` element, sent as application/cap+xml."""
         alert = alerts.issued(session(), current_principal(), alert_id)
-        document = alert_syndication.cap_document(alert, cap_sender(), alert_url(alert))
+        document = alert_syndication.cap_document(alert, cap_sender(), alert_url(alert), spoken(alert))
         return syndicated(document, alert_syndication.CAP_MIMETYPE, alert.sent_at)
+
+
+def spoken(alert) -> alert_syndication.AudioResource | None:
+    """A severe or extreme alert read aloud (MP3, what radio systems play), for its CAP resource; None when
+    the voice is not working: the CAP document never waits on it."""
+    if alert.severity not in bulletins.URGENT or alert.status != "published":
+        return None
+    try:
+        audio = bulletins.audio(session(), bulletins.alert_words(alert), "mp3")
+    except (speech.SpeechUnavailable, Invalid):  # no voice now, or nothing a voice could say
+        return None
+    uri = f"{alert_url(alert)}/audio?format=mp3"
+    return alert_syndication.AudioResource(uri, audio.media_type, audio.data)
+
+
+@ns.route("/<uuid:alert_id>/audio")
+class AlertAudio(Resource):
+    @operation(
+        ns,
+        query=AudioQuerySchema,
+        action="alerts.read",
+        auth="optional",
+        produces=AUDIO,
+        problems=SPEECH_DOWN,
+    )
+    def get(self, alert_id: uuid.UUID):
+        """The alert read aloud in Vietnamese (the app's "listen" button for elderly readers)."""
+        fmt = query(AudioQuerySchema())["format"]
+        alert = alerts.get(session(), current_principal(), alert_id)
+        return played(bulletins.audio(session(), bulletins.alert_words(alert), fmt))
 
 
 @ns.route("/<uuid:alert_id>/deliveries")

@@ -7,7 +7,9 @@ from api.auth import current_principal
 from api.database import session
 from api.http import body, languages, query
 from api.limits import COMMENTS_PER_DEVICE, COMMENTS_PER_IP, calling_device, limiter
+from api.namespaces.bulletins import AUDIO, SPEECH_DOWN, played
 from api.openapi import operation
+from schemas.bulletins import AudioQuerySchema
 from schemas.common import ListQuerySchema, page_of
 from schemas.consultation import (
     PRIVATE_FIELDS,
@@ -27,7 +29,7 @@ from schemas.notices import (
     NoticeVersionSchema,
     TransitionSchema,
 )
-from services.publishing import consultation, notices
+from services.publishing import bulletins, consultation, notices
 
 ns = Namespace("notices", description="Policy notices, their life cycle, and public consultation on drafts")
 NoticePage = page_of(NoticeSummarySchema)
@@ -67,6 +69,23 @@ class Notice(Resource):
         """Edit a notice (editor of its department, or admin); a public one keeps its previous version."""
         data = body(NoticeUpdateSchema())
         return NoticeSchema().dump(notices.update(session(), current_principal(), notice_id, data))
+
+
+@ns.route("/<uuid:notice_id>/audio")
+class NoticeAudio(Resource):
+    @operation(
+        ns,
+        query=AudioQuerySchema,
+        action="notices.read",
+        auth="optional",
+        produces=AUDIO,
+        problems=SPEECH_DOWN,
+    )
+    def get(self, notice_id: uuid.UUID):
+        """The notice read aloud in Vietnamese: its title, summary and text."""
+        fmt = query(AudioQuerySchema())["format"]
+        notice = notices.visible(session(), current_principal(), notice_id)
+        return played(bulletins.audio(session(), bulletins.notice_words(notice), fmt))
 
 
 @ns.route("/<uuid:notice_id>/transitions")

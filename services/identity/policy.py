@@ -76,7 +76,6 @@ RULES = {
     "sms.subscriptions": Rule(staff=WRITERS),  # a commune office records a number with consent
     "bulletins.read": Rule(staff=ANY_STAFF, scope="bulletins:read"),  # the radio system's key
     "bulletins.edit": Rule(staff=WRITERS),
-    "audio.read": Rule(public=True),  # an alert's or notice's words spoken (the app's "listen" button)
     "notifications.inbox": Rule(device=True),
     "notifications.manage": Rule(staff=ADMINS),
     "attachments.upload": Rule(staff=WRITERS, device=True),

@@ -6,6 +6,8 @@ Every `info` carries what the Google Public Alerts profile asks for: `senderName
 `web`, in one block per language.
 """
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -65,9 +67,27 @@ def cap_time(moment: datetime | str) -> str:
     return moment.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 
-def cap_document(alert: Alert, sender: str, page_url: str) -> bytes:
+@dataclass(frozen=True)
+class AudioResource:
+    """The alert read aloud, as CAP 1.2 describes a resource: `digest` is the SHA-1 of the file."""
+
+    uri: str
+    mime_type: str
+    data: bytes
+
+    def element(self):
+        return _cap.resource(
+            _cap.resourceDesc("Bản tin đọc (audio)"),
+            _cap.mimeType(self.mime_type),
+            _cap.size(str(len(self.data))),
+            _cap.uri(self.uri),
+            _cap.digest(hashlib.sha1(self.data).hexdigest()),  # noqa: S324 (CAP 1.2 names SHA-1)
+        )
+
+
+def cap_document(alert: Alert, sender: str, page_url: str, audio: AudioResource | None = None) -> bytes:
     """The alert's latest CAP message; `page_url`, the alert's public address, is the `web` of an alert
-    without a source_url."""
+    without a source_url; `audio`, the alert read aloud, is the Vietnamese info's resource."""
     *earlier, latest = alert.cap_messages
     root = _cap.alert(
         _cap.identifier(latest["identifier"]),
@@ -85,7 +105,8 @@ def cap_document(alert: Alert, sender: str, page_url: str) -> bytes:
         )
     sender_name = _sender_name(alert, sender)
     for language, text in alerts.texts(alert).items():
-        root.append(_info(alert, language, text, sender_name, alert.source_url or page_url))
+        spoken = audio if language == "vi" else None
+        root.append(_info(alert, language, text, sender_name, alert.source_url or page_url, spoken))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -98,7 +119,7 @@ def _sender_name(alert: Alert, sender: str) -> str:
     return areas.province(provinces[0]).name if len(provinces) == 1 else sender
 
 
-def _info(alert: Alert, language: str, text: dict, sender_name: str, web: str):
+def _info(alert: Alert, language: str, text: dict, sender_name: str, web: str, audio=None):
     # A translation's own event name, else the built-in one (English for translations stored before
     # translations named their event).
     event = text["event"] or EVENT.get(language, EVENT["en"])[alert.category]
@@ -122,6 +143,8 @@ def _info(alert: Alert, language: str, text: dict, sender_name: str, web: str):
         info.append(
             _cap.parameter(_cap.valueName(f"indicator:{indicator.type}"), _cap.value(indicator.normalized))
         )
+    if audio is not None:  # CAP 1.2: resources after parameters, before areas
+        info.append(audio.element())
     for description, name, code in _areas(Targets.from_dict(alert.targets)):
         info.append(
             _cap.area(_cap.areaDesc(description), _cap.geocode(_cap.valueName(name), _cap.value(code)))

@@ -28,7 +28,7 @@ from services.core.errors import Invalid, NotFound
 from services.core.spoken import for_listening
 from services.identity import audit, policy
 from services.identity.principals import Principal
-from services.models import Alert, Bulletin, Notice
+from services.models import Alert, Bulletin, Department, Notice
 from services.publishing import alerts, notices
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,12 +53,24 @@ class Audio:
 
 def alert_item(alert: Alert) -> dict:
     words = ". ".join(p.rstrip(". ") for p in (alert.headline, alert.description, alert.instruction) if p)
-    return {"type": "alert", "id": str(alert.id), "heading": alert.headline, "text": for_listening(words)}
+    return {
+        "type": "alert",
+        "id": str(alert.id),
+        "heading": alert.headline,
+        "text": for_listening(words),
+        "edited": False,
+    }
 
 
 def notice_item(notice: Notice, lead: str) -> dict:
     words = f"{lead}: {notice.title.rstrip('. ')}. {notice.summary}"
-    return {"type": "notice", "id": str(notice.id), "heading": notice.title, "text": for_listening(words)}
+    return {
+        "type": "notice",
+        "id": str(notice.id),
+        "heading": notice.title,
+        "text": for_listening(words),
+        "edited": False,
+    }
 
 
 def items_for(db: Session, ward_code: int, now: datetime) -> list[dict]:
@@ -67,7 +79,9 @@ def items_for(db: Session, ward_code: int, now: datetime) -> list[dict]:
     province = areas.ward(ward_code).province_code
     found = [alert_item(a) for a in alerts.active_at(db, province, ward_code, limit=20)]
     for notice in notices.newly(db, province, ward_code, ("adopted", "in_effect"), now - NEWLY):
-        lead = "Chính sách mới có hiệu lực" if notice.stage == "in_effect" else "Chính sách mới được thông qua"
+        lead = (
+            "Chính sách mới có hiệu lực" if notice.stage == "in_effect" else "Chính sách mới được thông qua"
+        )
         found.append(notice_item(notice, lead))
     for notice in notices.closing_consultations(db, province, ward_code, now + CLOSING_WITHIN):
         closes = notice.consultation_closes_at.astimezone(LOCAL)
@@ -96,7 +110,9 @@ def _make(db: Session, ward_code: int, day: date, kind: str, items: list[dict], 
     )
     bulletin.text = spoken(bulletin)
     db.add(bulletin)
-    events.emit(db, "bulletin.ready", bulletin, {"ward_code": ward_code, "day": day.isoformat(), "kind": kind})
+    events.emit(
+        db, "bulletin.ready", bulletin, {"ward_code": ward_code, "day": day.isoformat(), "kind": kind}
+    )
     return bulletin
 
 
@@ -117,7 +133,9 @@ def morning(db: Session, principal: Principal, ward_code: int, day: date | None 
     if errors:
         raise Invalid(errors, code="unknown_area" if "ward_code" in errors else None)
     found = db.scalar(
-        select(Bulletin).where(Bulletin.ward_code == ward_code, Bulletin.day == day, Bulletin.kind == "morning")
+        select(Bulletin).where(
+            Bulletin.ward_code == ward_code, Bulletin.day == day, Bulletin.kind == "morning"
+        )
     )
     return found or _make(db, ward_code, day, "morning", items_for(db, ward_code, utcnow()))
 
@@ -191,12 +209,14 @@ def _wards(targets: dict) -> list[int]:
     return sorted(wards)
 
 
-def prepare_morning(db: Session, *, hour: int, provinces: tuple[int, ...], voice, batch: int = 5) -> int:
+def prepare_morning(db: Session, *, hour: int, batch: int = 5) -> int:
     """The worker's chore: from an hour before `hour` (Việt Nam time), today's morning bulletin of each
-    commune of `provinces` with something to say, and its audio, `batch` communes a pass."""
+    commune with something to say, in the provinces the app's departments serve, and its audio; `batch`
+    communes a pass, so deliveries are not kept waiting."""
     now = datetime.now(LOCAL)
     if now.hour < hour - 1:
         return 0
+    provinces = sorted(set(db.scalars(select(Department.province_code).where(Department.active.is_(True)))))
     done = set(
         db.scalars(select(Bulletin.ward_code).where(Bulletin.day == now.date(), Bulletin.kind == "morning"))
     )
@@ -214,7 +234,7 @@ def prepare_morning(db: Session, *, hour: int, provinces: tuple[int, ...], voice
             db.commit()
             for fmt in speech.MEDIA_TYPES:
                 try:
-                    audio(db, bulletin.text, fmt, voice)
+                    audio(db, bulletin.text, fmt)
                 except speech.SpeechUnavailable:
                     break  # the text is served; the audio is made when it is asked for
             made += 1
@@ -224,9 +244,16 @@ def prepare_morning(db: Session, *, hour: int, provinces: tuple[int, ...], voice
 # ---------------------------------------------------------------- audio
 
 
-def audio(db: Session, words: str, fmt: str, voice) -> Audio:
-    """`words` spoken by `voice` as Ogg/Opus or MP3, from the storage when these words were spoken before."""
-    name = getattr(voice, "name", type(voice).__name__)
+def voice_of(db: Session):
+    """The app's voice (TTS_COMMAND, or espeak-ng), which travels with its sessions (api/create_app)."""
+    return db.info.get("voice") or speech.EspeakVoice()
+
+
+def audio(db: Session, words: str, fmt: str) -> Audio:
+    """`words` spoken by the app's voice as Ogg/Opus or MP3, from the storage when these words were
+    spoken before by the same voice."""
+    voice = voice_of(db)
+    name = " ".join(getattr(voice, "command", [type(voice).__name__]))
     digest = hashlib.sha256(f"{name}\n{fmt}\n{words}".encode()).hexdigest()
     key = f"audio/{digest}.{fmt}"
     files = storage.of(db)

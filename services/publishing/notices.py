@@ -220,7 +220,9 @@ def newly(db: Session, province_code: int, ward_code: int | None, stages, since:
     return list(db.scalars(stmt.order_by(Notice.listed_at.desc(), Notice.id.desc())).unique())
 
 
-def closing_consultations(db: Session, province_code: int, ward_code: int | None, by: datetime) -> list[Notice]:
+def closing_consultations(
+    db: Session, province_code: int, ward_code: int | None, by: datetime
+) -> list[Notice]:
     """Public consultations for a place that close before `by`, the soonest first."""
     now = utcnow()
     stmt = select(Notice).where(
