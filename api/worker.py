@@ -9,6 +9,9 @@ import functools
 import time
 from datetime import timedelta
 
+from services.outbox.channels.sms import SmsSettings
+from services.outbox.channels.sms import make_channel as make_sms_channel
+
 from api import metrics
 from services.feedback import workflow
 from services.outbox.channels.base import Channel
@@ -20,6 +23,7 @@ from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
 from services.outbox.worker import Chore, Settings, Worker
 from services.publishing import bulletins
 from services.push import topic_sync
+from services.sms import inbound
 from services.staff_mail import digest
 from services.webhooks import wiring
 from services.zalo.oa_tokens import OaTokens
@@ -38,9 +42,11 @@ def subscribers(config) -> None:
     wiring.install(config)
 
 
-def channels(config: dict, token_sessions=None) -> dict[str, Channel]:
-    """Every channel this configuration sends on; Zalo's only when the province set Zalo up (ZNS needs
-    `token_sessions`, a sessionmaker of its own for the OA token: services/zalo/oa_tokens.py)."""
+def channels(config: dict, sessions=None) -> dict[str, Channel]:
+    """Every channel this configuration sends on; Zalo's only when the province set Zalo up. `sessions`,
+    a sessionmaker of the channels' own, keeps what they record outside a send's transaction: the ZNS
+    OA token (services/zalo/oa_tokens.py), SMS receipts and texts from phones (services/sms/inbound.py);
+    without it there is no ZNS and no SMS channel."""
     fcm = FcmChannel(fcm_backend(config))
     webhook = wiring.channel(config)
     email = EmailChannel(config["SMTP_URL"], config["MAIL_FROM"], timeout=config["SMTP_TIMEOUT"])
@@ -50,8 +56,10 @@ def channels(config: dict, token_sessions=None) -> dict[str, Channel]:
         client = ZaloClient(zalo_settings)
         if zalo_settings.miniapp_id and zalo_settings.miniapp_api_key:
             found.append(MiniAppChannel(client))
-        if zalo_settings.oa_id and token_sessions is not None:
-            found.append(ZnsChannel(client, OaTokens(token_sessions, client, zalo_settings.oa_id)))
+        if zalo_settings.oa_id and sessions is not None:
+            found.append(ZnsChannel(client, OaTokens(sessions, client, zalo_settings.oa_id)))
+    if sessions is not None:
+        found.append(make_sms_channel(SmsSettings.from_config(config), *inbound.callbacks(sessions)))
     return {channel.name: channel for channel in found}
 
 

@@ -66,6 +66,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         log.info("outbox worker %s started (channels %s)", self.worker_id, ", ".join(self.channels))
+        self.listen()
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -74,6 +75,18 @@ class Worker:
                 busy = 0
             if not busy:
                 stop.wait(self.settings.poll_interval)
+
+    def listen(self) -> None:
+        """Open at once the channels that also receive (SMS: receipts, texts from phones), so what comes
+        in flows before anything goes out; one that cannot connect now connects at its first send."""
+        for name, channel in self.channels.items():
+            connect = getattr(channel, "connect", None)
+            if connect is None:
+                continue
+            try:
+                connect()
+            except Exception as error:  # noqa: BLE001 (any failure: the first send tries again)
+                log.warning("channel %s could not connect yet: %s", name, error)
 
     def run_once(self) -> int:
         """One pass: the chores, then one claim of due deliveries. Returns how much was done."""
