@@ -108,6 +108,11 @@ def from_environment(instance_path: str) -> dict:
         "ZALO_MINIAPP_API_URL": env("ZALO_MINIAPP_API_URL", "https://openapi.mini.zalo.me"),
         "ZALO_ZNS_URL": env("ZALO_ZNS_URL", "https://business.openapi.zalo.me"),
         "ZALO_TIMEOUT": float(env("ZALO_TIMEOUT", "5")),
+        # Speech (services/core/speech.py): a command reading text on stdin and writing WAV on stdout
+        # (e.g. Piper with a vi_VN model; empty: espeak-ng's Vietnamese voice), and the seconds it and the
+        # encoder may each take before the audio answers 503.
+        "TTS_COMMAND": env("TTS_COMMAND", ""),
+        "TTS_TIMEOUT": float(env("TTS_TIMEOUT", "60")),
         # CAP 1.2 `sender` of alerts (e.g. canhbao.danang.gov.vn); PUBLIC_BASE_URL's host name when empty.
         "CAP_SENDER": env("CAP_SENDER", ""),
         # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking
