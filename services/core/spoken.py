@@ -104,9 +104,14 @@ _NEGATIVE = re.compile(r"(?<![\w])-(?=\d)")
 _ORDINAL = re.compile(r"\b(thứ|Thứ|tháng|Tháng)\s+0?([14])(?!\d)")
 _NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?!\d)|\d+"
 _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
-_QUANTITY = re.compile(rf"(?<![\w,.])({_NUMBER})(?:\s*({_UNIT})(?![\w²³])(/(?=\w))?)?")
+_QUANTITY = re.compile(
+    rf"(?<![\w,.])({_NUMBER})(?:\s*({_UNIT})(?![\w²³])(?:(/)(?:({_UNIT})(?![\w²³])|(?=\w)))?)?"
+)
 _ABBREVIATION = re.compile(
-    "|".join(rf"(?<![\w.]){re.escape(key)}(?![\w&])" for key in sorted(ABBREVIATIONS, key=len, reverse=True))
+    "|".join(
+        rf"(?<!\w){re.escape(key)}" + ("" if key.endswith(".") else r"(?![\w&])")  # "TP.HCM" too
+        for key in sorted(ABBREVIATIONS, key=len, reverse=True)
+    )
 )
 _PLACE = re.compile(rf"(?<![\w.])([{''.join(_PLACE_LETTERS)}])\.\s*(?=\d|[A-ZĐÀ-Ỹ])")
 _PER = re.compile(r"(?<=\w)/(?=\w)(?!hoặc)")  # "5 người/hộ": five people a household
@@ -195,7 +200,7 @@ def _quantity(match: re.Match) -> str:
     """A number with its unit; a rate's slash is read "một": "500.000đ/tháng" → "… đồng một tháng"."""
     said = _decimal(match[1])
     if match[2]:
-        said += " " + _UNITS[match[2]] + (" một " if match[3] else "")
+        said += " " + _UNITS[match[2]] + (" một " if match[3] else "") + _UNITS.get(match[4], "")
     return said
 
 
@@ -227,7 +232,7 @@ def _speak(text: str) -> str:
     text = _NEGATIVE.sub("âm ", text)
     text = _ORDINAL.sub(_ordinal, text)
     text = _PLACE.sub(lambda m: _PLACE_LETTERS[m[1]] + " ", text)
-    text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m[0]], text)
+    text = _ABBREVIATION.sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
     text = _QUANTITY.sub(_quantity, text)
     text = _PER.sub(" một ", text.replace("&", " và ")).replace("/", " ")
     return _tidy(_UNSPOKEN.sub(" ", text))
@@ -290,7 +295,7 @@ def _time(match: re.Match) -> str:
 
 def _tidy(text: str) -> str:
     """White space collapsed, no space before punctuation, no run of punctuation; "" without a letter."""
-    text = re.sub(r"[()]", ",", text)
+    text = re.sub(r"[()]", ", ", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([.,;:!?…])", r"\1", text)
     text = re.sub(r"([.,;:!?…])[.,;:]+", r"\1", text)
