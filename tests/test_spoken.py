@@ -91,8 +91,8 @@ def test_phone_numbers_are_read_digit_by_digit_in_their_groups():
         "Gọi không chín một hai, ba bốn năm, sáu bảy tám hoặc cộng tám bốn, chín một hai, ba bốn năm, "
         "sáu bảy tám."
     )
-    assert for_listening("Gọi 113 hoặc 114 khi có cháy nổ. Có 113 hộ bị ảnh hưởng.") == (
-        "Gọi một một ba hoặc một một bốn khi có cháy nổ. Có một trăm mười ba hộ bị ảnh hưởng."
+    assert for_listening("Gọi ngay 113 hoặc 114 khi có cháy nổ. Có 113 hộ bị ảnh hưởng.") == (
+        "Gọi ngay một một ba hoặc một một bốn khi có cháy nổ. Có một trăm mười ba hộ bị ảnh hưởng."
     )
     # An identifier with a leading zero is not an amount.
     assert for_listening("CCCD 001234567890") == (

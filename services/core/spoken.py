@@ -94,7 +94,9 @@ _URL = re.compile(
 )
 _LEGAL = re.compile(r"(?<![\w/])(\d+)(?:/(\d{4}))?/[A-ZĐ][A-ZĐa-z]*(?:-[A-ZĐ][A-ZĐa-z]*)*")
 _AREA_CODE = re.compile(r"\((0\d{1,3})\)\s*(?=\d)")  # (028) 3822 1234
-_EMERGENCY = re.compile(r"\b(gọi|Gọi|số|tổng đài|đường dây nóng|hoặc)\s+(11[1-5])\b")  # police 113, fire 114…
+_EMERGENCY = re.compile(  # "gọi ngay 113": police 113, fire 114, ambulance 115 are said digit by digit
+    r"\b((?:gọi|Gọi|số|tổng đài|đường dây nóng|hoặc)(?:\s+\w+){0,2}?)\s+(11[1-5])\b"
+)
 _PHONE = re.compile(r"(?<![\w+])(?:\+84|0|1[89]00)(?:[ .-]?\d{2,4}){1,4}(?![\w])")
 _DATE = re.compile(r"(?:\b(ngày|Ngày)\s+)?(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 _MONTH_YEAR = re.compile(r"(?:\b(tháng|Tháng)\s+)?(?<![\d/])(\d{1,2})/(\d{4})(?![\d/])")
