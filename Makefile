@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries browser-binaries bench-tools
+.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries browser-binaries speech-binaries bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
 ## The whole suite on a throwaway PostgreSQL server that the tests start themselves.
-test: $(VENV)/.installed-dev postgres-binaries browser-binaries
+test: $(VENV)/.installed-dev postgres-binaries browser-binaries speech-binaries
 	$(BIN)/pytest
 
 ## Minutes-long load tests (tests/reliability, marked soak): 20,000 submissions without loss.
@@ -46,7 +46,7 @@ fuzz: $(VENV)/.installed-dev postgres-binaries
 	$(BIN)/pytest tests/test_swagger.py --hypothesis-profile=fuzz
 
 ## Benchmarks (bench/run.py): ratios to the framework and hardware ceilings, written to bench/RESULTS.md.
-bench: $(VENV)/.installed-dev postgres-binaries bench-tools
+bench: $(VENV)/.installed-dev postgres-binaries speech-binaries bench-tools
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
@@ -82,6 +82,16 @@ postgres-binaries:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 		else \
 			echo "PostgreSQL server binaries missing: sudo apt-get install postgresql" >&2; exit 1; \
+		fi; \
+	fi
+
+# Speech (services/core/speech.py): espeak-ng's Vietnamese voice, ffmpeg to encode Opus/MP3 and ffprobe.
+speech-binaries:
+	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng ffmpeg >/dev/null; \
+		else \
+			echo "espeak-ng or ffmpeg missing: sudo apt-get install espeak-ng ffmpeg" >&2; exit 1; \
 		fi; \
 	fi
 

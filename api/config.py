@@ -124,8 +124,9 @@ def from_environment(instance_path: str) -> dict:
         "SMS_DAILY_BUDGET": int(env("SMS_DAILY_BUDGET", "10000")),
         "SMS_SENDER": env("SMS_SENDER", ""),
         "SMS_PROVINCE_CODE": int(env("SMS_PROVINCE_CODE", "0")) or None,
-        # Speech (docs/bulletins.md): a command reading text on stdin and writing WAV (e.g. Piper with a
-        # vi_VN model); empty: espeak-ng's Vietnamese voice. TTS_TIMEOUT bounds each synthesis, in seconds.
+        # Speech (services/core/speech.py): a command reading text on stdin and writing WAV on stdout
+        # (e.g. Piper with a vi_VN model; empty: espeak-ng's Vietnamese voice), and the seconds it and the
+        # encoder may each take before the audio answers 503.
         "TTS_COMMAND": env("TTS_COMMAND", ""),
         "TTS_TIMEOUT": float(env("TTS_TIMEOUT", "60")),
         # The hour (Việt Nam time) communes air their morning bulletin; the worker makes them the hour before.

@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of issue 7 in one run, as ratios measured in that run, written to
+"""`make bench`: every benchmark of issues 7 and 18 in one run, as ratios measured in that run, written to
 bench/RESULTS.md. Sizes: BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
 
 import datetime
@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench import data, load, profile
+from bench import data, load, profile, tts
 from bench import push as push_bench
 from bench import webhooks as webhook_bench
 from services.core.db import make_engine
@@ -64,6 +64,9 @@ def main() -> None:
 
     push_run(server.url, work, report)
     webhook_run(server.url, work, report)
+    report.section("6. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
+    for line in tts.lines(tts.run()):
+        report.line(line)
     report.profiles(profiles)
     server.remove()
     report.write()
