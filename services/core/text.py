@@ -38,16 +38,16 @@ def language(locale: str | None) -> str:
     return (locale or "vi").split("-")[0].lower()
 
 
-def shorten(text: str, limit: int, *, in_bytes: bool = False) -> str:
-    """Cut `text` at a word boundary to fit `limit` characters (or UTF-8 bytes), ending with an ellipsis."""
+def shorten(text: str, limit: int, *, in_bytes: bool = False, ellipsis: str = ELLIPSIS) -> str:
+    """Cut `text` at a word boundary to fit `limit` characters (or UTF-8 bytes), ending with `ellipsis`."""
 
     def size(value: str) -> int:
         return len(value.encode()) if in_bytes else len(value)
 
     if size(text) <= limit:
         return text
-    budget = max(0, limit - size(ELLIPSIS))
+    budget = max(0, limit - size(ellipsis))
     cut = text.encode()[:budget].decode(errors="ignore") if in_bytes else text[:budget]
     if " " in cut.strip():
         cut = cut[: cut.rstrip().rfind(" ")]
-    return cut.rstrip(" ,.;:-") + ELLIPSIS if cut else ""
+    return cut.rstrip(" ,.;:-") + ellipsis if cut else ""
