@@ -64,7 +64,7 @@ def test_a_commune_hears_its_alerts_new_policies_and_closing_consultations_in_wo
     ]
     spoken = bulletin["text"]
     assert spoken.startswith("Kính thưa bà con Phường Hải Châu")
-    assert "không chín một hai ba bốn năm sáu bảy tám" in spoken  # the phone, digit by digit
+    assert "không chín một hai, ba bốn năm, sáu bảy tám" in spoken  # the phone, digit by digit in groups
     assert "năm triệu đồng" in spoken and "Ủy ban nhân dân phường" in spoken
     assert "0912" not in spoken and "UBND" not in spoken
     assert spoken.endswith("Xin cảm ơn bà con đã lắng nghe.")
