@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from bench import bulletins as bulletin_bench
 from bench import data, load, profile, tts
 from bench import push as push_bench
 from bench import webhooks as webhook_bench
@@ -66,6 +67,9 @@ def main() -> None:
     webhook_run(server.url, work, report)
     report.section("6. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
     for line in tts.lines(tts.run()):
+        report.line(line)
+    report.section("7. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
+    for line in bulletin_bench.lines(bulletin_bench.run(server.url)):
         report.line(line)
     report.profiles(profiles)
     server.remove()

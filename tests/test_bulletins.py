@@ -146,3 +146,9 @@ def test_a_notice_can_be_listened_to(client, write, move):
     notice = move(write(), "consultation")
     response = client.get(f"/api/v1/notices/{notice['id']}/audio")
     assert response.status_code == 200 and speech.duration(response.data) > 1
+
+
+def test_an_alert_of_symbols_only_is_still_spoken(client, staff):
+    published = alert(staff["editor_a"], headline="!!! ??? !!!", description="***", instruction="---")
+    response = client.get(f"/api/v1/alerts/{published['id']}/audio")
+    assert response.status_code == 200 and speech.duration(response.data) > 1

@@ -39,6 +39,11 @@ URGENT = ("severe", "extreme")
 OPENING = "Kính thưa bà con {place}. Sau đây là bản tin {kind} ngày {day}."
 CLOSING = "Bản tin đến đây là hết. Xin cảm ơn bà con đã lắng nghe."
 KINDS = {"morning": "buổi sáng", "urgent": "khẩn cấp"}
+# Said for an item whose words hold nothing a voice can read (symbols only): never silence.
+UNSPEAKABLE = {
+    "alert": "Có cảnh báo mới. Xin bà con xem chi tiết trên ứng dụng hoặc hỏi cán bộ xã, phường.",
+    "notice": "Có thông báo mới. Xin bà con xem chi tiết trên ứng dụng hoặc hỏi cán bộ xã, phường.",
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def alert_item(alert: Alert) -> dict:
         "type": "alert",
         "id": str(alert.id),
         "heading": alert.headline,
-        "text": for_listening(words),
+        "text": for_listening(words) or UNSPEAKABLE["alert"],
         "edited": False,
     }
 
@@ -68,7 +73,7 @@ def notice_item(notice: Notice, lead: str) -> dict:
         "type": "notice",
         "id": str(notice.id),
         "heading": notice.title,
-        "text": for_listening(words),
+        "text": for_listening(words) or UNSPEAKABLE["notice"],
         "edited": False,
     }
 
@@ -272,4 +277,5 @@ def alert_words(alert: Alert) -> str:
 
 
 def notice_words(notice: Notice) -> str:
-    return for_listening(f"{notice.title.rstrip('. ')}. {notice.summary}\n\n{notice.body}")
+    words = for_listening(f"{notice.title.rstrip('. ')}. {notice.summary}\n\n{notice.body}")
+    return words or UNSPEAKABLE["notice"]
