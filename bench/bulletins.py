@@ -75,9 +75,10 @@ def run(url: str) -> dict:
 def lines(result: dict) -> list[str]:
     samples = result["samples"]
     first = next((mib for made, mib in samples if made), samples[0][1])
+    made, seconds = result["made"], result["seconds"]
     return [
-        f"{result['made']} of {result['communes']} communes of Đà Nẵng got a morning bulletin with Ogg and MP3 "
-        f"audio in {result['seconds']:.0f} s ({result['seconds'] / max(1, result['made']):.1f} s a commune).\n",
+        f"{made} of {result['communes']} communes of Đà Nẵng got a morning bulletin with Ogg and MP3 audio "
+        f"in {seconds:.0f} s ({seconds / max(1, made):.1f} s a commune).\n",
         "| communes made | worker RSS (MiB) |\n|---|---|",
         *(f"| {made} | {mib:.0f} |" for made, mib in samples),
         f"\nGrowth from the first step to the last: {samples[-1][1] - first:+.0f} MiB (flat is the target).",
