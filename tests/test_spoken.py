@@ -1,6 +1,10 @@
 """Text written for listening: what the commune loudspeaker's listener hears, word for word."""
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.core.spoken import ABBREVIATIONS, for_listening, number
 
@@ -128,3 +132,21 @@ def test_one_letter_abbreviations_only_before_a_place_or_a_number():
 def test_the_abbreviation_table_is_complete_for_what_notices_use():
     for written in ("UBND", "HĐND", "TP.", "CA", "CCCD", "BHYT", "BHXH", "THPT", "ATTP", "PCCC"):
         assert ABBREVIATIONS[written] in for_listening(f"Thông báo của {written} hôm nay")
+
+
+# What editors type: words, numbers in every notation the rules read, Markdown and address characters.
+pieces = st.sampled_from(
+    [
+        *("Cảnh báo", "UBND", "TP.", "Q.", "P.", "CA", "gọi", "ngày", "tháng", "thứ", "đ", "%", "km/h", "m2"),
+        *("1.500.000", "2,5", "03/12/2026", "12/2026", "7h30", "07:30", "0912 345 678", "+84", "113", "-"),
+        *("100/2019/NĐ-CP", "(", ")", "/", "*", "**", "#", "[", "](", "http://", "www.", "@", ".vn", "\n"),
+    ]
+)
+
+
+@given(st.lists(st.one_of(pieces, st.text(max_size=8)), max_size=30).map(" ".join))
+def test_any_text_becomes_speakable_words(text):
+    """Never an error, never a symbol or an address left for the voice to spell out."""
+    heard = for_listening(text)
+    assert heard == heard.strip()
+    assert not re.search(r"[*#\[\]<>`|~^=+{}]|https?:|www\.|\s[.,;:!?]|  ", heard)

@@ -89,9 +89,11 @@ _UNITS = {
 }
 
 _markdown = MarkdownIt("commonmark", {"html": False})
-_URL = re.compile(
-    r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)(?:/\S*)?\b"
-)
+# Links and addresses, dropped. Each pattern starts only where a run of address characters starts, and the
+# dotted names are matched whole and tested afterwards, so a long run of "a.a.a…" costs linear time.
+_URL = re.compile(r"(?:https?://|www\.)\S*|(?<![\w.@-])[\w.-]+@[\w-]+(?:\.[\w-]+)++")
+_DOTTED = re.compile(r"(?<![\w.@/-])[\w-]+(?:\.[\w-]+)++(?:/\S*)?")
+_TOP_DOMAINS = {"vn", "com", "net", "org", "info", "gov", "edu"}
 _LEGAL = re.compile(r"(?<![\w/])(\d+)(?:/(\d{4}))?/[A-ZĐ][A-ZĐa-z]*(?:-[A-ZĐ][A-ZĐa-z]*)*")
 _AREA_CODE = re.compile(r"\((0\d{1,3})\)\s*(?=\d)")  # (028) 3822 1234
 _EMERGENCY = re.compile(  # "gọi ngay 113": police 113, fire 114, ambulance 115 are said digit by digit
@@ -223,7 +225,7 @@ def _blocks(text: str) -> list[str]:
 
 
 def _speak(text: str) -> str:
-    text = _URL.sub(" ", text)
+    text = _DOTTED.sub(_domain, _URL.sub(" ", text))
     text = _LEGAL.sub(_legal, text)
     text = _EMERGENCY.sub(lambda m: f"{m[1]} {digits(m[2])}", text)
     text = _PHONE.sub(_phone, _AREA_CODE.sub(r"\1 ", text))
@@ -238,6 +240,12 @@ def _speak(text: str) -> str:
     text = _QUANTITY.sub(_quantity, text)
     text = _PER.sub(" một ", text.replace("&", " và ")).replace("/", " ")
     return _tidy(_UNSPOKEN.sub(" ", text))
+
+
+def _domain(match: re.Match) -> str:
+    """A bare site name ("dichvucong.gov.vn/abc") dropped; other dotted words ("1.500.000", "TP.HCM") kept."""
+    host = match[0].split("/")[0]
+    return " " if host.rsplit(".", 1)[-1].lower() in _TOP_DOMAINS else match[0]
 
 
 def _legal(match: re.Match) -> str:
@@ -298,10 +306,9 @@ def _time(match: re.Match) -> str:
 def _tidy(text: str) -> str:
     """White space collapsed, no space before punctuation, no run of punctuation; "" without a letter."""
     text = re.sub(r"[()]", ", ", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s+([.,;:!?…])", r"\1", text)
+    text = re.sub(r"(?<!\w)[-–—]+(?!\w)", ", ", text)  # a dash in prose is a pause
+    text = re.sub(r"\s+([.,;:!?…])", r"\1", re.sub(r"\s+", " ", text))
     text = re.sub(r"([.,;:!?…])[.,;:]+", r"\1", text)
     text = re.sub(r",([.!?…])", r"\1", text)
-    text = re.sub(r"(?<![\w])[-–—](?![\w])", " ", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;-–—")
+    text = text.lstrip(" .,;:!?…").rstrip(" ,;:")
     return text if any(c.isalpha() for c in text) else ""
