@@ -66,6 +66,11 @@ def test_numbers_are_read_the_vietnamese_way(value, words):
             "hai nghìn không trăm hai mươi bảy.",
         ),
         (
+            "Kỳ họp HĐND khóa XI bàn kế hoạch Quý IV; Chương II, Chương IX. Tổng đài 1022 trực 24/7.",
+            "Kỳ họp Hội đồng nhân dân khóa mười một bàn kế hoạch Quý bốn; Chương hai, Chương chín. Tổng "
+            "đài một không hai hai trực hai mươi tư trên bảy.",
+        ),
+        (
             "Bão số 4 (tên quốc tế YAGI) cách Q. Sơn Trà 250 km, gió mạnh 117 km/h, mưa 200-300 mm.",
             "Bão số bốn, tên quốc tế YAGI, cách quận Sơn Trà hai trăm năm mươi ki lô mét, gió mạnh một "
             "trăm mười bảy ki lô mét trên giờ, mưa hai trăm đến ba trăm mi li mét.",
@@ -97,6 +102,9 @@ def test_phone_numbers_are_read_digit_by_digit_in_their_groups():
     )
     assert for_listening("Gọi ngay 113 hoặc 114 khi có cháy nổ. Có 113 hộ bị ảnh hưởng.") == (
         "Gọi ngay một một ba hoặc một một bốn khi có cháy nổ. Có một trăm mười ba hộ bị ảnh hưởng."
+    )
+    assert for_listening("Hotline 1022 hoặc 1.500 hộ hoặc 1200 người") == (
+        "Hotline một không hai hai hoặc một nghìn năm trăm hộ hoặc một nghìn hai trăm người."
     )
     # An identifier with a leading zero is not an amount.
     assert for_listening("CCCD 001234567890") == (

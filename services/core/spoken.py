@@ -96,9 +96,16 @@ _DOTTED = re.compile(r"(?<![\w.@/-])[\w-]+(?:\.[\w-]+)++(?:/\S*)?")
 _TOP_DOMAINS = {"vn", "com", "net", "org", "info", "gov", "edu"}
 _LEGAL = re.compile(r"(?<![\w/])(\d+)(?:/(\d{4}))?/[A-ZĐ][A-ZĐa-z]*(?:-[A-ZĐ][A-ZĐa-z]*)*")
 _AREA_CODE = re.compile(r"\((0\d{1,3})\)\s*(?=\d)")  # (028) 3822 1234
-_EMERGENCY = re.compile(  # "gọi ngay 113": police 113, fire 114, ambulance 115 are said digit by digit
-    r"\b((?:gọi|Gọi|số|tổng đài|đường dây nóng|hoặc)(?:\s+\w+){0,2}?)\s+(11[1-5])\b"
+# Short service numbers are said digit by digit after a word that calls them: "gọi ngay 113", "tổng đài
+# 1022"; police 113, fire 114 and ambulance 115 also after "số" or "hoặc".
+_SERVICE_NUMBER = re.compile(
+    r"\b((?i:gọi|tổng đài|đường dây nóng|hotline)(?:\s+[^\W\d]+){0,2}?)\s+(1\d{2,4})\b(?![ .-]?\d)"
+    r"|\b((?i:số|hoặc))\s+(11[1-5])\b"
 )
+_ROUND_THE_CLOCK = re.compile(r"(?<![\d/])24/7(?![\d/])")
+# Roman numerals where notices use them: "Quý IV", "Khóa XV", "Chương II".
+_ROMAN = re.compile(r"\b(?i:(quý|khóa|khoá|chương|phần|mục|đợt))\s+([IVX]+)\b")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 _PHONE = re.compile(r"(?<![\w+])(?:\+84|0|1[89]00)(?:[ .-]?\d{2,4}){1,4}(?![\w])")
 _DATE = re.compile(r"(?:\b(ngày|Ngày)\s+)?(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 _MONTH_YEAR = re.compile(r"(?:\b(tháng|Tháng)\s+)?(?<![\d/])(\d{1,2})/(\d{4})(?![\d/])")
@@ -227,8 +234,10 @@ def _blocks(text: str) -> list[str]:
 def _speak(text: str) -> str:
     text = _DOTTED.sub(_domain, _URL.sub(" ", text))
     text = _LEGAL.sub(_legal, text)
-    text = _EMERGENCY.sub(lambda m: f"{m[1]} {digits(m[2])}", text)
+    text = _SERVICE_NUMBER.sub(lambda m: f"{m[1] or m[3]} {digits(m[2] or m[4])}", text)
     text = _PHONE.sub(_phone, _AREA_CODE.sub(r"\1 ", text))
+    text = _ROUND_THE_CLOCK.sub("hai mươi tư trên bảy", text)
+    text = _ROMAN.sub(lambda m: f"{m[1]} {number(_roman(m[2]))}", text)
     text = _RANGE.sub(r"\1 đến ", text)
     text = _DATE.sub(_date, text)
     text = _MONTH_YEAR.sub(_month_year, text)
@@ -246,6 +255,11 @@ def _domain(match: re.Match) -> str:
     """A bare site name ("dichvucong.gov.vn/abc") dropped; other dotted words ("1.500.000", "TP.HCM") kept."""
     host = match[0].split("/")[0]
     return " " if host.rsplit(".", 1)[-1].lower() in _TOP_DOMAINS else match[0]
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if v < after else v for v, after in zip(values, values[1:] + [0], strict=True))
 
 
 def _legal(match: re.Match) -> str:
