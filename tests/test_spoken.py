@@ -142,6 +142,12 @@ def test_the_abbreviation_table_is_complete_for_what_notices_use():
         assert ABBREVIATIONS[written] in for_listening(f"Thông báo của {written} hôm nay")
 
 
+def test_a_deployment_adds_its_own_abbreviations(monkeypatch):
+    assert for_listening("Liên hệ BQL chợ Hàn") == "Liên hệ BQL chợ Hàn."
+    monkeypatch.setitem(ABBREVIATIONS, "BQL", "ban quản lý")
+    assert for_listening("Liên hệ BQL chợ Hàn") == "Liên hệ ban quản lý chợ Hàn."
+
+
 # What editors type: words, numbers in every notation the rules read, Markdown and address characters.
 pieces = st.sampled_from(
     [

@@ -9,6 +9,7 @@ hai mươi sáu"). num2words' `lang="vi"` was tried and not used: it reads 2026 
 1015 "một nghìn lẻ mười lăm" and 2,5 "hai phẩy năm mươi", and it is LGPL.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -17,8 +18,8 @@ from markdown_it import MarkdownIt
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _SCALES = ("", "nghìn", "triệu")  # then "tỷ", read recursively: 10^12 is "nghìn tỷ"
 
-# Abbreviations as written in notices → as read aloud. Matched case-sensitively as whole words; extend
-# the table for a province's own (a district's short name, a local body).
+# Abbreviations as written in notices → as read aloud. Matched case-sensitively as whole words; a
+# deployment may add its own (a local body's initials) to this dict at start-up.
 ABBREVIATIONS = {
     "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
     "UBND": "Ủy ban nhân dân",
@@ -59,7 +60,7 @@ ABBREVIATIONS = {
     "VN": "Việt Nam",
 }
 # One-letter abbreviations only where a place name or a number follows: "Q. Hải Châu", "P.3".
-_PLACE_LETTERS = {"Q": "quận", "P": "phường", "X": "xã", "H": "huyện"}
+_PLACE_LETTERS = {"Q": "quận", "P": "phường", "X": "xã"}
 
 # After a number: symbol → words. Longest first, so "km2" wins over "km" and "m".
 _UNITS = {
@@ -117,12 +118,6 @@ _NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?!\d)|\d+"
 _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
 _QUANTITY = re.compile(
     rf"(?<![\w,.])({_NUMBER})(?:\s*({_UNIT})(?![\w²³])(?:(/)(?:({_UNIT})(?![\w²³])|(?=\w)))?)?"
-)
-_ABBREVIATION = re.compile(
-    "|".join(
-        rf"(?<!\w){re.escape(key)}" + ("" if key.endswith(".") else r"(?![\w&])")  # "TP.HCM" too
-        for key in sorted(ABBREVIATIONS, key=len, reverse=True)
-    )
 )
 _PLACE = re.compile(rf"(?<![\w.])([{''.join(_PLACE_LETTERS)}])\.\s*(?=\d|[A-ZĐÀ-Ỹ])")
 _PER = re.compile(r"(?<=\w)/(?=\w)(?!hoặc)")  # "5 người/hộ": five people a household
@@ -194,17 +189,15 @@ def _decimal(text: str) -> str:
     """A number as written in Vietnamese: "1.500.000", "2,5" ("hai phẩy năm"), "0,05", "2.1" (a section)."""
     if "," in text:
         whole, fraction = text.replace(".", "").split(",")
-        read = (
-            number(int(fraction)) if len(fraction) <= 2 and not fraction.startswith("0") else digits(fraction)
-        )
-        return f"{number(int(whole))} phẩy {read}"
+        # "2,25" is "hai phẩy hai mươi lăm"; "0,05" and longer fractions digit by digit.
+        short = len(fraction) <= 2 and not fraction.startswith("0")
+        return f"{number(int(whole))} phẩy {number(int(fraction)) if short else digits(fraction)}"
     if re.fullmatch(r"\d+\.\d{1,2}", text):
         whole, part = text.split(".")
         return f"{number(int(whole))} chấm {number(int(part))}"
-    plain = text.replace(".", "")
-    if len(plain) > 12 or (len(plain) > 2 and plain.startswith("0")):
-        return digits(plain)  # an identifier (a case number, a CCCD), not an amount
-    return number(int(plain))
+    if text.isdigit() and (len(text) > 12 or (len(text) > 2 and text.startswith("0"))):
+        return digits(text)  # an identifier (a case number, a CCCD), not an amount
+    return number(int(text.replace(".", "")))
 
 
 def _quantity(match: re.Match) -> str:
@@ -245,7 +238,7 @@ def _speak(text: str) -> str:
     text = _NEGATIVE.sub("âm ", text)
     text = _ORDINAL.sub(_ordinal, text)
     text = _PLACE.sub(lambda m: _PLACE_LETTERS[m[1]] + " ", text)
-    text = _ABBREVIATION.sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
+    text = _abbreviations(tuple(ABBREVIATIONS)).sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
     text = _QUANTITY.sub(_quantity, text)
     text = _PER.sub(" một ", text.replace("&", " và ")).replace("/", " ")
     return _tidy(_UNSPOKEN.sub(" ", text))
@@ -255,6 +248,17 @@ def _domain(match: re.Match) -> str:
     """A bare site name ("dichvucong.gov.vn/abc") dropped; other dotted words ("1.500.000", "TP.HCM") kept."""
     host = match[0].split("/")[0]
     return " " if host.rsplit(".", 1)[-1].lower() in _TOP_DOMAINS else match[0]
+
+
+@functools.lru_cache(maxsize=2)
+def _abbreviations(keys: tuple[str, ...]) -> re.Pattern:
+    """The table's keys as one pattern, longest first; built again only when the table changes."""
+    return re.compile(
+        "|".join(
+            rf"(?<!\w){re.escape(key)}" + ("" if key.endswith(".") else r"(?![\w&])")  # "TP.HCM" too
+            for key in sorted(keys, key=len, reverse=True)
+        )
+    )
 
 
 def _roman(numeral: str) -> int:
