@@ -112,6 +112,13 @@ def test_phone_numbers_are_read_digit_by_digit_in_their_groups():
     )
 
 
+def test_a_rate_is_read_per_one():
+    assert for_listening("Uống 2 viên/lần, 3 lần/ngày; giá 25.000đ/kg; Sở Y tế/UBND phường") == (
+        "Uống hai viên một lần, ba lần một ngày; giá hai mươi lăm nghìn đồng một ki lô gam; Sở Y tế Ủy "
+        "ban nhân dân phường."
+    )
+
+
 def test_markdown_links_and_addresses_leave_only_what_is_said():
     written = (
         "## Lịch tiêm chủng\n\n"

@@ -120,7 +120,7 @@ _QUANTITY = re.compile(
     rf"(?<![\w,.])({_NUMBER})(?:\s*({_UNIT})(?![\w²³])(?:(/)(?:({_UNIT})(?![\w²³])|(?=\w)))?)?"
 )
 _PLACE = re.compile(rf"(?<![\w.])([{''.join(_PLACE_LETTERS)}])\.\s*(?=\d|[A-ZĐÀ-Ỹ])")
-_PER = re.compile(r"(?<=\w)/(?=\w)(?!hoặc)")  # "5 người/hộ": five people a household
+_PER = re.compile(r"(?<![\w.,])\d[\d.,]*\s*([^\W\d]+)/(?=[^\W\d])")
 _UNSPOKEN = re.compile(r"[^\w\s.,;:!?…()\-–—/&]")
 _END = ".!?…:;"
 
@@ -208,6 +208,11 @@ def _quantity(match: re.Match) -> str:
     return said
 
 
+def _per(match: re.Match) -> str:
+    """A rate after a count, "5 người/hộ" → "5 người một hộ"; units are _quantity()'s."""
+    return match[0] if match[1] in _UNITS else match[0][:-1] + " một "
+
+
 def _blocks(text: str) -> list[str]:
     """The Markdown's blocks as plain text: link text kept, emphasis, headings, bullets and code dropped."""
     blocks = []
@@ -239,8 +244,8 @@ def _speak(text: str) -> str:
     text = _ORDINAL.sub(_ordinal, text)
     text = _PLACE.sub(lambda m: _PLACE_LETTERS[m[1]] + " ", text)
     text = _abbreviations(tuple(ABBREVIATIONS)).sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
-    text = _QUANTITY.sub(_quantity, text)
-    text = _PER.sub(" một ", text.replace("&", " và ")).replace("/", " ")
+    text = _QUANTITY.sub(_quantity, _PER.sub(_per, text))
+    text = text.replace("&", " và ").replace("/", " ")
     return _tidy(_UNSPOKEN.sub(" ", text))
 
 
