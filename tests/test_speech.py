@@ -95,6 +95,12 @@ def test_a_hanging_voice_times_out_and_leaves_nothing_running():
     assert left == []
 
 
+def test_blank_text_is_the_callers_to_refuse():
+    assert for_listening("🔔 *** !!!") == ""
+    with pytest.raises(ValueError, match="Nothing to say"):
+        speech.voice({}).synthesize(for_listening("🔔 *** !!!"))
+
+
 def test_a_failing_or_garbled_voice_is_unavailable():
     with pytest.raises(SpeechUnavailable, match=r"sh failed \(exit 3\): no model loaded"):
         CommandVoice(["sh", "-c", "echo 'no model loaded' >&2; exit 3"]).synthesize("Xin chào")

@@ -1,6 +1,10 @@
 """Text written for listening: what the commune loudspeaker's listener hears, word for word."""
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.core.spoken import ABBREVIATIONS, for_listening, number
 
@@ -62,6 +66,11 @@ def test_numbers_are_read_the_vietnamese_way(value, words):
             "hai nghìn không trăm hai mươi bảy.",
         ),
         (
+            "Kỳ họp HĐND khóa XI bàn kế hoạch Quý IV; Chương II, Chương IX. Tổng đài 1022 trực 24/7.",
+            "Kỳ họp Hội đồng nhân dân khóa mười một bàn kế hoạch Quý bốn; Chương hai, Chương chín. Tổng "
+            "đài một không hai hai trực hai mươi tư trên bảy.",
+        ),
+        (
             "Bão số 4 (tên quốc tế YAGI) cách Q. Sơn Trà 250 km, gió mạnh 117 km/h, mưa 200-300 mm.",
             "Bão số bốn, tên quốc tế YAGI, cách quận Sơn Trà hai trăm năm mươi ki lô mét, gió mạnh một "
             "trăm mười bảy ki lô mét trên giờ, mưa hai trăm đến ba trăm mi li mét.",
@@ -94,9 +103,19 @@ def test_phone_numbers_are_read_digit_by_digit_in_their_groups():
     assert for_listening("Gọi ngay 113 hoặc 114 khi có cháy nổ. Có 113 hộ bị ảnh hưởng.") == (
         "Gọi ngay một một ba hoặc một một bốn khi có cháy nổ. Có một trăm mười ba hộ bị ảnh hưởng."
     )
+    assert for_listening("Hotline 1022 hoặc 1.500 hộ hoặc 1200 người") == (
+        "Hotline một không hai hai hoặc một nghìn năm trăm hộ hoặc một nghìn hai trăm người."
+    )
     # An identifier with a leading zero is not an amount.
     assert for_listening("CCCD 001234567890") == (
         "căn cước công dân không không một hai ba bốn năm sáu bảy tám chín không."
+    )
+
+
+def test_a_rate_is_read_per_one():
+    assert for_listening("Uống 2 viên/lần, 3 lần/ngày; giá 25.000đ/kg; Sở Y tế/UBND phường") == (
+        "Uống hai viên một lần, ba lần một ngày; giá hai mươi lăm nghìn đồng một ki lô gam; Sở Y tế Ủy "
+        "ban nhân dân phường."
     )
 
 
@@ -128,3 +147,27 @@ def test_one_letter_abbreviations_only_before_a_place_or_a_number():
 def test_the_abbreviation_table_is_complete_for_what_notices_use():
     for written in ("UBND", "HĐND", "TP.", "CA", "CCCD", "BHYT", "BHXH", "THPT", "ATTP", "PCCC"):
         assert ABBREVIATIONS[written] in for_listening(f"Thông báo của {written} hôm nay")
+
+
+def test_a_deployment_adds_its_own_abbreviations(monkeypatch):
+    assert for_listening("Liên hệ BQL chợ Hàn") == "Liên hệ BQL chợ Hàn."
+    monkeypatch.setitem(ABBREVIATIONS, "BQL", "ban quản lý")
+    assert for_listening("Liên hệ BQL chợ Hàn") == "Liên hệ ban quản lý chợ Hàn."
+
+
+# What editors type: words, numbers in every notation the rules read, Markdown and address characters.
+pieces = st.sampled_from(
+    [
+        *("Cảnh báo", "UBND", "TP.", "Q.", "P.", "CA", "gọi", "ngày", "tháng", "thứ", "đ", "%", "km/h", "m2"),
+        *("1.500.000", "2,5", "03/12/2026", "12/2026", "7h30", "07:30", "0912 345 678", "+84", "113", "-"),
+        *("100/2019/NĐ-CP", "(", ")", "/", "*", "**", "#", "[", "](", "http://", "www.", "@", ".vn", "\n"),
+    ]
+)
+
+
+@given(st.lists(st.one_of(pieces, st.text(max_size=8)), max_size=30).map(" ".join))
+def test_any_text_becomes_speakable_words(text):
+    """Never an error, never a symbol or an address left for the voice to spell out."""
+    heard = for_listening(text)
+    assert heard == heard.strip()
+    assert not re.search(r"[*#\[\]<>`|~^=+{}]|https?:|www\.|\s[.,;:!?]|  ", heard)

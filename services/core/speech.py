@@ -41,7 +41,8 @@ class SpeechUnavailable(Unavailable):
 
 class Voice(Protocol):
     def synthesize(self, text: str) -> bytes:
-        """WAV (PCM) of `text` spoken."""
+        """WAV (PCM) of `text` spoken. Blank text is the caller's to refuse (for_listening() answers ""
+        for text with nothing to say): a ValueError here."""
         ...
 
 
@@ -53,6 +54,8 @@ class CommandVoice:
         self.timeout = timeout
 
     def synthesize(self, text: str) -> bytes:
+        if not text.strip():
+            raise ValueError("Nothing to say: the text is blank.")
         wav = run(self.command, text.encode(), self.timeout)
         if not wav.startswith(b"RIFF"):
             raise SpeechUnavailable(f"{self.command[0]} did not write WAV audio.")

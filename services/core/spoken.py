@@ -9,6 +9,7 @@ hai mươi sáu"). num2words' `lang="vi"` was tried and not used: it reads 2026 
 1015 "một nghìn lẻ mười lăm" and 2,5 "hai phẩy năm mươi", and it is LGPL.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -17,8 +18,8 @@ from markdown_it import MarkdownIt
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _SCALES = ("", "nghìn", "triệu")  # then "tỷ", read recursively: 10^12 is "nghìn tỷ"
 
-# Abbreviations as written in notices → as read aloud. Matched case-sensitively as whole words; extend
-# the table for a province's own (a district's short name, a local body).
+# Abbreviations as written in notices → as read aloud. Matched case-sensitively as whole words; a
+# deployment may add its own (a local body's initials) to this dict at start-up.
 ABBREVIATIONS = {
     "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
     "UBND": "Ủy ban nhân dân",
@@ -59,7 +60,7 @@ ABBREVIATIONS = {
     "VN": "Việt Nam",
 }
 # One-letter abbreviations only where a place name or a number follows: "Q. Hải Châu", "P.3".
-_PLACE_LETTERS = {"Q": "quận", "P": "phường", "X": "xã", "H": "huyện"}
+_PLACE_LETTERS = {"Q": "quận", "P": "phường", "X": "xã"}
 
 # After a number: symbol → words. Longest first, so "km2" wins over "km" and "m".
 _UNITS = {
@@ -89,14 +90,23 @@ _UNITS = {
 }
 
 _markdown = MarkdownIt("commonmark", {"html": False})
-_URL = re.compile(
-    r"(?:https?://|www\.)\S+|\b[\w.-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)(?:/\S*)?\b"
-)
+# Links and addresses, dropped. Each pattern starts only where a run of address characters starts, and the
+# dotted names are matched whole and tested afterwards, so a long run of "a.a.a…" costs linear time.
+_URL = re.compile(r"(?:https?://|www\.)\S*|(?<![\w.@-])[\w.-]+@[\w-]+(?:\.[\w-]+)++")
+_DOTTED = re.compile(r"(?<![\w.@/-])[\w-]+(?:\.[\w-]+)++(?:/\S*)?")
+_TOP_DOMAINS = {"vn", "com", "net", "org", "info", "gov", "edu"}
 _LEGAL = re.compile(r"(?<![\w/])(\d+)(?:/(\d{4}))?/[A-ZĐ][A-ZĐa-z]*(?:-[A-ZĐ][A-ZĐa-z]*)*")
 _AREA_CODE = re.compile(r"\((0\d{1,3})\)\s*(?=\d)")  # (028) 3822 1234
-_EMERGENCY = re.compile(  # "gọi ngay 113": police 113, fire 114, ambulance 115 are said digit by digit
-    r"\b((?:gọi|Gọi|số|tổng đài|đường dây nóng|hoặc)(?:\s+\w+){0,2}?)\s+(11[1-5])\b"
+# Short service numbers are said digit by digit after a word that calls them: "gọi ngay 113", "tổng đài
+# 1022"; police 113, fire 114 and ambulance 115 also after "số" or "hoặc".
+_SERVICE_NUMBER = re.compile(
+    r"\b((?i:gọi|tổng đài|đường dây nóng|hotline)(?:\s+[^\W\d]+){0,2}?)\s+(1\d{2,4})\b(?![ .-]?\d)"
+    r"|\b((?i:số|hoặc))\s+(11[1-5])\b"
 )
+_ROUND_THE_CLOCK = re.compile(r"(?<![\d/])24/7(?![\d/])")
+# Roman numerals where notices use them: "Quý IV", "Khóa XV", "Chương II".
+_ROMAN = re.compile(r"\b(?i:(quý|khóa|khoá|chương|phần|mục|đợt))\s+([IVX]+)\b")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 _PHONE = re.compile(r"(?<![\w+])(?:\+84|0|1[89]00)(?:[ .-]?\d{2,4}){1,4}(?![\w])")
 _DATE = re.compile(r"(?:\b(ngày|Ngày)\s+)?(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 _MONTH_YEAR = re.compile(r"(?:\b(tháng|Tháng)\s+)?(?<![\d/])(\d{1,2})/(\d{4})(?![\d/])")
@@ -109,14 +119,8 @@ _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=Tru
 _QUANTITY = re.compile(
     rf"(?<![\w,.])({_NUMBER})(?:\s*({_UNIT})(?![\w²³])(?:(/)(?:({_UNIT})(?![\w²³])|(?=\w)))?)?"
 )
-_ABBREVIATION = re.compile(
-    "|".join(
-        rf"(?<!\w){re.escape(key)}" + ("" if key.endswith(".") else r"(?![\w&])")  # "TP.HCM" too
-        for key in sorted(ABBREVIATIONS, key=len, reverse=True)
-    )
-)
 _PLACE = re.compile(rf"(?<![\w.])([{''.join(_PLACE_LETTERS)}])\.\s*(?=\d|[A-ZĐÀ-Ỹ])")
-_PER = re.compile(r"(?<=\w)/(?=\w)(?!hoặc)")  # "5 người/hộ": five people a household
+_PER = re.compile(r"(?<![\w.,])\d[\d.,]*\s*([^\W\d]+)/(?=[^\W\d])")
 _UNSPOKEN = re.compile(r"[^\w\s.,;:!?…()\-–—/&]")
 _END = ".!?…:;"
 
@@ -185,17 +189,15 @@ def _decimal(text: str) -> str:
     """A number as written in Vietnamese: "1.500.000", "2,5" ("hai phẩy năm"), "0,05", "2.1" (a section)."""
     if "," in text:
         whole, fraction = text.replace(".", "").split(",")
-        read = (
-            number(int(fraction)) if len(fraction) <= 2 and not fraction.startswith("0") else digits(fraction)
-        )
-        return f"{number(int(whole))} phẩy {read}"
+        # "2,25" is "hai phẩy hai mươi lăm"; "0,05" and longer fractions digit by digit.
+        short = len(fraction) <= 2 and not fraction.startswith("0")
+        return f"{number(int(whole))} phẩy {number(int(fraction)) if short else digits(fraction)}"
     if re.fullmatch(r"\d+\.\d{1,2}", text):
         whole, part = text.split(".")
         return f"{number(int(whole))} chấm {number(int(part))}"
-    plain = text.replace(".", "")
-    if len(plain) > 12 or (len(plain) > 2 and plain.startswith("0")):
-        return digits(plain)  # an identifier (a case number, a CCCD), not an amount
-    return number(int(plain))
+    if text.isdigit() and (len(text) > 12 or (len(text) > 2 and text.startswith("0"))):
+        return digits(text)  # an identifier (a case number, a CCCD), not an amount
+    return number(int(text.replace(".", "")))
 
 
 def _quantity(match: re.Match) -> str:
@@ -204,6 +206,11 @@ def _quantity(match: re.Match) -> str:
     if match[2]:
         said += " " + _UNITS[match[2]] + (" một " if match[3] else "") + _UNITS.get(match[4], "")
     return said
+
+
+def _per(match: re.Match) -> str:
+    """A rate after a count, "5 người/hộ" → "5 người một hộ"; units are _quantity()'s."""
+    return match[0] if match[1] in _UNITS else match[0][:-1] + " một "
 
 
 def _blocks(text: str) -> list[str]:
@@ -223,10 +230,12 @@ def _blocks(text: str) -> list[str]:
 
 
 def _speak(text: str) -> str:
-    text = _URL.sub(" ", text)
+    text = _DOTTED.sub(_domain, _URL.sub(" ", text))
     text = _LEGAL.sub(_legal, text)
-    text = _EMERGENCY.sub(lambda m: f"{m[1]} {digits(m[2])}", text)
+    text = _SERVICE_NUMBER.sub(lambda m: f"{m[1] or m[3]} {digits(m[2] or m[4])}", text)
     text = _PHONE.sub(_phone, _AREA_CODE.sub(r"\1 ", text))
+    text = _ROUND_THE_CLOCK.sub("hai mươi tư trên bảy", text)
+    text = _ROMAN.sub(lambda m: f"{m[1]} {number(_roman(m[2]))}", text)
     text = _RANGE.sub(r"\1 đến ", text)
     text = _DATE.sub(_date, text)
     text = _MONTH_YEAR.sub(_month_year, text)
@@ -234,10 +243,32 @@ def _speak(text: str) -> str:
     text = _NEGATIVE.sub("âm ", text)
     text = _ORDINAL.sub(_ordinal, text)
     text = _PLACE.sub(lambda m: _PLACE_LETTERS[m[1]] + " ", text)
-    text = _ABBREVIATION.sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
-    text = _QUANTITY.sub(_quantity, text)
-    text = _PER.sub(" một ", text.replace("&", " và ")).replace("/", " ")
+    text = _abbreviations(tuple(ABBREVIATIONS)).sub(lambda m: f" {ABBREVIATIONS[m[0]]} ", text)
+    text = _QUANTITY.sub(_quantity, _PER.sub(_per, text))
+    text = text.replace("&", " và ").replace("/", " ")
     return _tidy(_UNSPOKEN.sub(" ", text))
+
+
+def _domain(match: re.Match) -> str:
+    """A bare site name ("dichvucong.gov.vn/abc") dropped; other dotted words ("1.500.000", "TP.HCM") kept."""
+    host = match[0].split("/")[0]
+    return " " if host.rsplit(".", 1)[-1].lower() in _TOP_DOMAINS else match[0]
+
+
+@functools.lru_cache(maxsize=2)
+def _abbreviations(keys: tuple[str, ...]) -> re.Pattern:
+    """The table's keys as one pattern, longest first; built again only when the table changes."""
+    return re.compile(
+        "|".join(
+            rf"(?<!\w){re.escape(key)}" + ("" if key.endswith(".") else r"(?![\w&])")  # "TP.HCM" too
+            for key in sorted(keys, key=len, reverse=True)
+        )
+    )
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if v < after else v for v, after in zip(values, values[1:] + [0], strict=True))
 
 
 def _legal(match: re.Match) -> str:
@@ -298,10 +329,9 @@ def _time(match: re.Match) -> str:
 def _tidy(text: str) -> str:
     """White space collapsed, no space before punctuation, no run of punctuation; "" without a letter."""
     text = re.sub(r"[()]", ", ", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s+([.,;:!?…])", r"\1", text)
+    text = re.sub(r"(?<!\w)[-–—]+(?!\w)", ", ", text)  # a dash in prose is a pause
+    text = re.sub(r"\s+([.,;:!?…])", r"\1", re.sub(r"\s+", " ", text))
     text = re.sub(r"([.,;:!?…])[.,;:]+", r"\1", text)
     text = re.sub(r",([.!?…])", r"\1", text)
-    text = re.sub(r"(?<![\w])[-–—](?![\w])", " ", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;-–—")
+    text = text.lstrip(" .,;:!?…").rstrip(" ,;:")
     return text if any(c.isalpha() for c in text) else ""
