@@ -267,7 +267,7 @@ def audio(db: Session, words: str, fmt: str) -> Audio:
     except FileNotFoundError:
         if not words.strip():
             raise Invalid({"text": ["There is nothing to say."]}, code="nothing_to_say") from None
-        data = speech.encode(voice.synthesize(words), fmt)
+        data = speech.encode(voice.synthesize(words), fmt, timeout=getattr(voice, "timeout", 60))
         files.save(key, data)
     return Audio(data, speech.MEDIA_TYPES[fmt], digest)
 
