@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         admin_webhooks,
         admin_zalo,
         alerts,
+        bulletins,
         categories,
         consultation,
         dashboard,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         routing_rules,
         scam_reports,
         signin,
+        sms_subscriptions,
     )
 
     app.config.update(

@@ -87,6 +87,12 @@ _WHOLE = {
     "options: only choice fields have options.": _l("Only choice questions have options."),
     "options: values must differ.": _l("Two options have the same value."),
     "min is above max.": _l("The least is above the most."),
+    # Bulletins and SMS subscriptions (services/publishing/bulletins.py, services/sms/subscriptions.py)
+    "No such commune.": _l("Pick a commune from the list."),
+    "At most 7 days ahead.": _l("A bulletin is made at most 7 days ahead."),
+    "Record a subscription only after the citizen agreed to it.": _l(
+        "Tick this once the citizen has agreed: only then is the number recorded."
+    ),
 }
 _START = {
     "Give a reason: one of": _l("Pick a reason."),

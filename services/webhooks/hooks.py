@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from schemas.alerts import AlertSchema
+from schemas.bulletins import BulletinSchema
 from schemas.consultation import CommentSchema
 from schemas.feedback import FeedbackStaffSchema
 from schemas.notices import NoticeSchema
@@ -29,6 +30,7 @@ SHAPES = {
     "notice": lambda notice: NoticeSchema().dump(localize(notice)),
     "comment": lambda comment: CommentSchema().dump(comment),
     "scam_report": lambda report: ScamReportSchema().dump(report),
+    "bulletin": lambda bulletin: BulletinSchema().dump(bulletin),  # bulletin.ready, for radio systems
 }
 
 
