@@ -1,5 +1,6 @@
-"""`make bench`: every benchmark of issue 7 in one run, as ratios measured in that run, written to
-bench/RESULTS.md. Sizes: BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
+"""`make bench`: every benchmark of issue 7 and of the channels since (SMS: bench/sms.py) in one run, as
+ratios measured in that run, written to bench/RESULTS.md. Sizes: BENCH_NOTICES_LARGE (default 1,000,000),
+BENCH_DEVICES (default 100,000)."""
 
 import datetime
 import json
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from bench import data, load, profile
 from bench import push as push_bench
+from bench import sms as sms_bench
 from bench import webhooks as webhook_bench
 from services.core.db import make_engine
 from tests.fake_fcm import FakeFcm
@@ -64,6 +66,7 @@ def main() -> None:
 
     push_run(server.url, work, report)
     webhook_run(server.url, work, report)
+    sms_run(report)
     report.profiles(profiles)
     server.remove()
     report.write()
@@ -218,6 +221,12 @@ def webhook_run(url: str, work: Path, report: "Report") -> None:
     )
 
 
+def sms_run(report: "Report") -> None:
+    result = sms_bench.run()
+    report.section(f"6. SMS submissions ({result['messages']:,} SMS over SMPP to the fake SMSC on 127.0.0.1)")
+    report.line(sms_bench.summary(result))
+
+
 class Report:
     def __init__(self):
         self.parts: list[str] = []
@@ -270,7 +279,7 @@ class Report:
                 self.line("</details>")
 
     def profiles(self, profiles: dict) -> None:
-        self.section("6. Where the time goes (py-spy over the API workers, in load runs of their own)")
+        self.section("7. Where the time goes (py-spy over the API workers, in load runs of their own)")
         for title, raw in profiles.items():
             self.line(f"\n### {title}\n")
             self.line(profile.summary(raw) if isinstance(raw, Path) else raw)

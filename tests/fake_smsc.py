@@ -178,6 +178,7 @@ class FakeSmsc:
                 sock, _ = self._listener.accept()
             except OSError:
                 return  # stopped
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as SMSCs do: PDUs are small
             session = _Session(sock)
             with self._lock:
                 self._sessions.append(session)

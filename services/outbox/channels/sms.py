@@ -384,6 +384,8 @@ class _Link:
         where = f"{settings.host}:{settings.port}"
         try:
             self.client.connect()
+            # Small PDUs both ways (deliver_sm_resp among submit_sm): Nagle would hold each for an ACK.
+            self.client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.client.bind_transceiver(system_id=settings.system_id, password=settings.password)
         except exceptions.PDUError as error:
             self.client.disconnect()
@@ -401,7 +403,9 @@ class _Link:
         self.lost = ""
         self.pending: dict[int, _Submit] = {}
         self.window = threading.BoundedSemaphore(settings.window)
-        self.writing = threading.Lock()
+        self.registering = threading.Lock()  # `pending` and `alive` between the sender and the reader
+        self.sequencing = threading.Lock()  # smpplib's sequence numbers are not thread-safe
+        self.writing = threading.Lock()  # one PDU at a time on the socket
         self.reader = threading.Thread(target=self._read, name=self.READER, daemon=True)
         self.reader.start()
 
@@ -424,15 +428,15 @@ class _Link:
             self.drop(f"no room in the window for {self.settings.timeout:g} s")
             self._lose(submit, release=False)
             return submit
-        with self.writing:
-            if not self.alive:
-                self._lose(submit)
-                return submit
-            pdu = smpp.make_pdu("submit_sm", client=self.client, **kwargs)
-            self.pending[pdu.sequence] = submit
-            written = self._write(pdu)
-        if not written:
-            self.drop("the SMSC closed the connection")
+        pdu = self._make("submit_sm", **kwargs)
+        with self.registering:
+            registered = self.alive
+            if registered:
+                self.pending[pdu.sequence] = submit
+        if registered:
+            self._send(pdu)  # a failure drops the link, which loses the submit
+        else:
+            self._lose(submit)
         return submit
 
     def drop(self, why: str) -> None:
@@ -443,7 +447,7 @@ class _Link:
         self.lost = self.lost or why
         with contextlib.suppress(AttributeError, OSError):  # gone already
             self.client._socket.shutdown(socket.SHUT_RDWR)  # wakes the reader
-        with self.writing:
+        with self.registering:
             pending, self.pending = self.pending, {}
         for submit in pending.values():
             self._lose(submit)
@@ -451,8 +455,7 @@ class _Link:
     def close(self) -> None:
         self.closing = True
         if self.alive:
-            with self.writing:
-                self._write(smpp.make_pdu("unbind", client=self.client))
+            self._send(self._make("unbind"))
             self.reader.join(self.settings.timeout)  # it reads the unbind_resp, or the link's end
         self.drop("closed")
         self.reader.join(self.settings.timeout)
@@ -463,17 +466,18 @@ class _Link:
         if release:
             self.window.release()
 
-    def _write(self, pdu) -> bool:
-        """Send a PDU (the caller holds `writing`); False when the connection is gone."""
-        try:
-            return self.client.send_pdu(pdu)
-        except (exceptions.ConnectionError, exceptions.PDUError):
-            return False
+    def _make(self, command: str, **fields):
+        with self.sequencing:
+            return smpp.make_pdu(command, client=self.client, **fields)
 
     def _send(self, pdu) -> None:
-        with self.writing:
-            written = self._write(pdu)
-        if not written:
+        """Write a PDU, encoded outside the lock (smpplib's send_pdu would encode it inside); a failed
+        write drops the link."""
+        data = pdu.generate()
+        try:
+            with self.writing:
+                self.client._socket.sendall(data)
+        except (AttributeError, OSError):  # closed meanwhile
             self.drop("the SMSC closed the connection")
 
     def _answer(self, request, command: str, status: int = consts.SMPP_ESME_ROK) -> None:
@@ -494,9 +498,7 @@ class _Link:
                     if enquired:
                         self.drop("no answer to enquire_link")
                         break
-                    with self.writing:  # a sequence number is taken under the lock too
-                        enquire = smpp.make_pdu("enquire_link", client=self.client)
-                    self._send(enquire)
+                    self._send(self._make("enquire_link"))
                     enquired = True
                     continue
                 pdu = self.client.read_pdu()
@@ -511,7 +513,7 @@ class _Link:
 
     def _dispatch(self, pdu) -> None:
         if pdu.command in ("submit_sm_resp", "generic_nack"):
-            with self.writing:
+            with self.registering:
                 submit = self.pending.pop(pdu.sequence, None)
             if submit is None:
                 return  # answered after we gave it up
