@@ -1,5 +1,6 @@
-"""`make bench`: every benchmark of issues 7 and 18 in one run, as ratios measured in that run, written to
-bench/RESULTS.md. Sizes: BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
+"""`make bench`: every benchmark of issue 7 and of the channels and voices since (SMS, text to speech,
+bulletins) in one run, as ratios measured in that run, written to bench/RESULTS.md. Sizes:
+BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
 
 import datetime
 import json
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from bench import bulletins as bulletin_bench
 from bench import data, load, profile, tts
 from bench import push as push_bench
+from bench import sms as sms_bench
 from bench import webhooks as webhook_bench
 from services.core.db import make_engine
 from tests.fake_fcm import FakeFcm
@@ -65,10 +67,11 @@ def main() -> None:
 
     push_run(server.url, work, report)
     webhook_run(server.url, work, report)
-    report.section("6. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
+    sms_run(report)
+    report.section("7. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
     for line in tts.lines(tts.run()):
         report.line(line)
-    report.section("7. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
+    report.section("8. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
     for line in bulletin_bench.lines(bulletin_bench.run(server.url)):
         report.line(line)
     report.profiles(profiles)
@@ -225,6 +228,12 @@ def webhook_run(url: str, work: Path, report: "Report") -> None:
     )
 
 
+def sms_run(report: "Report") -> None:
+    result = sms_bench.run()
+    report.section(f"6. SMS submissions ({result['messages']:,} SMS over SMPP to the fake SMSC on 127.0.0.1)")
+    report.line(sms_bench.summary(result))
+
+
 class Report:
     def __init__(self):
         self.parts: list[str] = []
@@ -277,7 +286,7 @@ class Report:
                 self.line("</details>")
 
     def profiles(self, profiles: dict) -> None:
-        self.section("6. Where the time goes (py-spy over the API workers, in load runs of their own)")
+        self.section("9. Where the time goes (py-spy over the API workers, in load runs of their own)")
         for title, raw in profiles.items():
             self.line(f"\n### {title}\n")
             self.line(profile.summary(raw) if isinstance(raw, Path) else raw)
