@@ -17,12 +17,12 @@ link that stays silent after one is dropped. The bind is lazy (the first send), 
 worker's start so that MO messages and receipts flow before anything is sent.
 
 A batch is pipelined: up to SMS_WINDOW submit_sm are outstanding at once, their answers matched by
-sequence number. Classification: all parts accepted → sent, provider_id = the message_id of the last
-part (the one whose delivery receipt is asked for); ESME_RTHROTTLED / ESME_RMSGQFUL → retry after a
-backoff (1 s, doubling while the SMSC keeps refusing, at most a minute), and nothing more is submitted
-until it has passed; ESME_RINVDSTADR → gone; the link dropped or no answer within SMS_TIMEOUT → retry
-(the next send connects and binds again); the bind refused or the SMSC unreachable → retry with the
-reason; any other error → failed.
+sequence number (send_batch is called by one thread at a time: the outbox worker's). Classification:
+all parts accepted → sent, provider_id = the message_id of the last part (the one whose delivery receipt
+is asked for); ESME_RTHROTTLED / ESME_RMSGQFUL → retry after a backoff (1 s, doubling while the SMSC
+keeps refusing, at most a minute), and nothing more is submitted until it has passed; ESME_RINVDSTADR →
+gone; the link dropped or no answer within SMS_TIMEOUT → retry (the next send connects and binds again);
+the bind refused or the SMSC unreachable → retry with the reason; any other error → failed.
 
 "Nothing sent twice after a reconnect" — what SMPP allows. SMPP has no idempotency key: a submit_sm the
 SMSC accepted but whose submit_sm_resp was lost with the link cannot be told from one it never got, so
@@ -414,7 +414,7 @@ class _Link:
         before a submit_sm is put in doubt on it (poll, so the reader's data stays unread)."""
         if self.alive:
             poller = select.poll()
-            with contextlib.suppress(AttributeError, ValueError):  # the reader closed it meanwhile
+            with contextlib.suppress(AttributeError, TypeError, ValueError):  # the reader closed it meanwhile
                 poller.register(self.client._socket, HANG_UP)
                 if not poller.poll(0):
                     return True
