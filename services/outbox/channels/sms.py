@@ -36,6 +36,7 @@ for the same phone.
 """
 
 import contextlib
+import itertools
 import logging
 import re
 import select
@@ -185,6 +186,7 @@ class _Submit:
     status: int | None = None  # None: no answer (the link was lost, or the SMSC did not answer in time)
     message_id: str | None = None
     lost: str = ""  # why no answer came
+    sent_at: float = 0.0  # time.monotonic() when it went out: SMS_TIMEOUT counts from there
 
 
 @dataclass
@@ -207,7 +209,7 @@ class SmppChannel:
         self._link: _Link | None = None
         self._connecting = threading.Lock()
         self._progress: OrderedDict[uuid.UUID, _Progress] = OrderedDict()
-        self._references = iter(range(1 << 62))
+        self._references = itertools.count()
 
     # ------------------------------------------------------------------ the link
 
@@ -251,7 +253,7 @@ class SmppChannel:
                 continue
             sent = []
             for number, kwargs in parts:
-                submit = link.submit(number, kwargs)
+                submit = link.submit(number, len(parts) + len(progress.accepted), kwargs)
                 sent.append(submit)
                 if submit.lost:
                     break  # the link is down: the rest would be lost too
@@ -263,8 +265,9 @@ class SmppChannel:
                 continue
             outgoing, progress, sent = item
             for submit in sent:
-                if not submit.answered.wait(max(0.0, started + self.settings.timeout - time.monotonic())):
-                    link.drop(f"no submit_sm_resp within {self.settings.timeout:g} s")
+                timeout = self.settings.timeout
+                if not submit.answered.wait(max(0.0, submit.sent_at + timeout - time.monotonic())):
+                    link.drop(f"no submit_sm_resp within {timeout:g} s")
                     submit.answered.wait()
             results.append(self._result(outgoing, progress, sent, ms_since(started)))
         return results
@@ -314,7 +317,6 @@ class SmppChannel:
                         # The last part's receipt stands for the message: its id is the provider_id.
                         "registered_delivery": consts.SMPP_SMSC_DELIVERY_RECEIPT_BOTH if last else 0,
                         "short_message": data,
-                        "_total": len(pieces),
                     },
                 )
             )
@@ -421,14 +423,15 @@ class _Link:
             self.drop("the SMSC closed the connection")
         return False
 
-    def submit(self, number: int, kwargs: dict) -> _Submit:
+    def submit(self, number: int, total: int, kwargs: dict) -> _Submit:
         """Send one submit_sm once the window has room; its answer arrives on the returned _Submit."""
-        submit = _Submit(number, kwargs.pop("_total"))
+        submit = _Submit(number, total)
         if not self.window.acquire(timeout=self.settings.timeout):
             self.drop(f"no room in the window for {self.settings.timeout:g} s")
             self._lose(submit, release=False)
             return submit
         pdu = self._make("submit_sm", **kwargs)
+        submit.sent_at = time.monotonic()
         with self.registering:
             registered = self.alive
             if registered:
