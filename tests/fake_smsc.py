@@ -278,7 +278,9 @@ class FakeSmsc:
     def _deliver(self, pdu) -> None:
         """Send a deliver_sm on the newest bound connection."""
         with self._lock:
-            session = next(s for s in reversed(self._sessions) if s.bound)
+            session = next((s for s in reversed(self._sessions) if s.bound), None)
+        if session is None:
+            raise RuntimeError("No ESME is bound to the fake SMSC: connect the channel first.")
         session.write(pdu)
 
     def _pdu(self, command: str, **fields):

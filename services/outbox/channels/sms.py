@@ -399,6 +399,10 @@ class _Link:
         except (exceptions.ConnectionError, OSError) as error:
             self.client.disconnect()
             raise LinkDown(f"Cannot reach the SMSC at {where}: {error or type(error).__name__}") from error
+        # Blocking from now on, one syscall a read rather than two: the reader waits in select
+        # (enquire_link on silence); a read or write that stalls ends when the link is dropped, by a sender
+        # without an answer after SMS_TIMEOUT or by a writer kept waiting that long.
+        self.client._socket.settimeout(None)
         log.info("SMPP: bound as transceiver to %s as %s", where, settings.system_id)
         self.alive = True
         self.closing = False
@@ -477,11 +481,15 @@ class _Link:
         """Write a PDU, encoded outside the lock (smpplib's send_pdu would encode it inside); a failed
         write drops the link."""
         data = pdu.generate()
+        if not self.writing.acquire(timeout=self.settings.timeout):  # a write stuck: the SMSC reads nothing
+            self.drop(f"the SMSC took no data for {self.settings.timeout:g} s")
+            return
         try:
-            with self.writing:
-                self.client._socket.sendall(data)
+            self.client._socket.sendall(data)
         except (AttributeError, OSError):  # closed meanwhile
             self.drop("the SMSC closed the connection")
+        finally:
+            self.writing.release()
 
     def _answer(self, request, command: str, status: int = consts.SMPP_ESME_ROK) -> None:
         response = smpp.make_pdu(command, client=self.client, status=status)
