@@ -7,7 +7,8 @@ receipt for every accepted submit_sm that asked for one), `fake.send_receipt(mes
 `fake.mo("84912345678", "DK Hai Chau")` (a mobile-originated message), `fake.throttle(times=N)` (the
 next N submit_sm answer ESME_RTHROTTLED), `fake.drop_link()` (closes every connection), `fake.drop_at(n)`
 (the connection closes when the n-th submit_sm arrives, unanswered), `fake.answer_together = n` (submit_sm
-are answered only once n are outstanding: a client that pipelines fewer waits in vain). What phones got:
+are answered only once n are outstanding: a client that pipelines fewer waits in vain), `fake.silent = True`
+(enquire_link unanswered). What phones got:
 `fake.messages_to("84912345678")`, concatenated parts reassembled by their UDH reference as a phone does.
 """
 
@@ -101,6 +102,7 @@ class FakeSmsc:
         self.deliver_answers: list[int] = []  # statuses of the deliver_sm_resp received
         self.received = 0  # submit_sm read, answered or not
         self.answer_together = 1
+        self.silent = False  # enquire_link goes unanswered, as from an SMSC that hung
         self._throttles = 0
         self._drop_at: int | None = None
         self._held: list = []
@@ -216,7 +218,8 @@ class FakeSmsc:
             session.write(self._answer(pdu, "bind_transceiver_resp", status, system_id="FakeSMSC"))
         elif command == "enquire_link":
             self.enquire_links += 1
-            session.write(self._answer(pdu, "enquire_link_resp"))
+            if not self.silent:
+                session.write(self._answer(pdu, "enquire_link_resp"))
         elif command == "submit_sm":
             self.received += 1
             if self.received == self._drop_at:
@@ -275,7 +278,9 @@ class FakeSmsc:
     def _deliver(self, pdu) -> None:
         """Send a deliver_sm on the newest bound connection."""
         with self._lock:
-            session = next(s for s in reversed(self._sessions) if s.bound)
+            session = next((s for s in reversed(self._sessions) if s.bound), None)
+        if session is None:
+            raise RuntimeError("No ESME is bound to the fake SMSC: connect the channel first.")
         session.write(pdu)
 
     def _pdu(self, command: str, **fields):

@@ -282,6 +282,30 @@ def test_a_dropped_link_reconnects_on_the_next_send(fake, channel):
     assert [status for _, status in fake.binds] == [consts.SMPP_ESME_ROK] * 2
 
 
+def test_an_idle_link_is_kept_alive_with_enquire_link(fake, inbox):
+    channel = SmppChannel(fake.settings(SMS_ENQUIRE_LINK_SECONDS="0.05"), *callbacks(inbox))
+    try:
+        channel.connect()
+        wait_until(lambda: fake.enquire_links >= 3, "enquire_link")
+        assert channel.send(sms("Vẫn kết nối")).kind == "sent"
+        assert len(fake.binds) == 1  # the same bind all along
+    finally:
+        channel.close()
+
+
+def test_an_smsc_that_stops_answering_is_dropped_and_bound_again(fake, inbox, caplog):
+    channel = SmppChannel(fake.settings(SMS_ENQUIRE_LINK_SECONDS="0.05"), *callbacks(inbox))
+    try:
+        channel.connect()
+        fake.silent = True
+        wait_until(lambda: "no answer to enquire_link" in caplog.text, "the link dropped")
+        fake.silent = False
+        assert channel.send(sms("Lại kết nối")).kind == "sent"
+        assert len(fake.binds) == 2
+    finally:
+        channel.close()
+
+
 def test_the_submission_in_flight_when_the_link_drops_is_retried(fake, channel):
     fake.drop_at(1)
     lost = channel.send(sms("Tin khẩn"))

@@ -17,12 +17,12 @@ link that stays silent after one is dropped. The bind is lazy (the first send), 
 worker's start so that MO messages and receipts flow before anything is sent.
 
 A batch is pipelined: up to SMS_WINDOW submit_sm are outstanding at once, their answers matched by
-sequence number. Classification: all parts accepted → sent, provider_id = the message_id of the last
-part (the one whose delivery receipt is asked for); ESME_RTHROTTLED / ESME_RMSGQFUL → retry after a
-backoff (1 s, doubling while the SMSC keeps refusing, at most a minute), and nothing more is submitted
-until it has passed; ESME_RINVDSTADR → gone; the link dropped or no answer within SMS_TIMEOUT → retry
-(the next send connects and binds again); the bind refused or the SMSC unreachable → retry with the
-reason; any other error → failed.
+sequence number (send_batch is called by one thread at a time: the outbox worker's). Classification:
+all parts accepted → sent, provider_id = the message_id of the last part (the one whose delivery receipt
+is asked for); ESME_RTHROTTLED / ESME_RMSGQFUL → retry after a backoff (1 s, doubling while the SMSC
+keeps refusing, at most a minute), and nothing more is submitted until it has passed; ESME_RINVDSTADR →
+gone; the link dropped or no answer within SMS_TIMEOUT → retry (the next send connects and binds again);
+the bind refused or the SMSC unreachable → retry with the reason; any other error → failed.
 
 "Nothing sent twice after a reconnect" — what SMPP allows. SMPP has no idempotency key: a submit_sm the
 SMSC accepted but whose submit_sm_resp was lost with the link cannot be told from one it never got, so
@@ -36,6 +36,7 @@ for the same phone.
 """
 
 import contextlib
+import itertools
 import logging
 import re
 import select
@@ -185,6 +186,7 @@ class _Submit:
     status: int | None = None  # None: no answer (the link was lost, or the SMSC did not answer in time)
     message_id: str | None = None
     lost: str = ""  # why no answer came
+    sent_at: float = 0.0  # time.monotonic() when it went out: SMS_TIMEOUT counts from there
 
 
 @dataclass
@@ -207,7 +209,7 @@ class SmppChannel:
         self._link: _Link | None = None
         self._connecting = threading.Lock()
         self._progress: OrderedDict[uuid.UUID, _Progress] = OrderedDict()
-        self._references = iter(range(1 << 62))
+        self._references = itertools.count()
 
     # ------------------------------------------------------------------ the link
 
@@ -251,7 +253,7 @@ class SmppChannel:
                 continue
             sent = []
             for number, kwargs in parts:
-                submit = link.submit(number, kwargs)
+                submit = link.submit(number, len(parts) + len(progress.accepted), kwargs)
                 sent.append(submit)
                 if submit.lost:
                     break  # the link is down: the rest would be lost too
@@ -263,8 +265,9 @@ class SmppChannel:
                 continue
             outgoing, progress, sent = item
             for submit in sent:
-                if not submit.answered.wait(max(0.0, started + self.settings.timeout - time.monotonic())):
-                    link.drop(f"no submit_sm_resp within {self.settings.timeout:g} s")
+                timeout = self.settings.timeout
+                if not submit.answered.wait(max(0.0, submit.sent_at + timeout - time.monotonic())):
+                    link.drop(f"no submit_sm_resp within {timeout:g} s")
                     submit.answered.wait()
             results.append(self._result(outgoing, progress, sent, ms_since(started)))
         return results
@@ -314,7 +317,6 @@ class SmppChannel:
                         # The last part's receipt stands for the message: its id is the provider_id.
                         "registered_delivery": consts.SMPP_SMSC_DELIVERY_RECEIPT_BOTH if last else 0,
                         "short_message": data,
-                        "_total": len(pieces),
                     },
                 )
             )
@@ -397,6 +399,10 @@ class _Link:
         except (exceptions.ConnectionError, OSError) as error:
             self.client.disconnect()
             raise LinkDown(f"Cannot reach the SMSC at {where}: {error or type(error).__name__}") from error
+        # Blocking from now on, one syscall a read rather than two: the reader waits in select
+        # (enquire_link on silence); a read or write that stalls ends when the link is dropped, by a sender
+        # without an answer after SMS_TIMEOUT or by a writer kept waiting that long.
+        self.client._socket.settimeout(None)
         log.info("SMPP: bound as transceiver to %s as %s", where, settings.system_id)
         self.alive = True
         self.closing = False
@@ -414,21 +420,22 @@ class _Link:
         before a submit_sm is put in doubt on it (poll, so the reader's data stays unread)."""
         if self.alive:
             poller = select.poll()
-            with contextlib.suppress(AttributeError, ValueError):  # the reader closed it meanwhile
+            with contextlib.suppress(AttributeError, TypeError, ValueError):  # the reader closed it meanwhile
                 poller.register(self.client._socket, HANG_UP)
                 if not poller.poll(0):
                     return True
             self.drop("the SMSC closed the connection")
         return False
 
-    def submit(self, number: int, kwargs: dict) -> _Submit:
+    def submit(self, number: int, total: int, kwargs: dict) -> _Submit:
         """Send one submit_sm once the window has room; its answer arrives on the returned _Submit."""
-        submit = _Submit(number, kwargs.pop("_total"))
+        submit = _Submit(number, total)
         if not self.window.acquire(timeout=self.settings.timeout):
             self.drop(f"no room in the window for {self.settings.timeout:g} s")
             self._lose(submit, release=False)
             return submit
         pdu = self._make("submit_sm", **kwargs)
+        submit.sent_at = time.monotonic()
         with self.registering:
             registered = self.alive
             if registered:
@@ -474,11 +481,15 @@ class _Link:
         """Write a PDU, encoded outside the lock (smpplib's send_pdu would encode it inside); a failed
         write drops the link."""
         data = pdu.generate()
+        if not self.writing.acquire(timeout=self.settings.timeout):  # a write stuck: the SMSC reads nothing
+            self.drop(f"the SMSC took no data for {self.settings.timeout:g} s")
+            return
         try:
-            with self.writing:
-                self.client._socket.sendall(data)
+            self.client._socket.sendall(data)
         except (AttributeError, OSError):  # closed meanwhile
             self.drop("the SMSC closed the connection")
+        finally:
+            self.writing.release()
 
     def _answer(self, request, command: str, status: int = consts.SMPP_ESME_ROK) -> None:
         response = smpp.make_pdu(command, client=self.client, status=status)
