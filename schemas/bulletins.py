@@ -2,16 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import WARD_CODE
+from schemas.common import WARD_CODE, LegalDate
 
 FORMATS = ("ogg", "mp3")
 
 
 class BulletinQuerySchema(Schema):
     ward_code = fields.Integer(required=True, validate=WARD_CODE)
-    date = fields.Date(
-        metadata={"description": "The day (Việt Nam time), today by default; at most 7 ahead."}
-    )
+    date = LegalDate(metadata={"description": "The day (Việt Nam time), today by default; at most 7 ahead."})
 
 
 class AudioQuerySchema(Schema):

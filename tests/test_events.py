@@ -79,7 +79,7 @@ def _citizen(t, action: str, **body) -> str:
     return post(t.citizen, f"{FEEDBACK}/{answered(t)['id']}/{action}", **body)["id"]
 
 
-# Each action returns (the subject's id, the department the event belongs to: "a" or "b").
+# Each action returns (the subject's id, the department the event belongs to: "a", "b" or None).
 ACTIONS = {
     "feedback.created": lambda t: (submit(t.citizen)["id"], "a"),
     "feedback.assigned": lambda t: (_feedback(t, "assign", user_id=str(t.officer.principal.id)), "a"),
@@ -99,6 +99,8 @@ ACTIONS = {
     "notice.stage_changed": lambda t: (t.move(t.write(), "consultation", "adopted")["id"], "a"),
     "consultation.comment_replied": lambda t: (_replied(t), "a"),
     "scam_report.created": lambda t: (report(t.citizen)["id"], "a"),  # routed to A (its intake)
+    # A commune's bulletin belongs to no department.
+    "bulletin.ready": lambda t: (t.officer.get("/api/v1/bulletins?ward_code=20242").get_json()["id"], None),
 }
 
 
@@ -120,7 +122,7 @@ def test_the_action_emits_its_event_once_with_subject_and_department(
         db=db,
     )
     subject_id, department = ACTIONS[name](t)
-    department_id = {"a": department_a.id, "b": department_b.id}[department]
+    department_id = {"a": department_a.id, "b": department_b.id, None: None}[department]
 
     [event] = [e for e in heard if e.name == name and e.subject_id == subject_id]
     assert event.subject is not None and str(event.subject.id) == subject_id

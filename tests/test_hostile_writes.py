@@ -123,6 +123,7 @@ EXAMPLE_PATH_VALUES = {
     "slug": "road-damage",
     "channel": "zns",
     "message": "feedback.answered",
+    "index": "0",
 }
 
 

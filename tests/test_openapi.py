@@ -31,7 +31,14 @@ GENERATOR_CONFIG = {
         "application/atom+xml": "text/plain",
         **{
             kind: "application/octet-stream"
-            for kind in ("image/jpeg", "image/png", "image/webp", "application/pdf")
+            for kind in (
+                "image/jpeg",
+                "image/png",
+                "image/webp",
+                "application/pdf",
+                "audio/ogg",
+                "audio/mpeg",
+            )
         },
     },
     "post_hooks": [],

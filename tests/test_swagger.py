@@ -24,6 +24,8 @@ PUBLIC = {
     "post /api/v1/devices",
     "post /api/v1/devices/zalo",  # a Mini App user signs in with Zalo's token
     "get /api/v1/privacy/notices",
+    "get /api/v1/alerts/{alert_id}/audio",  # the app's "listen" button
+    "get /api/v1/notices/{notice_id}/audio",
     "post /webhooks/zalo",  # Zalo's calls, signed with the OA's secret key
     "get /api/v1/areas/provinces",
     "get /api/v1/areas/provinces/{code}",

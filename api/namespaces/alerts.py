@@ -15,7 +15,6 @@ from schemas.bulletins import AudioQuerySchema
 from schemas.common import page_of
 from schemas.notifications import DeliverySummarySchema
 from services.core import speech
-from services.core.errors import Invalid
 from services.publishing import alert_syndication, alerts, bulletins
 
 ns = Namespace(
@@ -95,7 +94,7 @@ def spoken(alert) -> alert_syndication.AudioResource | None:
         return None
     try:
         audio = bulletins.audio(session(), bulletins.alert_words(alert), "mp3")
-    except (speech.SpeechUnavailable, Invalid):  # no voice now, or nothing a voice could say
+    except speech.SpeechUnavailable:  # no voice now: the CAP document never waits on it
         return None
     uri = f"{alert_url(alert)}/audio?format=mp3"
     return alert_syndication.AudioResource(uri, audio.media_type, audio.data)

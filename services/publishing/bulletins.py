@@ -130,13 +130,10 @@ def morning(db: Session, principal: Principal, ward_code: int, day: date | None 
     policy.require(principal, "bulletins.read")
     today = datetime.now(LOCAL).date()
     day = day or today
-    errors = {}
     if areas.ward(ward_code) is None:
-        errors["ward_code"] = ["No such commune."]
+        raise Invalid({"ward_code": ["No such commune."]}, code="unknown_area")
     if day > today + timedelta(days=MAX_DAYS_AHEAD):
-        errors["date"] = [f"At most {MAX_DAYS_AHEAD} days ahead."]
-    if errors:
-        raise Invalid(errors, code="unknown_area" if "ward_code" in errors else None)
+        raise Invalid({"date": [f"At most {MAX_DAYS_AHEAD} days ahead."]}, code="bulletin_too_far_ahead")
     found = db.scalar(
         select(Bulletin).where(
             Bulletin.ward_code == ward_code, Bulletin.day == day, Bulletin.kind == "morning"
@@ -265,8 +262,6 @@ def audio(db: Session, words: str, fmt: str) -> Audio:
     try:
         data = files.read(key)
     except FileNotFoundError:
-        if not words.strip():
-            raise Invalid({"text": ["There is nothing to say."]}, code="nothing_to_say") from None
         data = speech.encode(voice.synthesize(words), fmt, timeout=getattr(voice, "timeout", 60))
         files.save(key, data)
     return Audio(data, speech.MEDIA_TYPES[fmt], digest)

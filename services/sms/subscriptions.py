@@ -45,7 +45,7 @@ def record(db: Session, principal: Principal, data: dict) -> SmsSubscription:
     if not data.get("consent"):
         errors["consent"] = ["Record a subscription only after the citizen agreed to it."]
     if errors:
-        raise Invalid(errors, code="unknown_area" if "ward_code" in errors else None)
+        raise Invalid(errors)  # every field at once: the office form shows each beside its field
     found = db.scalar(
         select(SmsSubscription).where(SmsSubscription.phone == phone, SmsSubscription.ward_code == ward.code)
     )
