@@ -1,0 +1,151 @@
+"""The retention schedule (settings RETENTION_*, README) and the job that enforces it
+(`flask --app wsgi retention`, and daily in the worker): what it removes, per rule, counted.
+
+- devices silent (not seen) for `devices_silent` are deleted (their feedback stays, without the device);
+- closed feedback older than `contact` loses its contact details (and phone/e-mail answers);
+- closed feedback older than `location` keeps only its commune: coordinates, street address and
+  location answers go;
+- closed feedback older than `photos` loses the citizen's photos, rows and stored files;
+- scam reports older than `scam_reports` lose their free-text description.
+
+"Closed" means `closed_at` is set (closed or rejected; reopening clears it). Each rule's run is one
+audit event with its count, never the removed values (which would keep them).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, cast, delete, or_, select
+from sqlalchemy.orm import Session
+
+from services.core import storage
+from services.core.db import utcnow
+from services.models import Attachment, AuditEvent, Device, Feedback, ScamReport
+
+BATCH = 500
+CONTACT_TYPES = ("phone", "email")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    devices_silent: timedelta = timedelta(days=730)
+    contact: timedelta = timedelta(days=730)
+    location: timedelta = timedelta(days=90)
+    photos: timedelta = timedelta(days=1826)
+    scam_reports: timedelta = timedelta(days=1096)
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Schedule":
+        return cls(**{name: timedelta(days=config[f"RETENTION_{name.upper()}_DAYS"]) for name in RULES})
+
+
+def run(db: Session, schedule: Schedule, now: datetime | None = None) -> dict[str, int]:
+    """Apply every rule; {rule: how many items it removed}. Commits each batch."""
+    now = now or utcnow()
+    removed = {}
+    for name, rule in RULES.items():
+        removed[name] = rule(db, now - getattr(schedule, name))
+        db.add(
+            AuditEvent(
+                actor_type="system",
+                actor_label="retention",
+                action=f"retention.{name}",
+                entity="retention",
+                entity_id=name,
+                after={"removed": removed[name], "before": (now - getattr(schedule, name)).isoformat()},
+            )
+        )
+        db.commit()
+    return removed
+
+
+def _devices(db: Session, cutoff: datetime) -> int:
+    count = db.execute(delete(Device).where(Device.last_seen_at < cutoff)).rowcount
+    db.commit()
+    return count
+
+
+def _closed_before(cutoff: datetime):
+    return select(Feedback).where(Feedback.closed_at.is_not(None), Feedback.closed_at < cutoff)
+
+
+def _has_json(column):
+    """A JSON column holding a value (not SQL NULL, nor the JSON null the ORM writes for None)."""
+    return cast(column, String) != "null"
+
+
+def _contact(db: Session, cutoff: datetime) -> int:
+    stmt = _closed_before(cutoff).where(_has_json(Feedback.contact))
+
+    def strip(feedback: Feedback) -> None:
+        feedback.contact = None
+        _drop_answers(feedback, CONTACT_TYPES)
+
+    return _each(db, stmt, strip)
+
+
+def _location(db: Session, cutoff: datetime) -> int:
+    stmt = _closed_before(cutoff).where(or_(Feedback.lat.is_not(None), Feedback.address.is_not(None)))
+
+    def to_commune(feedback: Feedback) -> None:
+        feedback.lat = feedback.lon = feedback.address = None
+        _drop_answers(feedback, ("location",))
+
+    return _each(db, stmt, to_commune)
+
+
+def _photos(db: Session, cutoff: datetime) -> int:
+    """The citizen's photos of old closed feedback: rows, then (after the commit) their files."""
+    closed = _closed_before(cutoff).with_only_columns(Feedback.id)
+    stmt = select(Attachment).where(
+        Attachment.feedback_id.in_(closed), Attachment.reply_id.is_(None), Attachment.notice_id.is_(None)
+    )
+    removed = 0
+    while rows := db.scalars(stmt.limit(BATCH)).all():
+        keys = [attachment.storage_key for attachment in rows]
+        for feedback in {attachment.feedback for attachment in rows}:
+            _drop_answers(feedback, ("photo",))
+            feedback.media_url = None
+        for attachment in rows:
+            db.delete(attachment)
+        db.commit()
+        for key in keys:
+            storage.of(db).delete(key)
+        removed += len(rows)
+    return removed
+
+
+def _scam_reports(db: Session, cutoff: datetime) -> int:
+    stmt = select(ScamReport).where(ScamReport.created_at < cutoff, ScamReport.description != "")
+
+    def forget(report: ScamReport) -> None:
+        report.description = ""
+
+    return _each(db, stmt, forget)
+
+
+def _each(db: Session, stmt, change) -> int:
+    """Apply `change` to every row `stmt` finds, a batch per transaction (`change` must take each row
+    out of `stmt`)."""
+    removed = 0
+    while rows := db.scalars(stmt.limit(BATCH)).all():
+        for row in rows:
+            change(row)
+        db.commit()
+        removed += len(rows)
+    return removed
+
+
+def _drop_answers(feedback: Feedback, types: tuple[str, ...]) -> None:
+    names = {spec["name"] for spec in feedback.form_version.fields if spec["type"] in types}
+    if names & set(feedback.answers):
+        feedback.answers = {name: value for name, value in feedback.answers.items() if name not in names}
+
+
+RULES = {
+    "devices_silent": _devices,
+    "contact": _contact,
+    "location": _location,
+    "photos": _photos,
+    "scam_reports": _scam_reports,
+}
