@@ -23,6 +23,7 @@ from services.privacy import breaches
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import HAI_CHAU, submit, upload
+from tests.test_staff_email import channel, drain, smtp, tls_files, trusted  # noqa: F401 (fixtures)
 
 REQUESTS = "/api/v1/privacy/requests"
 BREACHES = "/api/v1/privacy/breaches"
@@ -173,7 +174,7 @@ def test_a_breach_raises_the_72_hour_reminders_until_the_authority_is_notified(d
     assert breaches.remind(db, now=detected + timedelta(hours=2)) == 0  # nothing due yet
     assert breaches.remind(db, now=detected + timedelta(hours=24, minutes=1)) == 1
     assert breaches.remind(db, now=detected + timedelta(hours=25)) == 0  # once per reminder
-    assert officer_mail(db, address) == ["Sự cố dữ liệu cá nhân: còn 47 giờ để thông báo Bộ Công an"]
+    assert officer_mail(db, address) == ["Sự cố dữ liệu cá nhân: còn 48 giờ để thông báo Bộ Công an"]
     # A worker that was down from hour 30 to hour 80 sends only the overdue one.
     assert breaches.remind(db, now=detected + timedelta(hours=80)) == 1
     assert officer_mail(db, address)[-1] == "Sự cố dữ liệu cá nhân: đã quá hạn thông báo Bộ Công an"
@@ -189,6 +190,17 @@ def test_a_breach_raises_the_72_hour_reminders_until_the_authority_is_notified(d
     assert notified.get_json()["notified_how"] == "Cổng A05, mẫu số 03"
     assert_problem(dpo.post(f"{BREACHES}/{breach['id']}/notified", json=notified.get_json() and {
         "at": utcnow().isoformat(), "how": "x"}), 409, "breach_notified")  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_worker_mails_the_reminder_to_the_officer(dpo, db, smtp):  # noqa: F811 (the fixture)
+    """The chore as the worker runs it (api/worker.make with e-mail), through a real SMTP server."""
+    detected = utcnow() - timedelta(hours=49)
+    dpo.post(BREACHES, json={"what": "Lộ dữ liệu phản ánh", "detected_at": detected.isoformat()})
+    drain(db, {"email": channel(smtp.url)})
+    (received,) = smtp.inbox.to(dpo.principal.email)
+    assert received.message["Subject"] == "Sự cố dữ liệu cá nhân: còn 23 giờ để thông báo Bộ Công an"
+    assert "Lộ dữ liệu phản ánh" in received.part("plain")
 
 
 def test_a_notified_breach_sends_no_reminder_and_a_corrected_detection_moves_the_clock(dpo, db):
@@ -209,7 +221,7 @@ def test_without_a_named_officer_the_admins_are_reminded(staff, db):
     staff["admin"].post(BREACHES, json={"what": "Mất máy tính xách tay", "detected_at": detected.isoformat()})
     assert breaches.remind(db) == 1
     assert officer_mail(db, staff["admin"].principal.email) == [
-        "Sự cố dữ liệu cá nhân: còn 41 giờ để thông báo Bộ Công an"
+        "Sự cố dữ liệu cá nhân: còn 42 giờ để thông báo Bộ Công an"
     ]
 
 

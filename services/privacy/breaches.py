@@ -4,6 +4,7 @@ detection (Law 91/2025/QH15). Until it is recorded as sent, the data-protection 
 e-mail (24, 48 and 66 hours after detection, and once overdue) from a worker chore. Affected citizens
 are told through their channels (a personal push and their inbox) when the officer decides."""
 
+import math
 import uuid
 from datetime import datetime, timedelta
 
@@ -139,7 +140,7 @@ def _mail_officers(db: Session, breach: PrivacyBreach, now: datetime) -> int:
     # A legal deadline: sent whatever the officer's staff e-mail preference.
     left = breach.notify_due_at - now
     key = "breach.overdue" if left <= timedelta() else "breach.reminder"
-    hours = max(0, int(abs(left.total_seconds()) // 3600))
+    hours = math.ceil(left / timedelta(hours=1))  # "23 hours left" until 22 hours are left
     due = breach.notify_due_at.astimezone(LOCAL)
     recipients = officers(db)
     for officer in recipients:
