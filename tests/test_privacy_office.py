@@ -18,11 +18,14 @@ from services.models import (
     Notification,
     PrivacyRequest,
     ScamReport,
+    TokenRetirement,
 )
 from services.privacy import breaches
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import HAI_CHAU, submit, upload
+from tests.test_console import csrf_token
+from tests.test_console import sign_in as sign_in_client
 from tests.test_staff_email import channel, drain, smtp, tls_files, trusted  # noqa: F401 (fixtures)
 
 REQUESTS = "/api/v1/privacy/requests"
@@ -298,7 +301,9 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
 ):
     """Each rule with one item just past its limit and one just within it (defaults: devices 24 months,
     contact 2 years, location 90 days, photos 5 years after closure; scam reports 3 years)."""
-    silent = make_device(last_seen_at=utcnow() - 731 * DAY)
+    silent = make_device(
+        last_seen_at=utcnow() - 731 * DAY, push_token="silent-token", subscribed_topics=["p-48"]
+    )
     quiet = make_device(last_seen_at=utcnow() - 729 * DAY)
     here = {"lat": 16.0678, "lon": 108.2208}
     old_contact = closed(db, submit(citizen), 731 * DAY)
@@ -333,6 +338,8 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
     ]
     db.expire_all()
     assert db.get(Device, silent.id) is None and db.get(Device, quiet.id) is not None
+    (retired,) = db.scalars(select(TokenRetirement)).all()  # its token leaves its topics
+    assert (retired.push_token, retired.topics) == ("silent-token", ["p-48"])
     assert (old_contact.contact, kept_contact.contact["phone"]) == (None, "+84912345678")
     assert db.get(Feedback, uuid.UUID(never_closed["id"])).lat == here["lat"]
     assert (old_place.lat, old_place.lon, old_place.address) == (None, None, None)
@@ -350,3 +357,31 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
 
     again = app.test_cli_runner().invoke(args=["retention"])  # nothing left to remove
     assert all(line.endswith(": 0 removed") for line in again.output.splitlines())
+
+
+# ---------------------------------------------------------------- naming the officer in the console
+
+
+def test_an_admin_names_the_officer_in_the_console_and_can_take_it_back(app, staff, db):
+    browser = app.test_client()
+    sign_in_client(browser, staff["admin"].principal.email)
+    officer = staff["officer_b"]
+    page = f"/console/admin/users/{officer.principal.id}"
+
+    def save(**ticked):
+        form = {
+            "once": str(uuid.uuid4()),
+            "full_name": "Cán bộ B",
+            "role": "officer",
+            "department_id": str(officer.principal.department_id),
+            **ticked,
+            "csrf_token": csrf_token(browser, page),
+        }
+        return browser.post(page, data=form, headers={"Referer": f"http://localhost{page}"})
+
+    assert "Người phụ trách bảo vệ dữ liệu cá nhân" in browser.get(page).get_data(as_text=True)
+    assert save(privacy_officer="yes").status_code == 302
+    assert officer.get(BREACHES).status_code == 200
+    assert 'name="privacy_officer" value="yes" checked' in browser.get(page).get_data(as_text=True)
+    assert save().status_code == 302  # an unticked box
+    assert_problem(officer.get(BREACHES), 403)

@@ -15,11 +15,12 @@ audit event with its count, never the removed values (which would keep them).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, delete, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from services.core import storage
 from services.core.db import utcnow
+from services.identity import devices
 from services.models import Attachment, AuditEvent, Device, Feedback, ScamReport
 
 BATCH = 500
@@ -60,9 +61,8 @@ def run(db: Session, schedule: Schedule, now: datetime | None = None) -> dict[st
 
 
 def _devices(db: Session, cutoff: datetime) -> int:
-    count = db.execute(delete(Device).where(Device.last_seen_at < cutoff)).rowcount
-    db.commit()
-    return count
+    stmt = select(Device).where(Device.last_seen_at < cutoff)
+    return _each(db, stmt, lambda device: devices.forget(db, device))
 
 
 def _closed_before(cutoff: datetime):
