@@ -297,7 +297,7 @@ def scam_report(db, device, ago: timedelta) -> ScamReport:
 
 
 def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
-    app, db, citizen, make_device, road_form, attachments_dir
+    app, db, citizen, make_device, make_form, road_form, attachments_dir
 ):
     """Each rule with one item just past its limit and one just within it (defaults: devices 24 months,
     contact 2 years, location 90 days, photos 5 years after closure; scam reports 3 years)."""
@@ -323,6 +323,18 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
         1825 * DAY,
     )
     old_report, kept_report = scam_report(db, quiet, 1097 * DAY), scam_report(db, quiet, 1095 * DAY)
+    # A form asking for a phone and a place in its answers; an Open311 client's link to its photo.
+    make_form(
+        slug="call-back",
+        fields=[
+            {"name": "phone", "label": {"vi": "Số gọi lại"}, "type": "phone"},
+            {"name": "spot", "label": {"vi": "Vị trí"}, "type": "location"},
+            {"name": "what", "label": {"vi": "Nội dung"}, "type": "text", "required": True},
+        ],
+    )
+    asked = {"phone": "0912345678", "spot": here, "what": "Đèn đường hỏng"}
+    old_answers = closed(db, submit(citizen, form="call-back", answers=asked, contact=None), 731 * DAY)
+    linked = closed(db, submit(citizen), 1827 * DAY, media_url="https://open311.example/photo.jpg")
     files = {a.id: attachments_dir / a.storage_key for a in db.scalars(select(Attachment))}
     assert all(path.exists() for path in files.values())
 
@@ -330,10 +342,10 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "devices_silent: 1 removed",
-        # the one closed just over 2 years ago, and the two photo feedback closed about 5 years ago
-        "contact: 3 removed",
-        "location: 1 removed",
-        "photos: 1 removed",
+        # the one closed just over 2 years ago, the phone answer, and the three closed 5 years ago
+        "contact: 5 removed",
+        "location: 2 removed",  # coordinates and an address; a location answer
+        "photos: 2 removed",  # a stored photo; an Open311 link
         "scam_reports: 1 removed",
     ]
     db.expire_all()
@@ -352,8 +364,9 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
     assert not files[uuid.UUID(photos[0]["id"])].exists() and files[uuid.UUID(photos[1]["id"])].exists()
     assert kept_photo.answers["photos"] == [photos[1]["id"]]
     assert (old_report.description, kept_report.description != "") == ("", True)
+    assert old_answers.answers == {"what": "Đèn đường hỏng"} and linked.media_url is None
     runs = db.scalars(select(AuditEvent.after).where(AuditEvent.action == "retention.photos")).all()
-    assert [run["removed"] for run in runs] == [1]
+    assert [run["removed"] for run in runs] == [2]
 
     again = app.test_cli_runner().invoke(args=["retention"])  # nothing left to remove
     assert all(line.endswith(": 0 removed") for line in again.output.splitlines())

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.core import storage
 from services.core.db import utcnow
 from services.identity import devices
-from services.models import Attachment, AuditEvent, Device, Feedback, ScamReport
+from services.models import Attachment, AuditEvent, Device, Feedback, FormVersion, ScamReport
 
 BATCH = 500
 CONTACT_TYPES = ("phone", "email")
@@ -61,8 +61,11 @@ def run(db: Session, schedule: Schedule, now: datetime | None = None) -> dict[st
 
 
 def _devices(db: Session, cutoff: datetime) -> int:
-    stmt = select(Device).where(Device.last_seen_at < cutoff)
-    return _each(db, stmt, lambda device: devices.forget(db, device))
+    def forget(device: Device) -> bool:
+        devices.forget(db, device)
+        return True
+
+    return _each(db, select(Device).where(Device.last_seen_at < cutoff), Device.id, forget)
 
 
 def _closed_before(cutoff: datetime):
@@ -74,72 +77,91 @@ def _has_json(column):
     return cast(column, String) != "null"
 
 
+def _asking(db: Session, types: tuple[str, ...]):
+    """Feedback whose form version has a field of one of `types` (form versions are few)."""
+    versions = [v.id for v in db.scalars(select(FormVersion)) if any(f["type"] in types for f in v.fields)]
+    return Feedback.form_version_id.in_(versions)
+
+
 def _contact(db: Session, cutoff: datetime) -> int:
-    stmt = _closed_before(cutoff).where(_has_json(Feedback.contact))
+    stmt = _closed_before(cutoff).where(or_(_has_json(Feedback.contact), _asking(db, CONTACT_TYPES)))
 
-    def strip(feedback: Feedback) -> None:
+    def strip(feedback: Feedback) -> bool:
+        had = feedback.contact is not None
         feedback.contact = None
-        _drop_answers(feedback, CONTACT_TYPES)
+        return _drop_answers(feedback, CONTACT_TYPES) or had
 
-    return _each(db, stmt, strip)
+    return _each(db, stmt, Feedback.id, strip)
 
 
 def _location(db: Session, cutoff: datetime) -> int:
-    stmt = _closed_before(cutoff).where(or_(Feedback.lat.is_not(None), Feedback.address.is_not(None)))
+    precise = or_(Feedback.lat.is_not(None), Feedback.address.is_not(None), _asking(db, ("location",)))
 
-    def to_commune(feedback: Feedback) -> None:
+    def to_commune(feedback: Feedback) -> bool:
+        had = feedback.lat is not None or feedback.address is not None
         feedback.lat = feedback.lon = feedback.address = None
-        _drop_answers(feedback, ("location",))
+        return _drop_answers(feedback, ("location",)) or had
 
-    return _each(db, stmt, to_commune)
+    return _each(db, _closed_before(cutoff).where(precise), Feedback.id, to_commune)
 
 
 def _photos(db: Session, cutoff: datetime) -> int:
-    """The citizen's photos of old closed feedback: rows, then (after the commit) their files."""
-    closed = _closed_before(cutoff).with_only_columns(Feedback.id)
+    """The citizen's photos of old closed feedback: rows, then (after the commit) their files; and the
+    link to a photo an Open311 client sent."""
+    closed = _closed_before(cutoff)
     stmt = select(Attachment).where(
-        Attachment.feedback_id.in_(closed), Attachment.reply_id.is_(None), Attachment.notice_id.is_(None)
+        Attachment.feedback_id.in_(closed.with_only_columns(Feedback.id)),
+        Attachment.reply_id.is_(None),
+        Attachment.notice_id.is_(None),
     )
     removed = 0
     while rows := db.scalars(stmt.limit(BATCH)).all():
         keys = [attachment.storage_key for attachment in rows]
         for feedback in {attachment.feedback for attachment in rows}:
             _drop_answers(feedback, ("photo",))
-            feedback.media_url = None
         for attachment in rows:
             db.delete(attachment)
         db.commit()
         for key in keys:
             storage.of(db).delete(key)
         removed += len(rows)
-    return removed
+
+    def unlink(feedback: Feedback) -> bool:
+        feedback.media_url = None
+        return True
+
+    return removed + _each(db, closed.where(Feedback.media_url.is_not(None)), Feedback.id, unlink)
 
 
 def _scam_reports(db: Session, cutoff: datetime) -> int:
-    stmt = select(ScamReport).where(ScamReport.created_at < cutoff, ScamReport.description != "")
-
-    def forget(report: ScamReport) -> None:
+    def forget(report: ScamReport) -> bool:
         report.description = ""
+        return True
 
-    return _each(db, stmt, forget)
+    stmt = select(ScamReport).where(ScamReport.created_at < cutoff, ScamReport.description != "")
+    return _each(db, stmt, ScamReport.id, forget)
 
 
-def _each(db: Session, stmt, change) -> int:
-    """Apply `change` to every row `stmt` finds, a batch per transaction (`change` must take each row
-    out of `stmt`)."""
-    removed = 0
-    while rows := db.scalars(stmt.limit(BATCH)).all():
-        for row in rows:
-            change(row)
+def _each(db: Session, stmt, key, change) -> int:
+    """Apply `change` to every row `stmt` finds, in order of the unique `key`, a batch per transaction;
+    how many rows it changed (it returns whether it did)."""
+    changed, last = 0, None
+    while rows := db.scalars(
+        (stmt if last is None else stmt.where(key > last)).order_by(key).limit(BATCH)
+    ).all():
+        last = getattr(rows[-1], key.key)
+        changed += sum(bool(change(row)) for row in rows)
         db.commit()
-        removed += len(rows)
-    return removed
+    return changed
 
 
-def _drop_answers(feedback: Feedback, types: tuple[str, ...]) -> None:
+def _drop_answers(feedback: Feedback, types: tuple[str, ...]) -> bool:
+    """Remove the answers to the form's fields of these types; whether there were any."""
     names = {spec["name"] for spec in feedback.form_version.fields if spec["type"] in types}
-    if names & set(feedback.answers):
-        feedback.answers = {name: value for name, value in feedback.answers.items() if name not in names}
+    if not names & set(feedback.answers):
+        return False
+    feedback.answers = {name: value for name, value in feedback.answers.items() if name not in names}
+    return True
 
 
 RULES = {
