@@ -55,17 +55,18 @@ class PrivacyRequests(Resource):
     )
     @limiter.limit(PRIVACY_REQUESTS_PER_IP)
     def post(self):
-        """Ask to see, correct or delete one's personal data, or to restrict, object to or withdraw consent
-        to its processing
-        The answer is due within 2 working days; the right is carried out within 15 days (20 when a
+        """Make a request about one's personal data
+        To see, correct or delete it, or to restrict, object to or withdraw consent to its processing. The
+        answer is due within 2 working days; the right is carried out within 15 days (20 when a
         processor must act too), extendable once. Each step reaches the citizen's devices."""
         created = requests.submit(session(), current_principal(), body(NewPrivacyRequestSchema()))
         return REQUEST.dump(created), 201
 
     @operation(ns, query=PrivacyRequestQuerySchema, returns=RequestPage, action="privacy.requests.track")
     def get(self):
-        """A citizen's own requests, newest first; for the officer, the inbox: open requests by the
-        deadline they are on, overdue first."""
+        """A citizen's own requests, or the officer's inbox
+        The citizen's newest first; the officer's: open requests by the deadline they are on, overdue
+        first."""
         args = query(PrivacyRequestQuerySchema())
         return RequestPage().dump(requests.listing(session(), current_principal(), **args))
 
@@ -121,8 +122,9 @@ class Breaches(Resource):
 
     @operation(ns, body=BreachSchema, returns=BreachSchema, status=201, action="privacy.breaches")
     def post(self):
-        """Register a breach; the 72-hour clock to notify the Ministry of Public Security starts at its
-        detection, and the officers are reminded by e-mail until the notification is recorded."""
+        """Register a breach
+        The 72-hour clock to notify the Ministry of Public Security starts at its detection; the officers
+        are reminded by e-mail until the notification is recorded."""
         return BREACH.dump(breaches.create(session(), current_principal(), body(BreachSchema()))), 201
 
 
@@ -144,8 +146,8 @@ class Breach(Resource):
 class BreachNotified(Resource):
     @operation(ns, body=BreachNotifiedSchema, returns=BreachSchema, action="privacy.breaches", conflicts=True)
     def post(self, breach_id: uuid.UUID):
-        """Record the notification to the Ministry of Public Security (A05): when and how; the reminders
-        stop."""
+        """Record the notification to the Ministry of Public Security (A05)
+        When and how it was sent; the reminders stop."""
         data = body(BreachNotifiedSchema())
         return BREACH.dump(breaches.notified(session(), current_principal(), breach_id, data))
 
@@ -163,7 +165,7 @@ class BreachInform(Resource):
 class AccessLog(Resource):
     @operation(ns, query=AccessLogQuerySchema, returns=AccessPage, action="privacy.access_log")
     def get(self):
-        """Reads of personal data by staff and integrators (contact details, the citizen's photos), newest
-        first; `subject`: a citizen's id or a feedback's."""
+        """Reads of personal data by staff and integrators, newest first
+        Contact details shown and the citizen's photos served; `subject`: a citizen's id or a feedback's."""
         args = query(AccessLogQuerySchema())
         return AccessPage().dump(access_log.entries(session(), current_principal(), **args))
