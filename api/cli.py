@@ -1,5 +1,5 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
-`worker` (alias `push-worker`), `sweep-overdue`, `purge-uploads`."""
+`worker` (alias `push-worker`), `sweep-overdue`, `purge-uploads`, `retention`."""
 
 import os
 import secrets
@@ -22,6 +22,7 @@ from services.files import attachments
 from services.identity import users
 from services.identity.principals import SYSTEM
 from services.outbox.channels.zalo_api import ZaloError
+from services.privacy import retention
 from services.zalo import oa_tokens
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -177,6 +178,16 @@ def purge_uploads(days):
     click.echo(f"Deleted {attachments.purge_unused(session(), timedelta(days=days))} unused uploads.")
 
 
+@click.command("retention")
+@with_appcontext
+def retention_job():
+    """Remove what the retention schedule (RETENTION_* settings) says is kept no longer; prints what each
+    rule removed (run daily, e.g. from cron; the worker also runs it once a day)."""
+    schedule = retention.Schedule.from_config(current_app.config)
+    for rule, count in retention.run(session(), schedule).items():
+        click.echo(f"{rule}: {count} removed")
+
+
 @click.command("zalo-oa-token")
 @with_appcontext
 @click.argument("refresh_token")
@@ -204,6 +215,7 @@ def register(app: Flask) -> None:
         push_worker,
         sweep_overdue,
         purge_uploads,
+        retention_job,
         zalo_oa_token,
     )
     for cmd in commands:

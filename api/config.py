@@ -45,6 +45,13 @@ def from_environment(instance_path: str) -> dict:
         "ATTACHMENTS_DIR": env("ATTACHMENTS_DIR") or os.path.join(instance_path, "attachments"),
         # Uploads answer 507 rather than leave less free space than this under ATTACHMENTS_DIR.
         "ATTACHMENTS_MIN_FREE_MB": int(env("ATTACHMENTS_MIN_FREE_MB", "512")),
+        # The retention schedule (services/privacy/retention.py), in days: what `flask --app wsgi retention`
+        # and the worker's daily pass remove. The province sets its own; these are the defaults.
+        "RETENTION_DEVICES_SILENT_DAYS": int(env("RETENTION_DEVICES_SILENT_DAYS", "730")),  # 24 months
+        "RETENTION_CONTACT_DAYS": int(env("RETENTION_CONTACT_DAYS", "730")),  # 2 years after closure
+        "RETENTION_LOCATION_DAYS": int(env("RETENTION_LOCATION_DAYS", "90")),  # after closure
+        "RETENTION_PHOTOS_DAYS": int(env("RETENTION_PHOTOS_DAYS", "1826")),  # 5 years after closure
+        "RETENTION_SCAM_REPORTS_DAYS": int(env("RETENTION_SCAM_REPORTS_DAYS", "1096")),  # 3 years
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
         # Bounds on waiting for PostgreSQL, so a request fails with 503 instead of hanging when it is down

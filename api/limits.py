@@ -94,6 +94,9 @@ RATE_LIMITS = {
     # so the address limit is the one that slows a farm of them (scam-check never trusts reports anyway).
     "SCAM_REPORTS_PER_DEVICE": "5 per hour;20 per day",
     "SCAM_REPORTS_PER_IP": "30 per hour",
+    # Requests under the personal data law: each starts a legal clock for the officer; a citizen has a few.
+    "PRIVACY_REQUESTS_PER_DEVICE": "5 per day",
+    "PRIVACY_REQUESTS_PER_IP": "30 per hour",
     # Uploads (up to 10 MB each): a feedback's few photos at a time, not a stream of files; every attempt
     # from one address counts (devices cost nothing to create). Staff attach answers' photos and notices'
     # documents. What an uploader may leave unused is bounded apart (services/attachments.py).
@@ -121,6 +124,8 @@ COMMENTS_PER_IP = setting("COMMENTS_PER_IP")
 SCAM_REPORTS_PER_DEVICE = setting("SCAM_REPORTS_PER_DEVICE")
 SCAM_REPORTS_PER_IP = setting("SCAM_REPORTS_PER_IP")
 UPLOADS_PER_IP = setting("UPLOADS_PER_IP")
+PRIVACY_REQUESTS_PER_DEVICE = setting("PRIVACY_REQUESTS_PER_DEVICE")
+PRIVACY_REQUESTS_PER_IP = setting("PRIVACY_REQUESTS_PER_IP")
 
 
 def calling_device() -> str:

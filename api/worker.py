@@ -9,18 +9,18 @@ import functools
 import time
 from datetime import timedelta
 
-from services.outbox.channels.sms import SmsSettings
-from services.outbox.channels.sms import make_channel as make_sms_channel
-
 from api import metrics
 from services.feedback import workflow
 from services.outbox.channels.base import Channel
 from services.outbox.channels.email import EmailChannel
 from services.outbox.channels.fcm import FcmChannel
 from services.outbox.channels.fcm import from_config as fcm_backend
+from services.outbox.channels.sms import SmsSettings
+from services.outbox.channels.sms import make_channel as make_sms_channel
 from services.outbox.channels.zalo import MiniAppChannel, ZnsChannel
 from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
 from services.outbox.worker import Chore, Settings, Worker
+from services.privacy import breaches, retention
 from services.publishing import bulletins
 from services.push import topic_sync
 from services.sms import inbound
@@ -31,6 +31,8 @@ from services.zalo.oa_tokens import OaTokens
 OVERDUE_EVERY = 60.0  # seconds between passes looking for feedback past its deadline
 BULLETINS_EVERY = 60.0  # seconds between passes making the morning's bulletins
 DIGEST_EVERY = 60.0  # seconds between looks at whether today's staff digest is due
+BREACHES_EVERY = 60.0  # seconds between looks for a breach whose next 72-hour reminder is due
+RETENTION_EVERY = 24 * 3600.0  # the retention schedule is applied once a day (and at start)
 
 
 def subscribers(config) -> None:
@@ -80,16 +82,22 @@ def make(
     *,
     digest_hour: int | None = None,
     bulletin_hour: int | None = None,
+    retention_schedule: retention.Schedule | None = None,
 ) -> Worker:
     """A worker with the chores its channels need: FCM topic subscriptions, overdue feedback, and with
-    e-mail and a `digest_hour` (Việt Nam time) the staff digest on working days."""
+    e-mail and a `digest_hour` (Việt Nam time) the staff digest on working days; with e-mail the
+    breach register's reminders; with a `retention_schedule` its daily pass."""
     chores: list[Chore] = [every(OVERDUE_EVERY, workflow.announce_overdue)]
+    if retention_schedule is not None:
+        chores.append(every(RETENTION_EVERY, functools.partial(_retention, schedule=retention_schedule)))
     if bulletin_hour is not None:
         chores.append(
             every(BULLETINS_EVERY, functools.partial(bulletins.prepare_morning, hour=bulletin_hour))
         )
     if "email" in channels and digest_hour is not None:
         chores.append(every(DIGEST_EVERY, functools.partial(digest.send, hour=digest_hour)))
+    if "email" in channels:
+        chores.append(every(BREACHES_EVERY, breaches.remind))
     if "fcm" in channels:
         fcm = channels["fcm"]
         chores[:0] = [
@@ -109,7 +117,13 @@ def from_config(database, config: dict) -> Worker:
         settings(config),
         digest_hour=config["MAIL_DIGEST_HOUR"],
         bulletin_hour=config["BULLETIN_HOUR"],
+        retention_schedule=retention.Schedule.from_config(config),
     )
+
+
+def _retention(db, schedule: retention.Schedule) -> int:
+    """The retention pass as a chore: the count of items removed."""
+    return sum(retention.run(db, schedule).values())
 
 
 def every(seconds: float, chore: Chore) -> Chore:

@@ -5,6 +5,10 @@ from services.models import ROLES
 from services.outbox.mail_texts import LANGUAGES as MAIL_LANGUAGES
 
 PASSWORD = validate.Length(min=10, max=200)
+PRIVACY_OFFICER = (
+    "The province's data-protection officer, whatever the role: requests under the personal data law, "
+    "the breach register, the access log (docs/privacy.md)."
+)
 
 
 class TokenRequestSchema(Schema):
@@ -36,6 +40,7 @@ class UserSchema(Schema):
         metadata={"description": "Staff e-mail (new, transferred, overdue feedback; the daily digest)."},
     )
     language = fields.String(dump_only=True, required=True, metadata={"description": "Of staff e-mail."})
+    privacy_officer = fields.Boolean(load_default=False, metadata={"description": PRIVACY_OFFICER})
 
 
 class UserCreateSchema(UserSchema):
@@ -52,6 +57,7 @@ class UserUpdateSchema(Schema):
         metadata={"description": "false deactivates: the user's tokens stop working at once."}
     )
     password = fields.String(load_only=True, validate=PASSWORD)
+    privacy_officer = fields.Boolean(metadata={"description": PRIVACY_OFFICER})
 
 
 class PreferencesSchema(Schema):

@@ -23,6 +23,7 @@ DOMAINS = (
     "demo",
     "reports",
     "zalo",
+    "privacy",
 )
 DOMAIN_PACKAGES = tuple(f"services.{name}" for name in DOMAINS)
 

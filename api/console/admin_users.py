@@ -82,7 +82,8 @@ def admin_user(user_id: uuid.UUID):
     values = request.form.to_dict()
     once.claim()
     try:
-        data = UserUpdateSchema().load(_account(values, fields=("full_name", "role", "department_id")))
+        fields = ("full_name", "role", "department_id", "privacy_officer")
+        data = UserUpdateSchema().load(_account(values, fields=fields))
         users.update(db, g.principal, user_id, data)
     except (ValidationError, DomainError) as error:
         return _form(person, values, refusal(error, field="role"), 422)
@@ -142,8 +143,10 @@ def admin_user_password(user_id: uuid.UUID):
 
 def _account(values: dict, *, password: str | None = None, fields=None) -> dict:
     """The form as the API's JSON body: an admin has no department, the others the one picked."""
-    data = {k: values.get(k, "").strip() for k in fields or ("email", "full_name", "role", "department_id")}
+    fields = fields or ("email", "full_name", "role", "department_id", "privacy_officer")
+    data = {k: values.get(k, "").strip() for k in fields}
     data["department_id"] = None if data.get("role") == "admin" else data.get("department_id") or None
+    data["privacy_officer"] = values.get("privacy_officer") == "yes"  # an unticked box is not sent
     if password:
         data["password"] = password
     if errors := text_errors(data):
@@ -156,6 +159,7 @@ def _values(person) -> dict:
         "full_name": person.full_name,
         "role": person.role,
         "department_id": str(person.department_id or ""),
+        "privacy_officer": "yes" if person.privacy_officer else "",
     }
 
 

@@ -37,6 +37,11 @@ MESSAGE_NAMES = {
     "notice.adopted": _l("A policy is adopted"),
     "notice.in_effect": _l("A policy comes into effect"),
     "consultation.comment_replied": _l("A consultation comment is answered"),
+    "privacy.request_answered": _l("A personal data request is answered"),
+    "privacy.request_extended": _l("A personal data request is extended"),
+    "privacy.request_completed": _l("A personal data request is carried out"),
+    "privacy.request_closed": _l("A personal data request is closed"),
+    "privacy.breach": _l("A personal data incident"),
 }
 # The placeholders of the texts and the rendered title and body (templates.fields_of).
 FIELD_NAMES = {
@@ -52,6 +57,7 @@ FIELD_NAMES = {
     "summary": _l("Summary"),
     "reply": _l("The reply"),
     "body": _l("The message's text"),
+    "message": _l("The message"),
 }
 BLANK_ROWS = 2  # empty parameter rows offered below the filled ones, at least MIN_ROWS in all
 MIN_ROWS = 4

@@ -19,6 +19,7 @@ from api.namespaces import (
     notices,
     notifications,
     open311,
+    privacy_office,
     reports,
     routing_rules,
     scam_check,
@@ -58,5 +59,6 @@ NAMESPACES = [
     sms_subscriptions.ns,
     bulletins.ns,
     zalo.privacy,
+    privacy_office.ns,
     zalo.webhooks,
 ]

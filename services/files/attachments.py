@@ -20,7 +20,7 @@ from services.core.db import transactional, utcnow
 from services.core.errors import InsufficientStorage, Invalid, NotFound, TooManyRequests
 from services.files import images, pdfs
 from services.identity import audit, policy
-from services.identity.principals import SYSTEM, Principal
+from services.identity.principals import SYSTEM, Caller, Principal
 from services.models import Attachment
 from services.publishing import notices
 
@@ -101,7 +101,20 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
     attachment = db.get(Attachment, attachment_id)
     if attachment is None or not _may_fetch(db, principal, attachment):
         raise NotFound("No such attachment.")
+    if _citizens_photo_read_by_staff(principal, attachment):
+        # The access log (services/privacy/access_log.py): a citizen's photo seen by staff.
+        audit.record(db, principal, "feedback.photo_view", attachment)
+        db.commit()
     return attachment, storage.of(db).read(attachment.storage_key)
+
+
+def _citizens_photo_read_by_staff(principal: Principal, attachment: Attachment) -> bool:
+    return (
+        principal.kind in (Caller.STAFF, Caller.API_KEY)
+        and attachment.feedback_id is not None
+        and attachment.reply_id is None
+        and attachment.device_id is not None
+    )
 
 
 def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> bool:

@@ -82,7 +82,11 @@ def update(db: Session, principal: Principal, data: dict) -> Device:
 @transactional
 def delete(db: Session, principal: Principal) -> None:
     policy.require(principal, "devices.self")
-    device = principal.device
+    forget(db, principal.device)
+
+
+def forget(db: Session, device: Device) -> None:
+    """Delete the device, its token leaving its topics first (also the retention job's, for silent ones)."""
     _retire_token(db, device)
     db.delete(device)
 

@@ -47,6 +47,7 @@ _DEPARTMENTAL = (
 @dataclass(frozen=True)
 class Rule:
     staff: tuple[str, ...] = ()  # roles let in (admins are always named)
+    privacy_officer: bool = False  # staff holding the data-protection officer's permission, any role
     device: bool = False  # the citizen's own device
     scope: str | None = None  # an API key holding it; for a public rule, what a key must hold
     public: bool = False  # anyone, signed in or not
@@ -71,6 +72,13 @@ RULES = {
     "devices.self": Rule(device=True),
     "devices.zalo": Rule(public=True),  # a Mini App user signs in; a device token links the native app
     "privacy.notices": Rule(public=True),
+    # The citizen's requests under the personal data law; the officer's side (admins too: they name the
+    # officer and stand in when none is named).
+    "privacy.requests.submit": Rule(device=True),
+    "privacy.requests.track": Rule(staff=ADMINS, privacy_officer=True, device=True),  # a device: its own
+    "privacy.requests": Rule(staff=ADMINS, privacy_officer=True),
+    "privacy.breaches": Rule(staff=ADMINS, privacy_officer=True),
+    "privacy.access_log": Rule(staff=ADMINS, privacy_officer=True),
     "zalo.templates": Rule(staff=ADMINS),
     "zalo.webhook": Rule(public=True),  # Zalo's calls, checked by their signature
     "sms.subscriptions": Rule(staff=WRITERS),  # a commune office records a number with consent
@@ -130,7 +138,11 @@ def lets_in(principal: Principal, action: str) -> bool:
         case Caller.SYSTEM:
             return True
         case Caller.STAFF:
-            return rule.public or principal.role in rule.staff
+            return (
+                rule.public
+                or principal.role in rule.staff
+                or (rule.privacy_officer and principal.user.privacy_officer)
+            )
         case Caller.DEVICE:
             return rule.public or rule.device
         case Caller.API_KEY:
@@ -194,6 +206,8 @@ def _refusal(principal: Principal, rule: Rule) -> Unauthorized | Forbidden:
         return Unauthorized("A device token is required." if only_devices else None)
     if principal.kind == Caller.API_KEY and rule.scope:
         return Forbidden(f"API key lacks scope {rule.scope}.", code="missing_scope")
+    if principal.kind == Caller.STAFF and rule.privacy_officer:
+        return Forbidden(f"Requires role: {', '.join(rule.staff)}, or the data-protection officer.")
     if principal.kind == Caller.STAFF and rule.staff:
         return Forbidden(f"Requires role: {', '.join(rule.staff)}.")
     if rule.staff:
@@ -208,7 +222,8 @@ def callers(action: str) -> str:
         return "anyone"
     who = []
     if rule.staff:
-        who.append("staff" if rule.staff == ANY_STAFF else f"staff ({', '.join(rule.staff)})")
+        roles = ", ".join([*rule.staff, *(["data-protection officer"] if rule.privacy_officer else [])])
+        who.append("staff" if rule.staff == ANY_STAFF else f"staff ({roles})")
     if rule.device:
         who.append("citizen device")
     if rule.scope:

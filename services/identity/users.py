@@ -96,6 +96,7 @@ def _create(db: Session, principal: Principal, data: dict) -> User:
         role=data["role"],
         department_id=data.get("department_id"),
         active=True,
+        privacy_officer=data.get("privacy_officer", False),
     )
     _check_department(db, user)
     db.add(user)
@@ -117,7 +118,7 @@ def update(db: Session, principal: Principal, user_id: uuid.UUID, data: dict) ->
         or any(key in data and data[key] != getattr(user, key) for key in ("role", "department_id"))
     ):
         user.token_version += 1
-    for key in ("full_name", "role", "department_id", "active"):
+    for key in ("full_name", "role", "department_id", "active", "privacy_officer"):
         if key in data:
             setattr(user, key, data[key])
     if "password" in data:

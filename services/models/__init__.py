@@ -56,6 +56,13 @@ from services.models.notices import (
     NoticeVersion,
 )
 from services.models.outbox import DELIVERY_STATUSES, Delivery, EventRecord
+from services.models.privacy import (
+    REQUEST_OUTCOMES,
+    REQUEST_STATUSES,
+    REQUEST_TYPES,
+    PrivacyBreach,
+    PrivacyRequest,
+)
 from services.models.push import (
     NOTIFICATION_STATUSES,
     Notification,
@@ -90,6 +97,11 @@ __all__ = [
     "ZaloOaToken",
     "ZaloTemplate",
     "MailDigest",
+    "REQUEST_OUTCOMES",
+    "REQUEST_STATUSES",
+    "REQUEST_TYPES",
+    "PrivacyBreach",
+    "PrivacyRequest",
     "DELIVERY_STATUSES",
     "Delivery",
     "EventRecord",

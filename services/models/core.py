@@ -3,7 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.core.db import utcnow
@@ -77,6 +88,9 @@ class User(Timestamps, Base):
     # user turns it off for themselves (PATCH /api/v1/users/me); it holds for their focal-point address too.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     language: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")  # of that e-mail
+    # The province's data-protection officer (Law 91/2025/QH15): requests, breaches, the access log.
+    # A permission on top of the role, set by admins, so that the four roles stay as they are.
+    privacy_officer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 

@@ -37,6 +37,29 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "This feedback of {department} is past its deadline without an answer.",
         ),
     },
+    # The breach register's 72-hour clock (services/privacy/breaches.py), to the data-protection officers.
+    "breach.reminder": {
+        "vi": (
+            "Sự cố dữ liệu cá nhân: còn {hours} giờ để thông báo Bộ Công an",
+            "Sự cố này chưa được thông báo cho Bộ Công an (A05); hạn là 72 giờ kể từ khi phát hiện.",
+        ),
+        "en": (
+            "Personal data breach: {hours} hours left to notify the Ministry of Public Security",
+            "This breach is not yet notified to the Ministry of Public Security (A05); the law allows 72 "
+            "hours from detection.",
+        ),
+    },
+    "breach.overdue": {
+        "vi": (
+            "Sự cố dữ liệu cá nhân: đã quá hạn thông báo Bộ Công an",
+            "Đã quá 72 giờ kể từ khi phát hiện mà sự cố chưa được thông báo cho Bộ Công an (A05).",
+        ),
+        "en": (
+            "Personal data breach: notification to the Ministry of Public Security overdue",
+            "72 hours have passed since detection and the breach is not yet notified to the Ministry of "
+            "Public Security (A05).",
+        ),
+    },
     "digest": {
         "vi": (
             "Tổng hợp phản ánh ngày {date}: {department}",
@@ -57,6 +80,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "Đến hạn hôm nay",
         "overdue": "Quá hạn",
         "more": "và {count} phản ánh khác",
+        "breach": "Sự cố",
+        "detected": "Phát hiện lúc",
+        "notify_by": "Hạn thông báo",
         "footer": (
             "Thư tự động của hệ thống tiếp nhận phản ánh. "
             'Tắt thư: PATCH /api/v1/users/me {"email_notifications": false}.'
@@ -72,6 +98,9 @@ LABELS: dict[str, dict[str, str]] = {
         "due_today": "Due today",
         "overdue": "Overdue",
         "more": "and {count} more",
+        "breach": "Breach",
+        "detected": "Detected",
+        "notify_by": "Notify by",
         "footer": (
             "An automatic message of the feedback system. "
             'To stop it: PATCH /api/v1/users/me {"email_notifications": false}.'

@@ -66,6 +66,28 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "vi": ("Cơ quan soạn thảo đã trả lời góp ý của bạn", "{reply}"),
         "en": ("Your comment on a draft was answered", "{reply}"),
     },
+    # The steps of a citizen's request about their personal data (services/privacy/requests.py).
+    "privacy.request_answered": {
+        "vi": ("Yêu cầu về dữ liệu cá nhân đã được trả lời", "Xem câu trả lời trong ứng dụng."),
+        "en": ("Your personal data request was answered", "See the answer in the app."),
+    },
+    "privacy.request_extended": {
+        "vi": ("Yêu cầu về dữ liệu cá nhân được gia hạn", "Xem lý do và thời hạn mới trong ứng dụng."),
+        "en": ("Your personal data request was extended", "See the reason and the new deadline in the app."),
+    },
+    "privacy.request_completed": {
+        "vi": ("Yêu cầu về dữ liệu cá nhân đã được thực hiện", "Xem kết quả trong ứng dụng."),
+        "en": ("Your personal data request was carried out", "See what was done in the app."),
+    },
+    "privacy.request_closed": {
+        "vi": ("Yêu cầu về dữ liệu cá nhân đã đóng", "Xem kết quả trong ứng dụng."),
+        "en": ("Your personal data request was closed", "See the outcome in the app."),
+    },
+    # A breach touching the citizen's data, when the officer decides they must be told (services/privacy).
+    "privacy.breach": {
+        "vi": ("Thông báo sự cố dữ liệu cá nhân", "{message}"),
+        "en": ("A personal data incident concerns you", "{message}"),
+    },
 }
 
 
