@@ -100,6 +100,10 @@ RATE_LIMITS = {
     "UPLOADS_PER_DEVICE": "10 per minute;40 per hour;120 per day",
     "UPLOADS_PER_USER": "30 per minute;300 per hour",
     "UPLOADS_PER_IP": "30 per minute;200 per hour",
+    # Giving or withdrawing a consent: a citizen's few decisions, not a loop toggling one.
+    "CONSENTS_PER_DEVICE": "30 per hour;100 per day",
+    # An export reads every row and photo of the citizen: a few a day is plenty.
+    "EXPORTS_PER_DEVICE": "5 per hour;20 per day",
 }
 
 
@@ -121,6 +125,8 @@ COMMENTS_PER_IP = setting("COMMENTS_PER_IP")
 SCAM_REPORTS_PER_DEVICE = setting("SCAM_REPORTS_PER_DEVICE")
 SCAM_REPORTS_PER_IP = setting("SCAM_REPORTS_PER_IP")
 UPLOADS_PER_IP = setting("UPLOADS_PER_IP")
+CONSENTS_PER_DEVICE = setting("CONSENTS_PER_DEVICE")
+EXPORTS_PER_DEVICE = setting("EXPORTS_PER_DEVICE")
 
 
 def calling_device() -> str:

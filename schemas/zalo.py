@@ -1,4 +1,4 @@
-"""Shapes of Zalo sign-in, phone sharing, privacy notices and the templates Zalo approved."""
+"""Shapes of Zalo sign-in, phone sharing and the templates Zalo approved."""
 
 from marshmallow import Schema, fields, validate
 
@@ -38,18 +38,6 @@ class PhoneShareSchema(Schema):
         validate=validate.Length(min=1, max=32),
         metadata={"description": "The version of the `phone` notice (GET /api/v1/privacy/notices) shown."},
     )
-
-
-class PrivacyNoticeSchema(Schema):
-    purpose = fields.String(required=True)
-    version = fields.String(required=True)
-    text = fields.Dict(
-        keys=fields.String(), values=fields.String(), required=True, metadata={"description": "By language."}
-    )
-
-
-class PrivacyNoticesSchema(Schema):
-    items = fields.List(fields.Nested(PrivacyNoticeSchema), required=True)
 
 
 class TemplateParamSchema(Schema):

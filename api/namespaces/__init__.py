@@ -19,6 +19,7 @@ from api.namespaces import (
     notices,
     notifications,
     open311,
+    privacy,
     reports,
     routing_rules,
     scam_check,
@@ -57,6 +58,6 @@ NAMESPACES = [
     zalo.ns,
     sms_subscriptions.ns,
     bulletins.ns,
-    zalo.privacy,
+    privacy.ns,
     zalo.webhooks,
 ]

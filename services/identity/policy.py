@@ -71,6 +71,8 @@ RULES = {
     "devices.self": Rule(device=True),
     "devices.zalo": Rule(public=True),  # a Mini App user signs in; a device token links the native app
     "privacy.notices": Rule(public=True),
+    # The citizen's consents, export and erasure: their own device only (another's is never reached).
+    "privacy.self": Rule(device=True),
     "zalo.templates": Rule(staff=ADMINS),
     "zalo.webhook": Rule(public=True),  # Zalo's calls, checked by their signature
     "sms.subscriptions": Rule(staff=WRITERS),  # a commune office records a number with consent
