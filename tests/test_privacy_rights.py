@@ -360,8 +360,8 @@ def _tables_holding(sql, needle: str) -> list[str]:
     """Every table.column whose text (text, JSON, numbers, ids, as text) holds `needle`."""
     columns = sql(
         "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'double precision', 'uuid', "
-        "'numeric', 'real') AND table_name <> 'alembic_version'"
+        "WHERE table_schema = current_schema() AND table_name <> 'alembic_version' AND data_type IN "
+        "('text', 'character varying', 'json', 'jsonb', 'double precision', 'uuid', 'numeric', 'real')"
     ).all()
     return [
         f"{table}.{column}"
