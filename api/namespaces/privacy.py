@@ -70,7 +70,7 @@ class Consent(Resource):
 
 
 @ns.route("/me/export")
-class Export(Resource):
+class MyDataExport(Resource):
     @operation(
         ns,
         query=ExportQuerySchema,
@@ -100,7 +100,7 @@ class Export(Resource):
 
 
 @ns.route("/me")
-class Me(Resource):
+class MyData(Resource):
     @operation(ns, status=204, action="privacy.self")  # no limit: it works once (the device goes with it)
     def delete(self):
         """Erase the calling citizen: contact details, coordinates, photos (files deleted), every device and
