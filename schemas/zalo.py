@@ -21,6 +21,15 @@ class ZaloSignInSchema(Schema):
     province_code = fields.Integer(required=True, validate=PROVINCE_CODE)
     ward_code = fields.Integer(allow_none=True, validate=WARD_CODE)
     locale = fields.String(load_default="vi", validate=[validate.Length(max=35), LOCALE])
+    notice_version = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "The version of the `zalo_sign_in` notice (GET /api/v1/privacy/notices) shown: "
+            "signing in is consenting to it."
+        },
+    )
 
 
 class PhoneShareSchema(Schema):

@@ -22,6 +22,7 @@ from services.models import Citizen, Device, Feedback, NoticeComment, Notificati
 from services.outbox.channels.zalo_api import ZaloClient, ZaloError
 
 PHONE = "phone"
+SIGN_IN = "zalo_sign_in"
 RETRY_AFTER = timedelta(seconds=30)
 
 
@@ -31,6 +32,7 @@ def sign_in(db: Session, principal: Principal, client: ZaloClient | None, data: 
 
     Sent with a device token (the native app linking its Zalo account), an anonymous caller's citizen
     becomes that Zalo user's: its feedback and inbox follow."""
+    notice = consents.notice(SIGN_IN, data["notice_version"])
     user = _ask(client, "me", data["access_token"])
     one_at_a_time(db, f"zalo-user:{user.id}")  # two first sign-ins at once make one citizen
     citizen = db.scalar(select(Citizen).where(Citizen.zalo_user_id == user.id))
@@ -48,7 +50,12 @@ def sign_in(db: Session, principal: Principal, client: ZaloClient | None, data: 
             )
         _merge(db, caller.citizen_id, citizen.id)
     fields = {k: data[k] for k in ("province_code", "ward_code", "locale") if k in data}
-    return devices.add(db, {"platform": "zalo", **fields}, citizen.id)
+    device, token = devices.add(db, {"platform": "zalo", **fields}, citizen.id)
+    db.flush()
+    consents.record(
+        db, citizen.id, SIGN_IN, "given", channel="zalo", device_id=device.id, version=notice.version
+    )
+    return device, token
 
 
 @transactional
