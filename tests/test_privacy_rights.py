@@ -236,6 +236,27 @@ def test_one_citizen_never_exports_another(citizen, stranger, client):
     assert stranger.get(f"{PRIVACY}/me/export").get_json()["feedback"] == []
 
 
+def test_the_export_holds_the_zalo_identity_and_the_sms_subscriptions_of_the_phone(citizen, db):
+    db.add(Citizen(id=citizen.principal.citizen_id, zalo_user_id="zalo-77", phone=PHONE))
+    db.add(SmsSubscription(phone=PHONE, province_code=48, ward_code=20242, status="active", source="office"))
+    db.add(
+        SmsSubscription(
+            phone="+84905000999", province_code=48, ward_code=20242, status="active", source="sms"
+        )
+    )
+    db.commit()
+
+    data = citizen.get(f"{PRIVACY}/me/export").get_json()
+
+    assert (data["identity"]["zalo_user_id"], data["identity"]["phone"]) == ("zalo-77", PHONE)
+    assert [s["phone"] for s in data["sms_subscriptions"]] == [PHONE]
+
+
+def test_exports_are_rate_limited_per_device(citizen):
+    answers = [citizen.get(f"{PRIVACY}/me/export").status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+
+
 # ---------------------------------------------------------------- erasure
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.core.db import one_at_a_time, transactional, utcnow
 from services.core.errors import Conflict, Invalid, Unauthorized, Unavailable
 from services.core.phones import to_e164
-from services.identity import consents, devices, policy
+from services.identity import consents, devices, personal_data, policy
 from services.identity.principals import Caller, Principal
 from services.models import Citizen, Device, Feedback, NoticeComment, NotificationRecipient
 from services.outbox.channels.zalo_api import ZaloClient, ZaloError
@@ -87,7 +87,7 @@ def withdraw_phone(db: Session, principal: Principal) -> None:
     citizen = _signed_in(db, principal)
     if citizen.phone is not None:
         consents.record(db, citizen.id, PHONE, "withdrawn", channel="zalo", device_id=principal.device.id)
-    citizen.phone = citizen.phone_verified_at = None
+    personal_data.stop(db, citizen.id, PHONE)
 
 
 def verified_contact(db: Session, citizen_id) -> tuple[str | None, str | None]:
