@@ -53,6 +53,8 @@ ANSWER_TYPES = {
 PERSONAL_ANSWER_TYPES = tuple(t for types in ANSWER_TYPES.values() for t in types)
 # What an erased value reads as wherever a log kept a copy.
 ERASED = "[erased]"
+# Where a copy of their feedback (a webhook's payload) holds personal data.
+PERSONAL_KEYS = frozenset({"contact", "location", "lat", "lon", "address", "media_url"})
 # Shorter values (a one-word name) would blank unrelated text.
 MIN_NEEDLE = 6
 # Feedback columns that identify the citizen, blanked on erasure (and in the audit log's copies).
@@ -298,6 +300,8 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
     needles |= {citizen.zalo_user_id} if citizen and citizen.zalo_user_id else set()
     for row in feedback:
         needles |= {str(v) for k, v in (row.contact or {}).items() if k != "phone_verified" and v}
+        typed = set(row.answers) - set(_without(row, ("phone", "email")))  # phone and e-mail answers
+        needles |= {str(row.answers[name]) for name in typed}
     needles |= {c.contact for c in comments if c.contact}
     needles |= {d.push_token for d in devices if d.push_token}
     needles = {n for n in needles if len(n) >= MIN_NEEDLE}
@@ -413,10 +417,13 @@ def _scrub_logs(db, needles: set[str], feedback_ids, attachment_ids, device_ids,
             or_(
                 Delivery.address.in_(needles),
                 *(Delivery.address.contains(n, autoescape=True) for n in needles),
-                *_mentions(Delivery.payload, needles),
             )
         )
     )
+    # Messages about them (a webhook's copy of their feedback) stay in the integrator's log, blanked.
+    about = _mentions(Delivery.payload, needles | {str(i) for i in feedback_ids})
+    for entry in db.scalars(select(Delivery).where(or_(*about))):
+        entry.payload = _blank(entry.payload, needles, PERSONAL_KEYS)
 
 
 def _personal_answers_dropped(db: Session, value: dict) -> dict:
@@ -429,12 +436,12 @@ def _mentions(column, needles: set[str]) -> list:
     return [cast(column, Text).contains(n, autoescape=True) for n in needles]
 
 
-def _blank(value, needles: set[str]):
-    """`value` (JSON) with every string holding one of `needles` replaced by ERASED."""
+def _blank(value, needles: set[str], keys: frozenset[str] = frozenset()):
+    """`value` (JSON) with every string holding one of `needles`, and whatever is under `keys`, ERASED."""
     if isinstance(value, dict):
-        return {k: _blank(v, needles) for k, v in value.items()}
+        return {k: ERASED if k in keys else _blank(v, needles, keys) for k, v in value.items()}
     if isinstance(value, list):
-        return [_blank(v, needles) for v in value]
+        return [_blank(v, needles, keys) for v in value]
     if isinstance(value, str) and any(n in value for n in needles):
         return ERASED
     return value
