@@ -65,7 +65,7 @@ class Consent(Resource):
     def delete(self, purpose: str):
         """Withdraw a consent; what it covered stops now: the phone is erased, feedback still open loses its
         contact details, coordinates (the commune stays) or photos (deleted). Idempotent."""
-        consents.withdraw(session(), current_principal(), purpose)
+        personal_data.withdraw(session(), current_principal(), purpose)
         return "", 204
 
 

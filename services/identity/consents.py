@@ -3,7 +3,7 @@
 Each purpose has a privacy notice the citizen is shown before agreeing: what is collected, why, and
 their rights. A consent names the notice version it was given on; a newer version needs a new consent
 (Law 91/2025/QH15: consent is informed, explicit and provable; silence is not consent). Withdrawing stops
-what the consent covered at once (services/identity/personal_data.stop).
+what the consent covered at once (services/identity/personal_data.withdraw).
 """
 
 import uuid
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.core.db import transactional, utcnow
 from services.core.errors import DomainError, Invalid, NotFound
-from services.identity import personal_data, policy
+from services.identity import policy
 from services.identity.principals import Principal
 from services.models import ConsentRecord
 
@@ -164,27 +164,27 @@ def record(
 
 def given(db: Session, citizen_id: uuid.UUID, purpose: str) -> bool:
     """Whether the citizen's latest word on `purpose` is a consent (on any notice version)."""
-    last = _latest(db, citizen_id).get(purpose)
+    last = latest(db, citizen_id).get(purpose)
     return last is not None and last.action == "given"
 
 
-def _latest(db: Session, citizen_id: uuid.UUID) -> dict[str, ConsentRecord]:
+def latest(db: Session, citizen_id: uuid.UUID) -> dict[str, ConsentRecord]:
     """The citizen's latest record per purpose."""
-    latest: dict[str, ConsentRecord] = {}
+    words: dict[str, ConsentRecord] = {}
     stmt = select(ConsentRecord).where(ConsentRecord.citizen_id == citizen_id)
     for entry in db.scalars(stmt.order_by(ConsentRecord.recorded_at, ConsentRecord.id)):
-        latest[entry.purpose] = entry
-    return latest
+        words[entry.purpose] = entry
+    return words
 
 
 def state(db: Session, principal: Principal) -> list[dict]:
     """The calling citizen's current word per purpose: given on which notice version (and whether that is
     still the current one), withdrawn, or never asked."""
     policy.require(principal, "privacy.self")
-    latest = _latest(db, principal.device.citizen_id)
+    words = latest(db, principal.device.citizen_id)
     items = []
     for purpose, current in NOTICES.items():
-        entry = latest.get(purpose)
+        entry = words.get(purpose)
         given_now = entry is not None and entry.action == "given"
         items.append(
             {
@@ -203,11 +203,11 @@ def state(db: Session, principal: Principal) -> list[dict]:
 def require(db: Session, citizen_id: uuid.UUID, purposes: list[str]) -> None:
     """Refuse (422 consent_required) unless the citizen consents to each purpose on its current notice;
     the problem names the first purpose missing and its notice version, and lists every one missing."""
-    latest = _latest(db, citizen_id)
+    words = latest(db, citizen_id)
     missing = [
         {"purpose": purpose, "notice_version": NOTICES[purpose].version}
         for purpose in purposes
-        if (entry := latest.get(purpose)) is None
+        if (entry := words.get(purpose)) is None
         or entry.action != "given"
         or entry.notice_version != NOTICES[purpose].version
     ]
@@ -222,7 +222,7 @@ def require(db: Session, citizen_id: uuid.UUID, purposes: list[str]) -> None:
         )
 
 
-def _known(purpose: str) -> None:
+def known(purpose: str) -> None:
     if purpose not in NOTICES:
         raise NotFound(f"No privacy notice for purpose `{purpose}`.")
 
@@ -232,19 +232,7 @@ def give(db: Session, principal: Principal, data: dict) -> ConsentRecord:
     """The device's citizen consents to a purpose after reading `notice_version` of its notice (in the app).
     The phone is shared through Zalo (POST /devices/me/phone), which records its own consent."""
     policy.require(principal, "privacy.self")
-    _known(data["purpose"])
+    known(data["purpose"])
     current = notice(data["purpose"], data["notice_version"])
     device = principal.device
     return record(db, device.citizen_id, current.purpose, "given", channel="app", device_id=device.id)
-
-
-@transactional
-def withdraw(db: Session, principal: Principal, purpose: str) -> None:
-    """The device's citizen withdraws a consent; what it covered stops now. Idempotent: a purpose not
-    consented to records nothing."""
-    policy.require(principal, "privacy.self")
-    _known(purpose)
-    device = principal.device
-    if given(db, device.citizen_id, purpose):
-        record(db, device.citizen_id, purpose, "withdrawn", channel="app", device_id=device.id)
-    personal_data.stop(db, device.citizen_id, purpose)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.core import storage
 from services.core.db import transactional, utcnow
-from services.identity import policy
+from services.identity import consents, policy
 from services.identity.audit import snapshot
 from services.identity.principals import Principal
 from services.models import (
@@ -85,6 +85,18 @@ def feedback_purposes(feedback_data: dict, answer_types: Iterable[str]) -> list[
 
 
 # ---------------------------------------------------------------- withdrawal
+
+
+@transactional
+def withdraw(db: Session, principal: Principal, purpose: str) -> None:
+    """The device's citizen withdraws a consent (in the app); what it covered stops now. Idempotent: a
+    purpose not consented to records nothing."""
+    policy.require(principal, "privacy.self")
+    consents.known(purpose)
+    device = principal.device
+    if consents.given(db, device.citizen_id, purpose):
+        consents.record(db, device.citizen_id, purpose, "withdrawn", channel="app", device_id=device.id)
+    stop(db, device.citizen_id, purpose)
 
 
 def stop(db: Session, citizen_id: uuid.UUID, purpose: str) -> None:
@@ -359,22 +371,17 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
 
 def _withdraw_all(db: Session, citizen_id: uuid.UUID, principal: Principal) -> None:
     """Close every consent still given: the ledger shows the erasure ended them."""
-    latest: dict[str, ConsentRecord] = {}
-    stmt = select(ConsentRecord).where(ConsentRecord.citizen_id == citizen_id)
-    for entry in db.scalars(stmt.order_by(ConsentRecord.recorded_at, ConsentRecord.id)):
-        latest[entry.purpose] = entry
-    for entry in latest.values():
+    device_id = principal.device.id if principal.device else None
+    for entry in consents.latest(db, citizen_id).values():
         if entry.action == "given":
-            db.add(
-                ConsentRecord(
-                    citizen_id=citizen_id,
-                    device_id=principal.device.id if principal.device else None,
-                    purpose=entry.purpose,
-                    notice_version=entry.notice_version,
-                    action="withdrawn",
-                    channel="app",
-                    recorded_at=utcnow(),
-                )
+            consents.record(
+                db,
+                citizen_id,
+                entry.purpose,
+                "withdrawn",
+                channel="app",
+                device_id=device_id,
+                version=entry.notice_version,
             )
     db.flush()
 
@@ -396,13 +403,11 @@ def _scrub_logs(db, needles: set[str], feedback_ids, attachment_ids, device_ids,
             entry.actor_id, entry.ip = None, None
         for side in ("before", "after"):
             value = getattr(entry, side)
-            if isinstance(value, dict):
-                blanked = {k: (None if k in personal else v) for k, v in value.items()}
-                if entry.entity == "feedback" and "answers" in value:
-                    blanked["answers"] = _personal_answers_dropped(db, value)
-                if "citizen_id" in value:
-                    blanked["citizen_id"] = str(pseudonym)
-                setattr(entry, side, _blank(blanked, needles))
+            if isinstance(value, dict) and entry.entity == "feedback":  # a snapshot of their feedback
+                value = {k: (None if k in personal else v) for k, v in value.items()}
+                value["answers"] = _personal_answers_dropped(db, value)
+                value["citizen_id"] = str(pseudonym)
+            setattr(entry, side, _blank(value, needles))
     for entry in db.scalars(select(EventRecord).where(or_(*_mentions(EventRecord.data, needles)))):
         entry.data = _blank(entry.data, needles)
     for entry in db.scalars(
