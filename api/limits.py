@@ -103,6 +103,10 @@ RATE_LIMITS = {
     "UPLOADS_PER_DEVICE": "10 per minute;40 per hour;120 per day",
     "UPLOADS_PER_USER": "30 per minute;300 per hour",
     "UPLOADS_PER_IP": "30 per minute;200 per hour",
+    # Giving or withdrawing a consent: a citizen's few decisions, not a loop toggling one.
+    "CONSENTS_PER_DEVICE": "30 per hour;100 per day",
+    # An export reads every row and photo of the citizen: a few a day is plenty.
+    "EXPORTS_PER_DEVICE": "5 per hour;20 per day",
 }
 
 
@@ -126,6 +130,8 @@ SCAM_REPORTS_PER_IP = setting("SCAM_REPORTS_PER_IP")
 UPLOADS_PER_IP = setting("UPLOADS_PER_IP")
 PRIVACY_REQUESTS_PER_DEVICE = setting("PRIVACY_REQUESTS_PER_DEVICE")
 PRIVACY_REQUESTS_PER_IP = setting("PRIVACY_REQUESTS_PER_IP")
+CONSENTS_PER_DEVICE = setting("CONSENTS_PER_DEVICE")
+EXPORTS_PER_DEVICE = setting("EXPORTS_PER_DEVICE")
 
 
 def calling_device() -> str:

@@ -1,4 +1,4 @@
-"""Shapes of Zalo sign-in, phone sharing, privacy notices and the templates Zalo approved."""
+"""Shapes of Zalo sign-in, phone sharing and the templates Zalo approved."""
 
 from marshmallow import Schema, fields, validate
 
@@ -21,6 +21,15 @@ class ZaloSignInSchema(Schema):
     province_code = fields.Integer(required=True, validate=PROVINCE_CODE)
     ward_code = fields.Integer(allow_none=True, validate=WARD_CODE)
     locale = fields.String(load_default="vi", validate=[validate.Length(max=35), LOCALE])
+    notice_version = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "The version of the `zalo_sign_in` notice (GET /api/v1/privacy/notices) shown: "
+            "signing in is consenting to it."
+        },
+    )
 
 
 class PhoneShareSchema(Schema):
@@ -38,18 +47,6 @@ class PhoneShareSchema(Schema):
         validate=validate.Length(min=1, max=32),
         metadata={"description": "The version of the `phone` notice (GET /api/v1/privacy/notices) shown."},
     )
-
-
-class PrivacyNoticeSchema(Schema):
-    purpose = fields.String(required=True)
-    version = fields.String(required=True)
-    text = fields.Dict(
-        keys=fields.String(), values=fields.String(), required=True, metadata={"description": "By language."}
-    )
-
-
-class PrivacyNoticesSchema(Schema):
-    items = fields.List(fields.Nested(PrivacyNoticeSchema), required=True)
 
 
 class TemplateParamSchema(Schema):

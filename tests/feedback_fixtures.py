@@ -12,6 +12,7 @@ from pypdf import PdfWriter
 
 from schemas.forms import FormSchema
 from services.feedback import forms
+from services.identity import consents
 from services.identity.principals import Principal
 from services.models import Category
 
@@ -22,6 +23,8 @@ __all__ = [
     "JPEG",
     "PNG",
     "ROAD_FORM",
+    "consenting",
+    "make_device",
     "feedback_category",
     "image_file",
     "make_category",
@@ -81,6 +84,26 @@ ROAD_FORM = {
         {"name": "photos", "label": {"vi": "Ảnh"}, "type": "photo", "max": 3},
     ],
 }
+
+
+def consenting(db, device):
+    """`device`'s citizen consents, in the app, to every purpose on its current notice."""
+    for purpose in consents.NOTICES:
+        consents.record(db, device.citizen_id, purpose, "given", channel="app", device_id=device.id)
+    db.commit()  # a savepoint: the test's outer transaction still rolls it back
+    return device
+
+
+@pytest.fixture
+def make_device(make_device, db):
+    """conftest's make_device, whose citizen has consented to every purpose (contact details, location,
+    photos…) unless `consent=False`."""
+
+    def make(*args, consent=True, **kwargs):
+        device = make_device(*args, **kwargs)
+        return consenting(db, device) if consent else device
+
+    return make
 
 
 @pytest.fixture

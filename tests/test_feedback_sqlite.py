@@ -15,13 +15,13 @@ from services.core.security import DEVICE_TOKEN_PREFIX, new_token
 from services.feedback import workflow
 from services.models import Category, Department, Device, Feedback, User
 from tests.conftest import TEST_SECRET, Caller, assert_problem, staff_token
-from tests.feedback_fixtures import DA_NANG, FEEDBACK, HAI_CHAU, JPEG, ROAD_FORM, submit, upload
+from tests.feedback_fixtures import DA_NANG, FEEDBACK, HAI_CHAU, JPEG, ROAD_FORM, consenting, submit, upload
 
 
 @pytest.fixture
 def sqlite(tmp_path):
     """An app on a new SQLite file built by the migrations, with two departments, their officers, an
-    admin and a citizen's phone."""
+    admin and a citizen's phone (consenting to every purpose)."""
     url = f"sqlite:///{tmp_path / 'citizen.db'}"
     app = create_app(
         {
@@ -56,6 +56,7 @@ def sqlite(tmp_path):
         }
         db.add_all([intake, roads, category, device, *users.values()])
         db.commit()
+        consenting(db, device)
     callers = {name: Caller(app.test_client(), staff_token(user), user) for name, user in users.items()}
     callers["citizen"] = Caller(app.test_client(), token, device)
     yield app, engine, callers, {"intake": intake, "roads": roads, "category": category}

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from api import worker as outbox_worker
 from services.core.db import utcnow
+from services.identity import consents
 from services.models import Citizen, ConsentRecord, Delivery, Device, NotificationRecipient
 from services.outbox.channels.zalo_api import appsecret_proof
 from services.reports import deliveries
@@ -21,7 +22,12 @@ from tests.push_fixtures import SETTINGS
 TOKEN = "mini-app-access-token"
 USER = "zalo-user-1"
 PHONE = "84912345678"
-SIGN_IN = {"access_token": TOKEN, "province_code": 48, "ward_code": 20242}
+SIGN_IN = {
+    "access_token": TOKEN,
+    "province_code": 48,
+    "ward_code": 20242,
+    "notice_version": consents.NOTICES["zalo_sign_in"].version,
+}
 
 
 @pytest.fixture
@@ -106,8 +112,11 @@ def test_a_mini_app_user_signs_in_shares_their_phone_and_hears_back_in_the_mini_
     }
 
     assert share_phone(device) == {"signed_in": True, "notifications": False, "phone": "+84912345678"}
-    consent = db.scalar(select(ConsentRecord))
-    assert (consent.purpose, consent.action, consent.channel) == ("phone", "given", "zalo")
+    ledger = db.scalars(select(ConsentRecord).order_by(ConsentRecord.recorded_at)).all()
+    assert [(c.purpose, c.action, c.channel) for c in ledger] == [
+        ("zalo_sign_in", "given", "zalo"),  # signing in is consenting to its notice
+        ("phone", "given", "zalo"),
+    ]
     allowed = device.patch("/api/v1/devices/me", json={"zalo_notifications": True})
     assert allowed.get_json()["zalo"]["notifications"] is True
 
@@ -197,8 +206,15 @@ def test_a_used_phone_code_is_refused_and_withdrawing_erases_the_number(anonymou
     share_phone(device, expect=422)  # the code was used
     assert device.delete("/api/v1/devices/me/phone").status_code == 204
     assert db.scalar(select(Citizen.phone)) is None
-    actions = db.scalars(select(ConsentRecord.action).order_by(ConsentRecord.recorded_at)).all()
-    assert actions == ["given", "withdrawn"]
+    phone = select(ConsentRecord.action).where(ConsentRecord.purpose == "phone")
+    assert db.scalars(phone.order_by(ConsentRecord.recorded_at)).all() == ["given", "withdrawn"]
+
+
+def test_signing_in_names_the_notice_shown(anonymous, fake):
+    outdated = anonymous.post("/api/v1/devices/zalo", json={**SIGN_IN, "notice_version": "2020-1"})
+    assert_problem(outdated, 422, "consent_notice_outdated")
+    body = {k: v for k, v in SIGN_IN.items() if k != "notice_version"}
+    assert_problem(anonymous.post("/api/v1/devices/zalo", json=body), 422)
 
 
 def test_without_zalo_configured_the_zalo_endpoints_answer_503(make_app):

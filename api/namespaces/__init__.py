@@ -19,6 +19,7 @@ from api.namespaces import (
     notices,
     notifications,
     open311,
+    privacy,
     privacy_office,
     reports,
     routing_rules,
@@ -58,7 +59,7 @@ NAMESPACES = [
     zalo.ns,
     sms_subscriptions.ns,
     bulletins.ns,
-    zalo.privacy,
+    privacy.ns,
     privacy_office.ns,
     zalo.webhooks,
 ]

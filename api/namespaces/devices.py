@@ -112,7 +112,8 @@ class Me(Resource):
 
     @operation(ns, status=204, action="devices.self")  # no limit: it works once per device
     def delete(self):
-        """Forget this device and its token."""
+        """Forget this device and its token. The citizen's last device takes the citizen with it: their
+        personal data is erased as by DELETE /api/v1/privacy/me."""
         devices.delete(session(), current_principal())
         return "", 204
 

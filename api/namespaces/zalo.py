@@ -1,6 +1,6 @@
-"""Zalo: the templates Zalo approved for our messages, the privacy notices a citizen agrees to, and the
-Official Account's webhook (docs/zalo.md). Sign-in and phone sharing are device operations
-(api/namespaces/devices.py)."""
+"""Zalo: the templates Zalo approved for our messages and the Official Account's webhook (docs/zalo.md).
+Sign-in and phone sharing are device operations (api/namespaces/devices.py); the privacy notices are in
+api/namespaces/privacy.py."""
 
 from flask import current_app, request
 from flask_restx import Namespace, Resource
@@ -11,20 +11,17 @@ from api.http import body
 from api.openapi import operation
 from schemas.zalo import (
     TEMPLATE_CHANNELS,
-    PrivacyNoticesSchema,
     TemplateMessagesSchema,
     ZaloTemplateSchema,
     ZaloTemplatesSchema,
     ZaloWebhookAnswerSchema,
 )
 from services.core.errors import Unavailable
-from services.identity import consents
 from services.outbox import texts
 from services.outbox.channels.zalo_api import ZaloClient, ZaloSettings
 from services.zalo import receipts, templates
 
 ns = Namespace("zalo", description="The templates Zalo approved for the province's messages (admins)")
-privacy = Namespace("privacy", description="The privacy notices citizens agree to, per purpose")
 webhooks = Namespace("zalo-webhook", description="Zalo's calls to us: the Official Account's webhook")
 webhooks.mount_path = "/webhooks"
 CHANNEL = f"<any({', '.join(TEMPLATE_CHANNELS)}):channel>"
@@ -82,15 +79,6 @@ class ZaloTemplate(Resource):
         """Stop sending the message on that channel."""
         templates.delete(session(), current_principal(), channel, message)
         return "", 204
-
-
-@privacy.route("/notices")
-class PrivacyNotices(Resource):
-    @operation(privacy, returns=PrivacyNoticesSchema, action="privacy.notices", auth="none")
-    def get(self):
-        """What the citizen reads before agreeing, per purpose, with the version to send back."""
-        items = [vars(notice) for notice in consents.NOTICES.values()]
-        return PrivacyNoticesSchema().dump({"items": items})
 
 
 @webhooks.route("/zalo")

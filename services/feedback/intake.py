@@ -22,7 +22,7 @@ from services.core.phones import to_e164
 from services.core.text import normalize
 from services.directory import routing
 from services.feedback import answers, forms, workflow
-from services.identity import audit, policy, zalo
+from services.identity import audit, consents, personal_data, policy, zalo
 from services.identity.principals import Principal
 from services.models import Category, Department, Feedback
 
@@ -140,6 +140,11 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
     contact = _contact(data, errors)
     if errors:
         raise Invalid(errors)
+    if device is not None:
+        # A key's caller (a commune office's counter) collects the citizen's consent in person.
+        answered = {spec["type"] for spec in version.fields if spec["name"] in checked.answers}
+        needed = personal_data.feedback_purposes({**data, "contact": contact}, answered)
+        consents.require(db, device.citizen_id, needed)
     verified_via, contact = _verified(db, device, data, contact)
     category: Category = form.category
     now = utcnow()

@@ -12,7 +12,7 @@ from services.core import areas
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Invalid
 from services.core.security import DEVICE_TOKEN_PREFIX, new_token, token_hash
-from services.identity import policy
+from services.identity import personal_data, policy
 from services.identity.principals import Caller, Principal
 from services.models import Category, Citizen, Device, TokenRetirement
 
@@ -81,8 +81,15 @@ def update(db: Session, principal: Principal, data: dict) -> Device:
 
 @transactional
 def delete(db: Session, principal: Principal) -> None:
+    """Forget the device. The citizen's last one takes the citizen with it: nothing could reach them or
+    ask for their data afterwards, so what they left is erased (services/identity/personal_data.py)."""
     policy.require(principal, "devices.self")
-    forget(db, principal.device)
+    device = principal.device
+    others = select(Device.id).where(Device.citizen_id == device.citizen_id, Device.id != device.id)
+    if db.scalar(others.limit(1)) is None:
+        personal_data.erase(db, device.citizen_id, principal)
+        return
+    forget(db, device)
 
 
 def forget(db: Session, device: Device) -> None:

@@ -79,6 +79,8 @@ RULES = {
     "privacy.requests": Rule(staff=ADMINS, privacy_officer=True),
     "privacy.breaches": Rule(staff=ADMINS, privacy_officer=True),
     "privacy.access_log": Rule(staff=ADMINS, privacy_officer=True),
+    # The citizen's consents, export and erasure: their own device only (another's is never reached).
+    "privacy.self": Rule(device=True),
     "zalo.templates": Rule(staff=ADMINS),
     "zalo.webhook": Rule(public=True),  # Zalo's calls, checked by their signature
     "sms.subscriptions": Rule(staff=WRITERS),  # a commune office records a number with consent

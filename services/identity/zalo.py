@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from services.core.db import one_at_a_time, transactional, utcnow
 from services.core.errors import Conflict, Invalid, Unauthorized, Unavailable
 from services.core.phones import to_e164
-from services.identity import consents, devices, policy
+from services.identity import consents, devices, personal_data, policy
 from services.identity.principals import Caller, Principal
 from services.models import Citizen, Device, Feedback, NoticeComment, NotificationRecipient
 from services.outbox.channels.zalo_api import ZaloClient, ZaloError
 
 PHONE = "phone"
+SIGN_IN = "zalo_sign_in"
 RETRY_AFTER = timedelta(seconds=30)
 
 
@@ -31,6 +32,7 @@ def sign_in(db: Session, principal: Principal, client: ZaloClient | None, data: 
 
     Sent with a device token (the native app linking its Zalo account), an anonymous caller's citizen
     becomes that Zalo user's: its feedback and inbox follow."""
+    notice = consents.notice(SIGN_IN, data["notice_version"])
     user = _ask(client, "me", data["access_token"])
     one_at_a_time(db, f"zalo-user:{user.id}")  # two first sign-ins at once make one citizen
     citizen = db.scalar(select(Citizen).where(Citizen.zalo_user_id == user.id))
@@ -48,7 +50,12 @@ def sign_in(db: Session, principal: Principal, client: ZaloClient | None, data: 
             )
         _merge(db, caller.citizen_id, citizen.id)
     fields = {k: data[k] for k in ("province_code", "ward_code", "locale") if k in data}
-    return devices.add(db, {"platform": "zalo", **fields}, citizen.id)
+    device, token = devices.add(db, {"platform": "zalo", **fields}, citizen.id)
+    db.flush()
+    consents.record(
+        db, citizen.id, SIGN_IN, "given", channel="zalo", device_id=device.id, version=notice.version
+    )
+    return device, token
 
 
 @transactional
@@ -80,7 +87,7 @@ def withdraw_phone(db: Session, principal: Principal) -> None:
     citizen = _signed_in(db, principal)
     if citizen.phone is not None:
         consents.record(db, citizen.id, PHONE, "withdrawn", channel="zalo", device_id=principal.device.id)
-    citizen.phone = citizen.phone_verified_at = None
+    personal_data.stop(db, citizen.id, PHONE)
 
 
 def verified_contact(db: Session, citizen_id) -> tuple[str | None, str | None]:
