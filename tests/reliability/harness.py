@@ -172,9 +172,19 @@ def push_worker(database_url: str, log: Path, **extra) -> Process:
 
 
 def register_device(base: str) -> str:
-    """A citizen's device in Hải Châu, Đà Nẵng; returns its bearer token."""
+    """A citizen's device in Hải Châu, Đà Nẵng, that consented to be contacted; returns its bearer token."""
     response = httpx.post(
         f"{base}/api/v1/devices", json={"platform": "android", "province_code": 48, "ward_code": 20242}
     )
     assert response.status_code == 201, response.text
-    return response.json()["device_token"]
+    token = response.json()["device_token"]
+    # The citizen agrees that the department may contact them (FEEDBACK names their phone).
+    notices = httpx.get(f"{base}/api/v1/privacy/notices").json()["items"]
+    version = next(n["version"] for n in notices if n["purpose"] == "feedback_contact")
+    consent = httpx.post(
+        f"{base}/api/v1/privacy/consents",
+        json={"purpose": "feedback_contact", "notice_version": version},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert consent.status_code in (200, 201), consent.text
+    return token
