@@ -21,13 +21,14 @@ Failures are scripted per key (a registration token, a topic, a condition, or "*
 import itertools
 import json
 import re
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.local_http import ServedLocally
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 
@@ -79,17 +80,6 @@ _IID = re.compile(r"^/iid/v1:(?P<op>batchAdd|batchRemove)$")
 _TOKEN = "/token"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # send_each_for_multicast opens up to 500 connections at once.
-    request_queue_size = 1024
-
-    def handle_error(self, request, client_address):
-        # A client killed mid-request (a SIGKILLed push worker) resets its connections: expected here.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 @dataclass
 class Request:
     """One request the fake received, as the SDK sent it."""
@@ -128,32 +118,14 @@ class _Rule:
 
 
 @dataclass
-class FakeFcm:
+class FakeFcm(ServedLocally):
     requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self):
         self._lock = threading.Lock()
         self._rules: dict[str, list[_Rule]] = {}
         self._ids = itertools.count(1)
-        self._server = _Server(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-fcm", daemon=True
-        )
-
-    # ---------------------------------------------------------------- lifecycle
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeFcm":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(_handler(self), "fake-fcm")
 
     def service_account(self, path, project: str) -> str:
         """Write a service-account JSON (a throwaway RSA key) whose token endpoint is this server."""

@@ -24,10 +24,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from services.outbox.channels.zalo_api import ZaloSettings, appsecret_proof, webhook_mac
+from tests.local_http import ServedLocally
 
 ENDPOINTS = {
     ("GET", "/v2.0/me"): "me",
@@ -93,7 +94,7 @@ class _Rule:
 
 
 @dataclass
-class FakeZalo:
+class FakeZalo(ServedLocally):
     app_id: str = "fake-app"
     app_secret: str = "fake-app-secret"
     miniapp_id: str = "fake-miniapp"
@@ -113,26 +114,7 @@ class FakeZalo:
         self._oa_refresh: str | None = None
         self._expires_in = 90000
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-zalo", daemon=True
-        )
-
-    # ---------------------------------------------------------------- lifecycle
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeZalo":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(_handler(self), "fake-zalo")
 
     def settings(self, **overrides) -> ZaloSettings:
         """Settings for a client of this fake: its credentials, every base URL here."""

@@ -19,6 +19,11 @@ ns = Namespace(
 )
 
 
+def registered(device, token: str) -> dict:
+    """A new device as its registration answers it: with its bearer token, shown this once."""
+    return {**DeviceRegisteredSchema().dump(device), "device_token": token}
+
+
 @ns.route("")
 class Devices(Resource):
     @operation(
@@ -37,9 +42,7 @@ class Devices(Resource):
         messages reach both.
         """
         device, token = devices.register(session(), current_principal(), body(DeviceSchema()))
-        result = DeviceRegisteredSchema().dump(device)
-        result["device_token"] = token
-        return result, 201
+        return registered(device, token), 201
 
 
 @ns.route("/zalo")
@@ -66,9 +69,7 @@ class ZaloSignIn(Resource):
         """
         data = body(ZaloSignInSchema())
         device, token = zalo.sign_in(session(), current_principal(), zalo_client(), data)
-        result = DeviceRegisteredSchema().dump(device)
-        result["device_token"] = token
-        return result, 201
+        return registered(device, token), 201
 
 
 @ns.route("/me/phone")
