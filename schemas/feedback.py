@@ -146,6 +146,11 @@ class FeedbackStaffSchema(FeedbackSchema):
     assignee = fields.Nested(AssigneeSchema, required=True, allow_none=True)
     duplicate_of_id = fields.UUID(required=True, allow_none=True)
     timeline = fields.List(fields.Nested(StaffEventSchema), required=True, attribute="events")
+    personal_answers = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Answers the department marked as personal: erased with the citizen."},
+    )
 
 
 class PublicReplySchema(Schema):
@@ -185,6 +190,17 @@ class NoteSchema(Schema):
     """An internal note: on the department's timeline only; the citizen sees nothing."""
 
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PersonalAnswersSchema(Schema):
+    """Which of the feedback's answers hold personal data (names of people, a family's situation)."""
+
+    names = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "Answer names, e.g. `details`; replaces the earlier marking."},
+    )
 
 
 class NewReplySchema(Schema):

@@ -392,3 +392,22 @@ def _tables_holding(sql, needle: str) -> list[str]:
         for table, column in columns
         if sql(f'SELECT 1 FROM "{table}" WHERE "{column}"::text LIKE :n LIMIT 1', n=f"%{needle}%").first()
     ]
+
+
+def test_free_text_the_department_marks_as_personal_is_erased_with_the_citizen(
+    citizen, staff, road_form, department_a, db
+):
+    created = submit(
+        citizen, answers={"where": "Kiệt 12 Bạch Đằng", "kind": "pothole", "details": "Nhà bà Lê Thị Hoa"}
+    )
+    officer = staff["officer_a"]
+    url = f"{FEEDBACK}/{created['id']}/personal-answers"
+    assert "names" in assert_problem(officer.put(url, json={"names": ["nobody"]}), 422)["errors"]
+    marked = officer.put(url, json={"names": ["details"]})
+    assert marked.status_code == 200 and marked.get_json()["personal_answers"] == ["details"]
+    assert_problem(staff["viewer_a"].put(url, json={"names": []}), 403)
+
+    assert citizen.delete(f"{PRIVACY}/me").status_code == 204
+    kept = db.get(Feedback, uuid.UUID(created["id"]))
+    db.refresh(kept)
+    assert kept.answers == {"where": "Kiệt 12 Bạch Đằng", "kind": "pothole"}  # the report itself stays

@@ -22,6 +22,7 @@ from schemas.feedback import (
     FeedbackSummarySchema,
     NewReplySchema,
     NoteSchema,
+    PersonalAnswersSchema,
     PublicBoardQuerySchema,
     PublicFeedbackSchema,
     RatingSchema,
@@ -155,6 +156,16 @@ class FeedbackNotes(Resource):
         """An internal note on the timeline: the status stays, nothing is sent, the citizen never sees it."""
         item = workflow.note(session(), current_principal(), feedback_id, body(NoteSchema()))
         return for_staff(item), 201
+
+
+@ns.route("/<uuid:feedback_id>/personal-answers")
+class FeedbackPersonalAnswers(Resource):
+    @operation(ns, body=PersonalAnswersSchema, returns=FeedbackStaffSchema, action="feedback.write")
+    def put(self, feedback_id: uuid.UUID):
+        """Mark which free-text answers hold personal data: they are erased with the citizen's data
+        (docs/privacy.md)."""
+        names = body(PersonalAnswersSchema())["names"]
+        return for_staff(workflow.mark_personal(session(), current_principal(), feedback_id, names))
 
 
 @ns.route("/<uuid:feedback_id>/status")

@@ -262,6 +262,20 @@ def note(db: Session, principal: Principal, feedback_id: uuid.UUID, data: dict) 
     return feedback
 
 
+@transactional
+def mark_personal(db: Session, principal: Principal, feedback_id: uuid.UUID, names: list[str]) -> Feedback:
+    """The department says which of the citizen's free-text answers hold personal data (a neighbour's
+    name, a family's situation): they are erased with the citizen's other personal data
+    (services/identity/personal_data.py). Replaces the earlier marking; audited."""
+    feedback, before = _writable(db, principal, feedback_id)
+    unknown = sorted(set(names) - set(feedback.answers))
+    if unknown:
+        raise Invalid({"names": [f"Not an answer of this feedback: {', '.join(unknown)}."]})
+    feedback.personal_answers = sorted(set(names))
+    audit.record(db, principal, "feedback.mark_personal", feedback, before)
+    return feedback
+
+
 def _own_unused_attachments(db: Session, principal: Principal, ids: list[uuid.UUID]) -> list[Attachment]:
     rows = db.scalars(select(Attachment).where(Attachment.id.in_(ids))).all() if ids else []
     usable = [a for a in rows if a.free_for(principal.user)]

@@ -314,6 +314,7 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
         needles |= {str(v) for k, v in (row.contact or {}).items() if k != "phone_verified" and v}
         typed = set(row.answers) - set(_without(row, ("phone", "email")))  # phone and e-mail answers
         needles |= {str(row.answers[name]) for name in typed}
+        needles |= {str(row.answers[name]) for name in row.personal_answers if name in row.answers}
     needles |= {c.contact for c in comments if c.contact}
     needles |= {d.push_token for d in devices if d.push_token}
     needles = {n for n in needles if len(n) >= MIN_NEEDLE}
@@ -324,7 +325,8 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
     for row in feedback:
         for column in _FEEDBACK_PERSONAL:
             setattr(row, column, None)
-        row.answers = _without(row, PERSONAL_ANSWER_TYPES)
+        marked = set(row.personal_answers)  # free text the department marked as personal
+        row.answers = {k: v for k, v in _without(row, PERSONAL_ANSWER_TYPES).items() if k not in marked}
         row.citizen_id = pseudonym
     if feedback_ids:
         db.execute(

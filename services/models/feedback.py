@@ -171,6 +171,8 @@ class Feedback(Timestamps, Base):
     address: Mapped[str | None] = mapped_column(String(500))
     media_url: Mapped[str | None] = mapped_column(String(2000))
     contact: Mapped[dict | None]
+    # Answers the department marked as personal (free text naming people): erased with the citizen.
+    personal_answers: Mapped[list] = mapped_column(default=list, server_default=text("'[]'"))
     # How the citizen's identity was verified when they submitted ("zalo"), or None (anonymous device).
     verified_via: Mapped[str | None] = mapped_column(String(16))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
