@@ -78,6 +78,11 @@ class ClaimReport(Base):
 
     group: Mapped[ClaimGroup] = relationship(back_populates="reports")
 
+    @property
+    def department_id(self) -> uuid.UUID | None:
+        """The group's: a report's event belongs to the department that checks the claim."""
+        return self.group.department_id
+
 
 class ClaimInterest(Base):
     """A device that asked the check about a claim and is told when its fact-check comes."""
