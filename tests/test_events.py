@@ -113,13 +113,13 @@ ACTIONS = {
     "notice.stage_changed": lambda t: (t.move(t.write(), "consultation", "adopted")["id"], "a"),
     "consultation.comment_replied": lambda t: (_replied(t), "a"),
     "scam_report.created": lambda t: (report(t.citizen)["id"], "a"),  # routed to A (its intake)
-    # A commune's bulletin belongs to no department.
     # Without a routing rule for misinformation, claims go to the intake department (A).
     "claim.reported": lambda t: (
         post(t.citizen, CLAIMS, 201, text="Tin đồn thu hồi đất", platform="other")["id"],
         "a",
     ),
     "fact_check.published": lambda t: (_fact_checked(t), "a"),
+    # A commune's bulletin belongs to no department.
     "bulletin.ready": lambda t: (t.officer.get("/api/v1/bulletins?ward_code=20242").get_json()["id"], None),
 }
 
