@@ -15,6 +15,7 @@ from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import PDF, upload
 from tests.scam_fixtures import *  # noqa: F403
+from tests.standards import schemaorg
 
 CLAIMS = "/api/v1/claims"
 CHECK = "/api/v1/claims/check"
@@ -96,6 +97,7 @@ def test_a_viral_post_reported_three_ways_is_checked_once_and_every_reporter_is_
     assert document["@type"] == "ClaimReview" and document["reviewRating"]["ratingValue"] == 1
     assert document["itemReviewed"]["firstAppearance"]["url"] == f"{POST}?utm_source=zalo&utm_medium=share"
     assert document["author"] == {"@type": "GovernmentOrganization", "name": misinformation_to_b.name}
+    schemaorg.assert_valid(document)
 
 
 def test_a_report_of_a_checked_claim_is_answered_at_once(staff, devices, misinformation_to_b):
@@ -198,3 +200,45 @@ def test_the_commune_feed_and_the_atom_feed_carry_fact_checks(staff, citizen, cl
     assert [f["id"] for f in feed["fact_checks"]] == [fact_check["id"]]
     atom = client.get("/feeds/fact-checks.atom")
     assert atom.status_code == 200 and fact_check["id"] in atom.get_data(as_text=True)
+
+
+def test_claim_review_json_ld_is_schema_org_for_every_rating(staff, devices, client, misinformation_to_b):
+    """ratingValue 1 (false) … 4 (true) of 1–4; `unverifiable` carries only its name."""
+    for rating, value in (
+        ("false", 1),
+        ("misleading", 2),
+        ("missing_context", 3),
+        ("true", 4),
+        ("unverifiable", None),
+    ):
+        [reporter] = devices(1)
+        group_id = claim(reporter, text=f"{rating} {uuid.uuid4()}", platform="tiktok")["group_id"]
+        body = {**FACT_CHECK, "rating": rating}
+        fact_check = staff["officer_b"].post(f"{GROUPS}/{group_id}/fact-check", json=body).get_json()
+        document = client.get(f"{FACT_CHECKS}/{fact_check['id']}/claim-review").get_json()
+        schemaorg.assert_valid(document)
+        assert document["reviewRating"].get("ratingValue") == value
+        assert "appearance" not in document["itemReviewed"]  # told by word of mouth: no link
+
+
+def test_the_schema_org_check_refuses_what_is_not_schema_org():
+    good = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://example.org/1",
+        "claimReviewed": "x",
+        "reviewRating": {"@type": "Rating", "alternateName": "Sai"},
+        "itemReviewed": {"@type": "Claim"},
+        "author": {"@type": "GovernmentOrganization", "name": "UBND"},
+        "datePublished": "2026-12-03",
+    }
+    schemaorg.assert_valid(good)
+    for bad in (
+        {"reviewRating": None},
+        {"author": {"@type": "Rating", "alternateName": "x"}},
+        {"datePublished": "yesterday"},
+        {"claimReviewd": "typo"},
+        {"itemReviewed": {"@type": "Claim", "reviewRating": {"@type": "Rating", "alternateName": "x"}}},
+    ):
+        with pytest.raises(AssertionError):
+            schemaorg.assert_valid({k: v for k, v in {**good, **bad}.items() if v is not None})
