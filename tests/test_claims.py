@@ -242,3 +242,23 @@ def test_the_schema_org_check_refuses_what_is_not_schema_org():
     ):
         with pytest.raises(AssertionError):
             schemaorg.assert_valid({k: v for k, v in {**good, **bad}.items() if v is not None})
+
+
+def test_the_claims_report_counts_reports_time_to_fact_check_and_answers_within_the_deadline(
+    staff, devices, misinformation_to_b
+):
+    reporters = devices(3)
+    checked = claim(reporters[0], link=POST)["group_id"]
+    claim(reporters[1], link=POST)
+    claim(reporters[2], text="Nước máy ở phường bị nhiễm độc, không được uống trong tuần này")
+    staff["officer_b"].post(f"{GROUPS}/{checked}/fact-check", json=FACT_CHECK)
+    report = staff["admin"].get("/api/v1/reports/claims").get_json()
+    assert (report["claims_reported"], report["claim_groups"], report["fact_checked"]) == (3, 2, 1)
+    assert report["answered_within_deadline"] == 1.0  # the open group is not yet due
+    assert report["median_hours_first_report_to_fact_check"] is not None
+    [department] = report["departments"]
+    assert (department["key"], department["claims_reported"], department["fact_checked"]) == ("DEPT-B", 3, 1)
+    assert sum(week["claims_reported"] for week in report["weeks"]) == 3
+    assert staff["officer_a"].get("/api/v1/reports/claims").get_json()["claims_reported"] == 0
+    csv = staff["officer_b"].get("/api/v1/reports/claims?format=csv")
+    assert csv.status_code == 200 and "DEPT-B" in csv.get_data(as_text=True)
