@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from services.core import deadlines
 from services.core.db import utcnow
-from services.models import ClaimGroup, FactCheckVersion, Notification, NotificationRecipient, RoutingRule
+from services.models import (
+    ClaimGroup,
+    Delivery,
+    FactCheckVersion,
+    Notification,
+    NotificationRecipient,
+    RoutingRule,
+)
 from services.publishing import claims
 from tests.conftest import assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
@@ -262,3 +269,23 @@ def test_the_claims_report_counts_reports_time_to_fact_check_and_answers_within_
     assert staff["officer_a"].get("/api/v1/reports/claims").get_json()["claims_reported"] == 0
     csv = staff["officer_b"].get("/api/v1/reports/claims?format=csv")
     assert csv.status_code == 200 and "DEPT-B" in csv.get_data(as_text=True)
+
+
+def test_webhooks_carry_reports_and_fact_checks_to_the_department(
+    app, monkeypatch, staff, citizen, db, misinformation_to_b
+):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    body = {"url": "http://127.0.0.1:9/", "events": ["claim.reported", "fact_check.published"]}
+    hook = staff["admin"].post(
+        "/api/v1/webhooks", json={**body, "department_id": str(misinformation_to_b.id)}
+    )
+    assert hook.status_code == 201, hook.get_json()
+    report = claim(citizen, link=POST)
+    fact_check = (
+        staff["officer_b"].post(f"{GROUPS}/{report['group_id']}/fact-check", json=FACT_CHECK).get_json()
+    )
+    sent = db.scalars(select(Delivery).where(Delivery.address == hook.get_json()["id"]).order_by(Delivery.id))
+    payloads = {d.payload["event"]: d.payload["data"] for d in sent}
+    assert payloads["claim.reported"]["id"] == report["id"]
+    assert payloads["fact_check.published"]["id"] == fact_check["id"]
