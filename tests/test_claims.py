@@ -9,8 +9,12 @@ from sqlalchemy import select
 
 from services.core import deadlines
 from services.core.db import utcnow
+from services.identity import personal_data
+from services.identity.principals import SYSTEM, Caller, Principal
 from services.models import (
     ClaimGroup,
+    ClaimInterest,
+    ClaimReport,
     Delivery,
     FactCheckVersion,
     Notification,
@@ -289,3 +293,19 @@ def test_webhooks_carry_reports_and_fact_checks_to_the_department(
     payloads = {d.payload["event"]: d.payload["data"] for d in sent}
     assert payloads["claim.reported"]["id"] == report["id"]
     assert payloads["fact_check.published"]["id"] == fact_check["id"]
+
+
+def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinformation_to_b):
+    reporter, asker = devices(2)
+    report = claim(reporter, link=POST)
+    asker.get(CHECK, query_string={"url": POST})
+    exported = [
+        personal_data.export(db, Principal(Caller.DEVICE, device=c.principal)) for c in (reporter, asker)
+    ]
+    assert exported[0][0]["claim_reports"][0]["id"] == report["id"]
+    assert exported[1][0]["claims_asked_about"][0]["group_id"] == report["group_id"]
+    for caller in (reporter, asker):
+        personal_data.erase(db, caller.principal.citizen_id, SYSTEM)
+    kept = db.get(ClaimReport, uuid.UUID(report["id"]))
+    assert kept is not None and kept.citizen_id != reporter.principal.citizen_id
+    assert db.scalars(select(ClaimInterest)).all() == []
