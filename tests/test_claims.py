@@ -10,7 +10,8 @@ from sqlalchemy import select
 from services.core import deadlines
 from services.core.db import utcnow
 from services.identity import personal_data
-from services.identity.principals import SYSTEM, Caller, Principal
+from services.identity.principals import SYSTEM, Principal
+from services.identity.principals import Caller as Calling
 from services.models import (
     ClaimGroup,
     ClaimInterest,
@@ -22,7 +23,7 @@ from services.models import (
     RoutingRule,
 )
 from services.publishing import claims
-from tests.conftest import assert_problem
+from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import PDF, upload
 from tests.scam_fixtures import *  # noqa: F403
@@ -181,7 +182,16 @@ def test_bad_input(staff, citizen, client, devices, misinformation_to_b):
     assert_problem(staff["viewer_a"].post(f"{GROUPS}/{group_id}/fact-check", json=FACT_CHECK), 403)
 
 
-def test_a_screenshot_is_kept_with_the_report_for_the_department(staff, citizen, misinformation_to_b):
+def test_a_screenshot_is_kept_with_the_report_for_the_department(
+    app, staff, citizen, db, make_device, misinformation_to_b
+):
+    device = make_device(consent=False)
+    unconsented = Caller(app.test_client(), device.token, device)
+    unused = upload(unconsented)
+    refused = unconsented.post(
+        CLAIMS, json={"platform": "facebook", "text": TEXT, "screenshot_id": unused["id"]}
+    )
+    assert assert_problem(refused, 422)["code"] == "consent_required"
     shot = upload(citizen)
     report = claim(citizen, text=TEXT, screenshot_id=shot["id"])
     details = staff["officer_b"].get(f"{GROUPS}/{report['group_id']}").get_json()
@@ -300,7 +310,7 @@ def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinfor
     report = claim(reporter, link=POST)
     asker.get(CHECK, query_string={"url": POST})
     exported = [
-        personal_data.export(db, Principal(Caller.DEVICE, device=c.principal)) for c in (reporter, asker)
+        personal_data.export(db, Principal(Calling.DEVICE, device=c.principal)) for c in (reporter, asker)
     ]
     assert exported[0][0]["claim_reports"][0]["id"] == report["id"]
     assert exported[1][0]["claims_asked_about"][0]["group_id"] == report["group_id"]

@@ -34,7 +34,7 @@ from services.core.errors import Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.text import normalize
 from services.directory import routing
-from services.identity import policy
+from services.identity import consents, policy
 from services.identity.principals import Caller, Principal
 from services.models import Attachment, ClaimGroup, ClaimInterest, ClaimReport, FactCheck
 from services.publishing import indicators
@@ -79,6 +79,9 @@ def report(db: Session, principal: Principal, data: dict, timing: Timing = Timin
         raise Invalid({"text": ["Say what the claim says, or give the link where it was seen."]})
     link_normalized = canonical_link(link) if link else None
     screenshot = _screenshot(db, device, data.get("screenshot_id"))
+    if screenshot is not None:
+        # A screenshot of a group chat shows people: the citizen consents to sending photos, as for feedback.
+        consents.require(db, device.citizen_id, ["photos"])
     province_code, ward_code = device.province_code, data.get("ward_code", device.ward_code)
     now = utcnow()
     group = _matching_group(db, province_code, link_normalized, normalize(text), now)
