@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import events
+from services.core import deadlines
 from services.core.db import transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
 from services.identity import audit, policy
@@ -172,7 +173,9 @@ def claim_review(db: Session, fact_check: FactCheck, url: str) -> dict:
         "reviewRating": rating,
         "itemReviewed": claim,
         "author": {"@type": "GovernmentOrganization", "name": fact_check.department.name},
-        "datePublished": fact_check.published_at.date().isoformat(),
+        "datePublished": fact_check.published_at.astimezone(deadlines.LOCAL)
+        .date()
+        .isoformat(),  # the local day
         "dateModified": fact_check.updated_at.isoformat(),
         "reviewBody": fact_check.explanation,
         "inLanguage": "vi",
