@@ -13,6 +13,7 @@ from services.identity import personal_data
 from services.identity.principals import SYSTEM, Principal
 from services.identity.principals import Caller as Calling
 from services.models import (
+    AuditEvent,
     ClaimGroup,
     ClaimInterest,
     ClaimReport,
@@ -197,6 +198,12 @@ def test_a_screenshot_is_kept_with_the_report_for_the_department(
     details = staff["officer_b"].get(f"{GROUPS}/{report['group_id']}").get_json()
     assert details["reports"][0]["screenshot_ids"] == [shot["id"]]
     assert staff["officer_b"].get(f"/api/v1/attachments/{shot['id']}").status_code == 200
+    [read] = db.scalars(select(AuditEvent).where(AuditEvent.action == "claim.screenshot_view")).all()
+    assert read.entity_id == shot["id"]
+    logged = (
+        staff["admin"].get(f"/api/v1/privacy/access-log?subject={citizen.principal.citizen_id}").get_json()
+    )
+    assert [entry["action"] for entry in logged["items"]] == ["claim.screenshot_view"]
     assert_problem(staff["officer_a"].get(f"/api/v1/attachments/{shot['id']}"), 404)
 
 

@@ -107,7 +107,8 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
         raise NotFound("No such attachment.")
     if _citizens_photo_read_by_staff(principal, attachment):
         # The access log (services/privacy/access_log.py): a citizen's photo seen by staff.
-        audit.record(db, principal, "feedback.photo_view", attachment)
+        read = "claim.screenshot_view" if attachment.claim_report_id else "feedback.photo_view"
+        audit.record(db, principal, read, attachment)
         db.commit()
     return attachment, storage.of(db).read(attachment.storage_key)
 
@@ -115,7 +116,7 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
 def _citizens_photo_read_by_staff(principal: Principal, attachment: Attachment) -> bool:
     return (
         principal.kind in (Caller.STAFF, Caller.API_KEY)
-        and attachment.feedback_id is not None
+        and (attachment.feedback_id is not None or attachment.claim_report_id is not None)
         and attachment.reply_id is None
         and attachment.device_id is not None
     )
