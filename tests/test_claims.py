@@ -162,6 +162,9 @@ def test_bad_input(staff, citizen, client, devices, misinformation_to_b):
     assert_problem(citizen.post(CLAIMS, json={"platform": "facebook"}), 422)
     assert_problem(citizen.post(CLAIMS, json={"platform": "facebook", "text": "   "}), 422)
     assert_problem(citizen.post(CLAIMS, json={"platform": "pigeon", "text": TEXT}), 422)
+    assert_problem(
+        citizen.post(CLAIMS, json={"platform": "other", "text": TEXT, "ward_code": 4}), 422
+    )  # Hà Nội
     assert_problem(citizen.post(CLAIMS, json={"platform": "facebook", "link": "not a link"}), 422)
     pdf = upload(citizen, PDF, "a.pdf")
     refused = citizen.post(CLAIMS, json={"platform": "facebook", "text": TEXT, "screenshot_id": pdf["id"]})

@@ -28,7 +28,7 @@ from sqlalchemy import distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from services import events
-from services.core import deadlines
+from services.core import areas, deadlines
 from services.core.db import transactional, utcnow
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import Page, keyset_page
@@ -83,6 +83,8 @@ def report(db: Session, principal: Principal, data: dict, timing: Timing = Timin
         # A screenshot of a group chat shows people: the citizen consents to sending photos, as for feedback.
         consents.require(db, device.citizen_id, ["photos"])
     province_code, ward_code = device.province_code, data.get("ward_code", device.ward_code)
+    if "ward_code" in data and (errors := areas.place_errors(province_code, ward_code)):
+        raise Invalid(errors)  # a ward of the device's province
     now = utcnow()
     group = _matching_group(db, province_code, link_normalized, normalize(text), now)
     if group is None:
