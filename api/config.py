@@ -143,6 +143,11 @@ def from_environment(instance_path: str) -> dict:
         # The province's target share of feedback answered on time (0-1), drawn on the dashboard's ranking
         # and said by GET /reports/feedback (docs/reports.md).
         "REPORT_ON_TIME_TARGET": float(env("REPORT_ON_TIME_TARGET", "0.9")),
+        # A claim group is due this many working days after it is first seen (docs/claims.md) …
+        "CLAIM_DEADLINE_WORKING_DAYS": int(env("CLAIM_DEADLINE_WORKING_DAYS", "3")),
+        # … and urgent (due 4 office hours later) when this many devices report it within CLAIM_URGENT_HOURS.
+        "CLAIM_URGENT_DEVICES": int(env("CLAIM_URGENT_DEVICES", "5")),
+        "CLAIM_URGENT_HOURS": float(env("CLAIM_URGENT_HOURS", "6")),
         # Scam-check shows how many distinct devices reported a value only from this many on (unverified).
         "SCAM_REPORT_THRESHOLD": int(env("SCAM_REPORT_THRESHOLD", "3")),
         # Sites whose pages belong to unrelated people, besides the public suffix list's private section
@@ -184,6 +189,14 @@ def complete(config: dict, instance_path: str) -> None:
     development fill in what is missing."""
     if config["SCAM_REPORT_THRESHOLD"] < 1:
         raise ConfigError("SCAM_REPORT_THRESHOLD must be 1 or more.")
+    if (
+        config["CLAIM_DEADLINE_WORKING_DAYS"] < 1
+        or config["CLAIM_URGENT_DEVICES"] < 1
+        or config["CLAIM_URGENT_HOURS"] <= 0
+    ):
+        raise ConfigError(
+            "CLAIM_DEADLINE_WORKING_DAYS and CLAIM_URGENT_DEVICES are 1 or more; CLAIM_URGENT_HOURS over 0."
+        )
     if not 0 < config["REPORT_ON_TIME_TARGET"] <= 1:
         raise ConfigError("REPORT_ON_TIME_TARGET is a share: more than 0, at most 1 (0.9 for 90 %).")
     if config["APP_ENV"] == "production":

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields
 
+from schemas.claims import FactCheckSchema
 from schemas.notices import NoticeSummarySchema, PlaceQuerySchema
 
 FeedQuerySchema = PlaceQuerySchema
@@ -29,4 +30,11 @@ class FeedSchema(Schema):
     )
     open_consultations = fields.List(
         fields.Nested(NoticeSummarySchema), required=True, metadata={"description": "Closing soonest first."}
+    )
+    fact_checks = fields.List(
+        fields.Nested(FactCheckSchema),
+        required=True,
+        metadata={
+            "description": "Newest first: fact-checks on claims reported in the place (docs/claims.md)."
+        },
     )

@@ -251,3 +251,35 @@ class PublicDepartmentsSchema(PeriodSchema):
     """Each department's on-time answers over the last 90 days, best first (as the 1022 portals publish)."""
 
     departments = fields.List(fields.Nested(PublicDepartmentSchema), required=True)
+
+
+class ClaimFiguresSchema(Schema):
+    claim_groups = fields.Integer(required=True, metadata={"description": "Claims first seen in the period."})
+    fact_checked = fields.Integer(required=True)
+    median_hours_first_report_to_fact_check = _share(
+        "Median wall-clock hours from first report to fact-check"
+    )
+    answered_within_deadline = _share(
+        "Share of the groups answered or past their deadline that were fact-checked by it"
+    )
+
+
+class ClaimDepartmentSchema(ClaimFiguresSchema):
+    key = fields.String(required=True, metadata={"description": "The department's code."})
+    name = fields.String(required=True)
+    claims_reported = fields.Integer(required=True, metadata={"description": "Reports sent in the period."})
+
+
+class ClaimWeekSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "2026-W45"})
+    name = fields.String(required=True, metadata={"description": "The week's Monday (2026-11-02)."})
+    claims_reported = fields.Integer(required=True)
+    fact_checks = fields.Integer(required=True, metadata={"description": "Published that week."})
+
+
+class ClaimsReportSchema(PeriodSchema, ClaimFiguresSchema):
+    """Claims reported, time to fact-check and answers within the deadline (docs/claims.md)."""
+
+    claims_reported = fields.Integer(required=True)
+    departments = fields.List(fields.Nested(ClaimDepartmentSchema), required=True)
+    weeks = fields.List(fields.Nested(ClaimWeekSchema), required=True)

@@ -36,6 +36,8 @@ NAMES: tuple[str, ...] = (
     "consultation.comment_replied",
     "scam_report.created",
     "bulletin.ready",
+    "claim.reported",
+    "fact_check.published",
 )
 
 
@@ -43,7 +45,9 @@ NAMES: tuple[str, ...] = (
 class Event:
     id: uuid.UUID
     name: str
-    subject_type: str  # "feedback", "alert", "notice", "notice_comment", "scam_report"
+    subject_type: (
+        str  # "feedback", "alert", "notice", "notice_comment", "scam_report", "claim_report", "fact_check"
+    )
     subject_id: str
     department_id: uuid.UUID | None  # the department the event belongs to (feedback's, issuing one's)
     subject: object = field(repr=False)  # the ORM object, for subscribers in the same transaction

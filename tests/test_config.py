@@ -21,6 +21,9 @@ def settings(**overrides) -> dict:
         "CORS_ORIGINS": [],
         "SCAM_REPORT_THRESHOLD": 3,
         "REPORT_ON_TIME_TARGET": 0.9,
+        "CLAIM_DEADLINE_WORKING_DAYS": 3,
+        "CLAIM_URGENT_DEVICES": 5,
+        "CLAIM_URGENT_HOURS": 6.0,
         "LOG_FORMAT": "",
         "METRICS_ALLOW": "127.0.0.0/8,::1/128",
         **{f"RATE_LIMIT_{name}": default for name, default in RATE_LIMITS.items()},
@@ -126,6 +129,8 @@ def test_logs_are_json_in_production_and_text_in_development(tmp_path, app_env, 
         ("METRICS_ALLOW", "10.0.0.0/8,intranet"),
         ("RATE_LIMIT_FEEDBACK_PER_IP", "sixty an hour"),
         ("REPORT_ON_TIME_TARGET", 90),  # a share, not per cent
+        ("CLAIM_DEADLINE_WORKING_DAYS", 0),
+        ("CLAIM_URGENT_HOURS", 0.0),
     ],
 )
 def test_a_setting_that_makes_no_sense_stops_the_start(tmp_path, setting, value):

@@ -52,6 +52,7 @@ PUSHES = {
         # Staff e-mail without SMTP_URL: the focal point of the department the report was routed to.
         "mail (log backend) to xaydung@example.org: [PA-",
     ],
+    "claims.md": ["to 2 device(s): Kết quả kiểm chứng: Sai sự thật"],
     # The request filed through Open311 is mailed to the focal point like any other feedback.
     "integrators.md": ["mail (log backend) to xaydung@example.org: [PA-"],
 }

@@ -18,6 +18,9 @@ from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import NOTICES
 from tests.scam_fixtures import report
 from tests.test_alerts import ALERTS, published
+from tests.test_claims import CLAIMS
+
+SOURCES = [{"url": "https://danang.gov.vn/thong-bao/1"}]
 
 pytestmark = pytest.mark.usefixtures("road_form")
 
@@ -79,6 +82,17 @@ def _citizen(t, action: str, **body) -> str:
     return post(t.citizen, f"{FEEDBACK}/{answered(t)['id']}/{action}", **body)["id"]
 
 
+def _fact_checked(t) -> str:
+    group_id = post(t.citizen, CLAIMS, 201, text="Tin đồn thu hồi đất", platform="other")["group_id"]
+    body = {
+        "claim_reviewed": "Thu hồi đất",
+        "rating": "false",
+        "explanation": "Không có.",
+        "sources": SOURCES,
+    }
+    return post(t.officer, f"/api/v1/claim-groups/{group_id}/fact-check", 201, **body)["id"]
+
+
 # Each action returns (the subject's id, the department the event belongs to: "a", "b" or None).
 ACTIONS = {
     "feedback.created": lambda t: (submit(t.citizen)["id"], "a"),
@@ -99,6 +113,12 @@ ACTIONS = {
     "notice.stage_changed": lambda t: (t.move(t.write(), "consultation", "adopted")["id"], "a"),
     "consultation.comment_replied": lambda t: (_replied(t), "a"),
     "scam_report.created": lambda t: (report(t.citizen)["id"], "a"),  # routed to A (its intake)
+    # Without a routing rule for misinformation, claims go to the intake department (A).
+    "claim.reported": lambda t: (
+        post(t.citizen, CLAIMS, 201, text="Tin đồn thu hồi đất", platform="other")["id"],
+        "a",
+    ),
+    "fact_check.published": lambda t: (_fact_checked(t), "a"),
     # A commune's bulletin belongs to no department.
     "bulletin.ready": lambda t: (t.officer.get("/api/v1/bulletins?ward_code=20242").get_json()["id"], None),
 }

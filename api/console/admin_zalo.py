@@ -42,6 +42,7 @@ MESSAGE_NAMES = {
     "privacy.request_completed": _l("A personal data request is carried out"),
     "privacy.request_closed": _l("A personal data request is closed"),
     "privacy.breach": _l("A personal data incident"),
+    "fact_check.published": _l("A fact-check on a claim the citizen reported or asked about"),
 }
 # The placeholders of the texts and the rendered title and body (templates.fields_of).
 FIELD_NAMES = {
@@ -58,6 +59,8 @@ FIELD_NAMES = {
     "reply": _l("The reply"),
     "body": _l("The message's text"),
     "message": _l("The message"),
+    "rating": _l("The fact-check's rating"),
+    "claim": _l("The claim as stated"),
 }
 BLANK_ROWS = 2  # empty parameter rows offered below the filled ones, at least MIN_ROWS in all
 MIN_ROWS = 4

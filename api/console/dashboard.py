@@ -129,9 +129,10 @@ def _scope(db, principal, asked: dict) -> scope.Scope:
 
 
 def _reports(db, principal, asked: dict) -> dict:
-    """The three reports of the asked scope, as the API's JSON."""
+    """The three reports of the asked scope, as the API's JSON (the claims report comes to the console
+    with its claim pages; its CSV is already there)."""
     report_scope = _scope(db, principal, asked)
-    return {name: as_json(name, build(name, db, report_scope)) for name in REPORTS}
+    return {name: as_json(name, build(name, db, report_scope)) for name in REPORT_NAMES}
 
 
 def day(text: str) -> str:

@@ -16,9 +16,9 @@ from api.database import session
 from api.http import query
 from api.openapi import operation
 from schemas.notices import PlaceQuerySchema
-from services.publishing import alert_syndication, atom, notice_syndication
+from services.publishing import alert_syndication, atom, fact_checks, notice_syndication
 
-ns = Namespace("feeds", description="Atom feeds of public notices and active alerts")
+ns = Namespace("feeds", description="Atom feeds of public notices, active alerts and fact-checks")
 ns.mount_path = "/feeds"
 MAX_AGE = 60
 NOT_MODIFIED = "Not modified: the ETag in If-None-Match, or the time in If-Modified-Since, is current"
@@ -75,5 +75,20 @@ class NoticesAtom(Resource):
         )
         feed = notice_syndication.atom_feed(
             session(), self_url, lambda notice: public_url(f"{API_PREFIX}/notices/{notice.id}"), **place
+        )
+        return syndicated(feed.body, atom.MIMETYPE, feed.updated)
+
+
+@ns.route("/fact-checks.atom")
+class FactChecksAtom(Resource):
+    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE])
+    @ns.response(304, NOT_MODIFIED)
+    def get(self):
+        """Published fact-checks, newest first, as an Atom feed
+        Each entry is titled with the rating and the claim, and links the fact-check and its ClaimReview."""
+        feed = fact_checks.atom_feed(
+            session(),
+            public_url("/feeds/fact-checks.atom"),
+            lambda fact_check: public_url(f"{API_PREFIX}/fact-checks/{fact_check.id}"),
         )
         return syndicated(feed.body, atom.MIMETYPE, feed.updated)

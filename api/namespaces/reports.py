@@ -10,12 +10,13 @@ from api.http import query
 from api.openapi import operation
 from schemas.reports import (
     AlertsReportSchema,
+    ClaimsReportSchema,
     CoverageReportSchema,
     FeedbackReportSchema,
     PublicDepartmentsSchema,
     ReportQuerySchema,
 )
-from services.reports import alerts, coverage, feedback, public, scope, table
+from services.reports import alerts, claims, coverage, feedback, public, scope, table
 
 ns = Namespace("reports", description="KPI reports for the communication office (docs/reports.md)")
 CSV = "text/csv"
@@ -28,6 +29,7 @@ REPORTS = {
     "coverage": (coverage, CoverageReportSchema),
     "feedback": (feedback, FeedbackReportSchema),
     "alerts": (alerts, AlertsReportSchema),
+    "claims": (claims, ClaimsReportSchema),
 }
 
 
@@ -96,6 +98,15 @@ class AlertsReport(Resource):
     def get(self):
         """Alerts by category and severity, scam report to alert times, deliveries by outcome."""
         return _report("alerts")
+
+
+@ns.route("/claims")
+class ClaimsReport(Resource):
+    @_reading(ClaimsReportSchema)
+    def get(self):
+        """Claims reported per week, median hours from first report to fact-check, share answered within
+        the deadline, per department."""
+        return _report("claims")
 
 
 @ns.route("/public/departments")

@@ -21,7 +21,7 @@ from services.core.errors import InsufficientStorage, Invalid, NotFound, TooMany
 from services.files import images, pdfs
 from services.identity import audit, policy
 from services.identity.principals import SYSTEM, Caller, Principal
-from services.models import Attachment
+from services.models import Attachment, ClaimGroup, ClaimReport
 from services.publishing import notices
 
 # The accepted media types and the extension of the file name they are served under.
@@ -34,7 +34,11 @@ UNUSED_KEPT = timedelta(days=7)
 # draft has a few photos; an editor may prepare the documents of several notices.
 UNUSED_QUOTA = {"device": (20, 50 * MB), "staff": (100, 500 * MB)}
 # Not yet taken, so only its uploader's (and purged after UNUSED_KEPT).
-_UNUSED = (Attachment.feedback_id.is_(None), Attachment.notice_id.is_(None))
+_UNUSED = (
+    Attachment.feedback_id.is_(None),
+    Attachment.notice_id.is_(None),
+    Attachment.claim_report_id.is_(None),
+)
 
 
 @transactional
@@ -103,7 +107,8 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
         raise NotFound("No such attachment.")
     if _citizens_photo_read_by_staff(principal, attachment):
         # The access log (services/privacy/access_log.py): a citizen's photo seen by staff.
-        audit.record(db, principal, "feedback.photo_view", attachment)
+        read = "claim.screenshot_view" if attachment.claim_report_id else "feedback.photo_view"
+        audit.record(db, principal, read, attachment)
         db.commit()
     return attachment, storage.of(db).read(attachment.storage_key)
 
@@ -111,7 +116,7 @@ def fetch(db: Session, principal: Principal, attachment_id: uuid.UUID) -> tuple[
 def _citizens_photo_read_by_staff(principal: Principal, attachment: Attachment) -> bool:
     return (
         principal.kind in (Caller.STAFF, Caller.API_KEY)
-        and attachment.feedback_id is not None
+        and (attachment.feedback_id is not None or attachment.claim_report_id is not None)
         and attachment.reply_id is None
         and attachment.device_id is not None
     )
@@ -124,6 +129,11 @@ def _may_fetch(db: Session, principal: Principal, attachment: Attachment) -> boo
         return True
     if attachment.notice_id is not None:
         return notices.readable(db, principal, attachment.notice_id)
+    if attachment.claim_report_id is not None:
+        group = db.scalar(
+            select(ClaimGroup).join(ClaimReport).where(ClaimReport.id == attachment.claim_report_id)
+        )
+        return policy.allows(principal, "claims.read", group)
     return attachment.feedback is not None and policy.allows(principal, "feedback.track", attachment.feedback)
 
 

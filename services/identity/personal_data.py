@@ -28,6 +28,8 @@ from services.models import (
     Attachment,
     AuditEvent,
     Citizen,
+    ClaimInterest,
+    ClaimReport,
     ConsentRecord,
     Delivery,
     Device,
@@ -234,6 +236,22 @@ def export(db: Session, principal: Principal) -> tuple[dict, list[tuple[str, str
                 .order_by(ScamReport.created_at)
             )
         ],
+        "claim_reports": [
+            _row(r)
+            for r in db.scalars(
+                select(ClaimReport)
+                .where(ClaimReport.citizen_id == citizen_id)
+                .order_by(ClaimReport.created_at)
+            )
+        ],
+        "claims_asked_about": [
+            _row(i)
+            for i in db.scalars(
+                select(ClaimInterest)
+                .where(ClaimInterest.citizen_id == citizen_id)
+                .order_by(ClaimInterest.created_at)
+            )
+        ],
         "notifications": [_row(n, "message_ids", "last_error") | {"channel": ch} for n, ch in notifications],
         "sms_subscriptions": [
             _row(s) for s in db.scalars(select(SmsSubscription).where(SmsSubscription.phone == phone))
@@ -341,6 +359,13 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
         .where(ScamReport.reporter_device_id.in_(device_ids))
         .values(reporter_device_id=pseudonym)
     )
+    # A reported claim stays (it is about the post), its reporter goes; asking about one is forgotten.
+    db.execute(
+        update(ClaimReport)
+        .where(ClaimReport.citizen_id == citizen_id)
+        .values(citizen_id=pseudonym, device_id=pseudonym)
+    )
+    db.execute(delete(ClaimInterest).where(ClaimInterest.citizen_id == citizen_id))
     db.execute(delete(NotificationRecipient).where(NotificationRecipient.citizen_id == citizen_id))
     if phone:
         db.execute(delete(SmsSubscription).where(SmsSubscription.phone == phone))

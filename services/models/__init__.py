@@ -21,6 +21,16 @@ from services.models.alerts import (
 from services.models.base import Base, JSONDocument, Timestamps, UTCDateTime
 from services.models.bulletins import BULLETIN_KINDS, Bulletin
 from services.models.citizens import CONSENT_ACTIONS, CONSENT_CHANNELS, Citizen, ConsentRecord
+from services.models.claims import (
+    CLAIM_GROUP_STATUSES,
+    CLAIM_PLATFORMS,
+    RATINGS,
+    ClaimGroup,
+    ClaimInterest,
+    ClaimReport,
+    FactCheck,
+    FactCheckVersion,
+)
 from services.models.core import (
     ROLES,
     ApiKey,
@@ -82,6 +92,14 @@ from services.models.webhooks import Webhook
 from services.models.zalo import TEMPLATE_CHANNELS, ZaloOaToken, ZaloTemplate
 
 __all__ = [
+    "CLAIM_GROUP_STATUSES",
+    "CLAIM_PLATFORMS",
+    "RATINGS",
+    "ClaimGroup",
+    "ClaimInterest",
+    "ClaimReport",
+    "FactCheck",
+    "FactCheckVersion",
     "BULLETIN_KINDS",
     "Bulletin",
     "SUBSCRIPTION_SOURCES",

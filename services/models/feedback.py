@@ -296,6 +296,10 @@ class Attachment(Base):
     notice_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("notices.id", ondelete="CASCADE"), index=True
     )
+    # A screenshot of a claim a citizen reported: staff of the claim's department see it.
+    claim_report_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("claim_reports.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     feedback: Mapped["Feedback | None"] = relationship(foreign_keys=[feedback_id], viewonly=True)
@@ -308,4 +312,5 @@ class Attachment(Base):
             and uploader.id in (self.device_id, self.user_id)
             and self.feedback_id is None
             and self.notice_id is None
+            and self.claim_report_id is None
         )

@@ -66,6 +66,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "vi": ("Cơ quan soạn thảo đã trả lời góp ý của bạn", "{reply}"),
         "en": ("Your comment on a draft was answered", "{reply}"),
     },
+    # A fact-check on a claim the citizen reported or asked about (services/publishing/fact_checks.py).
+    "fact_check.published": {
+        "vi": ("Kết quả kiểm chứng: {rating}", "{department}: {claim}"),
+        "en": ("Fact-check: {rating}", "{department}: {claim}"),
+    },
     # The steps of a citizen's request about their personal data (services/privacy/requests.py).
     "privacy.request_answered": {
         "vi": ("Yêu cầu về dữ liệu cá nhân đã được trả lời", "Xem câu trả lời trong ứng dụng."),

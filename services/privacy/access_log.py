@@ -4,7 +4,8 @@ transaction of the read, so the log needs no table of its own:
 
 - `feedback.contact_view`: a feedback's contact details shown (services/feedback/workflow.contact);
 - `feedback.photo_view`: a photo or PDF the citizen attached to their feedback served to staff
-  (services/files/attachments.fetch).
+  (services/files/attachments.fetch);
+- `claim.screenshot_view`: a screenshot the citizen sent with a claim served to staff (the same).
 """
 
 import uuid
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session
 from services.core.pagination import Page, keyset_page
 from services.identity import policy
 from services.identity.principals import Principal
-from services.models import Attachment, AuditEvent, Feedback
+from services.models import Attachment, AuditEvent, ClaimReport, Feedback
 
-READS = ("feedback.contact_view", "feedback.photo_view")
+READS = ("feedback.contact_view", "feedback.photo_view", "claim.screenshot_view")
 
 
 def entries(
@@ -37,7 +38,10 @@ def entries(
     if subject is not None:
         feedback = select(Feedback.id).where(or_(Feedback.id == subject, Feedback.citizen_id == subject))
         feedback_ids = [str(i) for i in db.scalars(feedback)]
-        photos = select(Attachment.id).where(Attachment.feedback_id.in_(feedback))
+        claims = select(ClaimReport.id).where(ClaimReport.citizen_id == subject)
+        photos = select(Attachment.id).where(
+            or_(Attachment.feedback_id.in_(feedback), Attachment.claim_report_id.in_(claims))
+        )
         photo_ids = [str(i) for i in db.scalars(photos)]
         stmt = stmt.where(
             or_(

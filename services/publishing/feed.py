@@ -1,12 +1,13 @@
-"""The app's home screen for one place: active alerts, the latest notices and the open
-consultations closing soonest, in a fixed handful of queries whatever the number of notices."""
+"""The app's home screen for one place: active alerts, the latest notices, the open consultations
+closing soonest and the newest fact-checks on claims reported there, in a fixed handful of queries
+whatever the number of notices."""
 
 from sqlalchemy.orm import Session
 
 from services.core import targets
 from services.core.errors import Invalid
 from services.identity.principals import Caller, Principal
-from services.publishing import alerts, notices
+from services.publishing import alerts, fact_checks, notices
 
 LATEST_NOTICES = 10
 OPEN_CONSULTATIONS = 5
@@ -29,4 +30,5 @@ def home(db: Session, principal: Principal, *, province_code=None, ward_code=Non
         "open_consultations": notices.open_consultations(
             db, province_code, ward_code, languages, OPEN_CONSULTATIONS
         ),
+        "fact_checks": fact_checks.latest(db, province_code=province_code, ward_code=ward_code),
     }

@@ -14,7 +14,7 @@ from services import events, push
 from services.core.db import utcnow
 from services.core.targets import Targets
 from services.outbox import texts
-from services.publishing import alerts, notices
+from services.publishing import alerts, fact_checks, notices
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -178,7 +178,31 @@ def _comment_replied(db: Session, event: events.Event) -> None:
     )
 
 
+def fact_check_push(fact_check) -> dict:
+    """What the phones of the citizens who reported or asked about the claim show."""
+    return texts.render("fact_check.published", fact_checks.message_values(fact_check))
+
+
+def _fact_check(db: Session, event: events.Event) -> None:
+    fact_check = event.subject
+    citizens = fact_checks.citizens_to_tell(db, fact_check)
+    if not citizens:
+        return
+    push.enqueue(
+        db,
+        push.Audience.citizens(*citizens),
+        fact_check_push(fact_check),
+        message="fact_check.published",
+        values=fact_checks.message_values(fact_check)["vi"],
+        source_type="fact_check",
+        source_id=str(fact_check.id),
+        data={"screen": "fact_check", "id": str(fact_check.id)},
+        event_id=event.id,
+    )
+
+
 _HANDLERS = {
+    "fact_check.published": _fact_check,
     "feedback.created": _created,
     "feedback.transferred": _transferred,
     "feedback.answered": _answered,

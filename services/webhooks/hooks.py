@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from schemas.alerts import AlertSchema
 from schemas.bulletins import BulletinSchema
+from schemas.claims import ClaimReportSchema, FactCheckSchema
 from schemas.consultation import CommentSchema
 from schemas.feedback import FeedbackStaffSchema
 from schemas.notices import NoticeSchema
@@ -30,6 +31,8 @@ SHAPES = {
     "notice": lambda notice: NoticeSchema().dump(localize(notice)),
     "comment": lambda comment: CommentSchema().dump(comment),
     "scam_report": lambda report: ScamReportSchema().dump(report),
+    "claim_report": lambda report: ClaimReportSchema().dump(report),
+    "fact_check": lambda fact_check: FactCheckSchema().dump(fact_check),
     "bulletin": lambda bulletin: BulletinSchema().dump(bulletin),  # bulletin.ready, for radio systems
 }
 
