@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.local_http import ServedLocally
+from tests.local_http import ServedLocally, reply_json
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 
@@ -229,7 +229,7 @@ class FakeFcm(ServedLocally):
         if method == "POST" and parts.path == _TOKEN:
             request.kind = "token"
             self._record(request)
-            return _reply(
+            return reply_json(
                 handler, 200, {"access_token": "fake-token", "expires_in": 3600, "token_type": "Bearer"}
             )
         if method == "POST" and (m := _SEND.match(parts.path)):
@@ -260,11 +260,11 @@ class FakeFcm(ServedLocally):
             for token in tokens:
                 rule = self._rule_for([token, request.topic])
                 results.append({"error": "NOT_FOUND"} if rule and rule.error == UNREGISTERED else {})
-            return _reply(handler, 200, {"results": results})
+            return reply_json(handler, 200, {"results": results})
         else:
             request.status = 404
             self._record(request)
-            return _reply(
+            return reply_json(
                 handler, 404, {"error": {"code": 404, "message": "No such method", "status": "NOT_FOUND"}}
             )
 
@@ -277,29 +277,15 @@ class FakeFcm(ServedLocally):
             if fcm_code:
                 error["details"] = [{"@type": FCM_ERROR, "errorCode": fcm_code}]
             headers = {"Retry-After": rule.retry_after} if rule.retry_after is not None else {}
-            return _reply(handler, status, {"error": error}, headers)
+            return reply_json(handler, status, {"error": error}, headers)
         self._record(request)
         if rule is not None and rule.delay:
             time.sleep(rule.delay)
         if request.kind == "send":
             with self._lock:
                 request.name = f"projects/{project}/messages/{next(self._ids)}"
-            return _reply(handler, 200, {"name": request.name})
-        return _reply(handler, 200, {})
-
-
-def _reply(handler, status: int, payload: dict, headers: dict | None = None) -> None:
-    data = json.dumps(payload).encode()
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-    except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-        pass
+            return reply_json(handler, 200, {"name": request.name})
+        return reply_json(handler, 200, {})
 
 
 def _handler(fake: FakeFcm):

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from services.outbox.channels.zalo_api import ZaloSettings, appsecret_proof, webhook_mac
-from tests.local_http import ServedLocally
+from tests.local_http import ServedLocally, reply_json
 
 ENDPOINTS = {
     ("GET", "/v2.0/me"): "me",
@@ -356,17 +356,7 @@ def _same(given: str | None, expected: str) -> bool:
 
 def _reply(handler, request: Request, status: int, payload: dict, headers: dict | None = None) -> None:
     request.status, request.answer = status, payload
-    data = json.dumps(payload).encode()
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-    except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-        pass
+    reply_json(handler, status, payload, headers)
 
 
 def _handler(fake: FakeZalo):

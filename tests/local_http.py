@@ -1,6 +1,7 @@
 """What the fake HTTP services of the tests (fake FCM, fake Zalo) share: a threaded server on 127.0.0.1,
 its address, and starting and stopping it."""
 
+import json
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -38,3 +39,18 @@ class ServedLocally:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def reply_json(handler, status: int, payload: dict, headers: dict | None = None) -> None:
+    """Answer a fake's request with `payload` as JSON; a client that gave up (a timeout test) is no error."""
+    data = json.dumps(payload).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=UTF-8")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+        pass

@@ -211,47 +211,24 @@ def export(db: Session, principal: Principal) -> tuple[dict, list[tuple[str, str
         "exported_at": utcnow().isoformat(),
         "identity": _row(citizen) if citizen else None,
         "devices": [_row(d, "subscribed_topics") | {"has_push_token": bool(d.push_token)} for d in devices],
-        "consents": [
-            _row(c)
-            for c in db.scalars(
-                select(ConsentRecord)
-                .where(ConsentRecord.citizen_id == citizen_id)
-                .order_by(ConsentRecord.recorded_at)
-            )
-        ],
+        "consents": _rows(
+            db, select(ConsentRecord).where(ConsentRecord.citizen_id == citizen_id), ConsentRecord.recorded_at
+        ),
         "feedback": items,
-        "comments": [
-            _row(c)
-            for c in db.scalars(
-                select(NoticeComment)
-                .where(NoticeComment.citizen_id == citizen_id)
-                .order_by(NoticeComment.created_at)
-            )
-        ],
-        "scam_reports": [
-            _row(r)
-            for r in db.scalars(
-                select(ScamReport)
-                .where(ScamReport.reporter_device_id.in_([d.id for d in devices]))
-                .order_by(ScamReport.created_at)
-            )
-        ],
-        "claim_reports": [
-            _row(r)
-            for r in db.scalars(
-                select(ClaimReport)
-                .where(ClaimReport.citizen_id == citizen_id)
-                .order_by(ClaimReport.created_at)
-            )
-        ],
-        "claims_asked_about": [
-            _row(i)
-            for i in db.scalars(
-                select(ClaimInterest)
-                .where(ClaimInterest.citizen_id == citizen_id)
-                .order_by(ClaimInterest.created_at)
-            )
-        ],
+        "comments": _rows(
+            db, select(NoticeComment).where(NoticeComment.citizen_id == citizen_id), NoticeComment.created_at
+        ),
+        "scam_reports": _rows(
+            db,
+            select(ScamReport).where(ScamReport.reporter_device_id.in_([d.id for d in devices])),
+            ScamReport.created_at,
+        ),
+        "claim_reports": _rows(
+            db, select(ClaimReport).where(ClaimReport.citizen_id == citizen_id), ClaimReport.created_at
+        ),
+        "claims_asked_about": _rows(
+            db, select(ClaimInterest).where(ClaimInterest.citizen_id == citizen_id), ClaimInterest.created_at
+        ),
         "notifications": [_row(n, "message_ids", "last_error") | {"channel": ch} for n, ch in notifications],
         "sms_subscriptions": [
             _row(s) for s in db.scalars(select(SmsSubscription).where(SmsSubscription.phone == phone))
@@ -260,6 +237,11 @@ def export(db: Session, principal: Principal) -> tuple[dict, list[tuple[str, str
         else [],
     }
     return data, photos
+
+
+def _rows(db: Session, stmt, order) -> list[dict]:
+    """Each row `stmt` selects, oldest first by `order`, as the export shows it."""
+    return [_row(row) for row in db.scalars(stmt.order_by(order))]
 
 
 def _row(row, *leave_out: str) -> dict:
