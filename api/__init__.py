@@ -112,7 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     register_errors(app)
-    logs.init_app(app)  # first: the request id and clock, before any hook may answer
+    logs.init_app(app, observers=(metrics.count_request,))  # first: the request id and clock
     metrics.init_app(app)
     security_headers.init_app(app)
     from api.namespaces import feed, zalo

@@ -6,7 +6,7 @@ No page may be framed (clickjacking). A response that set its own policy keeps i
 sandboxed). HSTS only in production, where the proxy serves HTTPS; CORS is api/__init__.py's.
 """
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, render_template
 
 HTML_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -17,22 +17,29 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(_add_headers)
+    production = app.config["APP_ENV"] == "production"
+    # Written out once per app: (lowercased name, name, value) for HTML answers and for all others.
+    wanted = {
+        html: tuple(
+            (name.lower(), name, value)
+            for name, value in (
+                ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"),
+                ("X-Frame-Options", "DENY"),
+                ("Content-Security-Policy", HTML_POLICY if html else OTHER_POLICY),
+                *((("Strict-Transport-Security", HSTS),) if production else ()),
+            )
+        )
+        for html in (True, False)
+    }
+    app.after_request(lambda response: _add_headers(response, wanted[response.mimetype == "text/html"]))
 
 
-def _add_headers(response: Response) -> Response:
+def _add_headers(response: Response, wanted: tuple[tuple[str, str, str], ...]) -> Response:
     """Those the response has not set itself, added in one pass (every answer pays for this hook)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers}  # Headers iterate as (name, value)
-    wanted = [
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-        ("Content-Security-Policy", HTML_POLICY if response.mimetype == "text/html" else OTHER_POLICY),
-    ]
-    if current_app.config["APP_ENV"] == "production":
-        wanted.append(("Strict-Transport-Security", HSTS))
-    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    headers.extend([(name, value) for lowered, name, value in wanted if lowered not in present])
     return response
 
 

@@ -3,6 +3,7 @@ import threading
 from cachetools import TTLCache
 from flask import Flask, current_app, jsonify, request
 from flask_restx import Namespace, Resource
+from werkzeug.http import quote_etag
 
 from api.auth import current_principal
 from api.database import session
@@ -49,10 +50,12 @@ def init_app(app: Flask) -> None:
         app.before_request(_answer_from_cache)
 
 
-def _cache_key(accepted: tuple[str, ...]):
-    """The raw place parameters and the accepted languages: only answers to valid requests are ever
-    stored under them."""
-    return request.args.get("province_code"), request.args.get("ward_code"), accepted
+def _cache_key():
+    """The raw place parameters and Accept-Language header, unparsed (parsing costs more than the rest of
+    a cached answer): only answers to valid requests are ever stored under them, and the byte bound holds
+    however many spellings of a language list arrive."""
+    args = request.args
+    return args.get("province_code"), args.get("ward_code"), request.headers.get("Accept-Language")
 
 
 def _answer_from_cache():
@@ -60,24 +63,24 @@ def _answer_from_cache():
     authentication and the limiter: at 7 a.m. nearly every request is one, most of them revalidations."""
     if request.method != "GET" or request.endpoint != "feed" or "Authorization" in request.headers:
         return None
-    cached = current_app.extensions["feed_cache"].get(_cache_key(languages()))
+    cached = current_app.extensions["feed_cache"].get(_cache_key())
     return _answer(*cached, public=True) if cached else None
 
 
 def _answer(body: bytes, etag: str, *, public: bool):
-    """The feed response for a body and its ETag; bodiless 304 when the caller's copy is current."""
+    """The feed response for a body and its ETag; bodiless 304 when the caller's copy is current. The
+    headers are written out rather than set through Werkzeug's Cache-Control and Vary objects, which
+    parse and re-serialise on every change: this is the hottest path there is."""
     current = request.if_none_match.contains_weak(etag)
-    response = current_app.response_class(
-        None if current else body, status=304 if current else 200, mimetype="application/json"
+    headers = (
+        ("Content-Type", "application/json"),
+        ("ETag", quote_etag(etag)),
+        ("Cache-Control", f"{'public' if public else 'private'}, max-age={MAX_AGE}"),
+        ("Vary", "Accept-Language, Authorization"),
     )
-    response.set_etag(etag)
-    if public:
-        response.cache_control.public = True
-    else:
-        response.cache_control.private = True
-    response.cache_control.max_age = MAX_AGE
-    response.vary.update(("Accept-Language", "Authorization"))
-    return response
+    return current_app.response_class(
+        None if current else body, status=304 if current else 200, headers=headers
+    )
 
 
 @ns.route("", endpoint="feed")
@@ -97,5 +100,5 @@ class Feed(Resource):
         answer = rendered.get_data(), rendered.get_etag()[0]
         anonymous = principal.kind == Caller.ANONYMOUS
         if anonymous and "feed_cache" in current_app.extensions:
-            current_app.extensions["feed_cache"].put(_cache_key(accepted), answer)
+            current_app.extensions["feed_cache"].put(_cache_key(), answer)
         return _answer(*answer, public=anonymous)

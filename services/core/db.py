@@ -32,8 +32,10 @@ def make_engine(url: str, *, connect_timeout: int = 0, statement_timeout: int = 
         connect_args["options"] = (
             f"{connect_args.get('options', '')} -c statement_timeout={statement_timeout}".strip()
         )
-    # pre-ping: connections broken by a server restart are replaced, so the API recovers by itself.
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
+    # No pre-ping: it would cost every request a round trip. A connection broken by a server restart
+    # fails the one request that meets it (503 database_unavailable); SQLAlchemy then invalidates the
+    # whole pool, so the API recovers by itself (tests/reliability/test_database_outage.py).
+    return create_engine(url, connect_args=connect_args, **options)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

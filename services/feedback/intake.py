@@ -191,7 +191,7 @@ def _verified(db: Session, device, data: dict, contact: dict | None) -> tuple[st
     they consented to share) when they gave none; `phone_verified` says whether the phone is that one."""
     if device is None or data.get("anonymous"):
         return None, contact
-    via, phone = zalo.verified_contact(db, device.citizen_id)
+    via, phone = zalo.verified_contact(device)
     if phone is None:
         return via, contact
     contact = {"phone": phone, **(contact or {})}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from services.core import areas
 from services.core.db import transactional, utcnow
@@ -23,7 +23,11 @@ _TOPIC_FIELDS = ("province_code", "ward_code", "locale", "categories", "push_tok
 
 
 def by_token(db: Session, token: str) -> Device | None:
-    return db.scalar(select(Device).where(Device.token_hash == token_hash(token)))
+    """The calling device, with its citizen's row when there is one: what a citizen sends is checked
+    against it (consents, a Zalo-verified phone), so it comes in the same query."""
+    return db.scalar(
+        select(Device).where(Device.token_hash == token_hash(token)).options(joinedload(Device.citizen))
+    )
 
 
 @transactional

@@ -90,9 +90,9 @@ def withdraw_phone(db: Session, principal: Principal) -> None:
     personal_data.stop(db, citizen.id, PHONE)
 
 
-def verified_contact(db: Session, citizen_id) -> tuple[str | None, str | None]:
-    """(how the citizen is verified, their consented phone) for a feedback they submit."""
-    citizen = db.get(Citizen, citizen_id)
+def verified_contact(device: Device) -> tuple[str | None, str | None]:
+    """(how the device's citizen is verified, their consented phone) for a feedback they submit."""
+    citizen = device.citizen
     if citizen is None or citizen.zalo_user_id is None:
         return None, None
     return "zalo", citizen.phone

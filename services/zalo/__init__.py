@@ -27,9 +27,10 @@ def personal_channels(db: Session, citizen_ids, message: str | None) -> dict[uui
     have for `message`; citizens with none are left out (their inbox still has it)."""
     if not citizen_ids or message is None:
         return {}
-    miniapp, zns = templates.active(db, MINIAPP, message), templates.active(db, ZNS, message)
-    if miniapp is None and zns is None:
+    found = templates.active(db, message, MINIAPP, ZNS)
+    if not found:
         return {}
+    miniapp, zns = found.get(MINIAPP), found.get(ZNS)
     best = {}
     for citizen in db.scalars(select(Citizen).where(Citizen.id.in_(list(citizen_ids)))):
         if miniapp is not None and citizen.zalo_notifications and citizen.zalo_user_id:
@@ -41,7 +42,7 @@ def personal_channels(db: Session, citizen_ids, message: str | None) -> dict[uui
 
 def place_citizens(db: Session, targets: Targets, message: str | None):
     """(template, ids of the opted-in Mini App citizens with a device in the place) for an area message."""
-    template = templates.active(db, MINIAPP, message) if message else None
+    template = templates.active(db, message, MINIAPP).get(MINIAPP) if message else None
     if template is None:
         return None, []
     devices = select(Device.citizen_id).where(Device.platform == "zalo")

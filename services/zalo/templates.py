@@ -40,12 +40,14 @@ def fill(template: ZaloTemplate, values: dict, content: dict) -> dict:
     return data
 
 
-def active(db: Session, channel: str, message: str) -> ZaloTemplate | None:
-    return db.scalar(
+def active(db: Session, message: str, *channels: str) -> dict[str, ZaloTemplate]:
+    """The active template for `message` on each of these channels that has one (one query for all)."""
+    found = db.scalars(
         select(ZaloTemplate).where(
-            ZaloTemplate.channel == channel, ZaloTemplate.message == message, ZaloTemplate.active.is_(True)
+            ZaloTemplate.channel.in_(channels), ZaloTemplate.message == message, ZaloTemplate.active.is_(True)
         )
     )
+    return {template.channel: template for template in found}
 
 
 def list_all(db: Session, principal: Principal) -> list[ZaloTemplate]:
