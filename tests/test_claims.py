@@ -2,10 +2,12 @@
 the fact-checks departments publish: told to every citizen who reported or asked, found by the check,
 and served as schema.org ClaimReview JSON-LD and in the Atom feed."""
 
+import threading
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from services.core import deadlines
 from services.core.db import utcnow
@@ -18,6 +20,8 @@ from services.models import (
     ClaimInterest,
     ClaimReport,
     Delivery,
+    Device,
+    EventRecord,
     FactCheckVersion,
     Notification,
     NotificationRecipient,
@@ -329,3 +333,51 @@ def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinfor
     kept = db.get(ClaimReport, uuid.UUID(report["id"]))
     assert kept is not None and kept.citizen_id != reporter.principal.citizen_id
     assert db.scalars(select(ClaimInterest)).all() == []
+
+
+def test_two_reports_of_one_post_at_the_same_moment_make_one_group(app):
+    """Two phones report the same link at once, each through its own connection (committed rows,
+    cleaned up after): the per-province lock lets the second see the group the first made."""
+    engine = app.extensions["database"].engine
+    province = 1  # no other test reports claims there
+    with Session(engine, expire_on_commit=False) as setup:
+        phones = [
+            Device(token_hash=uuid.uuid4().hex, platform="android", province_code=province) for _ in "ab"
+        ]
+        setup.add_all(phones)
+        setup.commit()
+    barrier, groups, failures = threading.Barrier(2), [], []
+
+    def report(device_id):
+        with Session(engine, expire_on_commit=False) as db:
+            principal = Principal(Calling.DEVICE, device=db.get(Device, device_id))
+            barrier.wait()
+            try:
+                groups.append(claims.report(db, principal, {"link": POST, "platform": "facebook"}).group_id)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                failures.append(error)
+
+    try:
+        threads = [threading.Thread(target=report, args=(phone.id,)) for phone in phones]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures and len(groups) == 2 and groups[0] == groups[1]
+        with Session(engine) as check:
+            assert check.scalar(select(func.count()).where(ClaimGroup.province_code == province)) == 1
+            assert check.get(ClaimGroup, groups[0]).devices == 2
+    finally:
+        with Session(engine) as cleanup:
+            ids = [phone.id for phone in phones]
+            group_ids = cleanup.scalars(
+                select(ClaimGroup.id).where(ClaimGroup.province_code == province)
+            ).all()
+            report_ids = cleanup.scalars(select(ClaimReport.id).where(ClaimReport.device_id.in_(ids))).all()
+            cleanup.execute(
+                delete(EventRecord).where(EventRecord.subject_id.in_([str(r) for r in report_ids]))
+            )
+            cleanup.execute(delete(ClaimReport).where(ClaimReport.device_id.in_(ids)))
+            cleanup.execute(delete(ClaimGroup).where(ClaimGroup.id.in_(group_ids)))
+            cleanup.execute(delete(Device).where(Device.id.in_(ids)))
+            cleanup.commit()
