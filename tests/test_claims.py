@@ -381,3 +381,54 @@ def test_two_reports_of_one_post_at_the_same_moment_make_one_group(app):
             cleanup.execute(delete(ClaimGroup).where(ClaimGroup.id.in_(group_ids)))
             cleanup.execute(delete(Device).where(Device.id.in_(ids)))
             cleanup.commit()
+
+
+def test_an_officer_passes_a_claim_on_and_a_checked_one_stays(
+    staff, devices, db, misinformation_to_b, department_a
+):
+    reporter, other = devices(2)
+    group_id = claim(reporter, link=POST)["group_id"]
+    transfer = f"{GROUPS}/{group_id}/transfer"
+    to_a = {"department_id": str(department_a.id), "reason": "Tin về đất đai: Sở A kiểm chứng"}
+    assert_problem(staff["officer_a"].post(transfer, json=to_a), 404)  # not A's yet
+    assert_problem(staff["viewer_a"].post(transfer, json=to_a), 403)
+    same = staff["officer_b"].post(transfer, json={**to_a, "department_id": str(misinformation_to_b.id)})
+    assert_problem(same, 422)
+    moved = staff["officer_b"].post(transfer, json=to_a)
+    assert moved.status_code == 200, moved.get_json()
+    assert (moved.get_json()["department_id"], moved.get_json()["needs_triage"]) == (
+        str(department_a.id),
+        False,
+    )
+    assert staff["officer_b"].get(f"{GROUPS}/{group_id}").status_code == 404
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "claim_group.transfer")).before[
+        "department_id"
+    ] == str(misinformation_to_b.id)
+
+    checked = claim(other, link=f"{POST}-2")["group_id"]
+    staff["officer_b"].post(f"{GROUPS}/{checked}/fact-check", json=FACT_CHECK)
+    assert_problem(staff["officer_b"].post(f"{GROUPS}/{checked}/transfer", json=to_a), 409, "claim_checked")
+
+
+def test_a_changed_fact_check_tells_the_citizens_again_only_when_its_rating_changes(
+    staff, devices, db, misinformation_to_b
+):
+    [reporter] = devices(1)
+    group_id = claim(reporter, link=POST)["group_id"]
+    fact_check = staff["officer_b"].post(f"{GROUPS}/{group_id}/fact-check", json=FACT_CHECK).get_json()
+    edit = f"{FACT_CHECKS}/{fact_check['id']}"
+
+    def pushes() -> int:
+        return db.scalar(select(func.count()).where(Notification.source_id == fact_check["id"]))
+
+    assert pushes() == 1
+    sourced = {"sources": [*FACT_CHECK["sources"], {"url": "https://danang.gov.vn/van-ban/2"}]}
+    assert staff["officer_b"].patch(edit, json=sourced).status_code == 200
+    assert pushes() == 1  # another source is no news to the citizen
+    assert staff["officer_b"].patch(edit, json={"rating": "misleading"}).status_code == 200
+    assert pushes() == 2
+    titles = db.scalars(select(Notification.content).where(Notification.source_id == fact_check["id"]))
+    assert sorted(content["vi"]["title"] for content in titles) == [
+        "Kết quả kiểm chứng: Gây hiểu lầm",
+        "Kết quả kiểm chứng: Sai sự thật",
+    ]
