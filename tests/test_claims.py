@@ -299,12 +299,13 @@ def test_the_claims_report_counts_reports_time_to_fact_check_and_answers_within_
     assert csv.status_code == 200 and "DEPT-B" in csv.get_data(as_text=True)
 
 
-def test_webhooks_carry_reports_and_fact_checks_to_the_department(
-    app, monkeypatch, staff, citizen, db, misinformation_to_b
+def test_webhooks_carry_reports_fact_checks_and_transfers_to_the_department(
+    app, monkeypatch, staff, citizen, db, misinformation_to_b, department_a
 ):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
-    body = {"url": "http://127.0.0.1:9/", "events": ["claim.reported", "fact_check.published"]}
+    names = ["claim.reported", "fact_check.published", "fact_check.updated", "claim_group.transferred"]
+    body = {"url": "http://127.0.0.1:9/", "events": names}
     hook = staff["admin"].post(
         "/api/v1/webhooks", json={**body, "department_id": str(misinformation_to_b.id)}
     )
@@ -313,10 +314,23 @@ def test_webhooks_carry_reports_and_fact_checks_to_the_department(
     fact_check = (
         staff["officer_b"].post(f"{GROUPS}/{report['group_id']}/fact-check", json=FACT_CHECK).get_json()
     )
-    sent = db.scalars(select(Delivery).where(Delivery.address == hook.get_json()["id"]).order_by(Delivery.id))
-    payloads = {d.payload["event"]: d.payload["data"] for d in sent}
-    assert payloads["claim.reported"]["id"] == report["id"]
+    staff["officer_b"].patch(f"{FACT_CHECKS}/{fact_check['id']}", json={"explanation": "Không có."})
+    passed_on = claim(citizen, link=f"{POST}-khac")["group_id"]
+    to_a = {"department_id": str(department_a.id), "reason": "Sở A kiểm chứng"}
+    assert staff["officer_b"].post(f"{GROUPS}/{passed_on}/transfer", json=to_a).status_code == 200
+    sent = db.scalars(select(Delivery).where(Delivery.address == hook.get_json()["id"]))
+    payloads = {}
+    for delivery in sent:
+        payloads.setdefault(delivery.payload["event"], []).append(delivery.payload["data"])
+    assert report["id"] in {data["id"] for data in payloads.pop("claim.reported")}
+    payloads = {name: data for name, [data] in payloads.items()}
     assert payloads["fact_check.published"]["id"] == fact_check["id"]
+    assert (payloads["fact_check.updated"]["id"], payloads["fact_check.updated"]["version"]) == (
+        fact_check["id"],
+        2,
+    )
+    # B's webhook hears that the claim left it (the group as the API shows it, now A's).
+    assert payloads["claim_group.transferred"]["department_id"] == str(department_a.id)
 
 
 def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinformation_to_b):

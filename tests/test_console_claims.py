@@ -20,6 +20,7 @@ from tests.browser import *  # noqa: F403
 from tests.browser import assert_accessible, assert_fits, screenshot
 from tests.browser import sign_in as sign_in_browser
 from tests.feedback_fixtures import *  # noqa: F403
+from tests.feedback_fixtures import upload
 from tests.scam_fixtures import *  # noqa: F403
 from tests.test_claims import (
     CHECK,
@@ -202,3 +203,17 @@ def test_a_claim_is_passed_on_to_the_department_responsible(
     [event] = db.scalars(select(EventRecord).where(EventRecord.name == "claim_group.transferred")).all()
     assert event.data["reason"] == "Tin về đất đai do Sở A kiểm chứng"
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "claim_group.transfer")) is not None
+
+
+def test_the_screenshots_are_shown_to_the_department_and_each_view_is_logged(
+    app, db, citizen, staff, misinformation_to_b
+):
+    shot = upload(citizen)
+    group_id = claim(citizen, text=TEXT, screenshot_id=shot["id"])["group_id"]
+    officer = signed_in(app, staff["officer_b"])
+    page = officer.get(f"/console/claims/{group_id}").get_data(as_text=True)
+    assert f'src="/console/attachments/{shot["id"]}"' in page
+    assert officer.get(f"/console/attachments/{shot['id']}").status_code == 200
+    [read] = db.scalars(select(AuditEvent).where(AuditEvent.action == "claim.screenshot_view")).all()
+    assert read.entity_id == shot["id"]
+    assert signed_in(app, staff["officer_a"]).get(f"/console/attachments/{shot['id']}").status_code == 404
