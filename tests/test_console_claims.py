@@ -85,8 +85,8 @@ def test_three_phones_report_one_post_and_the_officers_fact_check_reaches_them_a
     page.get_by_label("Đường dẫn 1", exact=True).fill(SOURCE)
     page.get_by_label("Tên đường dẫn 1 (không bắt buộc)").fill("Thông báo của UBND")
     assert_accessible(page)
-    assert_fits(page)
     screenshot(page, "claim-fact-check", full_page=True)
+    assert_fits(page)
     page.get_by_role("button", name="Đăng kết quả kiểm chứng").click()
     page.wait_for_load_state()
 
