@@ -108,8 +108,9 @@ def _page(details: dict, open_form: str | None = None, errors: dict | None = Non
     may_check = policy.allows(principal, "claims.fact_check", group) and group.department_id is not None
     may_transfer = policy.allows(principal, "claims.transfer", group) and group.status == "open"
     form = typed if open_form == "fact_check" else None
-    if form is None:  # the fact-check form starts from the published text, or from the first report
-        form = _fact_check_form(fact_check) if fact_check else MultiDict({"claim_reviewed": group.text})
+    if form is None:  # the fact-check form starts from the published text, or from the first words reported
+        first_words = next((row["report"].text for row in details["reports"] if row["report"].text), "")
+        form = _fact_check_form(fact_check) if fact_check else MultiDict({"claim_reviewed": first_words})
     language = get_locale().language
     return render_template(
         "console/claim_group.html",
