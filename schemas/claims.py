@@ -104,6 +104,13 @@ class ClaimGroupSchema(Schema):
     fact_check_id = fields.UUID(required=True, allow_none=True, attribute="fact_check.id")
 
 
+class ClaimTransferSchema(Schema):
+    """ "Not ours to check": name the department that is responsible, and why."""
+
+    department_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class ClaimGroupReportSchema(Schema):
     id = fields.UUID(required=True, attribute="report.id")
     text = fields.String(required=True, attribute="report.text")
@@ -133,6 +140,9 @@ class ClaimGroupDetailSchema(Schema):
 
 class ClaimGroupQuerySchema(ListQuerySchema):
     status = fields.String(validate=validate.OneOf(CLAIM_GROUP_STATUSES))
+    department_id = fields.UUID(
+        metadata={"description": "Those who see every department: only this one's groups."}
+    )
     overdue = fields.Boolean(metadata={"description": "Open and past its deadline."})
 
 

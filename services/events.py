@@ -38,6 +38,8 @@ NAMES: tuple[str, ...] = (
     "bulletin.ready",
     "claim.reported",
     "fact_check.published",
+    "fact_check.updated",
+    "claim_group.transferred",
 )
 
 
@@ -45,9 +47,9 @@ NAMES: tuple[str, ...] = (
 class Event:
     id: uuid.UUID
     name: str
-    subject_type: (
-        str  # "feedback", "alert", "notice", "notice_comment", "scam_report", "claim_report", "fact_check"
-    )
+    # "feedback", "alert", "notice", "notice_comment", "scam_report", "claim_report", "fact_check",
+    # "claim_group"
+    subject_type: str
     subject_id: str
     department_id: uuid.UUID | None  # the department the event belongs to (feedback's, issuing one's)
     subject: object = field(repr=False)  # the ORM object, for subscribers in the same transaction

@@ -2,10 +2,12 @@
 the fact-checks departments publish: told to every citizen who reported or asked, found by the check,
 and served as schema.org ClaimReview JSON-LD and in the Atom feed."""
 
+import threading
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from services.core import deadlines
 from services.core.db import utcnow
@@ -18,6 +20,8 @@ from services.models import (
     ClaimInterest,
     ClaimReport,
     Delivery,
+    Device,
+    EventRecord,
     FactCheckVersion,
     Notification,
     NotificationRecipient,
@@ -295,12 +299,13 @@ def test_the_claims_report_counts_reports_time_to_fact_check_and_answers_within_
     assert csv.status_code == 200 and "DEPT-B" in csv.get_data(as_text=True)
 
 
-def test_webhooks_carry_reports_and_fact_checks_to_the_department(
-    app, monkeypatch, staff, citizen, db, misinformation_to_b
+def test_webhooks_carry_reports_fact_checks_and_transfers_to_the_department(
+    app, monkeypatch, staff, citizen, db, misinformation_to_b, department_a
 ):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
-    body = {"url": "http://127.0.0.1:9/", "events": ["claim.reported", "fact_check.published"]}
+    names = ["claim.reported", "fact_check.published", "fact_check.updated", "claim_group.transferred"]
+    body = {"url": "http://127.0.0.1:9/", "events": names}
     hook = staff["admin"].post(
         "/api/v1/webhooks", json={**body, "department_id": str(misinformation_to_b.id)}
     )
@@ -309,10 +314,23 @@ def test_webhooks_carry_reports_and_fact_checks_to_the_department(
     fact_check = (
         staff["officer_b"].post(f"{GROUPS}/{report['group_id']}/fact-check", json=FACT_CHECK).get_json()
     )
-    sent = db.scalars(select(Delivery).where(Delivery.address == hook.get_json()["id"]).order_by(Delivery.id))
-    payloads = {d.payload["event"]: d.payload["data"] for d in sent}
-    assert payloads["claim.reported"]["id"] == report["id"]
+    staff["officer_b"].patch(f"{FACT_CHECKS}/{fact_check['id']}", json={"explanation": "Không có."})
+    passed_on = claim(citizen, link=f"{POST}-khac")["group_id"]
+    to_a = {"department_id": str(department_a.id), "reason": "Sở A kiểm chứng"}
+    assert staff["officer_b"].post(f"{GROUPS}/{passed_on}/transfer", json=to_a).status_code == 200
+    sent = db.scalars(select(Delivery).where(Delivery.address == hook.get_json()["id"]))
+    payloads = {}
+    for delivery in sent:
+        payloads.setdefault(delivery.payload["event"], []).append(delivery.payload["data"])
+    assert report["id"] in {data["id"] for data in payloads.pop("claim.reported")}
+    payloads = {name: data for name, [data] in payloads.items()}
     assert payloads["fact_check.published"]["id"] == fact_check["id"]
+    assert (payloads["fact_check.updated"]["id"], payloads["fact_check.updated"]["version"]) == (
+        fact_check["id"],
+        2,
+    )
+    # B's webhook hears that the claim left it (the group as the API shows it, now A's).
+    assert payloads["claim_group.transferred"]["department_id"] == str(department_a.id)
 
 
 def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinformation_to_b):
@@ -329,3 +347,102 @@ def test_erasure_keeps_the_report_and_forgets_the_reporter(devices, db, misinfor
     kept = db.get(ClaimReport, uuid.UUID(report["id"]))
     assert kept is not None and kept.citizen_id != reporter.principal.citizen_id
     assert db.scalars(select(ClaimInterest)).all() == []
+
+
+def test_two_reports_of_one_post_at_the_same_moment_make_one_group(app):
+    """Two phones report the same link at once, each through its own connection (committed rows,
+    cleaned up after): the per-province lock lets the second see the group the first made."""
+    engine = app.extensions["database"].engine
+    province = 1  # no other test reports claims there
+    with Session(engine, expire_on_commit=False) as setup:
+        phones = [
+            Device(token_hash=uuid.uuid4().hex, platform="android", province_code=province) for _ in "ab"
+        ]
+        setup.add_all(phones)
+        setup.commit()
+    barrier, groups, failures = threading.Barrier(2), [], []
+
+    def report(device_id):
+        with Session(engine, expire_on_commit=False) as db:
+            principal = Principal(Calling.DEVICE, device=db.get(Device, device_id))
+            barrier.wait()
+            try:
+                groups.append(claims.report(db, principal, {"link": POST, "platform": "facebook"}).group_id)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                failures.append(error)
+
+    try:
+        threads = [threading.Thread(target=report, args=(phone.id,)) for phone in phones]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures and len(groups) == 2 and groups[0] == groups[1]
+        with Session(engine) as check:
+            assert check.scalar(select(func.count()).where(ClaimGroup.province_code == province)) == 1
+            assert check.get(ClaimGroup, groups[0]).devices == 2
+    finally:
+        with Session(engine) as cleanup:
+            ids = [phone.id for phone in phones]
+            group_ids = cleanup.scalars(
+                select(ClaimGroup.id).where(ClaimGroup.province_code == province)
+            ).all()
+            report_ids = cleanup.scalars(select(ClaimReport.id).where(ClaimReport.device_id.in_(ids))).all()
+            cleanup.execute(
+                delete(EventRecord).where(EventRecord.subject_id.in_([str(r) for r in report_ids]))
+            )
+            cleanup.execute(delete(ClaimReport).where(ClaimReport.device_id.in_(ids)))
+            cleanup.execute(delete(ClaimGroup).where(ClaimGroup.id.in_(group_ids)))
+            cleanup.execute(delete(Device).where(Device.id.in_(ids)))
+            cleanup.commit()
+
+
+def test_an_officer_passes_a_claim_on_and_a_checked_one_stays(
+    staff, devices, db, misinformation_to_b, department_a
+):
+    reporter, other = devices(2)
+    group_id = claim(reporter, link=POST)["group_id"]
+    transfer = f"{GROUPS}/{group_id}/transfer"
+    to_a = {"department_id": str(department_a.id), "reason": "Tin về đất đai: Sở A kiểm chứng"}
+    assert_problem(staff["officer_a"].post(transfer, json=to_a), 404)  # not A's yet
+    assert_problem(staff["viewer_a"].post(transfer, json=to_a), 403)
+    same = staff["officer_b"].post(transfer, json={**to_a, "department_id": str(misinformation_to_b.id)})
+    assert_problem(same, 422)
+    moved = staff["officer_b"].post(transfer, json=to_a)
+    assert moved.status_code == 200, moved.get_json()
+    assert (moved.get_json()["department_id"], moved.get_json()["needs_triage"]) == (
+        str(department_a.id),
+        False,
+    )
+    assert staff["officer_b"].get(f"{GROUPS}/{group_id}").status_code == 404
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "claim_group.transfer")).before[
+        "department_id"
+    ] == str(misinformation_to_b.id)
+
+    checked = claim(other, link=f"{POST}-2")["group_id"]
+    staff["officer_b"].post(f"{GROUPS}/{checked}/fact-check", json=FACT_CHECK)
+    assert_problem(staff["officer_b"].post(f"{GROUPS}/{checked}/transfer", json=to_a), 409, "claim_checked")
+
+
+def test_a_changed_fact_check_tells_the_citizens_again_only_when_its_rating_changes(
+    staff, devices, db, misinformation_to_b
+):
+    [reporter] = devices(1)
+    group_id = claim(reporter, link=POST)["group_id"]
+    fact_check = staff["officer_b"].post(f"{GROUPS}/{group_id}/fact-check", json=FACT_CHECK).get_json()
+    edit = f"{FACT_CHECKS}/{fact_check['id']}"
+
+    def pushes() -> int:
+        return db.scalar(select(func.count()).where(Notification.source_id == fact_check["id"]))
+
+    assert pushes() == 1
+    sourced = {"sources": [*FACT_CHECK["sources"], {"url": "https://danang.gov.vn/van-ban/2"}]}
+    assert staff["officer_b"].patch(edit, json=sourced).status_code == 200
+    assert pushes() == 1  # another source is no news to the citizen
+    assert staff["officer_b"].patch(edit, json={"rating": "misleading"}).status_code == 200
+    assert pushes() == 2
+    titles = db.scalars(select(Notification.content).where(Notification.source_id == fact_check["id"]))
+    assert sorted(content["vi"]["title"] for content in titles) == [
+        "Kết quả kiểm chứng: Gây hiểu lầm",
+        "Kết quả kiểm chứng: Sai sự thật",
+    ]

@@ -93,6 +93,19 @@ def _fact_checked(t) -> str:
     return post(t.officer, f"/api/v1/claim-groups/{group_id}/fact-check", 201, **body)["id"]
 
 
+def _fact_check_edited(t) -> str:
+    fact_check_id = _fact_checked(t)
+    response = t.officer.patch(f"/api/v1/fact-checks/{fact_check_id}", json={"explanation": "Không hề có."})
+    assert response.status_code == 200, response.get_json()
+    return fact_check_id
+
+
+def _claim_passed_on(t) -> str:
+    group_id = post(t.citizen, CLAIMS, 201, text="Tin đồn thu hồi đất", platform="other")["group_id"]
+    body = {"department_id": str(t.b), "reason": "Đất đai do Sở B kiểm chứng"}
+    return post(t.officer, f"/api/v1/claim-groups/{group_id}/transfer", **body)["id"]
+
+
 # Each action returns (the subject's id, the department the event belongs to: "a", "b" or None).
 ACTIONS = {
     "feedback.created": lambda t: (submit(t.citizen)["id"], "a"),
@@ -119,6 +132,8 @@ ACTIONS = {
         "a",
     ),
     "fact_check.published": lambda t: (_fact_checked(t), "a"),
+    "fact_check.updated": lambda t: (_fact_check_edited(t), "a"),
+    "claim_group.transferred": lambda t: (_claim_passed_on(t), "b"),  # also_concerns: A
     # A commune's bulletin belongs to no department.
     "bulletin.ready": lambda t: (t.officer.get("/api/v1/bulletins?ward_code=20242").get_json()["id"], None),
 }

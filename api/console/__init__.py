@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         alerts,
         bulletins,
         categories,
+        claims,
         consultation,
         dashboard,
         departments,

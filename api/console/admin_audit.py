@@ -31,6 +31,8 @@ ENTITY_NAMES = {
     "notifications": _l("Notifications"),
     "attachments": _l("Attachments"),
     "feedback": _l("Feedback"),
+    "claim_groups": _l("Reported claims"),
+    "fact_checks": _l("Fact-checks"),
 }
 PAGE_SIZE = 30
 

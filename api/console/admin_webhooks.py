@@ -38,6 +38,10 @@ EVENT_NAMES = {
     "consultation.comment_replied": _l("A consultation comment is answered"),
     "scam_report.created": _l("A citizen reports a scam"),
     "bulletin.ready": _l("A commune's loudspeaker bulletin is ready"),
+    "claim.reported": _l("A citizen reports a claim seen online"),
+    "claim_group.transferred": _l("A reported claim is passed on to another department"),
+    "fact_check.published": _l("Fact-check published"),
+    "fact_check.updated": _l("Fact-check changed"),
 }
 STATUS_NAMES = {
     "pending": _l("Waiting"),

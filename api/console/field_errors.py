@@ -62,6 +62,16 @@ _WHOLE = {
     "An intake department belongs to a province: set province_code.": _l(
         "An intake department belongs to a province: pick one."
     ),
+    # Claims and fact-checks (services/publishing/claims.py, fact_checks.py; api/console/claims.py)
+    "The claim is already with this department.": _l("The claim is already with this department."),
+    "A fact-checked claim stays with the department that checked it.": _l(
+        "A fact-checked claim stays with the department that checked it."
+    ),
+    "This claim has a fact-check: change it with PATCH.": _l(
+        "A colleague has just published a fact-check on this claim: reload the page to change it."
+    ),
+    "Route the claim to a department first.": _l("No department holds this claim yet."),
+    "No such correction notice.": _l("Pick a correction notice from the list."),
     # The reports' period and department (the dashboard, services/reports/scope.py).
     "Not a valid date.": _l("Not a valid date."),
     "Must not be after `to`.": _l("The first day must not be after the last."),

@@ -69,8 +69,9 @@ def when(moment: datetime | None) -> str:
 
 
 def deadline(status: str, due_at: datetime, now: datetime | None = None) -> tuple[bool, str]:
-    """(overdue?, the words) for a feedback's deadline, in working days; no words once it is answered."""
-    if status not in OPEN:
+    """(overdue?, the words) for a feedback's or a claim's deadline, in working days; no words once it is
+    answered (a claim: fact-checked)."""
+    if status not in (*OPEN, "open"):
         return False, ""
     now = now or utcnow()
     if due_at >= now:

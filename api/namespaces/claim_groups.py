@@ -8,7 +8,13 @@ from api.auth import current_principal
 from api.database import session
 from api.http import body, query
 from api.openapi import operation
-from schemas.claims import ClaimGroupDetailSchema, ClaimGroupQuerySchema, ClaimGroupSchema, FactCheckSchema
+from schemas.claims import (
+    ClaimGroupDetailSchema,
+    ClaimGroupQuerySchema,
+    ClaimGroupSchema,
+    ClaimTransferSchema,
+    FactCheckSchema,
+)
 from schemas.common import page_of
 from services.publishing import claims, fact_checks
 
@@ -20,8 +26,8 @@ ClaimGroupPage = page_of(ClaimGroupSchema)
 class ClaimGroups(Resource):
     @operation(ns, query=ClaimGroupQuerySchema, returns=ClaimGroupPage, action="claims.read")
     def get(self):
-        """Claim groups of the caller's department (admins: all, and those no department took), first seen
-        newest first; `overdue`: open past their deadline."""
+        """Claim groups of the caller's department (admins: all, and those no department took, or one
+        department's with `department_id`), first seen newest first; `overdue`: open past their deadline."""
         args = query(ClaimGroupQuerySchema())
         return ClaimGroupPage().dump(claims.list_groups(session(), current_principal(), **args))
 
@@ -54,3 +60,17 @@ class FactCheck(Resource):
         return FactCheckSchema().dump(
             fact_checks.publish(session(), current_principal(), group_id, data)
         ), 201
+
+
+@ns.route("/<uuid:group_id>/transfer")
+class Transfer(Resource):
+    @operation(
+        ns, body=ClaimTransferSchema, returns=ClaimGroupSchema, action="claims.transfer", conflicts=True
+    )
+    def post(self, group_id: uuid.UUID):
+        """Pass the claim on to the department responsible for checking it (writers of its department).
+
+        Its deadline stays; event `claim_group.transferred` (webhooks of both departments). 409
+        `claim_checked`: a fact-checked claim stays with the department that checked it."""
+        data = body(ClaimTransferSchema())
+        return ClaimGroupSchema().dump(claims.transfer(session(), current_principal(), group_id, data))

@@ -119,6 +119,7 @@ RULES = {
     "claims.check": Rule(public=True),
     "claims.read": Rule(staff=ANY_STAFF, reach=Reach.OWN_DEPARTMENT),
     "claims.fact_check": Rule(staff=WRITERS, reach=Reach.OWN_DEPARTMENT),
+    "claims.transfer": Rule(staff=WRITERS, reach=Reach.OWN_DEPARTMENT),  # like feedback's transfer
     "fact_checks.read": Rule(public=True),
     "trusted_indicators.read": Rule(staff=ANY_STAFF),
     "trusted_indicators.manage": Rule(staff=ADMINS),

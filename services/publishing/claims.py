@@ -8,8 +8,13 @@ case and escapes ignored), else one with near-identical text (normalised Vietnam
 ≥ TEXT_SIMILARITY on PostgreSQL, the same share of shared words on SQLite) reported within GROUP_WINDOW;
 else it starts a group. A group counts distinct devices.
 
+Two reports of the same claim at the same moment must not start two groups: the matching and the new
+group happen under a transaction-scoped lock per province (services.core.db.one_at_a_time).
+
 Routing is feedback's (category `misinformation` × place → department, else the province's intake
-department flagged for triage; a group no department takes waits for the admins, department NULL). A
+department flagged for triage; a group no department takes waits for the admins, department NULL); an
+officer passes a group on to the department that is responsible (`transfer`, event
+`claim_group.transferred`). A
 group is due Timing.deadline_days working days after it is first seen; it turns urgent when
 Timing.urgent_devices distinct devices reported it within the last Timing.urgent_hours hours, and is then
 due URGENT_WORKING_HOURS office hours after that moment, unless that is later than the deadline it had.
@@ -29,14 +34,14 @@ from sqlalchemy.orm import Session
 
 from services import events
 from services.core import areas, deadlines
-from services.core.db import transactional, utcnow
-from services.core.errors import Invalid, NotFound
+from services.core.db import one_at_a_time, transactional, utcnow
+from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.text import normalize
 from services.directory import routing
-from services.identity import consents, policy
+from services.identity import audit, consents, policy
 from services.identity.principals import Caller, Principal
-from services.models import Attachment, ClaimGroup, ClaimInterest, ClaimReport, FactCheck
+from services.models import Attachment, ClaimGroup, ClaimInterest, ClaimReport, Department, FactCheck
 from services.publishing import indicators
 
 CATEGORY = "misinformation"
@@ -85,6 +90,7 @@ def report(db: Session, principal: Principal, data: dict, timing: Timing = Timin
     province_code, ward_code = device.province_code, data.get("ward_code", device.ward_code)
     if "ward_code" in data and (errors := areas.place_errors(province_code, ward_code)):
         raise Invalid(errors)  # a ward of the device's province
+    one_at_a_time(db, f"claim_groups:{province_code}")  # held until commit: one group per claim
     now = utcnow()
     group = _matching_group(db, province_code, link_normalized, normalize(text), now)
     if group is None:
@@ -288,16 +294,42 @@ def _in_reach(principal: Principal):
 
 
 def list_groups(
-    db: Session, principal: Principal, *, status=None, overdue=None, cursor=None, limit=20
+    db: Session,
+    principal: Principal,
+    *,
+    status=None,
+    overdue=None,
+    department_id=None,
+    urgent_first=False,
+    cursor=None,
+    limit=20,
 ) -> Page:
-    """The caller's department's claim groups, first seen newest first."""
+    """The caller's department's claim groups (those who see every department: all, or `department_id`'s),
+    first seen newest first; `urgent_first`: the urgent ones before the others (the console's inbox)."""
     stmt = select(ClaimGroup).where(_in_reach(principal))
+    if department_id is not None:
+        stmt = stmt.where(ClaimGroup.department_id == department_id)
     if status is not None:
         stmt = stmt.where(ClaimGroup.status == status)
     if overdue is not None:
         late = (ClaimGroup.status == "open") & (ClaimGroup.due_at < utcnow())
         stmt = stmt.where(late if overdue else ~late)
-    return keyset_page(db, stmt, [ClaimGroup.first_seen_at, ClaimGroup.id], cursor, limit, descending=True)
+    order = [ClaimGroup.first_seen_at, ClaimGroup.id]
+    if urgent_first:
+        order.insert(0, ClaimGroup.urgent)
+    return keyset_page(db, stmt, order, cursor, limit, descending=True)
+
+
+def recent_reports(db: Session, group_ids: list[uuid.UUID], since) -> dict[uuid.UUID, int]:
+    """How many reports each group received since `since` (its growth); groups with none are absent."""
+    if not group_ids:
+        return {}
+    rows = db.execute(
+        select(ClaimReport.group_id, func.count())
+        .where(ClaimReport.group_id.in_(group_ids), ClaimReport.created_at >= since)
+        .group_by(ClaimReport.group_id)
+    ).all()
+    return dict(rows)
 
 
 def get(db: Session, principal: Principal, group_id: uuid.UUID) -> ClaimGroup:
@@ -326,3 +358,37 @@ def details(db: Session, principal: Principal, group_id: uuid.UUID) -> dict:
         "reports": [{"report": r, "screenshot_ids": by_report.get(r.id, [])} for r in group.reports],
         "growth": [{"date": day, "reports": days[day]} for day in sorted(days)],
     }
+
+
+@transactional
+def transfer(db: Session, principal: Principal, group_id: uuid.UUID, data: dict) -> ClaimGroup:
+    """ "Not ours to check": hand the group to the department that is responsible. Its deadline stays (the
+    claim keeps spreading meanwhile); a fact-checked group stays with the department that checked it."""
+    group = policy.fetch(
+        db, principal, "claims.transfer", ClaimGroup, group_id, missing="No such claim group."
+    )
+    target = db.get(Department, data["department_id"])
+    if target is None or not target.active:
+        raise Invalid({"department_id": ["No such active department."]})
+    if target.id == group.department_id:
+        raise Invalid({"department_id": ["The claim is already with this department."]})
+    if group.status != "open":
+        raise Conflict(
+            "A fact-checked claim stays with the department that checked it.", code="claim_checked"
+        )
+    before = audit.snapshot(group)
+    source = group.department
+    group.department_id, group.department, group.needs_triage = target.id, target, False
+    audit.record(db, principal, "claim_group.transfer", group, before)
+    events.emit(
+        db,
+        "claim_group.transferred",
+        group,
+        {
+            "from_department": source.name if source else None,
+            "to_department": target.name,
+            "reason": data["reason"],
+        },
+        also_concerns=(source.id,) if source else (),
+    )
+    return group

@@ -87,7 +87,9 @@ def publish(db: Session, principal: Principal, group_id: uuid.UUID, data: dict) 
 
 @transactional
 def update(db: Session, principal: Principal, fact_check_id: uuid.UUID, data: dict) -> FactCheck:
-    """Change a published fact-check; the text it had is kept as a version."""
+    """Change a published fact-check; the text it had is kept as a version. Emits `fact_check.updated`
+    (webhooks carry it; the citizens who reported or asked are told again only when the rating changed:
+    a corrected typo or an added source is no news to them)."""
     fact_check = policy.fetch(
         db, principal, "claims.fact_check", FactCheck, fact_check_id, missing="No such fact-check."
     )
@@ -108,6 +110,17 @@ def update(db: Session, principal: Principal, fact_check_id: uuid.UUID, data: di
     fact_check.version += 1
     fact_check.updated_at = utcnow()
     audit.record(db, principal, "fact_check.update", fact_check, before)
+    events.emit(
+        db,
+        "fact_check.updated",
+        fact_check,
+        {
+            "group_id": str(fact_check.group_id),
+            "rating": fact_check.rating,
+            "version": fact_check.version,
+            "rating_changed": fact_check.rating != before["rating"],
+        },
+    )
     return fact_check
 
 

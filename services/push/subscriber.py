@@ -185,6 +185,8 @@ def fact_check_push(fact_check) -> dict:
 
 def _fact_check(db: Session, event: events.Event) -> None:
     fact_check = event.subject
+    if event.name == "fact_check.updated" and not event.data["rating_changed"]:
+        return  # a new source or a reworded explanation is no news to the citizens
     citizens = fact_checks.citizens_to_tell(db, fact_check)
     if not citizens:
         return
@@ -203,6 +205,7 @@ def _fact_check(db: Session, event: events.Event) -> None:
 
 _HANDLERS = {
     "fact_check.published": _fact_check,
+    "fact_check.updated": _fact_check,
     "feedback.created": _created,
     "feedback.transferred": _transferred,
     "feedback.answered": _answered,

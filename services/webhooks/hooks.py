@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from schemas.alerts import AlertSchema
 from schemas.bulletins import BulletinSchema
-from schemas.claims import ClaimReportSchema, FactCheckSchema
+from schemas.claims import ClaimGroupSchema, ClaimReportSchema, FactCheckSchema
 from schemas.consultation import CommentSchema
 from schemas.feedback import FeedbackStaffSchema
 from schemas.notices import NoticeSchema
@@ -33,6 +33,7 @@ SHAPES = {
     "scam_report": lambda report: ScamReportSchema().dump(report),
     "claim_report": lambda report: ClaimReportSchema().dump(report),
     "fact_check": lambda fact_check: FactCheckSchema().dump(fact_check),
+    "claim_group": lambda group: ClaimGroupSchema().dump(group),  # claim_group.transferred
     "bulletin": lambda bulletin: BulletinSchema().dump(bulletin),  # bulletin.ready, for radio systems
 }
 
