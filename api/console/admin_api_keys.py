@@ -11,11 +11,11 @@ from marshmallow import ValidationError
 
 from api.console import bp, once
 from api.console.admin import confirmation, confirmed, refusal, shown_once
+from api.console.choices import active_departments
 from api.database import session
 from api.http import text_errors
 from schemas.api_keys import ApiKeySchema
 from services.core.errors import DomainError
-from services.directory import departments
 from services.identity import api_keys, policy
 
 SCOPE_NAMES = {
@@ -89,5 +89,5 @@ def _page(page, values: dict, errors=None, status=200):
         values=values,
         errors=errors or {},
         scopes=SCOPE_NAMES,
-        departments=departments.list_departments(db, principal, active=True, limit=100).items,
+        departments=active_departments(db, principal),
     ), status

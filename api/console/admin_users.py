@@ -13,11 +13,11 @@ from marshmallow import ValidationError
 
 from api.console import bp, once
 from api.console.admin import confirmation, confirmed, refusal, shown_once
+from api.console.choices import active_departments
 from api.database import session
 from api.http import text_errors
 from schemas.users import UserCreateSchema, UserQuerySchema, UserUpdateSchema
 from services.core.errors import DomainError
-from services.directory import departments
 from services.identity import policy, users
 
 ROLE_NAMES = {
@@ -40,7 +40,7 @@ def _choices() -> dict:
     db, principal = session(), g.principal
     return {
         "roles": ROLE_NAMES,
-        "departments": departments.list_departments(db, principal, active=True, limit=100).items,
+        "departments": active_departments(db, principal),
     }
 
 

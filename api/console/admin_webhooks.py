@@ -12,13 +12,13 @@ from marshmallow import ValidationError
 
 from api.console import bp, once
 from api.console.admin import confirmation, confirmed, refusal, shown_once
+from api.console.choices import active_departments
 from api.database import session
 from api.http import text_errors
 from api.namespaces.webhooks import url_rules
 from schemas.webhooks import WebhookSchema
 from services import events
 from services.core.errors import DomainError
-from services.directory import departments
 from services.webhooks import registry, wiring
 
 EVENT_NAMES = {
@@ -146,7 +146,5 @@ def _list(page, values: dict, errors=None, status=200):
         values=values,
         errors=errors or {},
         event_names={name: EVENT_NAMES.get(name, name) for name in events.NAMES},
-        departments=departments.list_departments(session(), principal, active=True, limit=100).items
-        if every
-        else [],
+        departments=active_departments(session(), principal) if every else [],
     ), status

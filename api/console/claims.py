@@ -14,14 +14,13 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from api.console import bp, field_errors, once
-from api.console.feedback_actions import _departments
+from api.console.choices import active_departments
 from api.database import session
 from api.http import text_errors
 from schemas.claims import ClaimTransferSchema, FactCheckSchema
 from services.core import areas
 from services.core.db import utcnow
 from services.core.errors import Conflict, Invalid
-from services.directory import departments
 from services.identity import policy
 from services.publishing import claims, fact_checks, notices
 
@@ -71,7 +70,7 @@ def claims_list():
     except ValidationError:
         args, error = ClaimInboxQuery().load({}), True
     every = policy.every_department(principal, "claims.read")
-    choices = departments.list_departments(db, principal, active=True, limit=100).items if every else []
+    offered = active_departments(db, principal) if every else []
     page = claims.list_groups(
         db,
         principal,
@@ -88,7 +87,7 @@ def claims_list():
         page=page,
         args=args,
         error=error,
-        departments=choices,
+        departments=offered,
         growth=growth,
         statuses=STATUS_NAMES,
         query={k: v for k, v in request.args.items() if v != "" and k != "cursor"},
@@ -128,7 +127,9 @@ def _page(details: dict, open_form: str | None = None, errors: dict | None = Non
         sources=_source_rows(form),
         ratings=fact_checks.RATING_NAMES.get(language, fact_checks.RATING_NAMES["vi"]),
         corrections=_corrections(db, group) if may_check else [],
-        departments=[d for d in _departments(db) if d.id != group.department_id] if may_transfer else [],
+        departments=[d for d in active_departments(db, principal) if d.id != group.department_id]
+        if may_transfer
+        else [],
         statuses=STATUS_NAMES,
         platforms=PLATFORM_NAMES,
         ward_name=lambda code: areas.ward(code).name if code and areas.ward(code) else "",

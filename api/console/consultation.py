@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from api.console import bp, field_errors, once
+from api.console.choices import active_departments
 from api.console.notices import STAGE_NAMES
 from api.database import session
 from api.http import text_errors
@@ -22,7 +23,6 @@ from api.namespaces.notices import report_download
 from schemas.common import ListQuerySchema
 from schemas.consultation import ModerationSchema, ReplySchema
 from services.core.errors import DomainError, Invalid
-from services.directory import departments
 from services.identity import policy
 from services.models import COMMENT_STATUSES
 from services.publishing import consultation, notices
@@ -58,7 +58,7 @@ def _queue_page(failed: dict | None = None):
     department_id = principal.department_id or args.get("department")
     choices = []
     if principal.department_id is None:  # an admin picks the department
-        choices = departments.list_departments(db, principal, active=True, limit=100).items
+        choices = active_departments(db, principal)
         department_id = department_id or (choices[0].id if choices else None)
     drafts = (
         notices.list_notices(db, principal, department_id=department_id, kind="policy", limit=100).items

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from api.console import bp
+from api.console.choices import active_departments
 from api.console.field_errors import by_field
 from api.console.notices import STAGE_NAMES
 from api.database import session
@@ -23,7 +24,6 @@ from api.http import text_errors
 from api.namespaces.reports import REPORTS, as_csv, as_json, build
 from schemas.reports import ReportQuerySchema
 from services.core.errors import Invalid
-from services.directory import departments
 from services.identity import policy
 from services.reports import scope
 
@@ -94,8 +94,8 @@ def dashboard():
     policy.require(principal, "reports.read")
     asked = {key: request.args[key] for key in FILTERS if request.args.get(key)}
     every = policy.every_department(principal, "reports.read")
-    choices = departments.list_departments(db, principal, active=True, limit=100).items if every else []
-    page = {"asked": asked, "choices": choices, "every": every, "figure": figure, "day": day}
+    offered = active_departments(db, principal) if every else []
+    page = {"asked": asked, "choices": offered, "every": every, "figure": figure, "day": day}
     page["report_names"] = REPORT_NAMES
     try:
         reports = _reports(db, principal, asked)

@@ -18,9 +18,9 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from api.console import bp, field_errors, once
+from api.console.choices import active_departments
 from api.console.uploads import takes_files
 from api.database import session
-from schemas.common import MAX_LIMIT
 from schemas.feedback import AssignSchema, NewReplySchema, NoteSchema, StatusChangeSchema, TransferSchema
 from services.core.errors import Invalid, NotFound
 from services.directory import departments
@@ -58,19 +58,11 @@ def page_context(db, item) -> dict:
     if "assign" in allowed:
         context["colleagues"] = workflow.colleagues(db, item)
     if "transfer" in allowed:
-        context["departments"] = [d for d in _departments(db) if d.id != item.department_id]
+        offered = active_departments(db, g.principal)
+        context["departments"] = [d for d in offered if d.id != item.department_id]
     form = getattr(g, "action_form", MultiDict())
     context["pushes"] = {action: citizen_push(db, item, action, form) for action in allowed}
     return context
-
-
-def _departments(db) -> list:
-    found, cursor = [], None
-    while True:
-        page = departments.list_departments(db, g.principal, active=True, cursor=cursor, limit=MAX_LIMIT)
-        found += page.items
-        if not (cursor := page.next_cursor):
-            return sorted(found, key=lambda d: d.name)
 
 
 def citizen_push(db, item, action: str, values) -> dict:

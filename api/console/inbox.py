@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from api.console import answers, bp
+from api.console.choices import active_departments
 from api.database import session
 from api.http import text_errors
 from schemas.common import MAX_LIMIT
@@ -71,7 +72,7 @@ def inbox():
     department_id = principal.department_id or args.get("department")
     choices = {}
     if principal.department_id is None:  # an admin picks the department
-        choices["departments"] = departments.list_departments(db, principal, active=True, limit=100).items
+        choices["departments"] = active_departments(db, principal)
         department_id = department_id or (choices["departments"][0].id if choices["departments"] else None)
     names = {"statuses": STATUS_NAMES, "priorities": PRIORITY_NAMES}
     if department_id is None:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError
 
 from api.console import bp, field_errors, once
+from api.console.choices import active_departments
 from api.console.uploads import takes_files
 from api.database import session
 from api.http import text_errors
@@ -323,9 +324,7 @@ def _form_page(found, department, form, errors, *, creating=False):
         else [],
         "versions": _versions(db, found) if found else [],
         "departments": (
-            departments.list_departments(db, principal, active=True, limit=100).items
-            if creating and principal.department_id is None
-            else []
+            active_departments(db, principal) if creating and principal.department_id is None else []
         ),
     }
     return render_template("console/notice.html", **context), 422 if errors else 200

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 
 from api.console import admin, bp, once
+from api.console.choices import active_departments
 from api.database import session
 from schemas.routing import RoutingRuleSchema
 from services.core import areas
@@ -103,7 +104,7 @@ def routing_tester():
 
 def _page(values: dict, errors: dict | None = None, status: int = 200):
     principal, db = g.principal, session()
-    active = departments.list_departments(db, principal, active=True, limit=1000).items
+    active = active_departments(db, principal)
     return (
         render_template(
             "console/routing.html",
