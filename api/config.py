@@ -61,8 +61,8 @@ def from_environment(instance_path: str) -> dict:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "10")),
         "DB_STATEMENT_TIMEOUT": int(env("DB_STATEMENT_TIMEOUT", "15000")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
-        # Anonymous home-feed answers are kept this long per place and language (0: off); the feed is
-        # the hottest endpoint and public caches may keep it 30 s anyway.
+        # Anonymous home-feed answers are kept this long per place and language (0: off), by each process
+        # and by shared caches (`s-maxage`: the nginx micro-cache of deploy/nginx); phones keep them 30 s.
         "FEED_CACHE_SECONDS": float(env("FEED_CACHE_SECONDS", "5")),
         # Where rate-limit counts live: memory:// counts per process; redis://host:6379/0 shares them
         # between every process and instance (api/limits.py: while Redis is down each process counts for

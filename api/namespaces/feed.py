@@ -1,3 +1,4 @@
+import math
 import threading
 
 from cachetools import TTLCache
@@ -73,6 +74,8 @@ def _answer(body: bytes, etag: str, *, public: bool):
     response.set_etag(etag)
     if public:
         response.cache_control.public = True
+        # Shared caches (the nginx micro-cache, a CDN) refresh it as often as this process's own cache.
+        response.cache_control.s_maxage = math.ceil(current_app.config["FEED_CACHE_SECONDS"])
     else:
         response.cache_control.private = True
     response.cache_control.max_age = MAX_AGE
@@ -88,7 +91,7 @@ class Feed(Resource):
         """Alerts, latest notices and open consultations for a place (or the calling device's place).
 
         Send the last `ETag` in `If-None-Match` to get 304 when nothing changed; anonymous answers
-        may be cached by shared caches for 30 seconds.
+        may be kept 30 seconds by the phone, and by shared caches for FEED_CACHE_SECONDS (`s-maxage`).
         """
         principal, accepted = current_principal(), languages()
         home = feed.home(session(), principal, languages=accepted, **query(FEED_QUERY))
