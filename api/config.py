@@ -216,9 +216,9 @@ def complete(config: dict, instance_path: str) -> None:
         except ValueError:
             example = "'10 per minute;100 per hour'"
             raise ConfigError(f"{name} must read like {example}, not {config[name]!r}.") from None
-    if config["RATELIMIT_STORAGE_URI"].split(":", 1)[0] in ("redis", "rediss", "redis+unix"):
+    if config.get("RATELIMIT_STORAGE_URI", "").split(":", 1)[0] in ("redis", "rediss", "redis+unix"):
         # redis-py waits for ever by default: a Redis that hangs would hang every limited request.
-        timeout = config["RATELIMIT_STORAGE_TIMEOUT"]
+        timeout = config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5)
         config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout, "socket_timeout": timeout}
         )

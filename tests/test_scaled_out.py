@@ -140,6 +140,18 @@ def test_tls_and_the_redirect_to_it(cluster):
     assert plain.status_code == 301 and plain.headers["Location"] == f"https://127.0.0.1{FEED}"
 
 
+def test_a_body_larger_than_the_app_takes_is_refused_by_nginx_as_the_app_refuses_it(cluster):
+    before = cluster.app_hits("POST /api/v1/feedback")
+    big = httpx.post(
+        f"{cluster.proxy.base}/api/v1/feedback",
+        content=b"{" + b" " * (1024 * 1024) + b"}",  # over MAX_CONTENT_LENGTH (1 MiB)
+        headers={"Content-Type": "application/json"},
+    )
+    assert big.status_code == 413 and big.headers["Content-Type"] == "application/problem+json"
+    assert big.json()["code"] == "payload_too_large"
+    assert cluster.app_hits("POST /api/v1/feedback") == before
+
+
 def test_a_rate_limit_is_shared_by_the_instances_and_the_proxy_passes_the_clients_address(cluster):
     one, other = (instance.base for instance in cluster.instances)
     check = "/api/v1/scam-check?value=0905123456"
