@@ -17,6 +17,7 @@ from tests.postgres import free_port
 from tests.reliability.harness import ROOT, Process, wait_until
 
 SHIPPED = ROOT / "deploy" / "nginx" / "citizen-api.conf"
+BINARY = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH may lack /usr/sbin
 
 
 @dataclass
@@ -38,7 +39,7 @@ def start(upstreams: list[str], work: Path) -> Proxy:
     (conf / "citizen-api").mkdir(parents=True)
     (conf / "cache").mkdir()
     plain, tls, redirect = free_port(), free_port(), free_port()
-    certificate, key = _self_signed(conf)
+    certificate, key = self_signed(conf)
     site = {
         "cache-path.conf": f"proxy_cache_path {conf}/cache levels=1:2 keys_zone=citizen_api:10m "
         "max_size=64m inactive=10m use_temp_path=off;",
@@ -73,8 +74,7 @@ def start(upstreams: list[str], work: Path) -> Proxy:
             }}
         """)
     )
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH may lack /usr/sbin
-    process = Process([binary, "-c", str(conf / "nginx.conf")], dict(os.environ), work / "nginx.log")
+    process = Process([BINARY, "-c", str(conf / "nginx.conf")], dict(os.environ), work / "nginx.log")
     proxy = Proxy(
         process,
         f"http://127.0.0.1:{plain}",
@@ -96,7 +96,7 @@ def _answers(proxy: Proxy) -> bool:
         return False
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
+def self_signed(folder: Path) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

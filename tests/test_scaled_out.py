@@ -8,7 +8,10 @@ The cluster starts once for the module; the last test kills parts of it. (A stre
 deployment has one, is the `replica_url` fixture's to provide: None here, every read on the primary.)
 """
 
+import re
+import shutil
 import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -130,6 +133,36 @@ def register(base: str, number: int) -> str:
     response = httpx.post(f"{base}/api/v1/devices", json=device)
     assert response.status_code == 201, response.text
     return response.json()["device_token"]
+
+
+def test_the_shipped_site_files_are_valid_nginx_once_the_certificate_is_in_place(tmp_path):
+    """deploy/nginx/citizen-api/ as an operator fills it in: here only the certificate's and the cache's
+    paths change (`nginx -t` reads the certificate and makes the cache folder)."""
+    shutil.copytree(nginx_proxy.SHIPPED.parent / "citizen-api", tmp_path / "citizen-api")
+    certificate, key = nginx_proxy.self_signed(tmp_path)
+    https, cache = tmp_path / "citizen-api" / "https.conf", tmp_path / "citizen-api" / "cache-path.conf"
+    https.write_text(
+        re.sub(
+            r"(ssl_certificate_key|ssl_certificate) \S+;",
+            lambda m: f"{m[1]} {key if 'key' in m[1] else certificate};",
+            https.read_text(),
+        )
+    )
+    cache.write_text(cache.read_text().replace("/var/cache/nginx/citizen-api", str(tmp_path / "cache")))
+    (tmp_path / "nginx.conf").write_text(f"events {{}}\nhttp {{ include {nginx_proxy.SHIPPED}; }}\n")
+    checked = subprocess.run(
+        [
+            nginx_proxy.BINARY,
+            "-t",
+            "-c",
+            tmp_path / "nginx.conf",
+            "-g",
+            f"pid {tmp_path}/pid; error_log stderr;",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_tls_and_the_redirect_to_it(cluster):
