@@ -83,7 +83,11 @@ def start(upstreams: list[str], work: Path) -> Proxy:
         certificate,
         access_log,
     )
-    wait_until(lambda: _answers(proxy), timeout=10, what="nginx")
+    try:
+        wait_until(lambda: _answers(proxy), timeout=10, what="nginx")
+    except BaseException:
+        process.stop()
+        raise
     return proxy
 
 
