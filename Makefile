@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries browser-binaries speech-binaries bench-tools
+.PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries redis-binaries nginx-binaries browser-binaries speech-binaries bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
 ## The whole suite on a throwaway PostgreSQL server that the tests start themselves.
-test: $(VENV)/.installed-dev postgres-binaries browser-binaries speech-binaries
+test: $(VENV)/.installed-dev postgres-binaries redis-binaries nginx-binaries browser-binaries speech-binaries
 	$(BIN)/pytest
 
 ## Minutes-long load tests (tests/reliability, marked soak): 20,000 submissions without loss.
@@ -82,6 +82,27 @@ postgres-binaries:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 		else \
 			echo "PostgreSQL server binaries missing: sudo apt-get install postgresql" >&2; exit 1; \
+		fi; \
+	fi
+
+# Shared rate limits (tests/test_rate_limit_storage.py) and the scaled-out test (tests/test_scaled_out.py)
+# start their own redis-server on 127.0.0.1; nothing is left running.
+redis-binaries:
+	@if ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "redis-server missing: sudo apt-get install redis-server" >&2; exit 1; \
+		fi; \
+	fi
+
+# The scaled-out test runs nginx with the shipped configuration (deploy/nginx/).
+nginx-binaries:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+		else \
+			echo "nginx missing: sudo apt-get install nginx-light" >&2; exit 1; \
 		fi; \
 	fi
 

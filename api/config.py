@@ -61,10 +61,14 @@ def from_environment(instance_path: str) -> dict:
         "DB_POOL_TIMEOUT": float(env("DB_POOL_TIMEOUT", "10")),
         "DB_STATEMENT_TIMEOUT": int(env("DB_STATEMENT_TIMEOUT", "15000")),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
-        # Anonymous home-feed answers are kept this long per place and language (0: off); the feed is
-        # the hottest endpoint and public caches may keep it 30 s anyway.
+        # Anonymous home-feed answers are kept this long per place and language (0: off), by each process
+        # and by shared caches (`s-maxage`: the nginx micro-cache of deploy/nginx); phones keep them 30 s.
         "FEED_CACHE_SECONDS": float(env("FEED_CACHE_SECONDS", "5")),
+        # Where rate-limit counts live: memory:// counts per process; redis://host:6379/0 shares them
+        # between every process and instance (api/limits.py: while Redis is down each process counts for
+        # itself). RATELIMIT_STORAGE_TIMEOUT: seconds a request waits for Redis before counting locally.
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_TIMEOUT": float(env("RATELIMIT_STORAGE_TIMEOUT", "0.5")),
         "RATELIMIT_ENABLED": env("RATELIMIT_ENABLED", "true").lower() in ("1", "true", "yes"),
         # Each limit of api/limits.py, e.g. RATE_LIMIT_FEEDBACK_PER_IP="60 per hour" (docs/api.md's table).
         **{f"RATE_LIMIT_{name}": env(f"RATE_LIMIT_{name}", default) for name, default in RATE_LIMITS.items()},
@@ -212,6 +216,12 @@ def complete(config: dict, instance_path: str) -> None:
         except ValueError:
             example = "'10 per minute;100 per hour'"
             raise ConfigError(f"{name} must read like {example}, not {config[name]!r}.") from None
+    if config.get("RATELIMIT_STORAGE_URI", "").split(":", 1)[0] in ("redis", "rediss", "redis+unix"):
+        # redis-py waits for ever by default: a Redis that hangs would hang every limited request.
+        timeout = config.get("RATELIMIT_STORAGE_TIMEOUT", 0.5)
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        )
     config["LOG_FORMAT"] = config["LOG_FORMAT"] or ("json" if config["APP_ENV"] == "production" else "text")
     if config["LOG_FORMAT"] not in ("json", "text"):
         raise ConfigError(f"LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}.")

@@ -6,6 +6,13 @@ Limits are per client IP (behind a proxy set TRUSTED_PROXIES so the IP is the cl
 is in-process by default; with several API processes set RATELIMIT_STORAGE_URI (e.g. redis://…)
 so they share counts. A limited request gets 429 problem+json with Retry-After.
 
+When the shared storage is down, limits fail open to per-process counts (Flask-Limiter's in-memory
+fallback): every process counts for itself, as with memory://, until the storage answers again (checked
+after 1, 2, 4… up to 32 s). A Redis outage then neither refuses citizens (fail closed would stop sign-in,
+feedback and device registration in the storm that brought the load) nor lifts the limits altogether
+(each limit holds per process: looser by the number of processes, never off). Requests wait at most
+RATELIMIT_STORAGE_TIMEOUT for Redis.
+
 The limits are declared once, by the decorators of the namespaces (`@limiter.limit`), but each app counts
 them in its own storage (`app.extensions["rate_limits"]`): two apps in one process never share counts.
 """
@@ -19,10 +26,23 @@ from api.auth import current_principal
 _COUNTERS = "rate_limits"
 
 
+def _per_app(name: str, default=None) -> property:
+    """An attribute Flask-Limiter keeps in the Limiter, kept in the app the request is for instead."""
+
+    def get(self):
+        return self._counters().get(name, default)
+
+    def set(self, value) -> None:
+        self._counters()[name] = value
+
+    return property(get, set)
+
+
 class PerAppLimiter(Limiter):
-    """Flask-Limiter keeps the counters' storage, the strategy counting in them and whether limits are on
-    in the Limiter (`_storage`, `_limiter`, `enabled`); here they live in the app the request is for, so
-    that one Limiter (and the decorators made from it) serves any number of apps."""
+    """Flask-Limiter keeps the counters' storage, the strategy counting in them, whether limits are on and
+    whether the storage is down (with the in-memory storage counting meanwhile) in the Limiter; here they
+    live in the app the request is for, so that one Limiter (and the decorators made from it) serves any
+    number of apps."""
 
     def __init__(self, **options):
         self._configuring: dict | None = {}  # what init_app builds, before it belongs to an app
@@ -37,32 +57,18 @@ class PerAppLimiter(Limiter):
     def _counters(self) -> dict:
         return self._configuring if self._configuring is not None else current_app.extensions[_COUNTERS]
 
-    @property
-    def _storage(self):
-        return self._counters().get("storage")
-
-    @_storage.setter
-    def _storage(self, storage) -> None:
-        self._counters()["storage"] = storage
-
-    @property
-    def _limiter(self):
-        return self._counters().get("strategy")
-
-    @_limiter.setter
-    def _limiter(self, strategy) -> None:
-        self._counters()["strategy"] = strategy
-
-    @property
-    def enabled(self) -> bool:
-        return self._counters().get("enabled", True)
-
-    @enabled.setter
-    def enabled(self, enabled: bool) -> None:
-        self._counters()["enabled"] = enabled
+    _storage = _per_app("storage")
+    _limiter = _per_app("strategy")
+    enabled = _per_app("enabled", True)
+    _storage_dead = _per_app("storage_dead", False)
+    _fallback_storage = _per_app("fallback_storage")
+    _fallback_limiter = _per_app("fallback_strategy")
+    # When this app last asked the dead storage whether it is back, and how often it did (the wait doubles).
+    _Limiter__last_check_backend = _per_app("last_check", 0.0)
+    _Limiter__check_backend_count = _per_app("checks", 0)
 
 
-limiter = PerAppLimiter(key_func=get_remote_address, headers_enabled=True)
+limiter = PerAppLimiter(key_func=get_remote_address, headers_enabled=True, in_memory_fallback_enabled=True)
 
 
 def reset(app: Flask) -> None:

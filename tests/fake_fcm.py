@@ -163,6 +163,11 @@ class FakeFcm(ServedLocally):
         with self._lock:
             self._rules.setdefault(key, []).append(_Rule(None, times, delay=seconds))
 
+    def heal(self) -> None:
+        """Answer normally again: the scripted failures and delays end, what was received is kept."""
+        with self._lock:
+            self._rules.clear()
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()

@@ -143,3 +143,13 @@ def test_the_digest_hour_is_an_hour_of_the_day(tmp_path, monkeypatch, hour):
     monkeypatch.setenv("MAIL_DIGEST_HOUR", hour)
     with pytest.raises(ConfigError, match="MAIL_DIGEST_HOUR"):
         from_environment(str(tmp_path))
+
+
+def test_a_redis_for_rate_limits_is_waited_for_at_most_its_timeout(tmp_path):
+    shared = settings(RATELIMIT_STORAGE_URI="redis://10.0.0.5:6379/0", RATELIMIT_STORAGE_TIMEOUT=0.25)
+    complete(shared, str(tmp_path))
+    assert shared["RATELIMIT_STORAGE_OPTIONS"] == {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
+    local = settings(RATELIMIT_STORAGE_URI="memory://")
+    complete(local, str(tmp_path))
+    assert "RATELIMIT_STORAGE_OPTIONS" not in local  # memory:// takes no socket options

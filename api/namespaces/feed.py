@@ -1,3 +1,4 @@
+import math
 import threading
 
 from cachetools import TTLCache
@@ -72,10 +73,16 @@ def _answer(body: bytes, etag: str, *, public: bool):
     headers are written out rather than set through Werkzeug's Cache-Control and Vary objects, which
     parse and re-serialise on every change: this is the hottest path there is."""
     current = request.if_none_match.contains_weak(etag)
+    if public:
+        # Shared caches (the nginx micro-cache, a CDN) refresh it as often as this process's own cache.
+        shared = math.ceil(current_app.config["FEED_CACHE_SECONDS"])
+        lifetimes = f"public, max-age={MAX_AGE}, s-maxage={shared}"
+    else:
+        lifetimes = f"private, max-age={MAX_AGE}"
     headers = (
         ("Content-Type", "application/json"),
         ("ETag", quote_etag(etag)),
-        ("Cache-Control", f"{'public' if public else 'private'}, max-age={MAX_AGE}"),
+        ("Cache-Control", lifetimes),
         ("Vary", "Accept-Language, Authorization"),
     )
     return current_app.response_class(
@@ -91,7 +98,7 @@ class Feed(Resource):
         """Alerts, latest notices and open consultations for a place (or the calling device's place).
 
         Send the last `ETag` in `If-None-Match` to get 304 when nothing changed; anonymous answers
-        may be cached by shared caches for 30 seconds.
+        may be kept 30 seconds by the phone, and by shared caches for FEED_CACHE_SECONDS (`s-maxage`).
         """
         principal, accepted = current_principal(), languages()
         home = feed.home(session(), principal, languages=accepted, **query(FEED_QUERY))

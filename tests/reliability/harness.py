@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -145,17 +146,31 @@ class Process:
 def gunicorn(database_url: str, log_dir: Path, app: str = "wsgi:app", **extra):
     """The API (or another WSGI app) under gunicorn.conf.py; yields the Process, with `base` (its URL),
     once /healthz answers."""
-    port = free_port()
-    env = environment(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", PORT=port, **extra)
-    process = Process(
-        [BIN / "gunicorn", "-c", ROOT / "gunicorn.conf.py", app], env, log_dir / f"gunicorn-{port}.log"
-    )
-    process.base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: _answers(f"{process.base}/healthz", process), timeout=60, what="gunicorn")
+    with gunicorns(1, database_url, log_dir, app, **extra) as (process,):
         yield process
+
+
+@contextmanager
+def gunicorns(count: int, database_url: str, log_dir: Path, app: str = "wsgi:app", **extra):
+    """`count` instances of `gunicorn()`, each on its own port, started together; yields their Processes."""
+    processes = []
+    try:
+        for _ in range(count):
+            port = free_port()
+            env = environment(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", PORT=port, **extra)
+            process = Process(
+                [BIN / "gunicorn", "-c", ROOT / "gunicorn.conf.py", app],
+                env,
+                log_dir / f"gunicorn-{port}.log",
+            )
+            process.base = f"http://127.0.0.1:{port}"
+            processes.append(process)
+        for process in processes:
+            wait_until(partial(_answers, f"{process.base}/healthz", process), timeout=60, what="gunicorn")
+        yield processes
     finally:
-        process.stop()
+        for process in processes:
+            process.stop()
 
 
 def _answers(url: str, process: Process) -> bool:
