@@ -82,7 +82,12 @@ def count_request(endpoint: str, method: str, status: int, seconds: float) -> No
 
 def count_delivery(delivery: Delivery, _result: Result) -> None:
     """The outbox worker's observer (api/worker.py): one outcome recorded."""
-    DELIVERIES.labels(delivery.channel, delivery.status).inc()
+    _outcomes(delivery.channel, delivery.status).inc()
+
+
+@functools.cache
+def _outcomes(channel: str, outcome: str):
+    return DELIVERIES.labels(channel, outcome)
 
 
 def scrape() -> Response:

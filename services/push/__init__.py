@@ -9,6 +9,7 @@ recorded (a dead token is dropped from its device).
 """
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -240,27 +241,37 @@ def recorded(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
     if db.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     summaries = {n.id: n for n in db.scalars(stmt)}
+    of_each = defaultdict(list)
     for delivery, result in outcomes:
-        notification = summaries.get(uuid.UUID(delivery.payload["data"]["notification_id"]))
-        if notification is not None:
-            _count(notification, delivery, result)
+        of_each[uuid.UUID(delivery.payload["data"]["notification_id"])].append((delivery, result))
+    for notification_id, counted in of_each.items():
+        if (notification := summaries.get(notification_id)) is not None:
+            _count(notification, counted, utcnow())
 
 
-def _count(notification: Notification, delivery: Delivery, result: Result) -> None:
-    now = utcnow()
-    if delivery.status == "retrying":
-        notification.status, notification.last_error = "retrying", delivery.last_error
-        return
-    notification.outstanding -= 1
-    if delivery.status == "sent":
-        notification.success_count += 1
+def _count(notification: Notification, outcomes: list[tuple[Delivery, Result]], now) -> None:
+    """A batch's outcomes in the summary, each attribute set once (a batch is up to 500 pushes)."""
+    outstanding, succeeded, failed, message_ids = notification.outstanding, 0, 0, []
+    for delivery, result in outcomes:
+        if delivery.status == "retrying":
+            notification.status, notification.last_error = "retrying", delivery.last_error
+            continue
+        outstanding -= 1
+        if delivery.status == "sent":
+            succeeded += 1
+            message_ids.append(result.detail)
+        elif not delivery.address.startswith(topics.PREFIXES):  # a recipient, not an FCM topic send
+            failed += 1
+        if delivery.status == "failed":
+            notification.last_error = delivery.last_error
+    notification.outstanding = outstanding
+    if succeeded:
+        notification.success_count += succeeded
         notification.first_sent_at = notification.first_sent_at or now
-        notification.message_ids = [*notification.message_ids, result.detail][-50:]
-    elif not delivery.address.startswith(topics.PREFIXES):  # a recipient, not an FCM topic send
-        notification.failure_count += 1
-    if delivery.status == "failed":
-        notification.last_error = delivery.last_error
-    if notification.outstanding <= 0:
+        notification.message_ids = [*notification.message_ids, *message_ids][-50:]
+    if failed:
+        notification.failure_count += failed
+    if outstanding <= 0:
         notification.completed_at = now
         if not notification.success_count and notification.last_error:
             notification.status = "failed"
