@@ -41,9 +41,11 @@ def _user_exists(name: str) -> bool:
 
 class Server:
     """One server in a temp dir on a free port: `start()`, `stop()` (the database goes away, the data
-    stays) and `start()` again; `remove()` (also at exit) deletes it. `settings` are extra `-c` options."""
+    stays) and `start()` again; `remove()` (also at exit) deletes it. `settings` are extra `-c` options.
+    With a running `primary`, a streaming replica of it (`pg_basebackup -R`: a base backup that follows
+    the primary's WAL once started; initdb's pg_hba lets 127.0.0.1 replicate)."""
 
-    def __init__(self, settings: dict | None = None):
+    def __init__(self, settings: dict | None = None, *, primary: "Server | None" = None):
         self.bindir = _bindir()
         self.user = None
         if os.geteuid() == 0:
@@ -65,7 +67,13 @@ class Server:
         self.options = f"-p {self.port} -k {self.base} " + " ".join(
             f"-c {k}={v}" for k, v in settings.items()
         )
-        self._run("initdb", "-D", self.datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale")
+        if primary is None:
+            self._run(
+                "initdb", "-D", self.datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale"
+            )
+        else:
+            source = ("-h", "127.0.0.1", "-p", str(primary.port), "-U", "citizen")
+            self._run("pg_basebackup", "-D", self.datadir, "-R", "-X", "stream", "-c", "fast", *source)
         atexit.register(self.remove)
         self.url = f"postgresql+psycopg://citizen@127.0.0.1:{self.port}/postgres"
         self.version = subprocess.run(
