@@ -9,6 +9,7 @@ import atexit
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -105,3 +106,35 @@ def start() -> tuple[str, str]:
     """Start the suite's server; returns (SQLAlchemy URL, server version)."""
     server = Server().start()
     return server.url, server.version
+
+
+def explain(connection, statement, options: str = "FORMAT JSON", *, generic: bool = False):
+    """PostgreSQL's plan of a SQLAlchemy statement, run on `connection` (a SQLAlchemy Connection, in a
+    transaction) as psycopg runs it: a prepared statement with its parameters, planned for their values
+    (a custom plan) or, `generic`, for any values (the plan PostgreSQL may keep once psycopg prepared a
+    statement run five times). `options` as in EXPLAIN (…), e.g. "ANALYZE, BUFFERS"."""
+    from psycopg import sql
+
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    names = []
+
+    def numbered(match):
+        names.append(match[1])
+        return f"${len(names)}"
+
+    text = re.sub(r"%\((\w+)\)s", numbered, str(compiled)).replace("%%", "%")
+    raw = connection.connection.driver_connection
+    values = ", ".join(sql.Literal(compiled.params[name]).as_string(raw) for name in names)
+    connection.exec_driver_sql(f"PREPARE explained AS {text}")
+    try:
+        if generic:
+            connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        explained = (
+            f"EXPLAIN ({options}) EXECUTE explained({values})"
+            if names
+            else f"EXPLAIN ({options}) EXECUTE explained"
+        )
+        rows = connection.exec_driver_sql(explained).all()
+    finally:
+        connection.exec_driver_sql("DEALLOCATE explained")
+    return rows[0][0] if options.startswith("FORMAT JSON") else "\n".join(row[0] for row in rows)
