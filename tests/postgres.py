@@ -125,16 +125,16 @@ def explain(connection, statement, options: str = "FORMAT JSON", *, generic: boo
     text = re.sub(r"%\((\w+)\)s", numbered, str(compiled)).replace("%%", "%")
     raw = connection.connection.driver_connection
     values = ", ".join(sql.Literal(compiled.params[name]).as_string(raw) for name in names)
-    connection.exec_driver_sql(f"PREPARE explained AS {text}")
+    raw.execute(f"PREPARE explained AS {text}")  # the driver's own: no placeholders in the SQL now
     try:
         if generic:
-            connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+            raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         explained = (
             f"EXPLAIN ({options}) EXECUTE explained({values})"
             if names
             else f"EXPLAIN ({options}) EXECUTE explained"
         )
-        rows = connection.exec_driver_sql(explained).all()
+        rows = raw.execute(explained).fetchall()
     finally:
-        connection.exec_driver_sql("DEALLOCATE explained")
+        raw.execute("DEALLOCATE explained")
     return rows[0][0] if options.startswith("FORMAT JSON") else "\n".join(row[0] for row in rows)
