@@ -137,4 +137,4 @@ def explain(connection, statement, options: str = "FORMAT JSON", *, generic: boo
         rows = raw.execute(explained).fetchall()
     finally:
         raw.execute("DEALLOCATE explained")
-    return rows[0][0] if options.startswith("FORMAT JSON") else "\n".join(row[0] for row in rows)
+    return rows[0][0] if "FORMAT JSON" in options else "\n".join(row[0] for row in rows)
