@@ -187,10 +187,9 @@ def test_a_replica_behind_by_more_than_replica_max_lag_leaves_reads_to_the_prima
     app = make_replica_app(max_lag=1)
     anonymous = Caller(app.test_client())
     headline = publish_alert(primary, f"Sạt lở {uuid.uuid4().hex[:6]}")
-    assert headline not in headlines(anonymous, province_code=DA_NANG)  # not yet 1 s behind
 
     # The replica falls further behind with each write it does not replay; within a second or two of
-    # passing REPLICA_MAX_LAG (looked at once a second), reads move to the primary.
+    # passing REPLICA_MAX_LAG (looked at once a second), reads move to the primary, and stay there.
     deadline = time.monotonic() + 30
     with caplog.at_level(logging.INFO, logger="citizen.replica"):
         while headline not in headlines(anonymous, province_code=DA_NANG):
