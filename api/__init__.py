@@ -79,15 +79,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.configure(app.config["LOG_FORMAT"])
     sessions.init_app(app)
 
-    engine = db.make_engine(
-        app.config["DATABASE_URL"],
-        pool_size=app.config["DB_POOL_SIZE"],
-        pool_timeout=app.config["DB_POOL_TIMEOUT"],
-        connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
-        statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
-    )
+    def engine_of(url):
+        return db.make_engine(
+            url,
+            pool_size=app.config["DB_POOL_SIZE"],
+            pool_timeout=app.config["DB_POOL_TIMEOUT"],
+            connect_timeout=app.config["DB_CONNECT_TIMEOUT"],
+            statement_timeout=app.config["DB_STATEMENT_TIMEOUT"],
+        )
+
+    replica = None
+    if app.config["DATABASE_REPLICA_URL"]:
+        replica = db.Replica(
+            engine_of(app.config["DATABASE_REPLICA_URL"]),
+            app.config["REPLICA_MAX_LAG"],
+            on_change=metrics.replica_state,
+        )
     database = db.Database(
-        engine,
+        engine_of(app.config["DATABASE_URL"]),
+        replica,
         storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]),
         public_base_url=app.config["PUBLIC_BASE_URL"],  # links in staff e-mail (services/staff_mail)
         sms=sms.Settings.from_config(app.config),  # what goes by SMS, and the day's budget (services/sms)

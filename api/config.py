@@ -52,8 +52,14 @@ def from_environment(instance_path: str) -> dict:
         "RETENTION_LOCATION_DAYS": int(env("RETENTION_LOCATION_DAYS", "90")),  # after closure
         "RETENTION_PHOTOS_DAYS": int(env("RETENTION_PHOTOS_DAYS", "1826")),  # 5 years after closure
         "RETENTION_SCAM_REPORTS_DAYS": int(env("RETENTION_SCAM_REPORTS_DAYS", "1096")),  # 3 years
+        # Finished deliveries (the outbox): reports keep their counts (services/outbox/retention.py).
+        "RETENTION_DELIVERIES_DAYS": int(env("RETENTION_DELIVERIES_DAYS", "30")),
         "CORS_ORIGINS": [o.strip() for o in env("CORS_ORIGINS", "").split(",") if o.strip()],
         "DB_POOL_SIZE": int(env("DB_POOL_SIZE", "5")),
+        # A PostgreSQL streaming replica (empty: none) for anonymous public reads (feed, lists, Atom, CAP,
+        # public reports; docs/deploy.md), used while it is at most REPLICA_MAX_LAG seconds behind.
+        "DATABASE_REPLICA_URL": env("DATABASE_REPLICA_URL", ""),
+        "REPLICA_MAX_LAG": float(env("REPLICA_MAX_LAG", "5")),
         # Bounds on waiting for PostgreSQL, so a request fails with 503 instead of hanging when it is down
         # or stuck: seconds to open a connection, seconds to wait for a free pooled one, and
         # milliseconds a statement may run (0: no limit).

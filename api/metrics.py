@@ -26,6 +26,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -57,6 +58,17 @@ DELIVERIES = Counter(
     ["channel", "outcome"],
 )
 
+# min over processes: 0 when any API process reads from the primary because the replica is down or behind.
+REPLICA_USABLE = Gauge(
+    "citizen_replica_usable",
+    "1 while public reads go to the streaming replica, 0 while they go to the primary (DATABASE_REPLICA_URL)",
+    multiprocess_mode="min",
+)
+REPLICA_FALLBACKS = Counter(
+    "citizen_replica_fallbacks",
+    "Times the replica was found down or behind by more than REPLICA_MAX_LAG, so reads went to the primary",
+)
+
 
 def init_app(app: Flask) -> None:
     """The endpoint; requests are counted by `count_request`, which api/logs.py calls for each."""
@@ -78,6 +90,13 @@ def count_request(endpoint: str, method: str, status: int, seconds: float) -> No
     requests, latency = _series(endpoint, method if method in METHODS else "other", status)
     requests.inc()
     latency.observe(seconds)
+
+
+def replica_state(usable: bool, _reason: str) -> None:
+    """The replica's verdict changed (services/core/db.Replica)."""
+    REPLICA_USABLE.set(1 if usable else 0)
+    if not usable:
+        REPLICA_FALLBACKS.inc()
 
 
 def count_delivery(delivery: Delivery, _result: Result) -> None:

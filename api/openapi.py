@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.routing import UUIDConverter
 
 from api.auth import current_principal
+from api.database import replica_reads
 from api.errors import PROBLEM_MIMETYPE
 from schemas.common import ProblemSchema
 from services.identity import policy
@@ -209,6 +210,7 @@ def operation(
     produces=None,
     many=False,
     errors=None,
+    reads="primary",
 ):
     """Document one operation: request body, query, success response, problems and security.
 
@@ -220,12 +222,15 @@ def operation(
     Swagger 2.0 has one `produces` per operation, problems included; /openapi.json gives each response
     its own (api/openapi3.py). `many`: the success body is a list of `returns`. `errors`: a standard
     façade's own error schema (Open311's list of errors) instead of problem details; then `problems`
-    names every error status it answers.
+    names every error status it answers. `reads="replica"`: a public read an anonymous GET may take from
+    the streaming replica (api/database.py).
     """
 
     def decorate(fn):
         rule = policy.RULES[action]  # an unknown action fails at import, not at the first call
         fn = _guarded(fn, action)
+        if reads == "replica":
+            fn = replica_reads(fn)
         documented = dict(_ALWAYS)
         if body is not None:
             documented.update(_WITH_BODY)

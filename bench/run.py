@@ -1,6 +1,7 @@
 """`make bench`: every benchmark of issue 7 and of the channels and voices since (SMS, text to speech,
 bulletins) in one run, as ratios measured in that run, written to bench/RESULTS.md. Sizes:
-BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000)."""
+BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000), BENCH_DELIVERED (default
+10,000,000 delivered outbox rows)."""
 
 import datetime
 import json
@@ -15,7 +16,7 @@ import httpx
 from sqlalchemy import text
 
 from bench import bulletins as bulletin_bench
-from bench import data, load, profile, tts
+from bench import data, load, outbox_growth, profile, tts
 from bench import push as push_bench
 from bench import sms as sms_bench
 from bench import webhooks as webhook_bench
@@ -73,6 +74,9 @@ def main() -> None:
         report.line(line)
     report.section("8. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
     for line in bulletin_bench.lines(bulletin_bench.run(server.url)):
+        report.line(line)
+    report.section(f"10. Outbox growth: the worker's claim at {outbox_growth.LARGE:,} delivered rows")
+    for line in outbox_growth.lines(outbox_growth.run()):
         report.line(line)
     report.profiles(profiles)
     server.remove()

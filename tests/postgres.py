@@ -9,6 +9,7 @@ import atexit
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -41,9 +42,11 @@ def _user_exists(name: str) -> bool:
 
 class Server:
     """One server in a temp dir on a free port: `start()`, `stop()` (the database goes away, the data
-    stays) and `start()` again; `remove()` (also at exit) deletes it. `settings` are extra `-c` options."""
+    stays) and `start()` again; `remove()` (also at exit) deletes it. `settings` are extra `-c` options.
+    With a running `primary`, a streaming replica of it (`pg_basebackup -R`: a base backup that follows
+    the primary's WAL once started; initdb's pg_hba lets 127.0.0.1 replicate)."""
 
-    def __init__(self, settings: dict | None = None):
+    def __init__(self, settings: dict | None = None, *, primary: "Server | None" = None):
         self.bindir = _bindir()
         self.user = None
         if os.geteuid() == 0:
@@ -65,7 +68,13 @@ class Server:
         self.options = f"-p {self.port} -k {self.base} " + " ".join(
             f"-c {k}={v}" for k, v in settings.items()
         )
-        self._run("initdb", "-D", self.datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale")
+        if primary is None:
+            self._run(
+                "initdb", "-D", self.datadir, "-U", "citizen", "--auth=trust", "-E", "UTF8", "--no-locale"
+            )
+        else:
+            source = ("-h", "127.0.0.1", "-p", str(primary.port), "-U", "citizen")
+            self._run("pg_basebackup", "-D", self.datadir, "-R", "-X", "stream", "-c", "fast", *source)
         atexit.register(self.remove)
         self.url = f"postgresql+psycopg://citizen@127.0.0.1:{self.port}/postgres"
         self.version = subprocess.run(
@@ -97,3 +106,35 @@ def start() -> tuple[str, str]:
     """Start the suite's server; returns (SQLAlchemy URL, server version)."""
     server = Server().start()
     return server.url, server.version
+
+
+def explain(connection, statement, options: str = "FORMAT JSON", *, generic: bool = False):
+    """PostgreSQL's plan of a SQLAlchemy statement, run on `connection` (a SQLAlchemy Connection, in a
+    transaction) as psycopg runs it: a prepared statement with its parameters, planned for their values
+    (a custom plan) or, `generic`, for any values (the plan PostgreSQL may keep once psycopg prepared a
+    statement run five times). `options` as in EXPLAIN (…), e.g. "ANALYZE, BUFFERS"."""
+    from psycopg import sql
+
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    names = []
+
+    def numbered(match):
+        names.append(match[1])
+        return f"${len(names)}"
+
+    text = re.sub(r"%\((\w+)\)s", numbered, str(compiled)).replace("%%", "%")
+    raw = connection.connection.driver_connection
+    values = ", ".join(sql.Literal(compiled.params[name]).as_string(raw) for name in names)
+    raw.execute(f"PREPARE explained AS {text}")  # the driver's own: no placeholders in the SQL now
+    try:
+        if generic:
+            raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        explained = (
+            f"EXPLAIN ({options}) EXECUTE explained({values})"
+            if names
+            else f"EXPLAIN ({options}) EXECUTE explained"
+        )
+        rows = raw.execute(explained).fetchall()
+    finally:
+        raw.execute("DEALLOCATE explained")
+    return rows[0][0] if "FORMAT JSON" in options else "\n".join(row[0] for row in rows)

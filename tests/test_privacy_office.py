@@ -347,6 +347,7 @@ def test_the_retention_job_removes_what_the_schedule_says_and_nothing_else(
         "location: 2 removed",  # coordinates and an address; a location answer
         "photos: 2 removed",  # a stored photo; an Open311 link
         "scam_reports: 1 removed",
+        "deliveries: 0 removed",
     ]
     db.expire_all()
     assert db.get(Device, silent.id) is None and db.get(Device, quiet.id) is not None

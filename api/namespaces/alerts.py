@@ -31,7 +31,9 @@ def cap_sender() -> str:
 
 @ns.route("")
 class Alerts(Resource):
-    @operation(ns, action="alerts.read", query=AlertQuerySchema, returns=AlertPage, auth="optional")
+    @operation(
+        ns, action="alerts.read", query=AlertQuerySchema, returns=AlertPage, auth="optional", reads="replica"
+    )
     def get(self):
         """Alerts, most severe and most recent first: active ones by default, for a ward or province."""
         args = query(AlertQuerySchema())
@@ -46,7 +48,7 @@ class Alerts(Resource):
 
 @ns.route("/<uuid:alert_id>")
 class Alert(Resource):
-    @operation(ns, action="alerts.read", returns=AlertSchema, auth="optional")
+    @operation(ns, action="alerts.read", returns=AlertSchema, auth="optional", reads="replica")
     def get(self, alert_id: uuid.UUID):
         """One alert (drafts only for their department)."""
         return AlertSchema().dump(alerts.get(session(), current_principal(), alert_id))
@@ -77,7 +79,9 @@ class Cancel(Resource):
 
 @ns.route("/<uuid:alert_id>/cap")
 class Cap(Resource):
-    @operation(ns, action="alerts.read", auth="optional", produces=[alert_syndication.CAP_MIMETYPE])
+    @operation(
+        ns, action="alerts.read", auth="optional", produces=[alert_syndication.CAP_MIMETYPE], reads="replica"
+    )
     @ns.response(304, NOT_MODIFIED)
     def get(self, alert_id: uuid.UUID):
         """The alert's latest message (Alert, Update or Cancel) as an OASIS CAP document

@@ -45,7 +45,12 @@ class Claims(Resource):
 @ns.route("/check")
 class Check(Resource):
     @operation(
-        ns, query=ClaimCheckQuerySchema, returns=ClaimCheckSchema, action="claims.check", auth="optional"
+        ns,
+        query=ClaimCheckQuerySchema,
+        returns=ClaimCheckSchema,
+        action="claims.check",
+        auth="optional",
+        reads="replica",
     )
     def get(self):
         """Has this been checked? Published fact-checks for the link (`url`) or similar claims (`q`).

@@ -39,7 +39,14 @@ class FactCheck(Resource):
 
 @ns.route("/<uuid:fact_check_id>/claim-review")
 class ClaimReview(Resource):
-    @operation(ns, returns=ClaimReviewSchema, action="fact_checks.read", auth="optional", produces=[JSON_LD])
+    @operation(
+        ns,
+        returns=ClaimReviewSchema,
+        action="fact_checks.read",
+        auth="optional",
+        produces=[JSON_LD],
+        reads="replica",
+    )
     def get(self, fact_check_id: uuid.UUID):
         """The fact-check as schema.org ClaimReview JSON-LD (what search engines and fact-checkers read)
 

@@ -92,7 +92,9 @@ def _answer(body: bytes, etag: str, *, public: bool):
 
 @ns.route("", endpoint="feed")
 class Feed(Resource):
-    @operation(ns, action="feed.read", query=FeedQuerySchema, returns=FeedSchema, auth="optional")
+    @operation(
+        ns, action="feed.read", query=FeedQuerySchema, returns=FeedSchema, auth="optional", reads="replica"
+    )
     @ns.response(304, "Not modified: the ETag in If-None-Match is current")
     def get(self):
         """Alerts, latest notices and open consultations for a place (or the calling device's place).

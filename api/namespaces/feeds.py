@@ -52,7 +52,7 @@ def syndicated(body: bytes, mimetype: str, updated: datetime) -> Response:
 
 @ns.route("/alerts.atom")
 class AlertsAtom(Resource):
-    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE])
+    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE], reads="replica")
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Active alerts, most severe first, and those cancelled in the last 48 hours, as an Atom feed
@@ -64,7 +64,14 @@ class AlertsAtom(Resource):
 
 @ns.route("/notices.atom")
 class NoticesAtom(Resource):
-    @operation(ns, action="feeds.read", query=PlaceQuerySchema, auth="none", produces=[atom.MIMETYPE])
+    @operation(
+        ns,
+        action="feeds.read",
+        query=PlaceQuerySchema,
+        auth="none",
+        produces=[atom.MIMETYPE],
+        reads="replica",
+    )
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Public notices, newest first, as an Atom feed (for a place with `province_code` / `ward_code`)
@@ -81,7 +88,7 @@ class NoticesAtom(Resource):
 
 @ns.route("/fact-checks.atom")
 class FactChecksAtom(Resource):
-    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE])
+    @operation(ns, action="feeds.read", auth="none", produces=[atom.MIMETYPE], reads="replica")
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Published fact-checks, newest first, as an Atom feed

@@ -40,7 +40,14 @@ CSV = "text/csv"
 
 @ns.route("")
 class Notices(Resource):
-    @operation(ns, action="notices.read", query=NoticeQuerySchema, returns=NoticePage, auth="optional")
+    @operation(
+        ns,
+        action="notices.read",
+        query=NoticeQuerySchema,
+        returns=NoticePage,
+        auth="optional",
+        reads="replica",
+    )
     def get(self):
         """Public notices for a place (ward → ward, province and national), newest first.
 
@@ -59,7 +66,7 @@ class Notices(Resource):
 
 @ns.route("/<uuid:notice_id>")
 class Notice(Resource):
-    @operation(ns, action="notices.read", returns=NoticeSchema, auth="optional")
+    @operation(ns, action="notices.read", returns=NoticeSchema, auth="optional", reads="replica")
     def get(self, notice_id: uuid.UUID):
         """One notice in the caller's language (Accept-Language, else Vietnamese); counts a read."""
         return NoticeSchema().dump(notices.read(session(), current_principal(), notice_id, languages()))
@@ -99,7 +106,14 @@ class Transitions(Resource):
 
 @ns.route("/<uuid:notice_id>/versions")
 class Versions(Resource):
-    @operation(ns, action="notices.read", query=ListQuerySchema, returns=NoticeVersionPage, auth="optional")
+    @operation(
+        ns,
+        action="notices.read",
+        query=ListQuerySchema,
+        returns=NoticeVersionPage,
+        auth="optional",
+        reads="replica",
+    )
     def get(self, notice_id: uuid.UUID):
         """Earlier versions of a public notice, newest first."""
         page = notices.versions(session(), current_principal(), notice_id, **query(ListQuerySchema()))
@@ -108,7 +122,14 @@ class Versions(Resource):
 
 @ns.route("/<uuid:notice_id>/comments")
 class Comments(Resource):
-    @operation(ns, action="notices.read", query=CommentQuerySchema, returns=CommentPage, auth="optional")
+    @operation(
+        ns,
+        action="notices.read",
+        query=CommentQuerySchema,
+        returns=CommentPage,
+        auth="optional",
+        reads="replica",
+    )
     def get(self, notice_id: uuid.UUID):
         """Published comments with their replies, oldest first; the drafting department sees all."""
         args = query(CommentQuerySchema())

@@ -111,7 +111,7 @@ class ClaimsReport(Resource):
 
 @ns.route("/public/departments")
 class PublicDepartmentsReport(Resource):
-    @operation(ns, returns=PublicDepartmentsSchema, action="reports.public", auth="none")
+    @operation(ns, returns=PublicDepartmentsSchema, action="reports.public", auth="none", reads="replica")
     @ns.response(304, NOT_MODIFIED)
     def get(self):
         """Each department's on-time share, answered count and average rating over the last 90 days, best

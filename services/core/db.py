@@ -4,13 +4,18 @@ Each app owns a `Database` (create_app puts it in `app.extensions["database"]`):
 `sessionmaker` wrapped in a `scoped_session` that the HTTP edge removes after each request. Services never
 look it up: they take the `db: Session` the edge (api/, the CLI, the worker) gives them. Service functions
 that write are decorated with `@transactional`: commit on success, roll back and re-raise on error (after
-notifications-api's `autocommit`).
+notifications-api's `autocommit`). With a streaming replica (`Replica`), a session the edge marks with
+`read_from_replica` runs its SELECTs there.
 """
 
 import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Select, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -46,14 +51,109 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+log = logging.getLogger("citizen.replica")
+
+# How far behind the primary the replica is, in seconds: 0 when it has replayed all it received (a
+# primary without writes lets pg_last_xact_replay_timestamp() grow old without the replica being
+# behind); infinite when it is behind and has replayed nothing since it started.
+_LAG = text(
+    """
+    SELECT CASE
+        WHEN NOT pg_is_in_recovery() THEN 0
+        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 'Infinity')
+    END
+    """
+)
+
+
+class Replica:
+    """A streaming replica and whether reads may go to it now: it answers and is at most `max_lag`
+    seconds behind. Looked at once per `every` seconds per process (not per request); a change of
+    verdict is logged once and told to `on_change(usable, reason)` (the edge's metric)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        max_lag: float,
+        *,
+        every: float = 1.0,
+        on_change: Callable[[bool, str], None] | None = None,
+    ):
+        self.engine = engine
+        self.max_lag = max_lag
+        self.every = every
+        self.on_change = on_change
+        self.reason = "not checked yet"
+        self._usable = None
+        self._checked = float("-inf")
+        self._checking = threading.Lock()
+
+    def usable(self) -> bool:
+        """Whether to read from the replica; one thread looks again when the verdict is `every` old,
+        the others keep the last verdict meanwhile."""
+        if time.monotonic() - self._checked >= self.every and self._checking.acquire(blocking=False):
+            try:
+                self._set(*self._look())
+            finally:
+                self._checking.release()
+        return bool(self._usable)
+
+    def failed(self, error: Exception) -> None:
+        """A read on the replica failed (it went down, or cancelled the query to replay): off until the
+        next look."""
+        self._set(False, f"a read failed: {error.__class__.__name__}")
+
+    def _look(self) -> tuple[bool, str]:
+        try:
+            with self.engine.connect() as connection:
+                lag = float(connection.execute(_LAG).scalar_one())
+        except DBAPIError as error:
+            return False, f"unreachable ({error.orig.__class__.__name__ if error.orig else error})"
+        if lag > self.max_lag:
+            return False, f"{lag:.1f} s behind the primary (REPLICA_MAX_LAG {self.max_lag:g} s)"
+        return True, "streaming"
+
+    def _set(self, usable: bool, reason: str) -> None:
+        self._checked = time.monotonic()
+        changed, self._usable, self.reason = usable != self._usable, usable, reason
+        if changed:
+            if usable:
+                log.info("replica usable again: public reads go to it")
+            else:
+                log.warning("replica not used: %s; reads go to the primary", reason)
+            if self.on_change:
+                self.on_change(usable, reason)
+
+
+class RoutingSession(Session):
+    """A session whose SELECTs go to the replica once `read_from_replica` marked it; flushes, writes
+    and raw SQL stay on the primary (SQLAlchemy's custom get_bind partitioning)."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        replica = self.info.get("replica")
+        if replica is not None and not self._flushing and isinstance(clause, Select):
+            return replica
+        return super().get_bind(mapper, clause=clause, **kwargs)
+
+
 class Database:
     """One app's engine and sessions. `info` travels with every session (`Session.info`): what the
-    services need of the app besides the database, such as its file storage."""
+    services need of the app besides the database, such as its file storage. `replica`, optional,
+    serves the public reads the edge sends to it."""
 
-    def __init__(self, engine: Engine, **info):
+    def __init__(self, engine: Engine, replica: Replica | None = None, **info):
         self.engine = engine
-        self.sessions = sessionmaker(bind=engine, expire_on_commit=False, info=info)
+        self.replica = replica
+        self.sessions = sessionmaker(bind=engine, class_=RoutingSession, expire_on_commit=False, info=info)
         self.session: scoped_session[Session] = scoped_session(self.sessions)
+
+    def read_from_replica(self) -> bool:
+        """Send this thread's session's reads to the replica, when there is one fit to use now."""
+        if self.replica is None or not self.replica.usable():
+            return False
+        self.session().info["replica"] = self.replica.engine
+        return True
 
     def bind(self, bind: Engine | Connection, **options) -> None:
         """Point this app's sessions at another engine or (tests) at a connection."""

@@ -65,7 +65,7 @@ from services.models.notices import (
     NoticeReadCount,
     NoticeVersion,
 )
-from services.models.outbox import DELIVERY_STATUSES, Delivery, EventRecord
+from services.models.outbox import DELIVERY_STATUSES, Delivery, DeliveryTally, EventRecord
 from services.models.privacy import (
     REQUEST_OUTCOMES,
     REQUEST_STATUSES,
@@ -122,6 +122,7 @@ __all__ = [
     "PrivacyRequest",
     "DELIVERY_STATUSES",
     "Delivery",
+    "DeliveryTally",
     "EventRecord",
     "FEEDBACK_STATUSES",
     "FIELD_TYPES",

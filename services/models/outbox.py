@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.db import utcnow
@@ -12,6 +12,13 @@ from services.models.base import Base
 # held: never sent, kept back by a budget (the day's SMS) and shown as such in the deliveries summary.
 DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone", "held")
 UNFINISHED = ("pending", "retrying")
+
+
+def unfinished(status):
+    """`status IN ('pending', 'retrying')` with the values written in the SQL, not bound: psycopg
+    prepares a statement run five times, and a generic plan cannot match a bound parameter to the
+    partial indexes' predicate (it would read every delivered row)."""
+    return status.in_([literal_column(f"'{value}'") for value in UNFINISHED])
 
 
 class EventRecord(Base):
@@ -59,6 +66,13 @@ class Delivery(Base):
             sqlite_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
         ),
         Index("ix_deliveries_event", "event_id"),
+        # The retention pass: finished deliveries, oldest first (services/outbox/retention.py).
+        Index(
+            "ix_deliveries_completed",
+            "completed_at",
+            postgresql_where=text("completed_at IS NOT NULL"),
+            sqlite_where=text("completed_at IS NOT NULL"),
+        ),
         Index("ix_deliveries_address", "channel", "address", "created_at"),
         # A receipt (Zalo's OA webhook, an SMSC's delivery report) names the provider's message id.
         Index(
@@ -91,3 +105,15 @@ class Delivery(Base):
     # Receipts from channels that report them (ZNS): the recipient's phone got it, then opened it.
     delivered_at: Mapped[datetime | None]
     seen_at: Mapped[datetime | None]
+
+
+class DeliveryTally(Base):
+    """How many deliveries of an event ended in each status on a channel, for the deliveries the
+    retention pass removed: reports count these with the deliveries still kept."""
+
+    __tablename__ = "delivery_tallies"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    deliveries: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.core.db import utcnow
 from services.models import Delivery
-from services.models.outbox import UNFINISHED
+from services.models.outbox import unfinished
 from services.outbox.channels.base import Result
 
 Resolve = Callable[[Session, str], dict | None]
@@ -120,7 +120,7 @@ def backlog(db: Session) -> dict[str, Backlog]:
             func.count(),
             func.min(case((Delivery.next_attempt_at <= now, Delivery.next_attempt_at))),
         )
-        .where(Delivery.status.in_(UNFINISHED))
+        .where(unfinished(Delivery.status))
         .group_by(Delivery.channel)
     )
     return {

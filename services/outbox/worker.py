@@ -19,13 +19,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import groupby
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.core.db import utcnow
 from services.models import Delivery
-from services.models.outbox import UNFINISHED
+from services.models.outbox import unfinished
 from services.outbox import route_of
 from services.outbox.channels.base import Channel, Outgoing, Result
 
@@ -103,29 +103,7 @@ class Worker:
 
     def claim(self, db: Session) -> list[uuid.UUID]:
         now = utcnow()
-        earlier = aliased(Delivery)
-        blocked = exists().where(
-            earlier.channel == Delivery.channel,
-            earlier.address == Delivery.address,
-            earlier.ordering_key == Delivery.ordering_key,
-            earlier.status.in_(UNFINISHED),
-            earlier.created_at < Delivery.created_at,
-        )
-        due = (
-            select(Delivery.id)
-            .where(
-                Delivery.status.in_(UNFINISHED),
-                Delivery.next_attempt_at <= now,
-                Delivery.channel.in_(list(self.channels)),
-                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-                or_(Delivery.ordering_key.is_(None), ~blocked),
-            )
-            .order_by(Delivery.rank, Delivery.next_attempt_at)
-            .limit(self.settings.claim_size)
-        )
-        if db.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list(db.scalars(due))
+        ids = list(db.scalars(self.due(now)))
         if ids:
             db.execute(
                 update(Delivery)
@@ -136,6 +114,32 @@ class Worker:
             )
         db.commit()
         return ids
+
+    def due(self, now) -> Select:
+        """The claim's query: the first due deliveries of this worker's channels, read on the partial
+        index of unfinished ones (ix_deliveries_due), never walking the finished ones; rows another
+        worker holds are skipped (SQLite, one writer at a time, has no FOR UPDATE)."""
+        earlier = aliased(Delivery)
+        blocked = exists().where(
+            earlier.channel == Delivery.channel,
+            earlier.address == Delivery.address,
+            earlier.ordering_key == Delivery.ordering_key,
+            unfinished(earlier.status),
+            earlier.created_at < Delivery.created_at,
+        )
+        return (
+            select(Delivery.id)
+            .where(
+                unfinished(Delivery.status),
+                Delivery.next_attempt_at <= now,
+                Delivery.channel.in_(list(self.channels)),
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                or_(Delivery.ordering_key.is_(None), ~blocked),
+            )
+            .order_by(Delivery.rank, Delivery.next_attempt_at)
+            .limit(self.settings.claim_size)
+            .with_for_update(skip_locked=True)
+        )
 
     def deliver(self, db: Session, ids: list[uuid.UUID]) -> None:
         """Send claimed deliveries, one batch per channel, and record each outcome (one commit per batch)."""

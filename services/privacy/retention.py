@@ -6,7 +6,9 @@
 - closed feedback older than `location` keeps only its commune: coordinates, street address and
   location answers go;
 - closed feedback older than `photos` loses the citizen's photos, rows and stored files;
-- scam reports older than `scam_reports` lose their free-text description.
+- scam reports older than `scam_reports` lose their free-text description;
+- deliveries (push, SMS, e-mail, webhooks) finished longer ago than `deliveries` are removed, their
+  counts kept for the reports (services/outbox/retention.py).
 
 "Closed" means `closed_at` is set (closed or rejected; reopening clears it). Each rule's run is one
 audit event with its count, never the removed values (which would keep them).
@@ -22,6 +24,7 @@ from services.core import storage
 from services.core.db import utcnow
 from services.identity import devices
 from services.models import Attachment, AuditEvent, Device, Feedback, FormVersion, ScamReport
+from services.outbox import retention as outbox_retention
 
 BATCH = 500
 CONTACT_TYPES = ("phone", "email")
@@ -34,6 +37,7 @@ class Schedule:
     location: timedelta = timedelta(days=90)
     photos: timedelta = timedelta(days=1826)
     scam_reports: timedelta = timedelta(days=1096)
+    deliveries: timedelta = timedelta(days=30)
 
     @classmethod
     def from_config(cls, config: dict) -> "Schedule":
@@ -170,4 +174,5 @@ RULES = {
     "location": _location,
     "photos": _photos,
     "scam_reports": _scam_reports,
+    "deliveries": outbox_retention.prune,
 }

@@ -1,0 +1,83 @@
+"""The outbox after years: claiming reads only the unfinished deliveries however many finished ones the
+table holds, and the retention pass removes old finished deliveries while the reports keep their counts.
+(bench/outbox_growth.py measures the same with 10,000,000 delivered rows.)"""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from bench.outbox_growth import add_delivered
+from services.core.db import utcnow
+from services.models import Delivery, EventRecord
+from services.outbox import retention
+from services.outbox.worker import Worker
+from services.reports import deliveries
+from tests.postgres import explain
+
+DAY = timedelta(days=1)
+
+
+def scans(plan: dict):
+    """Every node of an EXPLAIN (FORMAT JSON) plan that reads a relation."""
+    if "Relation Name" in plan:
+        yield plan["Node Type"], plan["Relation Name"], plan.get("Index Name")
+    for child in plan.get("Plans", []):
+        yield from scans(child)
+
+
+def test_claiming_walks_only_the_unfinished_among_50000_delivered(db, transaction):
+    add_delivered(transaction, 50_000)
+    for n in range(200):
+        db.add(Delivery(channel="fcm", address=f"device:{n}", payload={}, next_attempt_at=utcnow() - DAY))
+    db.commit()
+    transaction.execute(text("ANALYZE deliveries"))  # as autovacuum leaves the statistics
+    worker = Worker(None, {"fcm": None, "webhook": None})
+
+    # Planned for the values, and for any values (psycopg prepares a statement run five times).
+    for generic in (False, True):
+        [plan] = explain(transaction, worker.due(utcnow()), generic=generic)
+        read = set(scans(plan["Plan"]))
+        assert ("Index Scan", "deliveries", "ix_deliveries_due") in read, plan
+        assert not [scan for scan in read if scan[0] == "Seq Scan"], plan
+
+    assert len(worker.claim(db)) == 200
+
+
+def test_the_retention_pass_removes_old_finished_deliveries_and_the_reports_keep_their_counts(db):
+    now = utcnow()
+    alert_id = uuid.uuid4()
+    event = EventRecord(name="alert.published", subject_type="alert", subject_id=str(alert_id), data={})
+    db.add(event)
+    db.flush()
+
+    def delivery(status, finished_days_ago=None, *, event_id=event.id, channel="fcm"):
+        finished = now - finished_days_ago * DAY if finished_days_ago is not None else None
+        created = (finished or now) - DAY
+        row = Delivery(
+            channel=channel,
+            address=f"topic:{uuid.uuid4().hex[:6]}",
+            payload={},
+            event_id=event_id,
+            status=status,
+            created_at=created,
+            next_attempt_at=created,
+            completed_at=finished,
+        )
+        db.add(row)
+        return row
+
+    old = [delivery("sent", 40), delivery("sent", 35), delivery("sent", 31), delivery("failed", 31)]
+    old += [delivery("gone", 31, channel="webhook"), delivery("held", 60, event_id=None)]
+    kept = [delivery("sent", 29), delivery("pending"), delivery("retrying")]
+    kept[1].created_at = kept[2].created_at = now - 90 * DAY  # unfinished: kept however old
+    db.commit()
+    before = deliveries.by_subject(db, "alert", [alert_id])
+    assert before[alert_id]["fcm"] == {"sent": 4, "failed": 1, "pending": 1, "retrying": 1}
+
+    assert retention.prune(db, now - 30 * DAY, batch=2) == len(old)  # three batches, one event's tallies
+    assert retention.prune(db, now - 30 * DAY, batch=2) == 0
+
+    left = set(db.scalars(select(Delivery.id).where(Delivery.id.in_([d.id for d in old + kept]))))
+    assert left == {d.id for d in kept}
+    assert deliveries.by_subject(db, "alert", [alert_id]) == before
