@@ -4,8 +4,8 @@ to the fake FCM, one PostgreSQL database of its own. A limit is shared by the in
 feed requests reach the app about once; what one instance writes the other reads at once; and killing an
 instance and a worker mid-load loses no acknowledged submission and no push.
 
-The cluster starts once for the module; the last test kills parts of it. (A streaming replica, when the
-deployment has one, is the `replica_url` fixture's to provide: None here, every read on the primary.)
+The cluster starts once for the module, on a PostgreSQL primary of its own with a streaming replica that
+serves the anonymous public reads; the last tests stop the replica and kill parts of the cluster.
 """
 
 import re
@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from api import create_app
 from services import demo
-from tests import nginx_proxy
+from tests import nginx_proxy, postgres
 from tests.conftest import PASSWORD, app_settings
 from tests.fake_fcm import QUOTA_EXCEEDED, FakeFcm
 from tests.redis_server import redis_server  # noqa: F401 (the fixture)
@@ -53,6 +53,7 @@ class Cluster:
     instances: list[Process]  # each with `base`
     workers: list[Process]
     fcm: FakeFcm
+    replica: postgres.Server
 
     def app_hits(self, request_line: str) -> int:
         """Requests the API instances answered (their gunicorn access logs), not nginx from its cache."""
@@ -60,13 +61,18 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def replica_url():
-    """The streaming replica's URL for DATABASE_REPLICA_URL (issue 20, part B); None: reads on the primary."""
-    return None
+def servers():
+    """A primary of this module's own (the suite's cannot be stopped or replicated) and its replica."""
+    primary = postgres.Server().start()
+    replica = postgres.Server(primary=primary).start()
+    yield primary, replica
+    replica.remove()
+    primary.remove()
 
 
 @pytest.fixture(scope="module")
-def cluster(database_url, redis_server, replica_url, tmp_path_factory):  # noqa: F811
+def cluster(servers, redis_server, tmp_path_factory):  # noqa: F811
+    primary, replica = servers
     work = tmp_path_factory.mktemp("scaled-out")
     settings = {
         "INSTANCE_PATH": work / "instance",
@@ -83,9 +89,9 @@ def cluster(database_url, redis_server, replica_url, tmp_path_factory):  # noqa:
         "GUNICORN_GRACEFUL_TIMEOUT": 2,
         # No voice: the workers' chore of making the morning bulletins' audio is not this test's.
         "TTS_COMMAND": "false",
-        **({"DATABASE_REPLICA_URL": replica_url} if replica_url else {}),
     }
-    with scratch_database(database_url, "citizen_scaled") as url, ExitStack() as stack:
+    with scratch_database(primary.url, "citizen_scaled") as url, ExitStack() as stack:
+        settings["DATABASE_REPLICA_URL"] = url.replace(f":{primary.port}/", f":{replica.port}/")
         seed(url)
         fcm = FakeFcm().start()
         stack.callback(fcm.stop)
@@ -115,7 +121,7 @@ def cluster(database_url, redis_server, replica_url, tmp_path_factory):  # noqa:
         )
         proxy = nginx_proxy.start([i.base.removeprefix("http://") for i in instances], work)
         stack.callback(proxy.stop)
-        yield Cluster(url, proxy, instances, workers, fcm)
+        yield Cluster(url, proxy, instances, workers, fcm, replica)
 
 
 def seed(url: str) -> None:
@@ -231,6 +237,24 @@ def test_feedback_sent_through_one_instance_is_tracked_through_the_other_at_once
     code = sent.json()["tracking_code"]
     tracked = httpx.get(f"{other}/api/v1/feedback/track", params={"code": code}, headers=phone)
     assert tracked.status_code == 200 and tracked.json()["id"] == sent.json()["id"]
+
+
+def test_stopping_the_replica_moves_public_reads_to_the_primary_without_an_error(cluster):
+    """Straight to the instances (nginx would answer from its cache): anonymous notice lists, which the
+    replica serves, before and after it crashes."""
+    lists = [f"{instance.base}/api/v1/notices?province_code=48" for instance in cluster.instances]
+
+    def replica_in_use(expected: str) -> bool:
+        for url in lists:
+            httpx.get(url)  # a read is what makes a process look at the replica again
+        metrics = [httpx.get(f"{instance.base}/metrics").text for instance in cluster.instances]
+        return all(f"citizen_replica_usable {expected}" in text for text in metrics)
+
+    wait_until(lambda: replica_in_use("1.0"), timeout=10, what="both instances to read from the replica")
+    cluster.replica.stop("immediate")
+    answers = Counter(httpx.get(url).status_code for url in lists * 10)
+    assert answers == {200: 20}
+    wait_until(lambda: replica_in_use("0.0"), timeout=10, what="both instances to give up the replica")
 
 
 def test_killing_an_instance_and_a_worker_mid_load_loses_no_submission_and_no_push(cluster):
