@@ -7,6 +7,16 @@ FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test soak fuzz bench mutate lint migrate postgres-binaries redis-binaries nginx-binaries browser-binaries speech-binaries bench-tools
 
+# $(call debian,CHECK,PACKAGES): when the shell test CHECK fails, install the Debian PACKAGES (as root), or
+# say which to install. The parts the tests and benchmarks start themselves come from Debian this way.
+debian = @if ! { $(1); } >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+		else \
+			echo "missing: sudo apt-get install $(2)" >&2; exit 1; \
+		fi; \
+	fi
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -61,15 +71,9 @@ mutate: $(VENV)/.installed-dev postgres-binaries
 		k = s["killed"] + s["timeout"]; \
 		print("mutation score: %d of %d mutants killed = %.1f%% (%d survived)" % (k, s["total"], 100 * k / s["total"], s["survived"]))'
 
-# wrk loads the servers, nginx is the static-file ceiling (Debian packages; installed as root when absent).
-bench-tools:
-	@if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; \
-		else \
-			echo "wrk and nginx missing: sudo apt-get install wrk nginx-light" >&2; exit 1; \
-		fi; \
-	fi
+# wrk loads the servers, nginx is the static-file ceiling.
+bench-tools: nginx-binaries
+	$(call debian,command -v wrk,wrk)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -77,52 +81,22 @@ lint: $(VENV)/.installed-dev
 
 # The tests need Debian's PostgreSQL server binaries (initdb, pg_ctl); install them when absent.
 postgres-binaries:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-		else \
-			echo "PostgreSQL server binaries missing: sudo apt-get install postgresql" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian,ls /usr/lib/postgresql/*/bin/initdb,postgresql)
 
 # Shared rate limits (tests/test_rate_limit_storage.py) and the scaled-out test (tests/test_scaled_out.py)
 # start their own redis-server on 127.0.0.1; nothing is left running.
 redis-binaries:
-	@if ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-		else \
-			echo "redis-server missing: sudo apt-get install redis-server" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian,command -v redis-server || [ -x /usr/bin/redis-server ],redis-server)
 
 # The scaled-out test runs nginx with the shipped configuration (deploy/nginx/).
 nginx-binaries:
-	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
-		else \
-			echo "nginx missing: sudo apt-get install nginx-light" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian,command -v nginx || [ -x /usr/sbin/nginx ],nginx-light)
 
 # Speech (services/core/speech.py): espeak-ng's Vietnamese voice, ffmpeg to encode Opus/MP3 and ffprobe.
 speech-binaries:
-	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng ffmpeg >/dev/null; \
-		else \
-			echo "espeak-ng or ffmpeg missing: sudo apt-get install espeak-ng ffmpeg" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian,command -v espeak-ng && command -v ffmpeg,espeak-ng ffmpeg)
 
 # The console's browser tests (tests/test_console_*.py) drive Debian's Chromium through Playwright (never
 # `playwright install`: no browser download), with Noto fonts so Vietnamese renders in the screenshots.
 browser-binaries:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q NotoSans-; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
-		else \
-			echo "Chromium missing: sudo apt-get install chromium fonts-noto-core" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian,[ -x /usr/bin/chromium ] && fc-list | grep -q NotoSans-,chromium fonts-noto-core)

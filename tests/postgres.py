@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from contextlib import contextmanager
 
 
 def _bindir() -> str:
@@ -106,6 +107,19 @@ def start() -> tuple[str, str]:
     """Start the suite's server; returns (SQLAlchemy URL, server version)."""
     server = Server().start()
     return server.url, server.version
+
+
+@contextmanager
+def primary_and_replica():
+    """A primary of the caller's own (the suite's may be neither stopped nor replicated) and its streaming
+    replica, both removed afterwards."""
+    primary = Server().start()
+    replica = Server(primary=primary).start()
+    try:
+        yield primary, replica
+    finally:
+        replica.remove()
+        primary.remove()
 
 
 def explain(connection, statement, options: str = "FORMAT JSON", *, generic: bool = False):

@@ -31,11 +31,8 @@ DA_NANG, HAI_CHAU = 48, 20242
 
 @pytest.fixture(scope="module")
 def servers():
-    primary = postgres.Server().start()
-    replica = postgres.Server(primary=primary).start()
-    yield primary, replica
-    replica.remove()
-    primary.remove()
+    with postgres.primary_and_replica() as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")

@@ -62,12 +62,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def servers():
-    """A primary of this module's own (the suite's cannot be stopped or replicated) and its replica."""
-    primary = postgres.Server().start()
-    replica = postgres.Server(primary=primary).start()
-    yield primary, replica
-    replica.remove()
-    primary.remove()
+    with postgres.primary_and_replica() as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")
