@@ -1,8 +1,9 @@
 """feedback growth
 
-The inbox of a department's open feedback (the console's default, the API's `status=received`...), oldest
-due first, read from an index of the open ones only: a department's closed history, which grows by the
-year, no longer lies between its open feedback and the first page.
+A department's inbox filtered on status, oldest due first, read from indexes that hold the wanted rows
+in that order: one of the open feedback alone (the console's default list, overdue, the badge) and one
+by status (`?status=received`...). A department's closed history, which grows by the year, no longer
+lies between the feedback asked for and the first page.
 
 Revision ID: 0024
 Revises: 0023
@@ -28,7 +29,9 @@ def upgrade() -> None:
         postgresql_where=sa.text(OPEN),
         sqlite_where=sa.text(OPEN),
     )
+    op.create_index("ix_feedback_status_inbox", "feedback", ["department_id", "status", "due_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feedback_status_inbox", table_name="feedback")
     op.drop_index("ix_feedback_open_inbox", table_name="feedback")

@@ -250,7 +250,7 @@ def inbox(
     if status:
         wanted = (status,) if isinstance(status, str) else tuple(status)
         stmt = stmt.where(Feedback.status.in_(wanted))
-        if set(wanted) <= set(OPEN_STATUSES):
+        if len(wanted) > 1 and set(wanted) <= set(OPEN_STATUSES):
             stmt = stmt.where(_OPEN_ONLY)  # the same rows, found through the index of the open ones
     if priority:
         stmt = stmt.where(Feedback.priority == priority)
@@ -263,7 +263,8 @@ def inbox(
 
 # Open feedback, said in the statement's own words (not parameters) so that the index of the open ones
 # serves the query whatever its parameters, also once the connection has prepared it: a department's
-# closed history would otherwise lie between its open feedback and the first page.
+# closed history would otherwise lie between its open feedback and the first page. (One status has an
+# index of its own, by status.)
 _OPEN_ONLY = Feedback.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES])
 
 
@@ -289,7 +290,7 @@ def waiting_count(db: Session, principal: Principal, department_id: uuid.UUID) -
     """New feedback nobody in the department has taken yet: received (sent by a citizen, or transferred
     in) and so not assigned. The console's inbox badge."""
     stmt = _inbox_query(db, principal, department_id, category=None, ward_code=None, q=None)
-    return db.scalar(stmt.where(Feedback.status == "received", _OPEN_ONLY).with_only_columns(func.count()))
+    return db.scalar(stmt.where(Feedback.status == "received").with_only_columns(func.count()))
 
 
 def _inbox_query(db: Session, principal: Principal, department_id: uuid.UUID, *, category, ward_code, q):
