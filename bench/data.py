@@ -101,24 +101,33 @@ def add_notices(url: str, count: int, chunk: int = 100_000) -> float:
 
 def explain(url: str) -> dict[str, list[str]]:
     """EXPLAIN ANALYZE of each SELECT the feed and the search send, captured as the services run them."""
+    return plans(
+        url,
+        {
+            "feed (ward)": lambda db: feed.home(db, ANONYMOUS, ward_code=WARD),
+            f"search q={SEARCH!r} (province)": lambda db: notices.list_notices(
+                db, ANONYMOUS, province_code=PROVINCE, q=SEARCH
+            ),
+        },
+    )
+
+
+def plans(url: str, calls: dict) -> dict[str, list[str]]:
+    """EXPLAIN ANALYZE of each SELECT that each call (name: function of a session) sends, captured as the
+    services run them, each call in a session of its own."""
     engine = make_engine(url)
     sent: list[tuple[str, object]] = []
     event.listen(
         engine, "before_cursor_execute", lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params))
     )
-    plans = {}
-    for name, run in {
-        "feed (ward)": lambda db: feed.home(db, ANONYMOUS, ward_code=WARD),
-        f"search q={SEARCH!r} (province)": lambda db: notices.list_notices(
-            db, ANONYMOUS, province_code=PROVINCE, q=SEARCH
-        ),
-    }.items():
+    found = {}
+    for name, run in calls.items():
         sent.clear()
         with Session(engine) as db:
             run(db)
         queries = [(sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")]
         with engine.connect() as connection:
-            plans[name] = [
+            found[name] = [
                 "\n".join(
                     row[0]
                     for row in connection.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
@@ -126,4 +135,4 @@ def explain(url: str) -> dict[str, list[str]]:
                 for sql, params in queries
             ]
     engine.dispose()
-    return plans
+    return found

@@ -57,8 +57,8 @@ def median(runs: list[Result]) -> Result:
 
 def _parse(out: str) -> Result:
     def latency(percent: str) -> float:
-        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)$", out, re.M)
-        if found is None:  # nothing completed
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+        if found is None:  # nothing completed (wrk pads a figure in seconds with a space)
             return float("nan")
         value, unit = found.groups()
         return float(value) * _UNITS[unit]

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark of issue 7 and of the channels and voices since (SMS, text to speech,
 bulletins) in one run, as ratios measured in that run, written to bench/RESULTS.md. Sizes:
-BENCH_NOTICES_LARGE (default 1,000,000), BENCH_DEVICES (default 100,000), BENCH_DELIVERED (default
-10,000,000 delivered outbox rows)."""
+BENCH_NOTICES_LARGE (default 1,000,000), BENCH_FEEDBACK_LARGE (default 1,000,000), BENCH_DEVICES (default
+100,000), BENCH_DELIVERED (default 10,000,000 delivered outbox rows)."""
 
 import datetime
 import json
@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import text
 
 from bench import bulletins as bulletin_bench
-from bench import data, load, outbox_growth, profile, tts
+from bench import data, feedback_growth, load, outbox_growth, profile, tts
 from bench import push as push_bench
 from bench import sms as sms_bench
 from bench import webhooks as webhook_bench
@@ -65,14 +65,15 @@ def main() -> None:
         large = {"feed": load.wrk(api.base + FEED), "search": load.wrk(api.base + SEARCH)}
         report.rss("API worker after the growth runs", api)
     report.growth(small, large, plans_small, data.explain(server.url))
+    feedback_growth.run(server.url, work, report, 3)
 
     push_run(server.url, work, report)
     webhook_run(server.url, work, report)
     sms_run(report)
-    report.section("7. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
+    report.section("8. Text to speech (a 2-minute loudspeaker bulletin, `bench/tts.py`)")
     for line in tts.lines(tts.run()):
         report.line(line)
-    report.section("8. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
+    report.section("9. Morning bulletins of a province's communes, with audio (`bench/bulletins.py`)")
     for line in bulletin_bench.lines(bulletin_bench.run(server.url)):
         report.line(line)
     report.section(f"10. Outbox growth: the worker's claim at {outbox_growth.LARGE:,} delivered rows")
@@ -181,7 +182,7 @@ def feedback_intake(api, url: str, work: Path, report: "Report") -> Path | str:
     ) as ceiling:
         one_insert = load.wrk(ceiling.base + "/api/v1/feedback", post_body=body)
     created = ours.requests - ours.errors
-    report.section("3. Feedback intake (`POST /api/v1/feedback`: validation, routing, deadline, timeline)")
+    report.section("4. Feedback intake (`POST /api/v1/feedback`: validation, routing, deadline, timeline)")
     report.table([("API vs one INSERT per request", [ours], [one_insert], None)])
     # wrk counts the answers it read; requests still in flight when it stopped may have committed too.
     complete = counts[0] == counts[1] == counts[2] >= created
@@ -206,7 +207,7 @@ def push_run(url: str, work: Path, report: "Report") -> None:
         fake.stop()
     ratio = result["dispatcher_mps"] / result["plain_mps"]
     latency = statistics.median(result["latencies"])
-    report.section(f"4. Push dispatch ({DEVICES:,}-device personal fan-out to the fake FCM server)")
+    report.section(f"5. Push dispatch ({DEVICES:,}-device personal fan-out to the fake FCM server)")
     report.line(
         "| | messages/s | peak RSS |\n|---|---|---|\n"
         f"| outbox worker (FCM channel, claims of 500) | {result['dispatcher_mps']:,.0f} "
@@ -222,7 +223,7 @@ def push_run(url: str, work: Path, report: "Report") -> None:
 def webhook_run(url: str, work: Path, report: "Report") -> None:
     result = webhook_bench.run(url, work)
     ratio = result["worker_dps"] / result["plain_dps"]
-    report.section(f"5. Webhook deliveries ({result['deliveries']:,} to a receiver on 127.0.0.1)")
+    report.section(f"6. Webhook deliveries ({result['deliveries']:,} to a receiver on 127.0.0.1)")
     report.line(
         "| | deliveries/s |\n|---|---|\n"
         f"| outbox worker (webhook channel: address check, signature, outcome recorded) "
@@ -234,7 +235,7 @@ def webhook_run(url: str, work: Path, report: "Report") -> None:
 
 def sms_run(report: "Report") -> None:
     result = sms_bench.run()
-    report.section(f"6. SMS submissions ({result['messages']:,} SMS over SMPP to the fake SMSC on 127.0.0.1)")
+    report.section(f"7. SMS submissions ({result['messages']:,} SMS over SMPP to the fake SMSC on 127.0.0.1)")
     report.line(sms_bench.summary(result))
 
 
@@ -290,7 +291,7 @@ class Report:
                 self.line("</details>")
 
     def profiles(self, profiles: dict) -> None:
-        self.section("9. Where the time goes (py-spy over the API workers, in load runs of their own)")
+        self.section("11. Where the time goes (py-spy over the API workers, in load runs of their own)")
         for title, raw in profiles.items():
             self.line(f"\n### {title}\n")
             self.line(profile.summary(raw) if isinstance(raw, Path) else raw)

@@ -134,6 +134,17 @@ class Feedback(Timestamps, Base):
         UniqueConstraint("device_id", "idempotency_key", name="uq_feedback_device_idempotency_key"),
         # The department inbox: oldest due first.
         Index("ix_feedback_inbox", "department_id", "due_at", "id"),
+        # Its open feedback alone, and its feedback of one status: years of closed ones never lie between
+        # them and the first page.
+        Index(
+            "ix_feedback_open_inbox",
+            "department_id",
+            "due_at",
+            "id",
+            postgresql_where=text(f"status IN {OPEN_STATUSES}"),
+            sqlite_where=text(f"status IN {OPEN_STATUSES}"),
+        ),
+        Index("ix_feedback_status_inbox", "department_id", "status", "due_at", "id"),
         # The worker's overdue pass: open feedback not yet announced as overdue.
         Index(
             "ix_feedback_overdue",

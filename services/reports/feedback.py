@@ -83,6 +83,9 @@ def items(db: Session, scope: Scope) -> list[Item]:
     if scope.province_code is not None:
         where.append(Feedback.province_code == scope.province_code)
     ids = select(Feedback.id).where(*where)
+    # A feedback's steps come after it was received: steps before the period are none of its feedback's,
+    # and the timeline's index reads from the period's start, not through years of history.
+    since = FeedbackEvent.at >= scope.start
     now = utcnow()
     found = {
         row.id: Item(
@@ -114,6 +117,7 @@ def items(db: Session, scope: Scope) -> list[Item]:
     for feedback_id, at in db.execute(
         transfers_in.where(
             FeedbackEvent.kind == "transferred",
+            since,
             FeedbackEvent.department_id == Feedback.department_id,
             FeedbackEvent.feedback_id.in_(ids),
         )
@@ -130,7 +134,7 @@ def items(db: Session, scope: Scope) -> list[Item]:
         if item.first_answer_at is None and at >= item.clock:
             item.first_answer_at = at
     reopened = select(FeedbackEvent.feedback_id).where(
-        FeedbackEvent.kind == "reopened", FeedbackEvent.feedback_id.in_(ids)
+        FeedbackEvent.kind == "reopened", since, FeedbackEvent.feedback_id.in_(ids)
     )
     for feedback_id in db.scalars(reopened.distinct()):
         found[feedback_id].reopened = True
