@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"  # the lead re-chains after 0022
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
