@@ -81,8 +81,9 @@ def _listening(base: str) -> bool:
         return False
 
 
-def nginx(root: Path, log_dir: Path) -> tuple[Process, str]:
-    """nginx serving `root` (2 workers, like the cores) on a free port; returns (process, base URL)."""
+def nginx(root: Path, log_dir: Path, directives: str = "access_log off;") -> tuple[Process, str]:
+    """nginx serving `root` (2 workers, like the cores) on a free port, with `directives` in its `http`
+    context; returns (process, base URL)."""
     port = free_port()
     conf = log_dir / "nginx.conf"
     conf.write_text(
@@ -93,7 +94,7 @@ def nginx(root: Path, log_dir: Path) -> tuple[Process, str]:
             error_log {log_dir}/nginx-error.log;
             events {{ worker_connections 1024; }}
             http {{
-                access_log off;
+                {directives}
                 server {{
                     listen 127.0.0.1:{port};
                     root {root};
