@@ -8,6 +8,7 @@ one anonymous request sends, as bench/data.py's `explain` does, and the answer's
 import pickle
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,11 @@ from bench import load
 from tests.reliability.harness import BIN, ROOT, environment, gunicorn
 
 
-def run(url: str, work: Path, path: str, rounds: int) -> dict:
-    """Rounds of (API, ceiling), alternated, like the other feed measurements."""
+def run(server, work: Path, path: str, rounds: int) -> dict:
+    """Rounds of (API, ceiling), alternated, like the other feed measurements, with the CPU seconds the
+    measured process and PostgreSQL spent in them."""
+    url = server.url
+    postgres = int(Path(server.datadir, "postmaster.pid").read_text().split()[0])
     captured = work / "feed-sql.pickle"
     subprocess.run(
         [BIN / "python", "-m", "bench.feed_database", captured, path],
@@ -30,6 +34,7 @@ def run(url: str, work: Path, path: str, rounds: int) -> dict:
     )
     statements = pickle.loads(captured.read_bytes())["statements"]
     runs = {"ours": [], "ceiling": []}
+    cpu = {name: [0.0, 0.0] for name in runs}  # the process's, PostgreSQL's
     with (
         gunicorn(url, work, FEED_CACHE_SECONDS="0") as api,
         gunicorn(url, work, app="bench.sql_ceiling:app", BENCH_FEED_SQL=captured) as ceiling,
@@ -37,9 +42,23 @@ def run(url: str, work: Path, path: str, rounds: int) -> dict:
         ours = httpx.get(api.base + path)
         assert httpx.get(ceiling.base + path).content == ours.content
         for _ in range(rounds):
-            runs["ours"].append(load.wrk(api.base + path))
-            runs["ceiling"].append(load.wrk(ceiling.base + path))
-    return {"runs": runs, "statements": statements, "bytes": len(ours.content)}
+            for name, process in (("ours", api), ("ceiling", ceiling)):
+                spent = _cpu(cpu[name], process.popen.pid, postgres)
+                runs[name].append(load.wrk(process.base + path, measured=spent))
+    per_request = {
+        name: [seconds / sum(run.requests for run in runs[name]) * 1000 for seconds in cpu[name]]
+        for name in runs
+    }
+    return {"runs": runs, "statements": statements, "bytes": len(ours.content), "cpu_ms": per_request}
+
+
+@contextmanager
+def _cpu(into: list[float], *pids: int):
+    """Add the CPU seconds each of `pids` (and its children) spends meanwhile into `into`."""
+    before = [load.cpu_seconds(pid) for pid in pids]
+    yield
+    for i, (pid, start) in enumerate(zip(pids, before, strict=True)):
+        into[i] += load.cpu_seconds(pid) - start
 
 
 def report(report, result: dict, path: str) -> None:
@@ -53,6 +72,14 @@ def report(report, result: dict, path: str) -> None:
         f"{len(runs['ours'])} rounds; the verdict on the median run."
     )
     report.table([("API vs the same SQL with psycopg", runs["ours"], runs["ceiling"], 0.6)])
+    (ours, ours_db), (ceiling, ceiling_db) = result["cpu_ms"]["ours"], result["cpu_ms"]["ceiling"]
+    report.line(
+        f"\nCPU per request in the measured runs: the API's processes {ours:.1f} ms and PostgreSQL "
+        f"{ours_db:.1f} ms; the ceiling's {ceiling:.1f} ms and PostgreSQL {ceiling_db:.1f} ms. On 2 shared "
+        "cores the rate follows the CPU: what the API spends beyond the ceiling in its own processes is "
+        "building the statements, loading ORM objects and dumping them with marshmallow (section 9 has "
+        "the profile)."
+    )
     report.line("\n<details><summary>The statements</summary>\n")
     for sql, _params in result["statements"]:
         report.line(f"```sql\n{sql.strip()}\n```")

@@ -66,7 +66,7 @@ def main() -> None:
     if wanted(12, 14):
         proxy_cache.report(report, proxy_cache.run(server.url, work, FEED, ROUNDS), FEED)
     if wanted(13, 14):
-        feed_database.report(report, feed_database.run(server.url, work, FEED, ROUNDS), FEED)
+        feed_database.report(report, feed_database.run(server, work, FEED, ROUNDS), FEED)
     # Growth is about the database, so these runs answer every feed request from it (cache off).
     if wanted(2, 9):
         with gunicorn(server.url, work, FEED_CACHE_SECONDS="0") as api:
