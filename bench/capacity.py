@@ -17,6 +17,7 @@ FEEDBACK_PER_PERSON_DAY = 1 / 1000
 FEEDBACK_PEAK_SHARE = 0.05  # of a day's feedback, sent in the quarter hour
 LANGUAGES = 2  # cache keys per ward: Vietnamese and one other Accept-Language the app sends
 CACHE_WINDOW = 5  # s-maxage = FEED_CACHE_SECONDS: one refresh per key per window reaches an instance
+CORES = 2  # of an API instance (gunicorn.conf.py sizes its workers for the machine's cores)
 UTILISATION = 0.7  # run each instance, worker or machine at this share of its measured rate
 # The morning bulletin, one per commune, to every subscribed system (webhook) and phone (push).
 WEBHOOKS_PER_COMMUNE = 2
@@ -56,7 +57,9 @@ class Load:
 
 
 def lines(figures: dict[str, float]) -> list[str]:
-    missing = {"feed_cache", "feed_db", "feed_304", "feed_app", "intake", "push", "webhook"} - set(figures)
+    missing = {"feed_cache", "feed_db", "feed_db_cpu_ms", "feed_db_postgres_ms", "feed_304", "feed_app"}
+    missing = (missing | {"intake", "push", "webhook"}) - set(figures)
+
     if missing:
         return [f"Not computed: this run did not measure {', '.join(sorted(missing))}."]
     rates = [
@@ -64,6 +67,8 @@ def lines(figures: dict[str, float]) -> list[str]:
         ("feed from the app's own cache, one API instance", figures["feed_app"], "req/s"),
         ("feed If-None-Match → 304, one API instance", figures["feed_304"], "req/s"),
         ("feed from the database, one API instance", figures["feed_db"], "req/s"),
+        ("… CPU per request in the API's processes", figures["feed_db_cpu_ms"], "ms"),
+        ("… CPU per request in PostgreSQL", figures["feed_db_postgres_ms"], "ms"),
         ("feedback intake, one API instance", figures["intake"], "req/s"),
         ("personal push, one outbox worker", figures["push"], "messages/s"),
         ("webhook deliveries, one outbox worker", figures["webhook"], "deliveries/s"),
@@ -75,7 +80,7 @@ def lines(figures: dict[str, float]) -> list[str]:
         "",
         "| path | rate |",
         "|---|---|",
-        *(f"| {name} | {rate:,.0f} {unit} |" for name, rate, unit in rates),
+        *(f"| {name} | {rate:,.{1 if unit == 'ms' else 0}f} {unit} |" for name, rate, unit in rates),
         "",
         "Assumptions (constants at the top of `bench/capacity.py`):",
         "",
@@ -111,10 +116,14 @@ def lines(figures: dict[str, float]) -> list[str]:
 
 def _area(people: int, communes: int, figures: dict[str, float]) -> dict[str, str]:
     load = Load.of(people, communes)
-    usable = {name: rate * UTILISATION for name, rate in figures.items()}
+    usable = {name: rate * UTILISATION for name, rate in figures.items() if not name.endswith("_ms")}
+    database_path = load.refreshes + load.personal
     devices, sms = people * APP_SHARE, people * SMS_SHARE
-    # Each instance's share of its capacity, path by path: the instances needed are their sum.
-    api = (load.refreshes + load.personal) / usable["feed_db"] + load.intake / usable["intake"]
+    # The database path by the CPU it costs, in the API's processes and in PostgreSQL apart (measured on
+    # a machine they shared); the intake by its rate on that machine, a floor.
+    api = database_path * figures["feed_db_cpu_ms"] / 1000 / (CORES * UTILISATION)
+    api += load.intake / usable["intake"]
+    postgres = database_path * figures["feed_db_postgres_ms"] / 1000 / UTILISATION
     # Without nginx: every anonymous feed at an instance, from its own cache or as a 304.
     bare = api + load.from_cache * (
         (1 - REVALIDATING_SHARE) / usable["feed_app"] + REVALIDATING_SHARE / usable["feed_304"]
@@ -128,7 +137,6 @@ def _area(people: int, communes: int, figures: dict[str, float]) -> dict[str, st
         QUOTAS[1]: sms / SMS_WITHIN / SMSC_PER_SECOND,
     }
     first = max(needed, key=needed.get)
-    quota = max(QUOTAS, key=needed.get)
     deliveries = communes * WEBHOOKS_PER_COMMUNE
     return {
         "feed requests/s at the peak (anonymous, via nginx)": f"{load.from_cache:,.0f}",
@@ -138,10 +146,7 @@ def _area(people: int, communes: int, figures: dict[str, float]) -> dict[str, st
         "nginx machines (2 cores)": str(math.ceil(needed["nginx machines"])),
         "API instances (2 cores) behind nginx": str(math.ceil(api)),
         "API instances without nginx (each answering from its own cache)": str(math.ceil(bare)),
-        # The measured rate had the whole 2-core machine (PostgreSQL, the app, wrk) behind it.
-        "PostgreSQL cores for the database path, at most": str(
-            math.ceil(2 * (load.refreshes + load.personal) / usable["feed_db"])
-        ),
+        "PostgreSQL cores (the database path)": str(math.ceil(postgres)),
         "devices (people with the app)": f"{devices:,.0f}",
         "outbox workers to push to every device as fast as FCM allows": str(
             math.ceil(needed["outbox workers (push)"])
@@ -155,8 +160,13 @@ def _area(people: int, communes: int, figures: dict[str, float]) -> dict[str, st
         ),
         "first bottleneck": (
             f"{first} ({needed[first]:,.1f} needed; one suffices up to {people / needed[first]:,.0f} "
-            f"people). Of the quotas more machines do not lift, the peak needs {needed[quota]:.0%} of "
-            f"{quota} in the time set" + (": over it, the wave takes longer." if needed[quota] > 1 else ".")
+            "people). Quotas more machines do not lift, the share of each the peak needs in the time set: "
+            + "; ".join(
+                f"{name} {needed[name]:,.0%}"
+                + (" (over it: the wave takes longer)" if needed[name] > 1 else "")
+                for name in QUOTAS
+            )
+            + "."
         ),
     }
 

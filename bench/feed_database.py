@@ -85,6 +85,7 @@ def report(report, result: dict, path: str) -> None:
         report.line(f"```sql\n{sql.strip()}\n```")
     report.line("</details>")
     report.figures["feed_db"] = load.median(runs["ours"]).rps
+    report.figures["feed_db_cpu_ms"], report.figures["feed_db_postgres_ms"] = ours, ours_db
 
 
 def capture(path: str) -> dict:
