@@ -1,5 +1,6 @@
 """wrk against 127.0.0.1, and nginx as the hardware ceiling for static bytes."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,7 +32,8 @@ class Result:
         return f"{self.rps:,.0f} req/s, p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms"
 
 
-def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATION) -> Result:
+def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATION, measured=None) -> Result:
+    """wrk's figures for `url`; `measured`, a context manager, wraps the measured run (not the warm-up)."""
     # A slow request is measured, not dropped: wrk's default 2 s timeout would count it as a socket error.
     args = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "--timeout", "30s"]
     for header in headers:
@@ -44,10 +46,27 @@ def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATI
             args += ["-s", script.name]
         if post_body is None:  # a warm-up (writes would only add rows)
             subprocess.run([*args, "-d2s", url], capture_output=True, check=True)
-        out = subprocess.run(
-            [*args, f"-d{duration}s", url], capture_output=True, text=True, check=True
-        ).stdout
+        with measured or contextlib.nullcontext():
+            out = subprocess.run(
+                [*args, f"-d{duration}s", url], capture_output=True, text=True, check=True
+            ).stdout
     return _parse(out)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process, its children (gunicorn's workers, PostgreSQL's backends) and the children
+    it has reaped."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    total = 0
+    for child in [pid, *map(int, children.read_text().split())]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:  # exited meanwhile
+            continue
+        # utime, stime; then cutime, cstime: the reaped children's
+        total += sum(int(n) for n in fields[11 : 15 if child == pid else 13])
+    return total / ticks
 
 
 def median(runs: list[Result]) -> Result:
@@ -81,8 +100,9 @@ def _listening(base: str) -> bool:
         return False
 
 
-def nginx(root: Path, log_dir: Path) -> tuple[Process, str]:
-    """nginx serving `root` (2 workers, like the cores) on a free port; returns (process, base URL)."""
+def nginx(root: Path, log_dir: Path, directives: str = "access_log off;") -> tuple[Process, str]:
+    """nginx serving `root` (2 workers, like the cores) on a free port, with `directives` in its `http`
+    context; returns (process, base URL)."""
     port = free_port()
     conf = log_dir / "nginx.conf"
     conf.write_text(
@@ -93,7 +113,7 @@ def nginx(root: Path, log_dir: Path) -> tuple[Process, str]:
             error_log {log_dir}/nginx-error.log;
             events {{ worker_connections 1024; }}
             http {{
-                access_log off;
+                {directives}
                 server {{
                     listen 127.0.0.1:{port};
                     root {root};
