@@ -67,20 +67,8 @@ def run(url: str, work, report, number: int) -> None:
         f"- report: `GET /api/v1/reports/feedback?from={reads.first_day}&to={reads.last_day}` (the officer's "
         f"department, the last {REPORT_DAYS} days)\n"
     )
-    report.line("| read | p50 at small | p50 at large | ratio | target | verdict |")
-    report.line("|---|---|---|---|---|---|")
-    for name, target in TARGETS.items():
-        ratio = large[name].p50_ms / small[name].p50_ms
-        report.line(
-            f"| {name} | {small[name].p50_ms:.2f} ms | {large[name].p50_ms:.2f} ms | {ratio:.2f} "
-            f"| ≤ {target} | {'met' if ratio <= target else 'MISSED'} |"
-        )
-    for size, plans in ((SMALL, plans_small), (LARGE, plans_large)):
-        for name, queries in plans.items():
-            report.line(f"\n<details><summary>EXPLAIN ANALYZE, {name}, {size:,} feedback rows</summary>\n")
-            for plan in queries:
-                report.line(f"```\n{plan}\n```")
-            report.line("</details>")
+    report.compare_sizes("read", small, large, TARGETS)
+    report.plans({SMALL: plans_small, LARGE: plans_large}, "feedback rows")
 
 
 def _combinations(connection) -> list[dict]:

@@ -328,18 +328,25 @@ class Report:
     def growth(self, small, large, plans_small, plans_large) -> None:
         self.section(f"2. Growth ({SMALL:,} → {LARGE:,} notices)")
         self.line("With the feed cache off (`FEED_CACHE_SECONDS=0`): every request reads the database.")
-        self.line(
-            "| query | p50 at small | p50 at large | ratio | target | verdict |\n|---|---|---|---|---|---|"
-        )
-        for name, target in (("feed", 1.3), ("search", 2.0)):
+        self.compare_sizes("query", small, large, {"feed": 1.3, "search": 2.0})
+        self.plans({SMALL: plans_small, LARGE: plans_large}, "notices")
+
+    def compare_sizes(self, what: str, small: dict, large: dict, targets: dict[str, float]) -> None:
+        """Each read's p50 at the small and the large size, their ratio against its target."""
+        self.line(f"| {what} | p50 at small | p50 at large | ratio | target | verdict |")
+        self.line("|---|---|---|---|---|---|")
+        for name, target in targets.items():
             ratio = large[name].p50_ms / small[name].p50_ms
             self.line(
                 f"| {name} | {small[name].p50_ms:.2f} ms | {large[name].p50_ms:.2f} ms | {ratio:.2f} "
                 f"| ≤ {target} | {'met' if ratio <= target else 'MISSED'} |"
             )
-        for size, plans in ((SMALL, plans_small), (LARGE, plans_large)):
+
+    def plans(self, by_size: dict[int, dict], rows: str) -> None:
+        """EXPLAIN ANALYZE of each read at each size, folded."""
+        for size, plans in by_size.items():
             for name, queries in plans.items():
-                self.line(f"\n<details><summary>EXPLAIN ANALYZE, {name}, {size:,} notices</summary>\n")
+                self.line(f"\n<details><summary>EXPLAIN ANALYZE, {name}, {size:,} {rows}</summary>\n")
                 for plan in queries:
                     self.line(f"```\n{plan}\n```")
                 self.line("</details>")
