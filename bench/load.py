@@ -3,15 +3,14 @@
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import tempfile
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from tests import nginx_proxy
 from tests.postgres import free_port
 from tests.reliability.harness import Process, wait_until
 
@@ -105,25 +104,16 @@ def nginx(root: Path, log_dir: Path, directives: str = "access_log off;") -> tup
     context; returns (process, base URL)."""
     port = free_port()
     conf = log_dir / "nginx.conf"
-    conf.write_text(
-        textwrap.dedent(f"""\
-            worker_processes 2;
-            daemon off;
-            pid {log_dir}/nginx.pid;
-            error_log {log_dir}/nginx-error.log;
-            events {{ worker_connections 1024; }}
-            http {{
-                {directives}
-                server {{
-                    listen 127.0.0.1:{port};
-                    root {root};
-                    default_type application/json;
-                }}
-            }}
-        """)
-    )
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH may lack /usr/sbin
-    process = Process([binary, "-c", str(conf)], dict(os.environ), log_dir / "nginx.log")
+    site = f"""
+        {directives}
+        server {{
+            listen 127.0.0.1:{port};
+            root {root};
+            default_type application/json;
+        }}
+    """
+    nginx_proxy.write_conf(conf, site, error_log=log_dir / "nginx-error.log", connections=1024)
+    process = Process([nginx_proxy.BINARY, "-c", str(conf)], dict(os.environ), log_dir / "nginx.log")
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: _listening(base), timeout=10, what="nginx")
     return process, base

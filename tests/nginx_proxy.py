@@ -55,24 +55,19 @@ def start(upstreams: list[str], work: Path) -> Proxy:
     for name, text in site.items():
         (conf / "citizen-api" / name).write_text(text + "\n")
     access_log = work / "nginx-access.log"
-    # As root, nginx's workers would run as nobody, who may not write the cache under the test's temp dir.
-    user = "user root;" if os.geteuid() == 0 else ""
     temp = " ".join(f"{kind}_temp_path {conf}/{kind};" for kind in ("client_body", "proxy"))
-    (conf / "nginx.conf").write_text(
-        textwrap.dedent(f"""\
-            {user}
-            worker_processes 2;
-            daemon off;
-            pid {conf}/nginx.pid;
-            error_log {work}/nginx-error.log;
-            events {{ worker_connections 4096; }}
-            http {{
-                log_format cache '$request_uri $status $upstream_cache_status $upstream_addr';
-                access_log {access_log} cache;
-                {temp}
-                include {SHIPPED};
-            }}
-        """)
+    write_conf(
+        conf / "nginx.conf",
+        f"""
+            log_format cache '$request_uri $status $upstream_cache_status $upstream_addr';
+            access_log {access_log} cache;
+            {temp}
+            include {SHIPPED};
+        """,
+        error_log=work / "nginx-error.log",
+        connections=4096,
+        # As root, nginx's workers would run as nobody, who may not write the cache under the test's temp dir.
+        user="root" if os.geteuid() == 0 else None,
     )
     process = Process([BINARY, "-c", str(conf / "nginx.conf")], dict(os.environ), work / "nginx.log")
     proxy = Proxy(
@@ -89,6 +84,24 @@ def start(upstreams: list[str], work: Path) -> Proxy:
         process.stop()
         raise
     return proxy
+
+
+def write_conf(path: Path, http: str, *, error_log: Path, connections: int, user: str | None = None) -> None:
+    """A foreground nginx's main configuration (2 workers, like the cores; pid beside it), `http` its http
+    block's contents: the shipped site for the proxy, a static root for the benchmark's ceiling."""
+    path.write_text(
+        textwrap.dedent(f"""\
+            {f"user {user};" if user else ""}
+            worker_processes 2;
+            daemon off;
+            pid {path.parent}/nginx.pid;
+            error_log {error_log};
+            events {{ worker_connections {connections}; }}
+            http {{
+        """)
+        + textwrap.indent(textwrap.dedent(http).strip(), "    ")
+        + "\n}\n"
+    )
 
 
 def _answers(proxy: Proxy) -> bool:
