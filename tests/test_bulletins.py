@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.core import speech
 from services.core.db import utcnow
 from services.models import AuditEvent, Bulletin, EventRecord
+from services.publishing import bulletins
 from tests.conftest import Caller, assert_problem, assert_valid_cap
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import later
@@ -70,6 +71,21 @@ def test_a_commune_hears_its_alerts_new_policies_and_closing_consultations_in_wo
     assert spoken.endswith("Xin cảm ơn bà con đã lắng nghe.")
     again = radio.get(f"{BULLETINS}?ward_code={HAI_CHAU}").get_json()
     assert again["id"] == bulletin["id"]  # made once a day
+
+
+def test_a_busy_week_airs_the_newest_policies_and_the_soonest_closing_consultations(
+    radio, write, move, monkeypatch
+):
+    monkeypatch.setattr(bulletins, "MOST_POLICIES", 2)
+    monkeypatch.setattr(bulletins, "MOST_CONSULTATIONS", 1)
+    adopted = [move(write(title=f"Quy định số {n}"), "consultation", "adopted") for n in range(3)]
+    closing = [
+        move(write(title=f"Dự thảo số {days}", consultation_closes_at=later(days=days)), "consultation")
+        for days in (5, 2)
+    ]
+
+    items = radio.get(f"{BULLETINS}?ward_code={HAI_CHAU}").get_json()["items"]
+    assert [i["id"] for i in items] == [adopted[2]["id"], adopted[1]["id"], closing[1]["id"]]
 
 
 def test_bad_bulletin_requests_are_refused(radio, integrator, client):

@@ -35,6 +35,10 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DAYS_AHEAD = 7
 NEWLY = timedelta(days=3)  # a policy adopted or in effect is announced for three days
 CLOSING_WITHIN = timedelta(days=7)
+# A loudspeaker bulletin airs for minutes: the newest policies and the soonest-closing consultations only
+# (the app lists the rest), so a busy week cannot make a bulletin of hundreds of items.
+MOST_POLICIES = 10
+MOST_CONSULTATIONS = 5
 URGENT = ("severe", "extreme")
 OPENING = "Kính thưa bà con {place}. Sau đây là bản tin {kind} ngày {day}."
 CLOSING = "Bản tin đến đây là hết. Xin cảm ơn bà con đã lắng nghe."
@@ -83,12 +87,14 @@ def items_for(db: Session, ward_code: int, now: datetime) -> list[dict]:
     closing within a week."""
     province = areas.ward(ward_code).province_code
     found = [alert_item(a) for a in alerts.active_at(db, province, ward_code, limit=20)]
-    for notice in notices.newly(db, province, ward_code, ("adopted", "in_effect"), now - NEWLY):
+    stages = ("adopted", "in_effect")
+    for notice in notices.newly(db, province, ward_code, stages, now - NEWLY, MOST_POLICIES):
         lead = (
             "Chính sách mới có hiệu lực" if notice.stage == "in_effect" else "Chính sách mới được thông qua"
         )
         found.append(notice_item(notice, lead))
-    for notice in notices.closing_consultations(db, province, ward_code, now + CLOSING_WITHIN):
+    closing = notices.closing_consultations(db, province, ward_code, now + CLOSING_WITHIN, MOST_CONSULTATIONS)
+    for notice in closing:
         closes = notice.consultation_closes_at.astimezone(LOCAL)
         found.append(notice_item(notice, f"Lấy ý kiến nhân dân đến hết ngày {closes:%d/%m/%Y} về dự thảo"))
     return found

@@ -208,22 +208,24 @@ def latest(db: Session, province_code: int, ward_code: int | None, languages, li
     return [localize(n, languages) for n in db.scalars(stmt).unique()]
 
 
-def newly(db: Session, province_code: int, ward_code: int | None, stages, since: datetime) -> list[Notice]:
-    """Public notices for a place that reached one of `stages` (adopted, in effect) since `since`, the
-    latest first: what a commune's bulletin announces."""
+def newly(
+    db: Session, province_code: int, ward_code: int | None, stages, since: datetime, limit: int
+) -> list[Notice]:
+    """The `limit` latest public notices for a place that reached one of `stages` (adopted, in effect)
+    since `since`: what a commune's bulletin announces."""
     reached = exists().where(
         NoticeHistory.notice_id == Notice.id, NoticeHistory.stage.in_(stages), NoticeHistory.at >= since
     )
     stmt = select(Notice).where(
         _public(utcnow()), Notice.stage.in_(stages), reached, _for_place(province_code, ward_code)
     )
-    return list(db.scalars(stmt.order_by(Notice.listed_at.desc(), Notice.id.desc())).unique())
+    return list(db.scalars(stmt.order_by(Notice.listed_at.desc(), Notice.id.desc()).limit(limit)).unique())
 
 
 def closing_consultations(
-    db: Session, province_code: int, ward_code: int | None, by: datetime
+    db: Session, province_code: int, ward_code: int | None, by: datetime, limit: int
 ) -> list[Notice]:
-    """Public consultations for a place that close before `by`, the soonest first."""
+    """The `limit` public consultations for a place that close before `by`, the soonest first."""
     now = utcnow()
     stmt = select(Notice).where(
         _public(now),
@@ -232,7 +234,7 @@ def closing_consultations(
         Notice.consultation_closes_at <= by,
         _for_place(province_code, ward_code),
     )
-    return list(db.scalars(stmt.order_by(Notice.consultation_closes_at, Notice.id)).unique())
+    return list(db.scalars(stmt.order_by(Notice.consultation_closes_at, Notice.id).limit(limit)).unique())
 
 
 def open_consultations(
