@@ -28,11 +28,12 @@ from services.models import (
     RoutingRule,
     User,
 )
+from tests import notice_fixtures
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
-from tests.notice_fixtures import statements  # noqa: F401 (a fixture)
 
+statements = notice_fixtures.statements  # the SQL a request sends
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
 
 
