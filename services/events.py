@@ -85,7 +85,7 @@ def emit(db: Session, name: str, subject, data: dict | None = None, *, also_conc
     state = inspect(subject)
     if state.pending or state.modified:
         # The subject's id and defaults. Once it is written (by the audit's flush, say), what else is
-        # pending goes in with the event's own rows at commit: one flush fewer per step.
+        # pending goes in with the subscribers' deliveries at commit: one flush fewer per step.
         db.flush()
     event = Event(
         id=uuid.uuid4(),
