@@ -28,10 +28,12 @@ from services.models import (
     RoutingRule,
     User,
 )
+from tests import notice_fixtures
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
 
+statements = notice_fixtures.statements  # the SQL a request sends
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
 
 
@@ -69,6 +71,22 @@ def test_a_submission_sends_the_citizen_a_receipt_with_code_and_deadline(
         select(NotificationRecipient.citizen_id).where(NotificationRecipient.notification_id == receipt.id)
     )
     assert recipient == citizen.principal.citizen_id
+
+
+@pytest.mark.parametrize("push_token, most", [("fcm-token", 14), (None, 15)])
+def test_a_submission_is_a_fixed_handful_of_round_trips(
+    make_device, road_form, department_a, app, statements, push_token, most
+):
+    """Issue 20: every statement is a round trip on the API's busiest write. Today: the device, the form
+    (and whether the place has it), consent, routing; the staff mail's users, webhooks, the citizen's
+    devices (without an app push: one citizens' row for Zalo and SMS); and the inserts of the feedback,
+    its timeline, audit, event, deliveries, notification and its recipients."""
+    device = make_device(push_token=push_token)
+    citizen = Caller(app.test_client(), device.token, device)
+    submit(citizen)
+    statements.clear()
+    submit(citizen)
+    assert len(statements) <= most, "\n".join(s.split("\n")[0] for s in statements)
 
 
 def test_an_anonymous_submission_carries_no_contact(citizen, road_form, department_a):

@@ -121,8 +121,9 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
     if device is None and (data.get("anonymous") or not (data.get("contact") or {}).get("phone")):
         # An integrator submits for a citizen it names: the department answers them by phone.
         errors["contact"] = {"phone": ["A submission through an API key names the citizen's phone."]}
+    province_code, ward_code = data["province_code"], data.get("ward_code")
     try:
-        form = forms.get(db, data["form"])
+        form, offered = forms.get_offered(db, data["form"], province_code, ward_code)
     except NotFound:
         raise Invalid({"form": [f"No form {data['form']}."]}, code="unknown_form") from None
     if not form.category.active:
@@ -130,9 +131,8 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
             {"form": [f"Form {form.slug} is for a retired category: it takes no new feedback."]},
             code="category_retired",
         )
-    province_code, ward_code = data["province_code"], data.get("ward_code")
     errors.update(areas.place_errors(province_code, ward_code))
-    if not errors and not db.scalar(select(forms.offered_in(province_code, ward_code, form.id))):
+    if not errors and not offered:
         errors["form"] = ["This form is not offered in this place."]
     version = form.current_version
     checked, answer_errors = answers.check(db, version.fields, data.get("answers") or {}, device)

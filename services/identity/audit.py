@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from services.core.pagination import Page, keyset_page
@@ -33,8 +33,10 @@ def record(db: Session, principal: Principal, action: str, row, before: dict | N
     db.flush()
     actor_type, actor_id, actor_label = principal.actor
     entity = row.__tablename__
-    db.add(
-        AuditEvent(
+    # Append-only: one INSERT now, not an object for the unit of work to sort at the next flush.
+    db.execute(
+        insert(AuditEvent.__table__),
+        dict(
             actor_type=actor_type,
             actor_id=actor_id,
             actor_label=actor_label,
@@ -44,7 +46,7 @@ def record(db: Session, principal: Principal, action: str, row, before: dict | N
             before=before,
             after=None if action.endswith(".delete") else snapshot(row),
             ip=principal.ip,
-        )
+        ),
     )
 
 

@@ -22,17 +22,17 @@ ZNS = "zns"
 CITIZEN = "citizen:"
 
 
-def personal_channels(db: Session, citizen_ids, message: str | None) -> dict[uuid.UUID, tuple[str, object]]:
+def personal_channels(db: Session, citizens, message: str | None) -> dict[uuid.UUID, tuple[str, object]]:
     """For each citizen that app push cannot reach: (channel, template) of the best Zalo channel they
-    have for `message`; citizens with none are left out (their inbox still has it)."""
-    if not citizen_ids or message is None:
+    have for `message`; citizens with none are left out (their inbox still has it). `citizens` are rows
+    with their id, phone, zalo_user_id and zalo_notifications (services/push reads them once for Zalo
+    and SMS); the templates are looked up only when one of them has a Zalo channel."""
+    if message is None or not any(c.phone or (c.zalo_notifications and c.zalo_user_id) for c in citizens):
         return {}
     found = templates.active(db, message, MINIAPP, ZNS)
-    if not found:
-        return {}
     miniapp, zns = found.get(MINIAPP), found.get(ZNS)
     best = {}
-    for citizen in db.scalars(select(Citizen).where(Citizen.id.in_(list(citizen_ids)))):
+    for citizen in citizens:
         if miniapp is not None and citizen.zalo_notifications and citizen.zalo_user_id:
             best[citizen.id] = (MINIAPP, miniapp)
         elif zns is not None and citizen.phone:
