@@ -150,11 +150,12 @@ CARD_COLUMNS = (
     Alert.source_url,
     Alert.published_at,
 )
+CARDS = select(*CARD_COLUMNS)  # built once: coercing the columns anew costs more than the filters
 
 
 def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
     """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
-    found = db.execute(_active(select(*CARD_COLUMNS), province_code, ward_code, FEED_CARDS))
+    found = db.execute(_active(CARDS, province_code, ward_code, FEED_CARDS))
     return [feed_card(row, locale) for row in found]
 
 
