@@ -137,7 +137,7 @@ def _active(stmt, province_code: int | None, ward_code: int | None, limit: int):
 
 
 FEED_CARDS = 20
-# What a feed card reads: the CAP messages, texts and bookkeeping of 50 alerts would cost more to load
+# What a feed card reads: the CAP messages, texts and bookkeeping of the feed's alerts would cost more to load
 # than the rest of the home screen.
 CARD_COLUMNS = (
     Alert.id,
