@@ -1,9 +1,21 @@
 """The home feed: what it holds for a place, HTTP caching (ETag/304, Cache-Control, Vary), and a
 fixed number of SQL queries whatever the number of notices."""
 
+import uuid
+
+import pytest
+
+from schemas.claims import FactCheckSchema
+from schemas.feed import FeedAlertSchema
+from schemas.notices import NoticeSummarySchema
+from services.models import Alert, FactCheck, Notice
+from services.publishing.alerts import feed_card
+from services.publishing.notices import localize
 from tests.conftest import Caller, assert_problem
+from tests.feedback_fixtures import make_category  # noqa: F401 (a fixture of misinformation_to_b)
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, THANH_KHE, later
+from tests.test_claims import FACT_CHECK, GROUPS, POST, claim, misinformation_to_b  # noqa: F401
 
 FEED = "/api/v1/feed"
 
@@ -127,6 +139,52 @@ def test_the_feed_costs_the_same_few_queries_for_2_or_20_notices(client, staff, 
 
     assert few == many <= 4  # alerts, latest notices, open consultations, fact-checks
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)  # a read writes nothing
+
+
+@pytest.mark.usefixtures("misinformation_to_b")
+def test_the_feed_loads_only_what_it_shows_and_answers_what_the_schemas_dump(
+    staff, citizen, db, write, move, statements
+):
+    """Notices' bodies and search text, alerts' CAP messages and texts, the departments' contacts: the
+    feed selects none of them (loaded whole, they made an uncached feed cost several times the bare SQL),
+    and says what the summary schemas dump from the full objects, in the caller's language."""
+    from tests.test_alerts import published
+
+    english = {"title": "English", "summary": "In English", "body": "Body"}
+    announce(write, move, "Tiếng Việt", translations={"en": english}, document_number="12/TB-UBND")
+    move(write(title="Tham vấn", translations={"en": english}), "consultation")
+    published(staff["editor_a"], translations={"en": {"headline": "Fake police calls"}})
+    group_id = claim(citizen, link=POST)["group_id"]
+    assert staff["officer_b"].post(f"{GROUPS}/{group_id}/fact-check", json=FACT_CHECK).status_code == 201
+
+    statements.clear()
+    home = citizen.get(FEED, headers={"Accept-Language": "en-GB"}).get_json()
+
+    sent = " ".join(statements)
+    for column in (
+        "notices.body",
+        "notices.content_search",
+        "alerts.cap_messages",
+        "alerts.description",
+        "alerts.instruction",
+        "focal_phone",
+        "claim_groups.text",
+    ):
+        assert column not in sent
+    assert [a["headline"] for a in home["alerts"]] == ["Fake police calls"]
+    assert {n["title"] for n in home["latest_notices"] + home["open_consultations"]} == {"English"}
+    assert len(home["fact_checks"]) == 1
+
+    def full(model, entries):
+        return [db.get(model, uuid.UUID(entry["id"])) for entry in entries]
+
+    assert home["alerts"] == FeedAlertSchema(many=True).dump(
+        [feed_card(alert, "en-GB") for alert in full(Alert, home["alerts"])]
+    )
+    for listed in ("latest_notices", "open_consultations"):
+        localized = [localize(notice, ("en-GB",)) for notice in full(Notice, home[listed])]
+        assert home[listed] == NoticeSummarySchema(many=True).dump(localized)
+    assert home["fact_checks"] == FactCheckSchema(many=True).dump(full(FactCheck, home["fact_checks"]))
 
 
 def test_a_device_feed_adds_only_the_token_lookup(citizen, write, move, statements):
