@@ -190,6 +190,20 @@ def test_an_unknown_form_or_a_place_the_form_is_not_offered_in_is_refused(citize
         422,
     )
     assert "form" in body["errors"]
+    # A ward that does not exist is named as such, not asked about the form's places (no 500).
+    body = assert_problem(
+        citizen.post(
+            "/api/v1/feedback",
+            json={
+                "form": "road-damage",
+                "answers": {"where": "x", "kind": "pothole"},
+                "province_code": 1,
+                "ward_code": 1,
+            },
+        ),
+        422,
+    )
+    assert "ward_code" in body["errors"]
 
 
 def test_numbers_too_large_for_a_float_are_a_422_not_a_500(

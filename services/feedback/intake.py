@@ -122,8 +122,12 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
         # An integrator submits for a citizen it names: the department answers them by phone.
         errors["contact"] = {"phone": ["A submission through an API key names the citizen's phone."]}
     province_code, ward_code = data["province_code"], data.get("ward_code")
+    place_errors = areas.place_errors(province_code, ward_code)
     try:
-        form, offered = forms.get_offered(db, data["form"], province_code, ward_code)
+        if place_errors:  # no place to ask about: the form alone, for its own errors first
+            form, offered = forms.get(db, data["form"]), False
+        else:
+            form, offered = forms.get_offered(db, data["form"], province_code, ward_code)
     except NotFound:
         raise Invalid({"form": [f"No form {data['form']}."]}, code="unknown_form") from None
     if not form.category.active:
@@ -131,7 +135,7 @@ def _new_feedback(db: Session, principal: Principal, data: dict) -> tuple[Feedba
             {"form": [f"Form {form.slug} is for a retired category: it takes no new feedback."]},
             code="category_retired",
         )
-    errors.update(areas.place_errors(province_code, ward_code))
+    errors.update(place_errors)
     if not errors and not offered:
         errors["form"] = ["This form is not offered in this place."]
     version = form.current_version
