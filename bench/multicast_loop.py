@@ -1,20 +1,29 @@
 """The push ceiling: a plain loop of firebase-admin send_each_for_multicast calls, 500 tokens each, to
-the fake FCM server. `python -m bench.multicast_loop FAKE_URL SERVICE_ACCOUNT COUNT`; prints its peak
-RSS (KiB)."""
+the fake FCM server, each call the message the FCM channel builds for the fan-out's payload (so only the
+outbox's own work differs). `python -m bench.multicast_loop FAKE_URL SERVICE_ACCOUNT COUNT PAYLOAD_JSON`;
+prints its peak RSS (KiB)."""
 
+import json
 import resource
 import sys
+from pathlib import Path
 
 import firebase_admin
 from firebase_admin import credentials, messaging
 
-url, account, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from services.outbox.channels import fcm_messages
+
+url, account, count, payload = (
+    sys.argv[1],
+    sys.argv[2],
+    int(sys.argv[3]),
+    json.loads(Path(sys.argv[4]).read_text()),
+)
 app = firebase_admin.initialize_app(credentials.Certificate(account))
 service = messaging._get_messaging_service(app)
 service._fcm_url = f"{url}/v1/projects/{app.project_id}/messages:send"
 tokens = [f"bench-token-{i}" for i in range(1, count + 1)]
-notification = messaging.Notification(title="Trả lời", body="Đã xử lý.")
 for start in range(0, count, 500):
-    batch = messaging.MulticastMessage(tokens=tokens[start : start + 500], notification=notification)
+    batch = fcm_messages.multicast(payload, tokens[start : start + 500], "vi", quiet=False)
     messaging.send_each_for_multicast(batch, app=app)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -1,8 +1,9 @@
 """Push dispatch benchmark: a personal fan-out to 100,000 devices (one outbox delivery each) through the
 real outbox worker (`flask --app wsgi worker`, FCM channel) to the fake FCM server, against a plain loop
-of firebase-admin `send_each_for_multicast` calls to the same server; then publish-to-FCM latency of a
-topic alert."""
+of firebase-admin `send_each_for_multicast` calls sending the same messages to the same server; then
+publish-to-FCM latency of a topic alert."""
 
+import json
 import statistics
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services import push
 from services.core.db import make_engine
-from services.models import Notification
+from services.models import Delivery, Notification
 from tests.fake_fcm import FakeFcm
 from tests.reliability.harness import ROOT, push_worker, wait_until
 
@@ -62,6 +63,9 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
         )
         db.commit()
         notification_id = notification.id
+        payload = db.scalar(select(Delivery.payload).where(Delivery.channel == "fcm").limit(1))
+    payload_file = log_dir / "fan-out-payload.json"
+    payload_file.write_text(json.dumps(payload))
     fake.clear()
     worker = push_worker(url, log_dir / "push-worker.log", **fcm_env(fake, credentials))
 
@@ -71,6 +75,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
 
     wait_until(done, timeout=1800, what="the fan-out", every=0.5)
     dispatcher = _rate(fake, devices)
+    sent_by_worker = _message(fake)
     rss = worker.peak_rss_kib()[worker.popen.pid]
     latencies = topic_latency(url, fake, sessions)
     worker.stop()
@@ -78,7 +83,15 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
 
     fake.clear()
     loop = subprocess.run(
-        [sys.executable, "-m", "bench.multicast_loop", fake.url, credentials, str(devices)],
+        [
+            sys.executable,
+            "-m",
+            "bench.multicast_loop",
+            fake.url,
+            credentials,
+            str(devices),
+            str(payload_file),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -86,6 +99,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
         timeout=1800,
     )
     plain = _rate(fake, devices)
+    assert _message(fake) == sent_by_worker, "the loop must send what the worker sends"
     return {
         "devices": devices,
         "dispatcher_mps": dispatcher,
@@ -98,6 +112,14 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
 
 def fcm_env(fake: FakeFcm, credentials: str) -> dict:
     return {"PUSH_BACKEND": "", "FIREBASE_CREDENTIALS": credentials, "FCM_ENDPOINT": fake.url}
+
+
+def _message(fake: FakeFcm) -> dict:
+    """The first message to a device the fake accepted, without its token and APNs expiry (now + TTL)."""
+    body = json.loads(json.dumps(next(r.body for r in fake.sent_ok() if "token" in r.body["message"])))
+    body["message"].pop("token")
+    body["message"]["apns"]["headers"].pop("apns-expiration")
+    return body
 
 
 def _rate(fake: FakeFcm, expected: int) -> float:

@@ -1,12 +1,14 @@
-"""JSON logs as an operator's log collector reads them: one line per request with its id, and one per
-delivery outcome from the outbox worker."""
+"""JSON logs as an operator's log collector reads them: one line per request with its id; from the outbox
+worker, one per delivery not sent and one per batch sent."""
 
 import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from api import logs
+from services.models import EventRecord
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
 from tests.test_webhooks_outbox import drain, register, webhooks_on  # noqa: F401
@@ -90,3 +92,21 @@ def test_the_worker_logs_each_delivery_outcome(webhooks_on, json_app, staff, cit
     )
     assert sent["channel"] == "webhook" and sent["delivery_id"] == retried["delivery_id"]
     assert sent["event_id"] and sent["duration_ms"] >= 0
+
+
+def test_a_batch_sent_together_is_one_line_naming_its_events(
+    webhooks_on, json_app, staff, citizen, road_form, db, capsys
+):  # noqa: F811
+    with Receiver(Answer(204), Answer(204), Answer(204)) as receiver:
+        register(staff["editor_a"], receiver.url())
+        submitted = [submit(citizen) for _ in range(3)]
+        capsys.readouterr()
+        drain(webhooks_on, db)
+
+    (line,) = lines(capsys, "citizen.outbox")
+    assert (line["channel"], line["outcome"], line["count"]) == ("webhook", "sent", 3)
+    events = db.scalars(
+        select(EventRecord.id).where(EventRecord.subject_id.in_([f["id"] for f in submitted]))
+    )
+    assert sorted(line["event_ids"]) == sorted(str(e) for e in events) and len(line["event_ids"]) == 3
+    assert "delivery_id" not in line and line["duration_ms"] >= 0

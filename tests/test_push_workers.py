@@ -174,14 +174,14 @@ def test_rows_one_worker_is_claiming_are_skipped_by_the_other(fcm_backend, engin
     locked = set(
         holding.scalars(select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True))
     )
-    claimed = set(second.claim(second_sessions()))  # does not wait for A (lock_timeout would fail it)
+    claimed = {d.id for d in second.claim(second_sessions())}  # does not wait for A (lock_timeout would fail it)
     holding.rollback()
     holding.close()
 
     assert len(locked) == 5 and len(claimed) == 5 and len(ids) == 10
     with observer() as db:
         assert locked.isdisjoint(claimed) and locked | claimed == set(db.scalars(select(Delivery.id)))
-    assert set(first.claim(first_sessions())) == locked  # what B left
+    assert {d.id for d in first.claim(first_sessions())} == locked  # what B left
     assert first.claim(first_sessions()) == []
 
 

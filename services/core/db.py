@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, create_engine, event, text
+from sqlalchemy import ColumnElement, Select, any_, bindparam, create_engine, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -188,6 +189,15 @@ def transactional(fn):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(db: Session, column, values) -> ColumnElement[bool]:
+    """`column IN values` for a batch (the worker's 500 deliveries or devices). On PostgreSQL it is one
+    array parameter, `= ANY(...)`: a 500-placeholder IN list costs psycopg a fresh parse of the query
+    text at every call, which was a tenth of a fan-out's CPU."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def one_at_a_time(db: Session, key: str) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.core.db import utcnow
+from services.core.db import one_of, utcnow
 from services.models import Delivery
 from services.models.outbox import unfinished
 from services.outbox import route_of
@@ -93,27 +93,33 @@ class Worker:
         db = self.sessions()
         try:
             done = sum(chore(db) for chore in self.chores)
-            ids = self.claim(db)
-            if ids:
-                self.deliver(db, ids)
-            return done + len(ids)
+            claimed = self.claim(db)
+            if claimed:
+                self.deliver(db, claimed)
+            return done + len(claimed)
         except Exception:
             db.rollback()  # this pass's session (with a sessionmaker, not the one sessions() gives next)
             raise
 
-    def claim(self, db: Session) -> list[uuid.UUID]:
+    def claim(self, db: Session) -> list[Delivery]:
+        """Lease the first due deliveries and count an attempt on each, committed before anything is
+        sent. The UPDATE hands back the rows it claimed, so they are not read a second time."""
         now = utcnow()
         ids = list(db.scalars(self.due(now)))
-        if ids:
-            db.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids))
-                .values(
-                    lease_until=now + self.settings.lease, attempts=Delivery.attempts + 1, last_attempt_at=now
-                )
+        if not ids:
+            db.commit()
+            return []
+        claimed = db.scalars(
+            update(Delivery)
+            .where(one_of(db, Delivery.id, ids))
+            .values(
+                lease_until=now + self.settings.lease, attempts=Delivery.attempts + 1, last_attempt_at=now
             )
+            .returning(Delivery),
+            execution_options={"synchronize_session": False, "populate_existing": True},
+        ).all()
         db.commit()
-        return ids
+        return claimed
 
     def due(self, now) -> Select:
         """The claim's query: the first due deliveries of this worker's channels, read on the partial
@@ -141,15 +147,10 @@ class Worker:
             .with_for_update(skip_locked=True)
         )
 
-    def deliver(self, db: Session, ids: list[uuid.UUID]) -> None:
+    def deliver(self, db: Session, claimed: list[Delivery]) -> None:
         """Send claimed deliveries, one batch per channel, and record each outcome (one commit per batch)."""
-        deliveries = db.scalars(
-            select(Delivery)
-            .where(Delivery.id.in_(ids))
-            .order_by(Delivery.channel, Delivery.created_at)
-            .execution_options(populate_existing=True)
-        ).all()
-        for name, group in groupby(deliveries, key=lambda d: d.channel):
+        claimed = sorted(claimed, key=lambda d: (d.channel, d.created_at))
+        for name, group in groupby(claimed, key=lambda d: d.channel):
             self._send(db, self.channels[name], list(group))
             db.commit()
 
@@ -190,18 +191,25 @@ class Worker:
     def record(self, db: Session, outcomes: list[tuple[Delivery, Result]], limit: int, recorded=None) -> None:
         """Write each outcome on its delivery (one UPDATE per set of equal values: a batch of 500 sent
         pushes is one statement), then let the channel's domain side react to each."""
-        now, same = utcnow(), defaultdict(list)
+        now, same, sent = utcnow(), defaultdict(list), []
         for delivery, result in outcomes:
             values = self._outcome(delivery, result, limit, now)
             for key, value in values.items():
                 set_committed_value(delivery, key, value)
             same[tuple(sorted(values.items()))].append(delivery.id)
-            _log_outcome(delivery, result)
+            if delivery.status == "sent":
+                sent.append((delivery, result))
+            else:
+                _log_outcome(delivery, result)
             for observe in self.observers:
                 observe(delivery, result)
+        if len(sent) == 1:
+            _log_outcome(*sent[0])
+        elif sent:
+            _log_sent(sent)
         for values, ids in same.items():
             db.execute(
-                update(Delivery).where(Delivery.id.in_(ids)).values(dict(values)),
+                update(Delivery).where(one_of(db, Delivery.id, ids)).values(dict(values)),
                 execution_options={"synchronize_session": False},
             )
         if recorded:
@@ -239,7 +247,8 @@ class Worker:
 
 
 def _log_outcome(delivery: Delivery, result: Result) -> None:
-    """One line per outcome, its fields apart for JSON logs (api/logs.py)."""
+    """A line for a delivery that was not sent (retrying, failed, gone) or was sent alone, its fields
+    apart for JSON logs (api/logs.py)."""
     fields = {
         "channel": delivery.channel,
         "delivery_id": str(delivery.id),
@@ -259,6 +268,20 @@ def _log_outcome(delivery: Delivery, result: Result) -> None:
         f": {delivery.last_error}" if delivery.status != "sent" and delivery.last_error else "",
         extra=fields,
     )
+
+
+def _log_sent(sent: list[tuple[Delivery, Result]]) -> None:
+    """One line for a batch's sent deliveries: a fan-out's 100,000 lines cost the worker a tenth of its
+    time, and each delivery's outcome is in the database."""
+    channel = sent[0][0].channel
+    fields = {
+        "channel": channel,
+        "outcome": "sent",
+        "count": len(sent),
+        "event_ids": sorted({str(d.event_id) for d, _ in sent if d.event_id}),
+        "duration_ms": max((r.latency_ms for _, r in sent if r.latency_ms is not None), default=None),
+    }
+    log.info("%s deliveries on %s: sent", len(sent), channel, extra=fields)
 
 
 def _cut(text: str | None) -> str | None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import outbox, sms, zalo
-from services.core.db import utcnow
+from services.core.db import one_of, utcnow
 from services.core.targets import Targets
 from services.core.text import language
 from services.models import Citizen, Delivery, Device, Notification, NotificationPlace, NotificationRecipient
@@ -211,7 +211,9 @@ def resolve_many(db: Session, addresses: list[str]) -> dict[str, dict | None]:
     found = {
         f"{DEVICE}{device_id}": (token, locale, quiet_hours)
         for device_id, token, locale, quiet_hours in db.execute(
-            select(Device.id, Device.push_token, Device.locale, Device.quiet_hours).where(Device.id.in_(ids))
+            select(Device.id, Device.push_token, Device.locale, Device.quiet_hours).where(
+                one_of(db, Device.id, ids)
+            )
         )
         if token
     }
