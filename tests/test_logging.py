@@ -95,8 +95,14 @@ def test_the_worker_logs_each_delivery_outcome(webhooks_on, json_app, staff, cit
 
 
 def test_a_batch_sent_together_is_one_line_naming_its_events(
-    webhooks_on, json_app, staff, citizen, road_form, db, capsys
-):  # noqa: F811
+    webhooks_on,  # noqa: F811
+    json_app,
+    staff,
+    citizen,
+    road_form,
+    db,
+    capsys,
+):
     with Receiver(Answer(204), Answer(204), Answer(204)) as receiver:
         register(staff["editor_a"], receiver.url())
         submitted = [submit(citizen) for _ in range(3)]

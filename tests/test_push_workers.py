@@ -174,7 +174,8 @@ def test_rows_one_worker_is_claiming_are_skipped_by_the_other(fcm_backend, engin
     locked = set(
         holding.scalars(select(Delivery.id).order_by(Delivery.id).limit(5).with_for_update(skip_locked=True))
     )
-    claimed = {d.id for d in second.claim(second_sessions())}  # does not wait for A (lock_timeout would fail it)
+    # B does not wait for A (lock_timeout would fail it).
+    claimed = {d.id for d in second.claim(second_sessions())}
     holding.rollback()
     holding.close()
 
