@@ -136,7 +136,7 @@ def test_push_outage_of_429_503_and_timeouts_ends_with_everything_sent(
         )
 
 
-def test_push_worker_killed_mid_batch_and_restarted_sends_every_row(outbox, fake_fcm, start_worker):
+def test_push_worker_killed_mid_batch_and_restarted_sends_every_row(outbox, fake_fcm, start_worker, tmp_path):
     _, sessions = outbox
     fake_fcm.slow("*", seconds=0.01)  # a batch takes a moment, so the kill lands inside one
     worker = start_worker()
@@ -147,5 +147,8 @@ def test_push_worker_killed_mid_batch_and_restarted_sends_every_row(outbox, fake
     start_worker()  # claims the killed worker's rows once their lease (3 s) expires
     wait_until(lambda: all_sent(sessions), timeout=90, what="every notification sent", every=0.5)
 
+    # At most the batch in flight when the worker died, and what a loaded machine answered too late
+    # (FCM_TIMEOUT is short here: the worker retries a send it gave up waiting for).
+    late = sum(read_timeouts(tmp_path / f"worker-{n}.log") for n in range(2))
     resent = duplicates(fake_fcm)
-    assert resent <= MULTICAST_LIMIT, resent  # at most the batch in flight when the worker died
+    assert resent <= MULTICAST_LIMIT + late, (resent, late)
