@@ -3,6 +3,7 @@ real outbox worker (`flask --app wsgi worker`, FCM channel) to the fake FCM serv
 of firebase-admin `send_each_for_multicast` calls sending the same messages to the same server; then
 publish-to-FCM latency of a topic alert."""
 
+import copy
 import json
 import statistics
 import subprocess
@@ -63,7 +64,8 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
         )
         db.commit()
         notification_id = notification.id
-        payload = db.scalar(select(Delivery.payload).where(Delivery.channel == "fcm").limit(1))
+        # A device's delivery of this fan-out (the bench's alerts left topic deliveries too).
+        payload = db.scalar(select(Delivery.payload).where(Delivery.address.startswith(push.DEVICE)).limit(1))
     payload_file = log_dir / "fan-out-payload.json"
     payload_file.write_text(json.dumps(payload))
     fake.clear()
@@ -116,7 +118,7 @@ def fcm_env(fake: FakeFcm, credentials: str) -> dict:
 
 def _message(fake: FakeFcm) -> dict:
     """The first message to a device the fake accepted, without its token and APNs expiry (now + TTL)."""
-    body = json.loads(json.dumps(next(r.body for r in fake.sent_ok() if "token" in r.body["message"])))
+    body = copy.deepcopy(next(r.body for r in fake.sent_ok() if "token" in r.body["message"]))
     body["message"].pop("token")
     body["message"]["apns"]["headers"].pop("apns-expiration")
     return body
