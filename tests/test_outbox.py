@@ -80,6 +80,39 @@ def test_a_sent_delivery_records_its_answer(worker, channel):
     assert worker.run_once() == 0
 
 
+def test_one_batch_of_different_answers_records_each_on_its_own_delivery(worker, channel):
+    """Outcomes that share their values are written together and the rest one by one (an SMS's own
+    message id, a webhook's own latency): none may take another's values."""
+    answers = {
+        "sms:1": Result("sent", latency_ms=11, provider_id="m-1"),
+        "sms:2": Result("sent", latency_ms=12, provider_id="m-2"),
+        "sms:3": Result("sent", latency_ms=12, provider_id="m-3"),
+        "sms:4": Result("retry", after=60, status_code=503, detail="busy"),
+        "sms:5": Result("failed", status_code=400, detail="refused"),
+        "sms:6": Result("sent", status_code=200, latency_ms=3),
+        "sms:7": Result("sent", status_code=200, latency_ms=3),
+    }
+    for address, answer in answers.items():
+        channel.script[address] = [answer]
+    deliveries = {address: enqueue(address) for address in answers}
+    assert worker.run_once() == len(answers)
+    written = {address: fresh(d) for address, d in deliveries.items()}
+    assert {a: (d.status, d.latency_ms, d.provider_id) for a, d in written.items() if d.status == "sent"} == {
+        "sms:1": ("sent", 11, "m-1"),
+        "sms:2": ("sent", 12, "m-2"),
+        "sms:3": ("sent", 12, "m-3"),
+        "sms:6": ("sent", 3, None),
+        "sms:7": ("sent", 3, None),
+    }
+    assert (written["sms:4"].status, written["sms:4"].status_code, written["sms:4"].last_error) == (
+        "retrying",
+        503,
+        "busy",
+    )
+    assert written["sms:4"].completed_at is None and written["sms:4"].lease_until is None
+    assert (written["sms:5"].status, written["sms:5"].last_error) == ("failed", "refused")
+
+
 def test_retry_after_wins_over_the_backoff(worker, channel):
     channel.script["https://example.org/hook"] = [
         Result("retry", after=120, status_code=429, detail="slow down")
