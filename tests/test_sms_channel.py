@@ -349,6 +349,22 @@ def test_the_window_is_never_exceeded(fake, inbox):
         channel.close()
 
 
+def test_submits_and_receipt_answers_share_the_link_without_a_pdu_lost_or_torn(fake, inbox):
+    """The sender and the reader (answering each receipt) write to one socket at once: every submit_sm
+    and every deliver_sm_resp must reach the SMSC whole and in time."""
+    channel = SmppChannel(fake.settings(SMS_WINDOW="10", SMS_TIMEOUT="5"), *callbacks(inbox))
+    try:
+        fake.receipts = True
+        results = channel.send_batch([sms(f"Tin {n}", phone=f"849{n:08d}") for n in range(500)])
+        assert [result.kind for result in results] == ["sent"] * 500
+        receipts = inbox.wait("receipts", 500)
+        assert {message_id for message_id, _, _ in receipts} == {result.provider_id for result in results}
+        wait_until(lambda: len(fake.deliver_answers) == 500, "the deliver_sm_resp")
+        assert fake.deliver_answers == [consts.SMPP_ESME_ROK] * 500
+    finally:
+        channel.close()
+
+
 def test_a_callback_cannot_send_through_the_channel(fake, inbox):
     answers = []
 
