@@ -26,7 +26,7 @@ from tests.fake_smsc import FakeSmsc
 MESSAGES = 3000
 CLAIM = 500  # the outbox worker's claim size
 WINDOW = 10
-ROUNDS = 3
+ROUNDS = 5  # the threads' scheduling makes single rounds swing ±0.1
 PLAIN = {"window": WINDOW, "unbounded": None, "wait_each": 1}  # the plain loops and their windows
 PHONES = [f"8491{n:07d}" for n in range(MESSAGES)]
 TEXT = "Canh bao lua dao so {n}: gia danh cong an goi dien yeu cau chuyen tien. Goi 113. UBND P. Hai Chau"
