@@ -6,6 +6,8 @@ is one line in `channels()`.
 """
 
 import functools
+import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -33,6 +35,8 @@ BULLETINS_EVERY = 60.0  # seconds between passes making the morning's bulletins
 DIGEST_EVERY = 60.0  # seconds between looks at whether today's staff digest is due
 BREACHES_EVERY = 60.0  # seconds between looks for a breach whose next 72-hour reminder is due
 RETENTION_EVERY = 24 * 3600.0  # the retention schedule is applied once a day (and at start)
+
+log = logging.getLogger("citizen.outbox")
 
 
 def subscribers(config) -> None:
@@ -91,9 +95,8 @@ def make(
     if retention_schedule is not None:
         chores.append(every(RETENTION_EVERY, functools.partial(_retention, schedule=retention_schedule)))
     if bulletin_hour is not None:
-        chores.append(
-            every(BULLETINS_EVERY, functools.partial(bulletins.prepare_morning, hour=bulletin_hour))
-        )
+        morning = functools.partial(bulletins.prepare_morning, hour=bulletin_hour)
+        chores.append(every(BULLETINS_EVERY, aside(morning, sessions)))
     if "email" in channels and digest_hour is not None:
         chores.append(every(DIGEST_EVERY, functools.partial(digest.send, hour=digest_hour)))
     if "email" in channels:
@@ -124,6 +127,35 @@ def from_config(database, config: dict) -> Worker:
 def _retention(db, schedule: retention.Schedule) -> int:
     """The retention pass as a chore: the count of items removed."""
     return sum(retention.run(db, schedule).values())
+
+
+def aside(chore: Chore, sessions) -> Chore:
+    """`chore` on a thread of its own, in a session of its own, so no delivery waits for it: a pass of
+    morning bulletins is half a minute of speech synthesis, and an alert must not queue behind it. A
+    pass starts only once the one before has ended; the delivery loop counts it as nothing done."""
+    idle = threading.Lock()
+
+    def run() -> None:
+        db = sessions()
+        try:
+            chore(db)
+        except Exception:
+            log.exception("worker chore %s failed; it runs again at its next pass", _name(chore))
+            db.rollback()
+        finally:
+            db.close()
+            idle.release()
+
+    def start(db) -> int:
+        if idle.acquire(blocking=False):
+            threading.Thread(target=run, name=f"chore-{_name(chore)}", daemon=True).start()
+        return 0
+
+    return start
+
+
+def _name(chore: Chore) -> str:
+    return getattr(chore, "func", chore).__name__
 
 
 def every(seconds: float, chore: Chore) -> Chore:

@@ -2,11 +2,14 @@
 each (sent, retry with or without Retry-After, failed, gone), the order kept per key, attempt limits
 per channel, and that nothing is written when the writing transaction rolls back."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from api.worker import aside
 from services import events, outbox
 from services.core.db import transactional, utcnow
 from services.models import Delivery, EventRecord, Feedback, Notification
@@ -111,6 +114,40 @@ def test_one_batch_of_different_answers_records_each_on_its_own_delivery(worker,
     )
     assert written["sms:4"].completed_at is None and written["sms:4"].lease_until is None
     assert (written["sms:5"].status, written["sms:5"].last_error) == ("failed", "refused")
+
+
+def test_a_chore_set_aside_keeps_no_delivery_waiting(channel, caplog):
+    """The morning bulletins' speech synthesis runs beside the deliveries: an alert sent meanwhile
+    goes at once, and a new pass starts only when the last one has ended."""
+    passes, release = [], threading.Event()
+
+    def slow(db):
+        passes.append(db)
+        if len(passes) == 1:
+            assert release.wait(10)
+        else:
+            raise RuntimeError("the speech engine is missing")
+
+    worker = Worker(database.session, {CHANNEL: channel}, chores=(aside(slow, database.sessions),))
+    first = enqueue("hook:first")
+    assert worker.run_once() == 1 and fresh(first).status == "sent"
+    second = enqueue("hook:second")
+    assert worker.run_once() == 1 and fresh(second).status == "sent"
+    assert len(passes) == 1  # still running: not started twice
+    assert passes[0] is not database.session()  # a session of its own, not the loop's
+
+    release.set()
+    wait_for(lambda: worker.run_once() is not None and len(passes) >= 2)
+    wait_for(lambda: "the speech engine is missing" in caplog.text)  # logged, and the worker goes on
+    third = enqueue("hook:third")
+    assert worker.run_once() == 1 and fresh(third).status == "sent"
+
+
+def wait_for(predicate) -> None:
+    deadline = time.monotonic() + 5
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
 
 
 def test_retry_after_wins_over_the_backoff(worker, channel):

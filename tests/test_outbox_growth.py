@@ -6,14 +6,18 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import sessionmaker
 
 from bench.outbox_growth import add_delivered
-from services.core.db import utcnow
+from services import outbox
+from services.core.db import make_engine, utcnow
 from services.models import Delivery, EventRecord
 from services.outbox import retention
+from services.outbox.channels.base import Outgoing, Result
 from services.outbox.worker import Worker
 from services.reports import deliveries
 from tests.postgres import explain
+from tests.reliability.harness import scratch_database
 
 DAY = timedelta(days=1)
 
@@ -42,6 +46,42 @@ def test_claiming_walks_only_the_unfinished_among_50000_delivered(db, transactio
         assert not [scan for scan in read if scan[0] == "Seq Scan"], plan
 
     assert len(worker.claim(db)) == 200
+
+
+class Answered:
+    """A webhook receiver that takes everything."""
+
+    name = "webhook"
+
+    def send(self, outgoing: Outgoing) -> Result:
+        return Result("sent", status_code=204, latency_ms=1)
+
+
+def test_a_webhook_s_backlog_is_claimed_without_reading_it_for_each_candidate(database_url):
+    """Two backlogs of 3,000 deliveries to one webhook, each keyed by its subject, on a new database
+    (no statistics yet): whether an earlier one of a key is unfinished is asked of the ordering index,
+    never of the webhook's whole backlog on the address index (4 s a claim of 500 when it was)."""
+    with scratch_database(database_url, "citizen_backlog") as url:
+        engine = make_engine(url)
+        sessions = sessionmaker(bind=engine)
+        hook, worker = str(uuid.uuid4()), Worker(sessions, {"webhook": Answered()})
+
+        def backlog():
+            with sessions() as db:
+                for n in range(3000):
+                    outbox.enqueue(db, "webhook", hook, {"n": n}, ordering_key=f"feedback-{uuid.uuid4()}")
+                db.commit()
+
+        backlog()
+        while worker.run_once():
+            pass
+        backlog()
+        with engine.connect() as connection, connection.begin():
+            for generic in (False, True):
+                [plan] = explain(connection, worker.due(utcnow()), generic=generic)
+                indexes = {index for _, _, index in scans(plan["Plan"])}
+                assert "ix_deliveries_ordering" in indexes and "ix_deliveries_address" not in indexes, plan
+        engine.dispose()
 
 
 def test_the_retention_pass_removes_old_finished_deliveries_and_the_reports_keep_their_counts(db):

@@ -83,8 +83,6 @@ def cluster(servers, redis_server, tmp_path_factory):  # noqa: F811
         # Long enough that the whole burst falls in one window of the nginx cache (s-maxage).
         "FEED_CACHE_SECONDS": 60,
         "GUNICORN_GRACEFUL_TIMEOUT": 2,
-        # No voice: the workers' chore of making the morning bulletins' audio is not this test's.
-        "TTS_COMMAND": "false",
     }
     with scratch_database(primary.url, "citizen_scaled") as url, ExitStack() as stack:
         settings["DATABASE_REPLICA_URL"] = url.replace(f":{primary.port}/", f":{replica.port}/")

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from api import worker as outbox_worker
 from services.core.db import utcnow
 from services.models import Delivery, Webhook
+from services.models.outbox import ordering_scope
 from services.webhooks import wiring
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
@@ -52,7 +53,7 @@ def test_a_departments_system_verifies_a_signed_feedback_created(webhooks_on, st
         (delivery,) = db.scalars(select(Delivery).where(Delivery.address == webhook["id"]))
         assert printed(lines, f"feedback.created {delivery.payload['id']}")
     assert delivery.payload["data"]["tracking_code"] == feedback["tracking_code"]
-    assert delivery.ordering_key == feedback["id"]
+    assert delivery.ordering_key == ordering_scope("webhook", webhook["id"], feedback["id"])  # per subject
     (logged,) = editor.get(f"{WEBHOOKS}/{webhook['id']}/deliveries").get_json()["items"]
     assert (logged["event"], logged["status"], logged["status_code"], logged["attempts"]) == (
         "feedback.created",

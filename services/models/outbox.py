@@ -1,5 +1,6 @@
 """The event log and the outbox: every event a service announced, and every delivery of one on a channel."""
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -12,6 +13,12 @@ from services.models.base import Base
 # held: never sent, kept back by a budget (the day's SMS) and shown as such in the deliveries summary.
 DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone", "held")
 UNFINISHED = ("pending", "retrying")
+
+
+def ordering_scope(channel: str, address: str, key: str) -> str:
+    """The stored ordering key: deliveries go one after the other when they share channel, address and
+    the caller's key; one digest of the three is what the claim compares (md5 as a bucket, not a seal)."""
+    return hashlib.md5(f"{channel}\n{address}\n{key}".encode()).hexdigest()
 
 
 def unfinished(status):
@@ -55,11 +62,11 @@ class Delivery(Base):
             postgresql_where=text("status IN ('pending', 'retrying')"),
             sqlite_where=text("status IN ('pending', 'retrying')"),
         ),
-        # "Is an earlier delivery with the same key unfinished?"
+        # "Is an earlier delivery with the same key unfinished?" The key holds its channel and address
+        # (ordering_scope), so this is the only index the question can use: asked per address, the
+        # planner took the address index and walked a whole webhook's backlog for every candidate.
         Index(
             "ix_deliveries_ordering",
-            "channel",
-            "address",
             "ordering_key",
             "created_at",
             postgresql_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
@@ -89,7 +96,7 @@ class Delivery(Base):
     address: Mapped[str] = mapped_column(String(1024))
     payload: Mapped[dict] = mapped_column(default=dict)
     event_id: Mapped[uuid.UUID | None]
-    ordering_key: Mapped[str | None] = mapped_column(String(128))
+    ordering_key: Mapped[str | None] = mapped_column(String(128))  # ordering_scope(channel, address, key)
     rank: Mapped[int] = mapped_column(Integer, default=0)  # lower is claimed first: -priority (alerts -1)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.core.db import utcnow
 from services.models import Delivery
-from services.models.outbox import unfinished
+from services.models.outbox import ordering_scope, unfinished
 from services.outbox.channels.base import Result
 
 Resolve = Callable[[Session, str], dict | None]
@@ -92,7 +92,7 @@ def enqueue(
         address=address,
         payload=payload,
         event_id=event_id,
-        ordering_key=ordering_key,
+        ordering_key=ordering_scope(channel, address, ordering_key) if ordering_key is not None else None,
         rank=-priority,
         status="pending",
         attempts=0,

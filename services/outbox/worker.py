@@ -127,9 +127,7 @@ class Worker:
         worker holds are skipped (SQLite, one writer at a time, has no FOR UPDATE)."""
         earlier = aliased(Delivery)
         blocked = exists().where(
-            earlier.channel == Delivery.channel,
-            earlier.address == Delivery.address,
-            earlier.ordering_key == Delivery.ordering_key,
+            earlier.ordering_key == Delivery.ordering_key,  # its channel and address included
             unfinished(earlier.status),
             earlier.created_at < Delivery.created_at,
         )

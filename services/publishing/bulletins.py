@@ -220,7 +220,7 @@ def _wards(targets: dict) -> list[int]:
 def prepare_morning(db: Session, *, hour: int, batch: int = 5) -> int:
     """The worker's chore: from an hour before `hour` (Việt Nam time), today's morning bulletin of each
     commune with something to say, in the provinces the app's departments serve, and its audio; `batch`
-    communes a pass, so deliveries are not kept waiting."""
+    communes a pass (half a minute of speech synthesis: the worker runs it aside from its deliveries)."""
     now = datetime.now(LOCAL)
     if now.hour < hour - 1:
         return 0
