@@ -141,9 +141,8 @@ def aside(chore: Chore, sessions) -> Chore:
             chore(db)
         except Exception:
             log.exception("worker chore %s failed; it runs again at its next pass", _name(chore))
-            db.rollback()
         finally:
-            db.close()
+            db.close()  # rolls back whatever the chore left uncommitted
             idle.release()
 
     def start(db) -> int:
