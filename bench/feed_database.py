@@ -8,7 +8,6 @@ one anonymous request sends, as bench/data.py's `explain` does, and the answer's
 import pickle
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,7 @@ def run(server, work: Path, path: str, rounds: int) -> dict:
     """Rounds of (API, ceiling), alternated, like the other feed measurements, with the CPU seconds the
     measured process and PostgreSQL spent in them."""
     url = server.url
-    postgres = int(Path(server.datadir, "postmaster.pid").read_text().split()[0])
+    postgres = load.postgres_pid(server)
     captured = work / "feed-sql.pickle"
     subprocess.run(
         [BIN / "python", "-m", "bench.feed_database", captured, path],
@@ -43,22 +42,13 @@ def run(server, work: Path, path: str, rounds: int) -> dict:
         assert httpx.get(ceiling.base + path).content == ours.content
         for _ in range(rounds):
             for name, process in (("ours", api), ("ceiling", ceiling)):
-                spent = _cpu(cpu[name], process.popen.pid, postgres)
+                spent = load.cpu_spent(cpu[name], process.popen.pid, postgres)
                 runs[name].append(load.wrk(process.base + path, measured=spent))
     per_request = {
         name: [seconds / sum(run.requests for run in runs[name]) * 1000 for seconds in cpu[name]]
         for name in runs
     }
     return {"runs": runs, "statements": statements, "bytes": len(ours.content), "cpu_ms": per_request}
-
-
-@contextmanager
-def _cpu(into: list[float], *pids: int):
-    """Add the CPU seconds each of `pids` (and its children) spends meanwhile into `into`."""
-    before = [load.cpu_seconds(pid) for pid in pids]
-    yield
-    for i, (pid, start) in enumerate(zip(pids, before, strict=True)):
-        into[i] += load.cpu_seconds(pid) - start
 
 
 def report(report, result: dict, path: str) -> None:
@@ -76,9 +66,9 @@ def report(report, result: dict, path: str) -> None:
     report.line(
         f"\nCPU per request in the measured runs: the API's processes {ours:.1f} ms and PostgreSQL "
         f"{ours_db:.1f} ms; the ceiling's {ceiling:.1f} ms and PostgreSQL {ceiling_db:.1f} ms. On 2 shared "
-        "cores the rate follows the CPU: what the API spends beyond the ceiling in its own processes is "
-        "building the statements, loading ORM objects and dumping them with marshmallow (section 9 has "
-        "the profile)."
+        "cores the rate follows the CPU: what the API spends beyond the ceiling in its own processes goes "
+        "to SQLAlchemy's execution of the statements (built once, their rows read through its Core), "
+        "Flask's handling of the request and writing the JSON (section 11 has the profile)."
     )
     report.line("\n<details><summary>The statements</summary>\n")
     for sql, _params in result["statements"]:

@@ -68,6 +68,20 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
+def postgres_pid(server) -> int:
+    """The postmaster of a tests.postgres.Server: its children are the backends."""
+    return int(Path(server.datadir, "postmaster.pid").read_text().split()[0])
+
+
+@contextlib.contextmanager
+def cpu_spent(into: list[float], *pids: int):
+    """Add the CPU seconds each of `pids` (and its children) spends meanwhile into `into`."""
+    before = [cpu_seconds(pid) for pid in pids]
+    yield
+    for i, (pid, start) in enumerate(zip(pids, before, strict=True)):
+        into[i] += cpu_seconds(pid) - start
+
+
 def median(runs: list[Result]) -> Result:
     """The run with the median throughput (the upper middle of an even number)."""
     return sorted(runs, key=lambda run: run.rps)[len(runs) // 2]

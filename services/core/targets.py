@@ -7,7 +7,7 @@ ward-targeted item is found by "what is for province P?" too.
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import and_, bindparam, or_, true
 
 from services.core import areas
 from services.core.errors import Forbidden, Invalid
@@ -125,14 +125,29 @@ def reaching(places, province_code: int | None, ward_code: int | None):
     """SQL condition on a places table (`scope`, `code`, rows from Targets.places()): the rows that
     reach the place. A ward: national rows, its province's, its own. A province alone: national rows,
     the province's and any of its wards'. No place at all: every row. Give a place from place()."""
-    if ward_code is not None:
-        province_code, wards = areas.ward(ward_code).province_code, [ward_code]
-    elif province_code is not None:
-        wards = [ward.code for ward in areas.wards(province_code)]
-    else:
+    if province_code is None and ward_code is None:
         return true()
+    bound = place_parameters(province_code, ward_code)
+    return _reaching(places, bound["place_province"], bound["place_wards"])
+
+
+def reaching_bound(places):
+    """reaching() in a statement built once (so SQLAlchemy neither builds it nor keys its cache anew
+    per request): the place comes as the bind parameters place_parameters() gives."""
+    return _reaching(places, bindparam("place_province"), bindparam("place_wards", expanding=True))
+
+
+def place_parameters(province_code: int | None, ward_code: int | None) -> dict:
+    """The bind parameters of reaching_bound() for a place from place() (a province at least)."""
+    if ward_code is not None:
+        return {"place_province": areas.ward(ward_code).province_code, "place_wards": [ward_code]}
+    wards = [ward.code for ward in areas.wards(province_code)]
+    return {"place_province": province_code, "place_wards": wards}
+
+
+def _reaching(places, province, wards):
     return or_(
         places.scope == "national",
-        and_(places.scope == "province", places.code == province_code),
+        and_(places.scope == "province", places.code == province),
         and_(places.scope == "ward", places.code.in_(wards)),
     )

@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from services import events
 from services.core import deadlines
-from services.core.db import transactional, utcnow
+from services.core.db import read_rows, transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
 from services.identity import audit, policy
 from services.identity.principals import Principal
@@ -148,23 +148,26 @@ ENTRY_COLUMNS = (
     FactCheck.published_at,
     FactCheck.updated_at,
 )
-# Built once: coercing the columns anew costs more than the filters.
-ENTRIES = (
+# The feed's statements, built once with the place as bind parameters (as alerts.FEED): the province's
+# fact-checks, and those of a ward's (its own claims and the province-wide ones).
+_ENTRIES = (
     select(*ENTRY_COLUMNS)
     .join(ClaimGroup, ClaimGroup.id == FactCheck.group_id)
     .join(Department, Department.id == FactCheck.department_id)
+    .where(ClaimGroup.province_code == bindparam("province_code"))
+    .order_by(FactCheck.published_at.desc(), FactCheck.id)
+    .limit(FEED_ENTRIES)
+)
+_WARD_ENTRIES = _ENTRIES.where(
+    ClaimGroup.ward_code.is_(None) | (ClaimGroup.ward_code == bindparam("ward_code"))
 )
 
 
-def latest(db: Session, *, province_code=None, ward_code=None, limit=FEED_ENTRIES) -> list[dict]:
+def latest(db: Session, province_code: int, ward_code: int | None) -> list[dict]:
     """The newest fact-checks on claims reported in the province (in the ward, or province-wide, when a
     ward is given), as FactCheckSchema dumps them: what the commune's home feed shows."""
-    stmt = ENTRIES
-    if province_code is not None:
-        stmt = stmt.where(ClaimGroup.province_code == province_code)
-    if ward_code is not None:
-        stmt = stmt.where(ClaimGroup.ward_code.is_(None) | (ClaimGroup.ward_code == ward_code))
-    found = db.execute(stmt.order_by(FactCheck.published_at.desc(), FactCheck.id).limit(limit))
+    stmt = _ENTRIES if ward_code is None else _WARD_ENTRIES
+    found = read_rows(db, stmt, {"province_code": province_code, "ward_code": ward_code})
     return [row._asdict() for row in found]
 
 

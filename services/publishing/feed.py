@@ -30,5 +30,5 @@ def home(db: Session, principal: Principal, *, province_code=None, ward_code=Non
         "open_consultations": notices.open_consultations(
             db, province_code, ward_code, languages, OPEN_CONSULTATIONS
         ),
-        "fact_checks": fact_checks.latest(db, province_code=province_code, ward_code=ward_code),
+        "fact_checks": fact_checks.latest(db, province_code, ward_code),
     }

@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, exists, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services import events
-from services.core import markup, states
-from services.core.db import transactional, utcnow
+from services.core import markup, states, targets
+from services.core.db import read_rows, transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
@@ -223,19 +223,43 @@ SUMMARY_COLUMNS = (
 )
 
 
-# Built once: coercing 16 columns anew costs more on every feed than its filters.
-SUMMARIES = select(*SUMMARY_COLUMNS).join(Department, Department.id == Notice.department_id)
+# The feed's statements, built once with the place, the time and the length as bind parameters: building
+# them (and keying SQLAlchemy's cache with them) per request cost more than PostgreSQL's work on them.
+_SUMMARIES = select(*SUMMARY_COLUMNS).join(Department, Department.id == Notice.department_id)
+_IN_FEED = (
+    _public(bindparam("now")),
+    exists().where(NoticePlace.notice_id == Notice.id, targets.reaching_bound(NoticePlace)),
+)
+LATEST = (
+    _SUMMARIES.where(*_IN_FEED, Notice.stage != "archived")
+    .order_by(Notice.listed_at.desc(), Notice.id.desc())
+    .limit(bindparam("limit"))
+)
+OPEN_CONSULTATIONS = (
+    _SUMMARIES.where(
+        *_IN_FEED, Notice.stage == "consultation", Notice.consultation_closes_at > bindparam("now")
+    )
+    .order_by(Notice.consultation_closes_at, Notice.id)
+    .limit(bindparam("limit"))
+)
 
 
 def latest(db: Session, province_code: int, ward_code: int | None, languages, limit: int) -> list[dict]:
     """The newest public notices for a place (archived ones left out)."""
-    now = utcnow()
-    stmt = (
-        SUMMARIES.where(_public(now), Notice.stage != "archived", _for_place(province_code, ward_code))
-        .order_by(Notice.listed_at.desc(), Notice.id.desc())
-        .limit(limit)
-    )
-    return [summary(row, languages, now) for row in db.execute(stmt)]
+    return _summaries(db, LATEST, province_code, ward_code, languages, limit)
+
+
+def open_consultations(
+    db: Session, province_code: int, ward_code: int | None, languages, limit: int
+) -> list[dict]:
+    """Public consultations for a place still taking comments, closing soonest first."""
+    return _summaries(db, OPEN_CONSULTATIONS, province_code, ward_code, languages, limit)
+
+
+def _summaries(db: Session, stmt, province_code: int, ward_code: int | None, languages, limit: int):
+    now, place_parameters = utcnow(), targets.place_parameters(province_code, ward_code)
+    found = read_rows(db, stmt, {"now": now, "limit": limit, **place_parameters})
+    return [summary(row, languages, now) for row in found]
 
 
 def summary(row, languages, now: datetime) -> dict:
@@ -288,24 +312,6 @@ def closing_consultations(
         _for_place(province_code, ward_code),
     )
     return list(db.scalars(stmt.order_by(Notice.consultation_closes_at, Notice.id).limit(limit)).unique())
-
-
-def open_consultations(
-    db: Session, province_code: int, ward_code: int | None, languages, limit: int
-) -> list[dict]:
-    """Public consultations for a place still taking comments, closing soonest first."""
-    now = utcnow()
-    stmt = (
-        SUMMARIES.where(
-            _public(now),
-            Notice.stage == "consultation",
-            Notice.consultation_closes_at > now,
-            _for_place(province_code, ward_code),
-        )
-        .order_by(Notice.consultation_closes_at, Notice.id)
-        .limit(limit)
-    )
-    return [summary(row, languages, now) for row in db.execute(stmt)]
 
 
 def visible(db: Session, principal: Principal, notice_id: uuid.UUID) -> Notice:
