@@ -27,19 +27,21 @@ def session() -> Session:
 
 
 def replica_reads(fn):
-    """Run the view with its reads on the replica when the request may use it (see the module)."""
+    """Run the view with its reads on the replica when the request may use it (see the module), and
+    outside a transaction (services.core.db) wherever an anonymous GET reads."""
 
     @functools.wraps(fn)
     def view(*args, **kwargs):
         db = database()
         anonymous_get = request.method in ("GET", "HEAD") and "Authorization" not in request.headers
-        if not (anonymous_get and db.read_from_replica()):
+        if not (anonymous_get and db.read_publicly()):
             return fn(*args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except DBAPIError as error:
             db.replica.failed(error)
             db.end_session()  # a fresh session, on the primary only
+            db.read_publicly(replica=False)
             return fn(*args, **kwargs)
 
     return view

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 from api import create_app
@@ -216,3 +216,41 @@ def test_a_stopped_replica_moves_reads_to_the_primary_without_an_error(
     finally:
         servers[1].start()
     caught_up(replica, primary)
+
+
+def _autocommit_of_selects(app, caller, path: str) -> set[bool]:
+    """Whether the connections that ran the request's SELECTs were in autocommit: psycopg sends BEGIN
+    before a statement (and the session ROLLBACK after the request) only on a connection that is not."""
+    database = app.extensions["database"]
+    seen = []
+
+    def record(connection, _cursor, statement, *_):
+        if statement.lstrip().startswith("SELECT"):
+            seen.append(connection.connection.dbapi_connection.autocommit)
+
+    engines = [database.engine] + ([database.replica.engine] if database.replica else [])
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert caller.get(path).status_code == 200
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    assert seen, "the request read nothing"
+    return set(seen)
+
+
+def test_public_reads_run_outside_a_transaction_on_the_replica_and_on_the_primary(
+    replica_app, servers, tmp_path
+):
+    without_replica = create_app(
+        {**app_settings(servers[0].url), "RATELIMIT_ENABLED": False, "ATTACHMENTS_DIR": str(tmp_path)}
+    )
+    try:
+        for app in (replica_app, without_replica):
+            anonymous = Caller(app.test_client())
+            assert _autocommit_of_selects(app, anonymous, f"{FEED}?ward_code={HAI_CHAU}") == {True}
+            # A caller with a token may write in the same request: its reads stay in the transaction.
+            assert _autocommit_of_selects(app, new_device(app), FEED) == {False}
+    finally:
+        without_replica.extensions["database"].engine.dispose()

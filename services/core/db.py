@@ -4,8 +4,10 @@ Each app owns a `Database` (create_app puts it in `app.extensions["database"]`):
 `sessionmaker` wrapped in a `scoped_session` that the HTTP edge removes after each request. Services never
 look it up: they take the `db: Session` the edge (api/, the CLI, the worker) gives them. Service functions
 that write are decorated with `@transactional`: commit on success, roll back and re-raise on error (after
-notifications-api's `autocommit`). With a streaming replica (`Replica`), a session the edge marks with
-`read_from_replica` runs its SELECTs there.
+notifications-api's `autocommit`). A session the edge marks for public reads runs its SELECTs on the
+streaming replica (`Replica`) when there is one fit to use, else on the primary; either way outside a
+transaction (each statement has its own snapshot under READ COMMITTED anyway), so a public read sends no
+BEGIN and no ROLLBACK: two of the home feed's six round trips.
 """
 
 import functools
@@ -128,14 +130,20 @@ class Replica:
 
 
 class RoutingSession(Session):
-    """A session whose SELECTs go to the replica once `read_from_replica` marked it; flushes, writes
-    and raw SQL stay on the primary (SQLAlchemy's custom get_bind partitioning)."""
+    """A session whose SELECTs go to the engine `Database.read_publicly` marked it with; flushes, writes
+    and raw SQL stay on the primary, in a transaction (SQLAlchemy's custom get_bind partitioning)."""
 
     def get_bind(self, mapper=None, clause=None, **kwargs):
-        replica = self.info.get("replica")
-        if replica is not None and not self._flushing and isinstance(clause, Select):
-            return replica
+        reads = self.info.get("reads")
+        if reads is not None and not self._flushing and isinstance(clause, Select):
+            return reads
         return super().get_bind(mapper, clause=clause, **kwargs)
+
+
+def _untransacted(engine: Engine) -> Engine:
+    """The engine's twin (same pool) whose connections run each statement on its own: the DBAPI's
+    autocommit, which for psycopg is a flag on the connection, not a round trip."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class Database:
@@ -148,18 +156,23 @@ class Database:
         self.replica = replica
         self.sessions = sessionmaker(bind=engine, class_=RoutingSession, expire_on_commit=False, info=info)
         self.session: scoped_session[Session] = scoped_session(self.sessions)
+        self._primary_reads = _untransacted(engine)
+        self._replica_reads = _untransacted(replica.engine) if replica is not None else None
 
-    def read_from_replica(self) -> bool:
-        """Send this thread's session's reads to the replica, when there is one fit to use now."""
-        if self.replica is None or not self.replica.usable():
-            return False
-        self.session().info["replica"] = self.replica.engine
-        return True
+    def read_publicly(self, *, replica: bool = True) -> bool:
+        """Send this thread's session's SELECTs to the replica, when `replica` and there is one fit to use
+        now, else to the primary; outside a transaction either way. Whether they go to the replica."""
+        to_replica = replica and self.replica is not None and self.replica.usable()
+        reads = self._replica_reads if to_replica else self._primary_reads
+        if reads is not None:  # None: tests hold the sessions in a transaction of their own
+            self.session().info["reads"] = reads
+        return to_replica
 
     def bind(self, bind: Engine | Connection, **options) -> None:
         """Point this app's sessions at another engine or (tests) at a connection."""
         self.session.remove()
         self.sessions.configure(bind=bind, **options)
+        self._primary_reads = _untransacted(bind) if isinstance(bind, Engine) else None
 
     def end_session(self) -> None:
         """Close the thread's session after a request. When the server dropped the connection meanwhile
