@@ -131,12 +131,17 @@ class Replica:
 
 class RoutingSession(Session):
     """A session whose SELECTs go to the engine `Database.read_publicly` marked it with; flushes, writes
-    and raw SQL stay on the primary, in a transaction (SQLAlchemy's custom get_bind partitioning)."""
+    and raw SQL stay on the primary, in a transaction (SQLAlchemy's custom get_bind partitioning). Once
+    it writes, its SELECTs follow on the primary too: it reads its own writes back (a notice's read
+    count that includes this read)."""
 
     def get_bind(self, mapper=None, clause=None, **kwargs):
         reads = self.info.get("reads")
-        if reads is not None and not self._flushing and isinstance(clause, Select):
-            return reads
+        if reads is not None:
+            if not self._flushing and isinstance(clause, Select):
+                return reads
+            if self._flushing or clause is not None:
+                del self.info["reads"]
         return super().get_bind(mapper, clause=clause, **kwargs)
 
 
