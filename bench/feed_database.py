@@ -44,10 +44,7 @@ def run(server, work: Path, path: str, rounds: int) -> dict:
             for name, process in (("ours", api), ("ceiling", ceiling)):
                 spent = load.cpu_spent(cpu[name], process.popen.pid, postgres)
                 runs[name].append(load.wrk(process.base + path, measured=spent))
-    per_request = {
-        name: [seconds / sum(run.requests for run in runs[name]) * 1000 for seconds in cpu[name]]
-        for name in runs
-    }
+    per_request = {name: load.ms_per_request(cpu[name], runs[name]) for name in runs}
     return {"runs": runs, "statements": statements, "bytes": len(ours.content), "cpu_ms": per_request}
 
 

@@ -82,6 +82,12 @@ def cpu_spent(into: list[float], *pids: int):
         into[i] += cpu_seconds(pid) - start
 
 
+def ms_per_request(seconds: list[float], runs: list[Result]) -> list[float]:
+    """CPU seconds that cpu_spent() added up over `runs`, as milliseconds per request they answered."""
+    answered = sum(run.requests for run in runs)
+    return [spent / answered * 1000 for spent in seconds]
+
+
 def median(runs: list[Result]) -> Result:
     """The run with the median throughput (the upper middle of an even number)."""
     return sorted(runs, key=lambda run: run.rps)[len(runs) // 2]

@@ -262,8 +262,8 @@ def feedback_intake(api, server, work: Path, report: "Report") -> Path | str:
 def _intake_cpu(ours, one_insert, cpu: dict) -> str:
     """What the CPU per submission allows on this machine's cores, against what the target needs."""
     (app, db), (ceiling_app, ceiling_db) = (
-        [seconds / run.requests * 1000 for seconds in cpu[name]]
-        for name, run in (("ours", ours), ("ceiling", one_insert))
+        load.ms_per_request(cpu["ours"], [ours]),
+        load.ms_per_request(cpu["ceiling"], [one_insert]),
     )
     cores = os.cpu_count()
     needed = cores * 1000 / (INTAKE_TARGET * one_insert.rps)
