@@ -142,7 +142,7 @@ def test_the_list_counts_deliveries_per_channel_and_says_which_failed(editor, sq
     post(editor, f"{ALERTS}/{alert_id}/publish", {"confirmed": "yes"})
     waiting = editor.get(ALERTS).get_data(as_text=True)
     assert re.search(r"Thông báo trên điện thoại:\s+đã gửi 0, 1 đang chờ", waiting)
-    sql("UPDATE deliveries SET status = 'failed'")
+    sql("UPDATE deliveries SET status = 'failed', completed_at = now()")
     listed = editor.get(ALERTS).get_data(as_text=True)
     assert re.search(r"Thông báo trên điện thoại:\s+đã gửi 0, <strong[^>]*>.*⚠</span> 1 lỗi", listed)
 

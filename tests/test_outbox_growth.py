@@ -5,6 +5,7 @@ table holds, and the retention pass removes old finished deliveries while the re
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
 
@@ -57,10 +58,22 @@ class Answered:
         return Result("sent", status_code=204, latency_ms=1)
 
 
-def test_a_webhook_s_backlog_is_claimed_without_reading_it_for_each_candidate(database_url):
-    """Two backlogs of 3,000 deliveries to one webhook, each keyed by its subject, on a new database
-    (no statistics yet): whether an earlier one of a key is unfinished is asked of the ordering index,
-    never of the webhook's whole backlog on the address index (4 s a claim of 500 when it was)."""
+def subplans(plan: dict):
+    """The subplans (a correlated EXISTS) of an EXPLAIN (FORMAT JSON) plan."""
+    for child in plan.get("Plans", []):
+        if child.get("Parent Relationship") == "SubPlan":
+            yield child
+        else:
+            yield from subplans(child)
+
+
+@pytest.mark.parametrize("analyzed", ["never", "drained", "queued"])
+def test_a_webhook_s_backlog_is_claimed_without_reading_it_for_each_candidate(database_url, analyzed):
+    """Two backlogs of 3,000 deliveries to one webhook, each keyed by its subject, with the statistics of
+    a new database, of the outbox drained in between (as autovacuum leaves them after a quiet night) or
+    of the second backlog: whether an earlier one of a key is unfinished is asked of the ordering index
+    alone, never of the webhook's whole backlog on the address index or the claim's (200 ms to 4 s a
+    claim of 500 when it was)."""
     with scratch_database(database_url, "citizen_backlog") as url:
         engine = make_engine(url)
         sessions = sessionmaker(bind=engine)
@@ -72,15 +85,22 @@ def test_a_webhook_s_backlog_is_claimed_without_reading_it_for_each_candidate(da
                     outbox.enqueue(db, "webhook", hook, {"n": n}, ordering_key=f"feedback-{uuid.uuid4()}")
                 db.commit()
 
+        def analyze(when):
+            if analyzed == when:
+                with engine.begin() as connection:
+                    connection.execute(text("ANALYZE deliveries"))
+
         backlog()
         while worker.run_once():
             pass
+        analyze("drained")
         backlog()
+        analyze("queued")
         with engine.connect() as connection, connection.begin():
             for generic in (False, True):
                 [plan] = explain(connection, worker.due(utcnow()), generic=generic)
-                indexes = {index for _, _, index in scans(plan["Plan"])}
-                assert "ix_deliveries_ordering" in indexes and "ix_deliveries_address" not in indexes, plan
+                [earlier] = subplans(plan["Plan"])
+                assert {index for _, _, index in scans(earlier)} == {"ix_deliveries_ordering"}, plan
         engine.dispose()
 
 

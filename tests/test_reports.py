@@ -479,7 +479,11 @@ def alert_rows(db, department_a, department_b):
     db.add(event)
     db.flush()
     for channel, status in (("fcm", "sent"), ("fcm", "sent"), ("fcm", "failed"), ("webhook", "sent")):
-        db.add(Delivery(channel=channel, address="topic:p-48", event_id=event.id, status=status))
+        db.add(
+            Delivery(
+                channel=channel, address="topic:p-48", event_id=event.id, status=status, completed_at=utcnow()
+            )
+        )
     db.commit()
     return scam
 

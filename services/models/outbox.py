@@ -54,6 +54,9 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="status"),
+        # Finished exactly when it has a completion time: the retention pass and the ordering question
+        # read completed_at, the claim reads status.
+        CheckConstraint(f"(status IN {UNFINISHED}) = (completed_at IS NULL)", name="completed"),
         # The claim: due rows only (the partial index stays small as rows complete).
         Index(
             "ix_deliveries_due",
@@ -63,14 +66,16 @@ class Delivery(Base):
             sqlite_where=text("status IN ('pending', 'retrying')"),
         ),
         # "Is an earlier delivery with the same key unfinished?" The key holds its channel and address
-        # (ordering_scope), so this is the only index the question can use: asked per address, the
-        # planner took the address index and walked a whole webhook's backlog for every candidate.
+        # (ordering_scope) and "unfinished" is asked as `completed_at IS NULL`, so this is the only index
+        # the question can use. Asked per address, the planner took the address index; asked by status,
+        # it took ix_deliveries_due whenever the statistics were from an empty outbox. Either way it
+        # walked a whole webhook's backlog for every candidate.
         Index(
             "ix_deliveries_ordering",
             "ordering_key",
             "created_at",
-            postgresql_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
-            sqlite_where=text("ordering_key IS NOT NULL AND status IN ('pending', 'retrying')"),
+            postgresql_where=text("ordering_key IS NOT NULL AND completed_at IS NULL"),
+            sqlite_where=text("ordering_key IS NOT NULL AND completed_at IS NULL"),
         ),
         Index("ix_deliveries_event", "event_id"),
         # The retention pass: finished deliveries, oldest first (services/outbox/retention.py).

@@ -128,7 +128,7 @@ class Worker:
         earlier = aliased(Delivery)
         blocked = exists().where(
             earlier.ordering_key == Delivery.ordering_key,  # its channel and address included
-            unfinished(earlier.status),
+            earlier.completed_at.is_(None),  # unfinished, in words only ix_deliveries_ordering matches
             earlier.created_at < Delivery.created_at,
         )
         return (
