@@ -89,7 +89,9 @@ def main() -> None:
     if wanted(2):
         plans_small = data.explain(server.url)
         seconds = data.add_notices(server.url, LARGE - SMALL)
-        report.line(f"Grew to {LARGE:,} notices in {seconds:.0f} s (bulk SQL, trigram index rebuilt).")
+        report.line(
+            f"Grew to {LARGE:,} notices in {seconds:.0f} s (bulk SQL, trigram index rebuilt, VACUUM ANALYZE)."
+        )
         with gunicorn(server.url, work, FEED_CACHE_SECONDS="0") as api:
             large = {"feed": load.wrk(api.base + FEED), "search": load.wrk(api.base + SEARCH)}
             report.rss("API worker after the growth runs", api)
