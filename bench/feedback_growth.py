@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import httpx
 from sqlalchemy import select, text
@@ -39,26 +40,29 @@ TARGETS = {"inbox": 1.3, "tracking": 1.3, "report": 2.0}
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # intake's
 
 
-def run(url: str, work, report, number: int) -> None:
-    """Load, measure, grow, measure again; writes section `number` of the report."""
+def run(url: str, work, report, number: int, rounds: int) -> None:
+    """Load, keep a copy at the small size, grow, measure both sizes side by side; writes section `number`
+    of the report."""
     seconds = add_feedback(url, 0, SMALL)
     loaded = f"Loaded {SMALL:,} feedback rows in {seconds:.0f} s"
     with gunicorn(url, work) as api:
         reads = Reads.prepare(api.base, url)
-        small = reads.measure(api.base)
-    plans_small = reads.explain()
-    seconds = add_feedback(url, SMALL, LARGE - SMALL)
-    with gunicorn(url, work) as api:
-        large = reads.measure(api.base)
-    plans_large = reads.explain()
+    plans_small = reads.explain(url)
+    with data.snapshot(url, "bench_feedback_small") as small_url:
+        seconds = add_feedback(url, SMALL, LARGE - SMALL)
+        with gunicorn(small_url, work) as small, gunicorn(url, work) as large:
+            measured = reads.measure(small.base, large.base, rounds)
+    plans_large = reads.explain(url)
 
     report.section(f"{number}. Growth of feedback ({SMALL:,} → {LARGE:,} rows, `bench/feedback_growth.py`)")
     report.line(
         f"{loaded}; grew to {LARGE:,} in {seconds:.0f} s (bulk SQL: each row with its `submitted` event, "
         "answers with their reply and event, some transfers and reopenings, then VACUUM ANALYZE; one row "
         f"every {SPAN.total_seconds() / LARGE:.0f} s over {SPAN.days // 365} years, the small set the "
-        "newest). "
-        f"Reads, as an officer of {reads.department_code} ({reads.department_share:.0%} of the rows) and "
+        "newest). The small set is a copy of the database taken before the growth, served by an API of its "
+        f"own: each read is measured at both sizes one right after the other (in turn first), {rounds} "
+        "rounds, by one client (`wrk -c1`): the p50 is the read's own time, not a queue's. Reads, as "
+        f"an officer of {reads.department_code} ({reads.department_share:.0%} of the rows) and "
         "as the citizen who sent the tracked feedback:"
     )
     report.line(
@@ -68,7 +72,7 @@ def run(url: str, work, report, number: int) -> None:
         f"- report: `GET /api/v1/reports/feedback?from={reads.first_day}&to={reads.last_day}` (the officer's "
         f"department, the last {REPORT_DAYS} days)\n"
     )
-    report.compare_sizes("read", small, large, TARGETS)
+    report.compare_sizes("read", measured, TARGETS)
     report.plans({SMALL: plans_small, LARGE: plans_large}, "feedback rows")
 
 
@@ -215,7 +219,6 @@ class Reads:
     """The three reads and who makes them: an officer of the biggest department, and the citizen who
     sent one feedback of the small set (so it exists at both sizes)."""
 
-    url: str
     officer_id: uuid.UUID
     device_id: uuid.UUID
     device_token: str
@@ -257,7 +260,7 @@ class Reads:
                 {"device": device_id, "i": SMALL // 2},
             )
         engine.dispose()
-        return cls(url, officer_id, device_id, token, department_id, department_code, share, code)
+        return cls(officer_id, device_id, token, department_id, department_code, share, code)
 
     def urls(self, base: str) -> dict[str, tuple[str, dict]]:
         officer = _bearer(_officer_token(base))
@@ -270,19 +273,27 @@ class Reads:
             ),
         }
 
-    def measure(self, base: str) -> dict[str, load.Result]:
-        results = {}
-        for name, (address, headers) in self.urls(base).items():
-            response = httpx.get(address, headers=headers, timeout=120)
-            assert response.status_code == 200, response.text
-            results[name] = load.wrk(address, headers=[f"{k}: {v}" for k, v in headers.items()])
-        return results
+    def measure(
+        self, small: str, large: str, rounds: int
+    ) -> dict[str, list[tuple[load.Result, load.Result]]]:
+        """Each read from the API at the small size and the one at the large size, alternated."""
+        at_small, at_large = self.urls(small), self.urls(large)
+        pairs = {}
+        for name in at_small:
+            for address, headers in (at_small[name], at_large[name]):
+                response = httpx.get(address, headers=headers, timeout=120)
+                assert response.status_code == 200, response.text
+            pairs[name] = tuple(
+                partial(load.one_client, address, headers=[f"{k}: {v}" for k, v in headers.items()])
+                for address, headers in (at_small[name], at_large[name])
+            )
+        return load.alternated(pairs, rounds)
 
-    def explain(self) -> dict[str, list[str]]:
-        """EXPLAIN ANALYZE of what the three endpoints ask the services."""
+    def explain(self, url: str) -> dict[str, list[str]]:
+        """EXPLAIN ANALYZE of what the three endpoints ask the services, in the database at `url`."""
         period = scope.Scope(self.first_day, self.last_day, None, (self.department_id,))
         return data.plans(
-            self.url,
+            url,
             {
                 "inbox (status=received)": lambda db: intake.inbox(
                     db, self._officer(db), self.department_id, status="received"
@@ -321,5 +332,5 @@ if __name__ == "__main__":  # this section alone, on a server of its own: python
     migrate(server.url)
     flask(server.url, "seed-demo")
     section = Report()
-    run(server.url, Path(tempfile.mkdtemp(prefix="citizen-bench-")), section, 3)
+    run(server.url, Path(tempfile.mkdtemp(prefix="citizen-bench-")), section, 3, rounds=5)
     server.remove()

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,18 @@ class Result:
         return f"{self.rps:,.0f} req/s, p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms"
 
 
-def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATION, measured=None) -> Result:
+def wrk(
+    url: str,
+    *,
+    headers=(),
+    post_body: bytes | None = None,
+    duration=DURATION,
+    measured=None,
+    connections=CONNECTIONS,
+) -> Result:
     """wrk's figures for `url`; `measured`, a context manager, wraps the measured run (not the warm-up)."""
     # A slow request is measured, not dropped: wrk's default 2 s timeout would count it as a socket error.
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "--timeout", "30s"]
+    args = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", "--latency", "--timeout", "30s"]
     for header in headers:
         args += ["-H", header]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
@@ -50,6 +59,13 @@ def wrk(url: str, *, headers=(), post_body: bytes | None = None, duration=DURATI
                 [*args, f"-d{duration}s", url], capture_output=True, text=True, check=True
             ).stdout
     return _parse(out)
+
+
+def one_client(url: str, *, headers=()) -> Result:
+    """wrk with one connection, asking again as soon as answered: the p50 is the request's own time.
+    Under CONNECTIONS it is mostly the wait for one of gunicorn's processes, and the way wrk's keep-alive
+    connections happened to fall on them swung it by half from one run to the next."""
+    return wrk(url, headers=headers, connections=1, duration=5)  # a thousand answers or more
 
 
 def cpu_seconds(pid: int) -> float:
@@ -86,6 +102,18 @@ def ms_per_request(seconds: list[float], runs: list[Result]) -> list[float]:
     """CPU seconds that cpu_spent() added up over `runs`, as milliseconds per request they answered."""
     answered = sum(run.requests for run in runs)
     return [spent / answered * 1000 for spent in seconds]
+
+
+def alternated(pairs: dict[str, tuple[Callable[[], Result], Callable[[], Result]]], rounds: int):
+    """Each pair's two measurements one right after the other, `rounds` times over and first one then the
+    other first, so whatever else the shared machine is doing weighs on both alike;
+    {name: [(first, second) of each round]}."""
+    found = {name: [] for name in pairs}
+    for round_ in range(rounds):
+        for name, measures in pairs.items():
+            results = {i: measures[i]() for i in ((0, 1) if round_ % 2 == 0 else (1, 0))}
+            found[name].append((results[0], results[1]))
+    return found
 
 
 def median(runs: list[Result]) -> Result:
