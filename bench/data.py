@@ -112,9 +112,9 @@ def vacuum(engine) -> None:
 @contextmanager
 def snapshot(url: str, name: str):
     """A copy of the database at `url` as it is now (nobody may be connected to it), as database `name` on
-    the same server; yields its URL and drops it at the end. The growth sections keep the small size so,
-    to measure it alternately with the large one: measured minutes apart, the same read's p50 on this
-    shared machine swung by half."""
+    the same server; yields its URL and drops it at the end. The growth sections keep their small size
+    this way, to measure it alternately with the large one: measured minutes apart on this shared
+    machine, the same read's p50 swung by half."""
     source = make_url(url)
     admin = make_engine(
         source.set(database="template1").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
