@@ -2,10 +2,8 @@
 services really send."""
 
 import time
-from contextlib import contextmanager
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from services.core.db import make_engine
@@ -107,28 +105,6 @@ def vacuum(engine) -> None:
     database, against the plain loop, which does not)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM (ANALYZE)"))
-
-
-@contextmanager
-def snapshot(url: str, name: str):
-    """A copy of the database at `url` as it is now (nobody may be connected to it), as database `name` on
-    the same server; yields its URL and drops it at the end. The growth sections keep their small size
-    this way, to measure it alternately with the large one: measured minutes apart on this shared
-    machine, the same read's p50 swung by half."""
-    source = make_url(url)
-    admin = make_engine(
-        source.set(database="template1").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(
-            f'CREATE DATABASE "{name}" TEMPLATE "{source.database}" STRATEGY FILE_COPY'
-        )
-    try:
-        yield source.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def explain(url: str) -> dict[str, list[str]]:

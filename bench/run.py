@@ -37,7 +37,15 @@ from bench import webhooks as webhook_bench
 from services.core.db import make_engine
 from tests.fake_fcm import FakeFcm
 from tests.postgres import Server
-from tests.reliability.harness import FEEDBACK, ROOT, flask, gunicorn, migrate, register_device
+from tests.reliability.harness import (
+    FEEDBACK,
+    ROOT,
+    flask,
+    gunicorn,
+    migrate,
+    register_device,
+    scratch_database,
+)
 
 SMALL = 10_000
 LARGE = int(os.environ.get("BENCH_NOTICES_LARGE", "1000000"))
@@ -89,7 +97,8 @@ def main() -> None:
             )
     if wanted(2):
         plans_small = data.explain(server.url)
-        with data.snapshot(server.url, "bench_small") as small_url:
+        # The small size kept as a copy, measured alternately with the large one (feedback_growth.run).
+        with scratch_database(server.url, "bench_notices_small", copy=True) as small_url:
             seconds = data.add_notices(server.url, LARGE - SMALL)
             report.line(
                 f"Grew to {LARGE:,} notices in {seconds:.0f} s (bulk SQL, trigram index rebuilt, "
@@ -234,27 +243,30 @@ def feedback_intake(api, server, work: Path, report: "Report") -> Path | str:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, body jsonb)"))
-    ours, one_insert = [], []
     with gunicorn(
         url, work, app="bench.ceiling:app", BENCH_FEED_BODY=work / "static" / "feed.json"
     ) as ceiling:
-        # Alternated: measured once each, minutes apart, the ceiling's rate alone swung from 1,458 to 2,681.
-        for _ in range(ROUNDS):
-            ours.append(
-                load.wrk(
-                    api.base + "/api/v1/feedback",
-                    headers=headers,
-                    post_body=body,
-                    measured=load.cpu_spent(cpu["ours"], api.popen.pid, postgres),
+        # Alternated: measured once each, minutes apart, the ceiling's rate alone swung from 1,458 to 2,863.
+        # A fresh cpu_spent() each run: a context manager serves once.
+        pairs = load.alternated(
+            {
+                "intake": (
+                    lambda: load.wrk(
+                        api.base + "/api/v1/feedback",
+                        headers=headers,
+                        post_body=body,
+                        measured=load.cpu_spent(cpu["ours"], api.popen.pid, postgres),
+                    ),
+                    lambda: load.wrk(
+                        ceiling.base + "/api/v1/feedback",
+                        post_body=body,
+                        measured=load.cpu_spent(cpu["ceiling"], ceiling.popen.pid, postgres),
+                    ),
                 )
-            )
-            one_insert.append(
-                load.wrk(
-                    ceiling.base + "/api/v1/feedback",
-                    post_body=body,
-                    measured=load.cpu_spent(cpu["ceiling"], ceiling.popen.pid, postgres),
-                )
-            )
+            },
+            ROUNDS,
+        )["intake"]
+    ours, one_insert = [run for run, _ in pairs], [run for _, run in pairs]
     with engine.begin() as connection:
         counts = connection.execute(
             text("""

@@ -57,15 +57,20 @@ def migrate(url: str) -> None:
 
 
 @contextmanager
-def scratch_database(server_url: str, prefix: str):
-    """A database of its own on a server, built by the migrations and dropped afterwards."""
+def scratch_database(server_url: str, prefix: str, *, copy: bool = False):
+    """A database of its own on a server, dropped afterwards: built by the migrations, or with `copy` a copy
+    of the database at `server_url` as it is now (nobody may be connected to it)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    source = make_url(server_url)
+    # CREATE DATABASE copies a template nobody is connected to: for a copy, ask from another database.
+    server = create_engine(source.set(database="template1") if copy else source, isolation_level="AUTOCOMMIT")
+    template = f' TEMPLATE "{source.database}" STRATEGY FILE_COPY' if copy else ""
     with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
+    url = source.set(database=name).render_as_string(hide_password=False)
     try:
-        migrate(url)
+        if not copy:
+            migrate(url)
         yield url
     finally:
         with server.connect() as connection:
