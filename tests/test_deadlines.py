@@ -126,3 +126,9 @@ def test_working_days_between_skips_weekends_and_holidays():
     # Fri 20 Nov 2026 to Wed 25: Mon 23 and Wed 25 count; the weekend and Tue 24 (a holiday) do not.
     assert working_days_between(local(2026, 11, 20, 9, 0), local(2026, 11, 25, 8, 0)) == 2
     assert working_days_between(local(2026, 11, 25, 9, 0), local(2026, 11, 20, 8, 0)) == 0
+
+
+# A report times answers across a whole period: the days between count whole, across years and Tết.
+@given(moments, st.integers(min_value=1, max_value=8 * 500))
+def test_working_hours_between_undoes_add_working_hours_across_years(received_at, hours):
+    assert working_hours_between(received_at, add_working_hours(received_at, hours)) == hours
