@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, or_, true
 
 from services.core import areas
+from services.core.db import InList
 from services.core.errors import Forbidden, Invalid
 
 
@@ -128,13 +129,13 @@ def reaching(places, province_code: int | None, ward_code: int | None):
     if province_code is None and ward_code is None:
         return true()
     bound = place_parameters(province_code, ward_code)
-    return _reaching(places, bound["place_province"], bound["place_wards"])
+    return _reaching(places, bound["place_province"], places.code.in_(bound["place_wards"]))
 
 
 def reaching_bound(places):
     """reaching() in a statement built once (so SQLAlchemy neither builds it nor keys its cache anew
     per request): the place comes as the bind parameters place_parameters() gives."""
-    return _reaching(places, bindparam("place_province"), bindparam("place_wards", expanding=True))
+    return _reaching(places, bindparam("place_province"), InList(places.code, "place_wards"))
 
 
 def place_parameters(province_code: int | None, ward_code: int | None) -> dict:
@@ -145,9 +146,9 @@ def place_parameters(province_code: int | None, ward_code: int | None) -> dict:
     return {"place_province": province_code, "place_wards": wards}
 
 
-def _reaching(places, province, wards):
+def _reaching(places, province, in_wards):
     return or_(
         places.scope == "national",
         and_(places.scope == "province", places.code == province),
-        and_(places.scope == "ward", places.code.in_(wards)),
+        and_(places.scope == "ward", in_wards),
     )
