@@ -24,6 +24,7 @@ from services.core.db import utcnow
 from services.models import Alert, AlertPlace
 from tests import postgres
 from tests.conftest import Caller, app_settings
+from tests.reliability.harness import FEEDBACK as FEEDBACK_SENT
 
 FEED = "/api/v1/feed"
 DA_NANG, HAI_CHAU = 48, 20242
@@ -156,6 +157,36 @@ def test_an_anonymous_feed_is_read_from_the_replica_a_device_feed_from_the_prima
     assert headline not in headlines(Caller(replica_app.test_client()), province_code=DA_NANG)
     assert headline in headlines(device)  # the device's own place, read on the primary
     assert replica_app.extensions["database"].replica.reason == "streaming"
+
+
+@pytest.fixture
+def citizen(replica_app) -> Caller:
+    """A device whose citizen consented to give contact details, and has sent a feedback (before the
+    replica pauses, when `paused` comes after this fixture)."""
+    device = new_device(replica_app)
+    notices = device.get("/api/v1/privacy/notices").get_json()["items"]
+    version = next(n["version"] for n in notices if n["purpose"] == "feedback_contact")
+    consent = {"purpose": "feedback_contact", "notice_version": version}
+    assert device.post("/api/v1/privacy/consents", json=consent).status_code == 201
+    assert device.post("/api/v1/feedback", json=FEEDBACK_SENT).status_code == 201
+    return device
+
+
+def test_the_public_ranking_is_read_from_the_replica(replica_app, primary, citizen, paused):
+    ranking = "/api/v1/reports/public/departments"
+    anonymous = Caller(replica_app.test_client())
+    shown = anonymous.get(ranking).get_json()["departments"]
+    assert shown
+    # On the primary only (the replica is paused): every feedback leaves the last 90 days.
+    moved = text("UPDATE feedback SET received_at = received_at + make_interval(days => :days)")
+    with primary.begin() as connection:
+        connection.execute(moved, {"days": -400})
+    try:
+        assert anonymous.get(ranking).get_json()["departments"] == shown
+        assert citizen.get(ranking).get_json()["departments"] == []  # a caller with a token: the primary
+    finally:
+        with primary.begin() as connection:
+            connection.execute(moved, {"days": 400})
 
 
 def test_a_device_reads_back_the_feedback_it_just_sent(replica_app, paused):

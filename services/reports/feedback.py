@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from services.core import areas
-from services.core.db import utcnow
+from services.core.db import read_rows, utcnow
 from services.core.deadlines import LOCAL, working_hours_between
 from services.feedback import workflow
 from services.models import Category, Department, Feedback, FeedbackEvent, FeedbackReply
@@ -136,7 +136,7 @@ def items(db: Session, scope: Scope) -> list[Item]:
     categories = {c.id: c for c in db.scalars(select(Category))}
     found = []
     # Core rows: the ORM's loading would cost more than the rest of the report.
-    for row in db.connection().execute(stmt).all():
+    for row in read_rows(db, stmt, {}):
         item = Item(
             department_id=row.department_id,
             category_id=row.category_id,
