@@ -12,6 +12,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, event, text
@@ -25,6 +26,7 @@ from services.models import Alert, AlertPlace
 from tests import postgres
 from tests.conftest import Caller, app_settings
 from tests.reliability.harness import FEEDBACK as FEEDBACK_SENT
+from tests.reliability.harness import register_device
 
 FEED = "/api/v1/feed"
 DA_NANG, HAI_CHAU = 48, 20242
@@ -161,15 +163,13 @@ def test_an_anonymous_feed_is_read_from_the_replica_a_device_feed_from_the_prima
 
 @pytest.fixture
 def citizen(replica_app) -> Caller:
-    """A device whose citizen consented to give contact details, and has sent a feedback (before the
-    replica pauses, when `paused` comes after this fixture)."""
-    device = new_device(replica_app)
-    notices = device.get("/api/v1/privacy/notices").get_json()["items"]
-    version = next(n["version"] for n in notices if n["purpose"] == "feedback_contact")
-    consent = {"purpose": "feedback_contact", "notice_version": version}
-    assert device.post("/api/v1/privacy/consents", json=consent).status_code == 201
-    assert device.post("/api/v1/feedback", json=FEEDBACK_SENT).status_code == 201
-    return device
+    """A consenting citizen's device that has sent a feedback (before the replica pauses, when `paused`
+    comes after this fixture)."""
+    with httpx.Client(transport=httpx.WSGITransport(app=replica_app), base_url="http://api") as http:
+        token = register_device("http://api", http)
+        sent = http.post("/api/v1/feedback", json=FEEDBACK_SENT, headers={"Authorization": f"Bearer {token}"})
+        assert sent.status_code == 201, sent.text
+    return Caller(replica_app.test_client(), token)
 
 
 def test_the_public_ranking_is_read_from_the_replica(replica_app, primary, citizen, paused):

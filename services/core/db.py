@@ -229,8 +229,9 @@ def one_of(db: Session, column, values) -> ColumnElement[bool]:
 
 class InList(ColumnElement[bool]):
     """`column IN` the list given at execution as the parameter `name`, for statements built once: on
-    PostgreSQL one array parameter, `= ANY(...)`, elsewhere an expanding IN. An expanding IN has its SQL
-    rewritten by SQLAlchemy at every call, which was about a tenth of the home feed's CPU."""
+    PostgreSQL one array parameter, `= ANY(...)`, elsewhere an expanding IN (one_of does the same for
+    values known when the statement is built). An expanding IN has its SQL rewritten by SQLAlchemy at
+    every call, which was about a tenth of the home feed's CPU."""
 
     inherit_cache = True
     _traverse_internals = [

@@ -195,17 +195,18 @@ def push_worker(database_url: str, log: Path, **extra) -> Process:
     return Process([BIN / "flask", "--app", "wsgi", "worker"], environment(database_url, **settings), log)
 
 
-def register_device(base: str) -> str:
-    """A citizen's device in Hải Châu, Đà Nẵng, that consented to be contacted; returns its bearer token."""
-    response = httpx.post(
+def register_device(base: str, http=httpx) -> str:
+    """A citizen's device in Hải Châu, Đà Nẵng, that consented to be contacted; returns its bearer token.
+    `http` may be an httpx.Client (on a WSGITransport it reaches an app in this process)."""
+    response = http.post(
         f"{base}/api/v1/devices", json={"platform": "android", "province_code": 48, "ward_code": 20242}
     )
     assert response.status_code == 201, response.text
     token = response.json()["device_token"]
     # The citizen agrees that the department may contact them (FEEDBACK names their phone).
-    notices = httpx.get(f"{base}/api/v1/privacy/notices").json()["items"]
+    notices = http.get(f"{base}/api/v1/privacy/notices").json()["items"]
     version = next(n["version"] for n in notices if n["purpose"] == "feedback_contact")
-    consent = httpx.post(
+    consent = http.post(
         f"{base}/api/v1/privacy/consents",
         json={"purpose": "feedback_contact", "notice_version": version},
         headers={"Authorization": f"Bearer {token}"},
