@@ -32,6 +32,7 @@ from tests import notice_fixtures
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
+from tests.sql_plans import plans_without_seq_scans, sent_statements
 
 statements = notice_fixtures.statements  # the SQL a request sends
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
@@ -87,6 +88,17 @@ def test_a_submission_is_a_fixed_handful_of_round_trips(
     statements.clear()
     submit(citizen)
     assert len(statements) <= most, "\n".join(s.split("\n")[0] for s in statements)
+
+
+def test_no_statement_of_a_submission_reads_a_table_whole(citizen, road_form, department_a, transaction):
+    """Devices, citizens, consents and feedback grow to a province's millions: each of a submission's
+    reads is served by an index (EXPLAINed with sequential scans priced out)."""
+    submit(citizen)
+    with sent_statements(transaction) as statements:
+        submit(citizen)
+    plans = plans_without_seq_scans(transaction, statements)
+    assert len(plans) >= 8  # the reads listed in the round-trips test above
+    assert [(statement, plan) for statement, plan in plans.items() if "Seq Scan" in plan] == []
 
 
 def test_an_anonymous_submission_carries_no_contact(citizen, road_form, department_a):

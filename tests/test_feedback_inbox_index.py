@@ -6,12 +6,12 @@ at a million rows as at ten thousand (bench/feedback_growth.py)."""
 import re
 
 import pytest
-from sqlalchemy import event
 
 from services.feedback import intake, workflow
 from services.identity.principals import Caller, Principal
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
+from tests.sql_plans import sent_statements
 
 pytestmark = pytest.mark.usefixtures("road_form")
 
@@ -58,13 +58,8 @@ def test_new_feedback_is_read_through_the_open_index_past_thousands_of_closed(
 
     def first_page(status) -> tuple[list[str], str]:
         """The page's tracking codes, and the plan its statement keeps once prepared."""
-        sent = []
-        listener = lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params))  # noqa: E731
-        event.listen(database.engine, "before_cursor_execute", listener)
-        try:
+        with sent_statements(database.engine) as sent:
             page = intake.inbox(db, officer, department_a.id, status=status, limit=5)
-        finally:
-            event.remove(database.engine, "before_cursor_execute", listener)
         query, params = next((s, p) for s, p in sent if s.lstrip().startswith("SELECT") and "ORDER BY" in s)
         return [item.tracking_code for item in page.items], generic_plan(db, query, params)
 

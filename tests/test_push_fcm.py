@@ -26,6 +26,7 @@ from tests import fake_fcm as fcm
 from tests.conftest import Caller, staff_token
 from tests.push_fixtures import *  # noqa: F403
 from tests.push_fixtures import PROJECT, SETTINGS, make_worker
+from tests.sql_plans import plans_without_seq_scans, sent_statements
 
 pytestmark = pytest.mark.usefixtures("no_google_traffic", "fresh_rate_limits")
 
@@ -232,6 +233,24 @@ def test_a_token_fcm_calls_unregistered_while_subscribing_is_dropped(fake_fcm, d
     fake_fcm.clear()
     dispatcher.run_once()
     assert fake_fcm.requests == []
+
+
+def test_every_statement_of_a_worker_pass_reads_its_table_through_an_index(fake_fcm, dispatcher, transaction):
+    """A worker passes every 0.2 s when idle and once a batch in a fan-out, over tables that grow to a
+    province's millions of devices and deliveries: none of its statements reads a table whole (the topic
+    chore's `topics_dirty IS TRUE`, which its partial index did not match, once did at every pass)."""
+    device = add_device("fcm-token-1", topics_dirty=True)
+    to_citizens(device.citizen_id)
+    with sent_statements(transaction) as statements:
+        dispatcher.run_once()
+    assert tokens_sent(fake_fcm) == ["fcm-token-1"]  # the pass claimed, sent and recorded
+
+    plans = plans_without_seq_scans(transaction, statements)
+    tables = ("devices", "deliveries", "feedback", "token_retirements")
+    assert {table for table in tables for statement in plans if f" {table} " in f"{statement} "} == set(
+        tables
+    )
+    assert [(statement, plan) for statement, plan in plans.items() if "Seq Scan" in plan] == []
 
 
 # ---------------------------------------------------------------- place messages: topics

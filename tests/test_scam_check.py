@@ -17,6 +17,7 @@ from services.publishing.indicators import (
 from tests.conftest import Caller, assert_problem
 from tests.scam_fixtures import *  # noqa: F403
 from tests.scam_fixtures import CHECK, TRUSTED, check, report, trust
+from tests.sql_plans import plans_without_seq_scans, sent_statements
 from tests.test_alerts import ALERTS, published
 
 # Mobile network prefixes in use in Việt Nam (after the 0 of the national form).
@@ -268,33 +269,19 @@ def test_a_bank_account_and_an_email_are_found_however_written(staff, client):
 def test_scam_check_looks_values_up_through_the_normalised_value_indexes(staff, citizen, client, transaction):
     """EXPLAIN every query scam-check runs on PostgreSQL (sequential scans priced out): the indicator and
     report tables are read through their indexes on `normalized`, never scanned."""
-    from sqlalchemy import event
-
     published(staff["editor_a"])
     staff["admin"].post(TRUSTED, json={"type": "phone", "value": "1900 545413", "note": "Vietcombank"})
     citizen.post("/api/v1/scam-reports", json={"type": "phone", "value": "0912 345 678"})
-    statements = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "normalized IN" in statement:
-            statements.append((statement, parameters))
-
-    event.listen(transaction, "before_cursor_execute", capture)
-    try:
+    with sent_statements(transaction) as sent:
         assert client.get(CHECK, query_string={"value": "0912 345 678"}).get_json()["verdict"] == "reported"
-    finally:
-        event.remove(transaction, "before_cursor_execute", capture)
+    statements = [(statement, parameters) for statement, parameters in sent if "normalized IN" in statement]
     assert len(statements) == 3  # the allow-list, the alerts, the reports
 
     # Near-empty tables leave the plan to chance (another index, filtered, costs the same), so each holds
     # 2,000 more values than the one asked about, all for the same alert, and the planner knows it.
     for table in ("trusted_indicators", "alert_indicators", "scam_reports"):
         _copy_rows(transaction, table, 2000)
-    transaction.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    plans = [
-        "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
-        for statement, parameters in statements
-    ]
+    plans = list(plans_without_seq_scans(transaction, statements).values())
     assert "uq_trusted_indicators_normalized" in plans[0] and "Seq Scan on trusted" not in plans[0]
     assert "ix_alert_indicators_normalized" in plans[1] and "Seq Scan on alert_indicators" not in plans[1]
     assert "ix_scam_reports_normalized" in plans[2] and "Seq Scan on scam_reports" not in plans[2]

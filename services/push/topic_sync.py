@@ -22,7 +22,7 @@ def sync_topics(db: Session, channel) -> int:
     due = (
         select(Device)
         .where(
-            Device.topics_dirty.is_(True),
+            Device.topics_dirty,  # as ix_devices_topics_due's predicate says it: "IS TRUE" misses the index
             or_(Device.topics_retry_at.is_(None), Device.topics_retry_at <= now),
         )
         .limit(SUBSCRIBE_LIMIT)

@@ -1,0 +1,33 @@
+"""What SQL a piece of code sends, and how PostgreSQL plans it: for tests that keep hot or frequent
+statements on their indexes while the tables grow."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+
+@contextmanager
+def sent_statements(bind) -> Iterator[list[tuple[str, object]]]:
+    """The (statement, parameters) sent through `bind` (an engine or a connection) inside the block."""
+    sent = []
+
+    def record(_connection, _cursor, statement, parameters, _context, _executemany):
+        sent.append((statement, parameters))
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+
+
+def plans_without_seq_scans(connection, statements) -> dict[str, str]:
+    """EXPLAIN of each SELECT, UPDATE and DELETE among `statements` with sequential scans priced out
+    (for the rest of the transaction): a "Seq Scan" left in a plan means no index can serve it."""
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    return {
+        statement: "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        for statement, parameters in statements
+        if statement.lstrip().startswith(("SELECT", "UPDATE", "DELETE"))
+    }
