@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.core.db import make_engine
 from services.identity.principals import ANONYMOUS
-from services.publishing import feed, notices
+from services.publishing import feed, notice_syndication, notices
 
 # Vietnamese words and their normalize()d forms: titles read naturally, content_search is searchable.
 WORDS = [
@@ -108,13 +108,17 @@ def vacuum(engine) -> None:
 
 
 def explain(url: str) -> dict[str, list[str]]:
-    """EXPLAIN ANALYZE of each SELECT the feed and the search send, captured as the services run them."""
+    """EXPLAIN ANALYZE of each SELECT the feed, the search and the notices' Atom feed send, captured as the
+    services run them."""
     return plans(
         url,
         {
             "feed (ward)": lambda db: feed.home(db, ANONYMOUS, ward_code=WARD),
             f"search q={SEARCH!r} (province)": lambda db: notices.list_notices(
                 db, ANONYMOUS, province_code=PROVINCE, q=SEARCH
+            ),
+            "notices Atom feed (everywhere)": lambda db: notice_syndication.atom_feed(
+                db, "https://citizen.example/feeds/notices.atom", lambda notice: f"urn:uuid:{notice.id}"
             ),
         },
     )

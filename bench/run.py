@@ -56,6 +56,7 @@ INTAKE_TARGET = 0.5  # of the one-INSERT ceiling's rate
 EVERY_ROUND = True  # in a table row: the verdict on the lowest per-round ratio, not on the median runs'
 FEED = f"/api/v1/feed?ward_code={data.WARD}"
 SEARCH = f"/api/v1/notices?province_code={data.PROVINCE}&q={data.SEARCH.replace(' ', '+')}"
+ATOM = "/feeds/notices.atom"  # integrators poll it; its last change once read every notice
 SECTIONS = {int(n) for n in os.environ.get("BENCH_SECTIONS", "").split(",") if n.strip()}
 
 
@@ -114,7 +115,7 @@ def main() -> None:
                             partial(load.one_client, small.base + path),
                             partial(load.one_client, large.base + path),
                         )
-                        for name, path in (("feed", FEED), ("search", SEARCH))
+                        for name, path in (("feed", FEED), ("search", SEARCH), ("notices Atom", ATOM))
                     },
                     GROWTH_ROUNDS,
                 )
@@ -413,7 +414,7 @@ class Report:
             f"{GROWTH_ROUNDS} rounds, by one client (`wrk -c1`): the p50 is the read's own time, not a "
             "queue's."
         )
-        self.compare_sizes("query", rounds, {"feed": 1.3, "search": 2.0})
+        self.compare_sizes("query", rounds, {"feed": 1.3, "search": 2.0, "notices Atom": 1.3})
         self.plans({SMALL: plans_small, LARGE: plans_large}, "notices")
 
     def compare_sizes(self, what: str, rounds: dict, targets: dict[str, float]) -> None:

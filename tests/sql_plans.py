@@ -31,3 +31,22 @@ def plans_without_seq_scans(connection, statements) -> dict[str, str]:
         for statement, parameters in statements
         if statement.lstrip().startswith(("SELECT", "UPDATE", "DELETE"))
     }
+
+
+def copy_rows(connection, table: str, copies: int, **replaced: str) -> None:
+    """`copies` more of each of the table's rows, each with an id of its own (and, by column, the SQL
+    expressions in `replaced`, where `copy` is the copy's number), then ANALYZE: near-empty tables
+    leave the planner's choice to chance."""
+    columns = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,)
+        )
+    ]
+    chosen = {"id": "gen_random_uuid()", **replaced}
+    values = ", ".join(chosen.get(column, column) for column in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT {values} FROM {table}, generate_series(1, {copies}) AS copy"
+    )
+    connection.exec_driver_sql(f"ANALYZE {table}")

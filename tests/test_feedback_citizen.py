@@ -91,8 +91,8 @@ def test_a_submission_is_a_fixed_handful_of_round_trips(
 
 
 def test_no_statement_of_a_submission_reads_a_table_whole(citizen, road_form, department_a, transaction):
-    """Devices, citizens, consents and feedback grow to a province's millions: each of a submission's
-    reads is served by an index (EXPLAINed with sequential scans priced out)."""
+    """Devices, citizens, consents and feedback grow to a province's millions: an index can serve
+    each of a submission's reads (EXPLAINed with sequential scans priced out)."""
     submit(citizen)
     with sent_statements(transaction) as statements:
         submit(citizen)

@@ -17,7 +17,7 @@ from services.publishing.indicators import (
 from tests.conftest import Caller, assert_problem
 from tests.scam_fixtures import *  # noqa: F403
 from tests.scam_fixtures import CHECK, TRUSTED, check, report, trust
-from tests.sql_plans import plans_without_seq_scans, sent_statements
+from tests.sql_plans import copy_rows, plans_without_seq_scans, sent_statements
 from tests.test_alerts import ALERTS, published
 
 # Mobile network prefixes in use in Việt Nam (after the 0 of the national form).
@@ -280,28 +280,11 @@ def test_scam_check_looks_values_up_through_the_normalised_value_indexes(staff, 
     # Near-empty tables leave the plan to chance (another index, filtered, costs the same), so each holds
     # 2,000 more values than the one asked about, all for the same alert, and the planner knows it.
     for table in ("trusted_indicators", "alert_indicators", "scam_reports"):
-        _copy_rows(transaction, table, 2000)
+        copy_rows(transaction, table, 2000, normalized="normalized || '-' || copy")
     plans = list(plans_without_seq_scans(transaction, statements).values())
     assert "uq_trusted_indicators_normalized" in plans[0] and "Seq Scan on trusted" not in plans[0]
     assert "ix_alert_indicators_normalized" in plans[1] and "Seq Scan on alert_indicators" not in plans[1]
     assert "ix_scam_reports_normalized" in plans[2] and "Seq Scan on scam_reports" not in plans[2]
-
-
-def _copy_rows(connection, table: str, copies: int) -> None:
-    """`copies` copies of the table's rows, each with its own id and normalised value, then ANALYZE."""
-    columns = [
-        row[0]
-        for row in connection.exec_driver_sql(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,)
-        )
-    ]
-    chosen = {"id": "gen_random_uuid()", "normalized": "normalized || '-' || copy"}
-    values = ", ".join(chosen.get(column, column) for column in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"SELECT {values} FROM {table}, generate_series(1, {copies}) AS copy"
-    )
-    connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 # ---------------------------------------------------------------- trust: what citizens alone cannot do

@@ -63,6 +63,8 @@ class Notice(NoticeContent, Timestamps, Base):
         CheckConstraint(f"stage IN {NOTICE_STAGES}", name="stage"),
         # Lists and the feed: newest first among what is public now.
         Index("ix_notices_listed", "listed_at", "id"),
+        # The Atom feed's last change: the latest edit, found from the end of this index.
+        Index("ix_notices_updated", "updated_at"),
         # Open consultations closing soonest, and stage filters.
         Index("ix_notices_stage", "stage", "consultation_closes_at"),
         trigram_index("ix_notices_content_search_trgm", "content_search"),
