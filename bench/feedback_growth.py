@@ -1,5 +1,6 @@
-"""Growth to a million feedback rows (issue 20): the department inbox, the tracking lookup and the
-feedback report at 10,000 rows and at BENCH_FEEDBACK_LARGE (default 1,000,000), made in bulk with SQL.
+"""Growth to a million feedback rows (issue 20): the department inbox, the tracking lookup, the
+feedback report and the public board at 10,000 rows and at BENCH_FEEDBACK_LARGE (default 1,000,000),
+made in bulk with SQL.
 
 The rows come in at a steady pace, one every (3 years / LARGE): the large set spans three years and the
 small one is its newest part, as a province's history grows behind the weeks its staff work in. So the
@@ -36,7 +37,7 @@ SPAN = timedelta(days=3 * 365)  # what the large set covers
 REPORT_DAYS = 7  # the report's period: the last week, well inside the small set's days
 PROVINCE = 48
 OFFICER = ("growth-officer@example.org", "growth-password-1")
-TARGETS = {"inbox": 1.3, "tracking": 1.3, "report": 2.0}
+TARGETS = {"inbox": 1.3, "tracking": 1.3, "report": 2.0, "public board": 1.3}
 GUNICORN_TIMEOUT = 30  # seconds, gunicorn.conf.py's default
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # intake's
 
@@ -75,6 +76,8 @@ def run(url: str, work, report, number: int, rounds: int) -> None:
         f"- tracking: `GET /api/v1/feedback/track?code={reads.code}`\n"
         f"- report: `GET /api/v1/reports/feedback?from={reads.first_day}&to={reads.last_day}` (the officer's "
         f"department, the last {REPORT_DAYS} days)\n"
+        "- public board: `GET /api/v1/feedback/public` (anonymous: the answers departments made public, "
+        "newest first, one page)\n"
     )
     report.compare_sizes("read", measured, TARGETS)
     report.line(
@@ -282,6 +285,7 @@ class Reads:
                 f"{base}/api/v1/reports/feedback?from={self.first_day}&to={self.last_day}",
                 officer,
             ),
+            "public board": (f"{base}/api/v1/feedback/public", {}),
         }
 
     def measure(
@@ -301,7 +305,7 @@ class Reads:
         return load.alternated(pairs, rounds)
 
     def explain(self, url: str) -> dict[str, list[str]]:
-        """EXPLAIN ANALYZE of what the three endpoints ask the services, in the database at `url`."""
+        """EXPLAIN ANALYZE of what the four endpoints ask the services, in the database at `url`."""
         period = scope.Scope(self.first_day, self.last_day, None, (self.department_id,))
         return data.plans(
             url,
@@ -315,6 +319,7 @@ class Reads:
                 f"feedback report ({REPORT_DAYS} days, one department)": lambda db: feedback_report.report(
                     db, period
                 ),
+                "public board (first page)": lambda db: intake.public_board(db),
             },
         )
 

@@ -32,7 +32,7 @@ from tests import notice_fixtures
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
-from tests.sql_plans import plans_without_seq_scans, sent_statements
+from tests.sql_plans import copy_rows, plans_without_seq_scans, sent_statements
 
 statements = notice_fixtures.statements  # the SQL a request sends
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
@@ -392,6 +392,25 @@ def test_the_public_board_shows_published_answers_without_personal_data(client, 
     assert [r["body"] for r in items[0]["replies"]] == ["Công khai"]
     assert not {"answers", "contact", "location", "timeline"} & set(items[0])
     assert client.get(f"{FEEDBACK}/public?province_code=1").get_json()["items"] == []
+
+
+def test_the_public_board_reads_the_public_feedback_alone_newest_answer_first(
+    client, staff, citizen, road_form, transaction
+):
+    """Years of feedback, a few of them public: the board's first page once read and sorted every one
+    (98 ms at 300,000). It reads the newest entries of ix_feedback_public_board."""
+    published = submit(citizen)
+    staff["officer_a"].post(
+        f"{FEEDBACK}/{published['id']}/replies", json={"body": "Công khai", "public": True}
+    )
+    copy_rows(transaction, "feedback", 5000, public="false", tracking_code="tracking_code || copy")
+    with sent_statements(transaction) as sent:
+        items = client.get(f"{FEEDBACK}/public").get_json()["items"]
+    assert [item["tracking_code"] for item in items] == [published["tracking_code"]]
+    statement, parameters = next((s, p) for s, p in sent if "FROM feedback" in s and "ORDER BY" in s)
+    plan = "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+    assert "Seq Scan on feedback" not in plan, plan
+    assert "Index Scan Backward using ix_feedback_public_board" in plan, plan
 
 
 def test_submissions_are_rate_limited_per_device(app, citizen, road_form, department_a):

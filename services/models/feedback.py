@@ -153,6 +153,14 @@ class Feedback(Timestamps, Base):
             sqlite_where=text(f"overdue_at IS NULL AND status IN {OPEN_STATUSES}"),
         ),
         Index("ix_feedback_citizen", "citizen_id", "created_at", "id"),
+        # The public board, newest answer first: the few feedback marked public, past years of the rest.
+        Index(
+            "ix_feedback_public_board",
+            "answered_at",
+            "id",
+            postgresql_where=text("public"),
+            sqlite_where=text("public"),
+        ),
         # The reports: feedback received in a period.
         Index("ix_feedback_received", "received_at"),
         trigram_index("ix_feedback_search_trgm", "search"),  # the inbox's `q`
