@@ -4,13 +4,13 @@ missed message."""
 
 import uuid
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from services import push
 from services.core.db import transactional, utcnow
 from services.core.errors import NotFound
-from services.core.pagination import Page, keyset_page
+from services.core.pagination import Page, keyset_page, ordered, past_cursor
 from services.core.targets import reaching
 from services.identity import audit, policy
 from services.identity.principals import Principal
@@ -91,21 +91,42 @@ def _delivered():
 
 def _for_device(device):
     """Notifications meant for `device`: its citizen's personal ones and those for its place."""
+    return or_(_personal(device), _for_place(device))
+
+
+def _personal(device):
+    return Notification.id.in_(_own_ids(device))
+
+
+def _own_ids(device):
+    return select(NotificationRecipient.notification_id).where(
+        NotificationRecipient.citizen_id == device.citizen_id
+    )
+
+
+def _for_place(device):
     place = reaching(NotificationPlace, device.province_code, device.ward_code)
-    return or_(
-        exists().where(NotificationPlace.notification_id == Notification.id, place),
-        exists().where(
-            NotificationRecipient.notification_id == Notification.id,
-            NotificationRecipient.citizen_id == device.citizen_id,
-        ),
+    return exists().where(NotificationPlace.notification_id == Notification.id, place) & (
+        Notification.audience == "place"
     )
 
 
 def inbox(db: Session, principal: Principal, *, cursor=None, limit=20) -> Page:
+    """Newest first. The page comes from the citizen's own notifications (a handful) and at most a page
+    of the newest for the device's place, found on ix_notifications_place: walking every notification
+    instead, millions of other citizens' receipts, a device whose inbox holds less than a page (every
+    new one) read them all."""
     policy.require(principal, "notifications.inbox")
     device = principal.device
-    stmt = select(Notification).where(_delivered(), _for_device(device))
-    page = keyset_page(db, stmt, [Notification.created_at, Notification.id], cursor, limit, descending=True)
+    order = [Notification.created_at, Notification.id]
+    place = select(Notification.id).where(_delivered(), _for_place(device))
+    if cursor:
+        place = place.where(past_cursor(order, cursor, descending=True))
+    place = place.order_by(*ordered(order, descending=True)).limit(limit + 1).subquery()
+    stmt = select(Notification).where(
+        _delivered(), Notification.id.in_(union_all(_own_ids(device), select(place.c.id)))
+    )
+    page = keyset_page(db, stmt, order, cursor, limit, descending=True)
     read = set(
         db.scalars(
             select(NotificationRead.notification_id).where(

@@ -122,3 +122,11 @@ def test_the_whole_feedback_path_on_sqlite(sqlite):
         second["id"],
         first["id"],
     ]
+    # The citizen's inbox has every receipt, newest first.
+    inbox = citizen.get("/api/v1/devices/me/notifications").get_json()["items"]
+    assert [item["title"] for item in inbox] == [
+        f"Phản ánh {first['tracking_code']} đã có trả lời",
+        f"Phản ánh {first['tracking_code']} đã được chuyển",
+        f"Đã nhận phản ánh {second['tracking_code']}",
+        f"Đã nhận phản ánh {first['tracking_code']}",
+    ]

@@ -65,13 +65,21 @@ def keyset_page(
 ) -> Page:
     """One page of `stmt` ordered by `columns` (which together must be unique)."""
     if cursor:
-        after = _decode(cursor, columns)
-        key = tuple_(*columns)
-        stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(db.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+        stmt = stmt.where(past_cursor(columns, cursor, descending=descending))
+    rows = list(db.scalars(stmt.order_by(*ordered(columns, descending)).limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = _encode([getattr(rows[-1], c.key) for c in columns])
     return Page(rows, next_cursor)
+
+
+def past_cursor(columns: list, cursor: str, *, descending: bool = False):
+    """SQL: the rows after `cursor` in the order of `columns`, for a part of a page's statement that
+    must be bounded by it too (a subquery with its own LIMIT)."""
+    key, after = tuple_(*columns), tuple_(*_decode(cursor, columns))
+    return key < after if descending else key > after
+
+
+def ordered(columns: list, descending: bool = False) -> list:
+    return [c.desc() if descending else c.asc() for c in columns]

@@ -5,7 +5,7 @@ places/recipients/reads, and push tokens to take out of their FCM topics. Sendin
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.core.db import utcnow
@@ -42,6 +42,14 @@ class Notification(Base):
         CheckConstraint("priority IN ('high', 'normal')", name="priority"),
         Index("ix_notifications_source", "source_type", "source_id"),
         Index("ix_notifications_created", "created_at", "id"),
+        # A device's inbox: the newest notifications for places, past every citizen's personal ones.
+        Index(
+            "ix_notifications_place",
+            "created_at",
+            "id",
+            postgresql_where=text("audience = 'place'"),
+            sqlite_where=text("audience = 'place'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
