@@ -36,9 +36,10 @@ def generic_plan(db, sql: str, params: dict) -> str:
     return plan
 
 
-def test_new_feedback_is_read_through_the_open_index_past_thousands_of_closed(
-    staff, citizen, department_a, database, db, sql
-):
+@pytest.fixture
+def first(citizen, sql) -> dict:
+    """A new submission behind 5,000 older of its department: 10 forgotten (received, long past their
+    deadline), the rest closed."""
     first = submit(citizen)
     sql(
         """
@@ -54,6 +55,12 @@ def test_new_feedback_is_read_through_the_open_index_past_thousands_of_closed(
         id=first["id"],
     )
     sql("ANALYZE feedback")
+    return first
+
+
+def test_new_feedback_is_read_through_the_open_index_past_thousands_of_closed(
+    staff, first, department_a, database, db
+):
     officer = Principal(Caller.STAFF, user=staff["officer_a"].principal)
 
     def first_page(status) -> tuple[list[str], str]:
@@ -71,3 +78,18 @@ def test_new_feedback_is_read_through_the_open_index_past_thousands_of_closed(
     codes, plan = first_page(workflow.OPEN)  # the console's default list
     assert codes == forgotten
     assert "ix_feedback_open_inbox" in plan
+
+
+def test_the_overdue_pass_and_count_read_the_open_feedback_alone_once_prepared(first, database, db):
+    """The worker's overdue pass and the metrics' overdue count run every few minutes, on connections
+    that soon prepare them: their generic plans, too, read the open feedback's indexes, never the
+    closed history."""
+    with sent_statements(database.engine) as sent:
+        assert workflow.announce_overdue(db) == 10
+        assert workflow.overdue_count(db) == 10
+    pass_, count = (
+        next((s, p) for s, p in sent if s.lstrip().startswith("SELECT") and marker in s)
+        for marker in ("FOR UPDATE", "count(*)")
+    )
+    assert "ix_feedback_overdue" in generic_plan(db, *pass_)
+    assert "ix_feedback_open_inbox" in generic_plan(db, *count)

@@ -9,7 +9,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -255,25 +255,14 @@ def inbox(
         wanted = (status,) if isinstance(status, str) else tuple(status)
         stmt = stmt.where(Feedback.status.in_(wanted))
         if len(wanted) > 1 and set(wanted) <= set(OPEN_STATUSES):
-            stmt = stmt.where(_OPEN_ONLY)  # the same rows, found through the index of the open ones
+            stmt = stmt.where(workflow.IS_OPEN)  # the same rows, found through the index of the open ones
     if priority:
         stmt = stmt.where(Feedback.priority == priority)
     if assignee_id:
         stmt = stmt.where(Feedback.assignee_id == assignee_id)
     if overdue is not None:
-        stmt = stmt.where(_late() if overdue else ~_late())
+        stmt = stmt.where(workflow.is_late() if overdue else ~workflow.is_late())
     return keyset_page(db, stmt, [Feedback.due_at, Feedback.id], cursor, limit)
-
-
-# Open feedback, said in the statement's own words (not parameters) so that the index of the open ones
-# serves the query whatever its parameters, also once the connection has prepared it: a department's
-# closed history would otherwise lie between its open feedback and the first page. (One status has an
-# index of its own, by status.)
-_OPEN_ONLY = Feedback.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES])
-
-
-def _late():
-    return _OPEN_ONLY & (Feedback.due_at < utcnow())
 
 
 def inbox_counts(
@@ -282,7 +271,7 @@ def inbox_counts(
     """How many of the department's feedback are in each status (those with none left out), and under
     "overdue" how many are still open past their deadline."""
     stmt = _inbox_query(db, principal, department_id, category=category, ward_code=ward_code, q=q)
-    counted = stmt.with_only_columns(Feedback.status, func.count(), func.count().filter(_late()))
+    counted = stmt.with_only_columns(Feedback.status, func.count(), func.count().filter(workflow.is_late()))
     counts = {"overdue": 0}
     for status, count, late in db.execute(counted.group_by(Feedback.status)):
         counts[status] = count
