@@ -91,11 +91,7 @@ def _delivered():
 
 def _for_device(device):
     """Notifications meant for `device`: its citizen's personal ones and those for its place."""
-    return or_(_personal(device), _for_place(device))
-
-
-def _personal(device):
-    return Notification.id.in_(_own_ids(device))
+    return or_(Notification.id.in_(_own_ids(device)), _for_place(device))
 
 
 def _own_ids(device):
