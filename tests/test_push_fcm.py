@@ -248,9 +248,8 @@ def test_every_statement_of_a_worker_pass_reads_its_table_through_an_index(fake_
 
     plans = plans_without_seq_scans(transaction, statements)
     tables = ("devices", "deliveries", "feedback", "token_retirements")
-    assert {table for table in tables for statement in plans if f" {table} " in f"{statement} "} == set(
-        tables
-    )
+    read = {table for table in tables if any(f" {table} " in f"{statement} " for statement in plans)}
+    assert read == set(tables)
     assert [(statement, plan) for statement, plan in plans.items() if "Seq Scan" in plan] == []
 
 
@@ -690,7 +689,8 @@ def test_the_inbox_pages_through_place_and_personal_messages_newest_first(app, f
         mine.append(
             to_citizens(phone.citizen_id) if n % 3 == 0 else to_place(Targets(ward_codes=(HAI_CHAU,)))
         )
-        to_citizens(other.citizen_id), to_place(Targets(ward_codes=(THANH_KHE,)))  # for others
+        to_citizens(other.citizen_id)  # for others, in between
+        to_place(Targets(ward_codes=(THANH_KHE,)))
     drain(dispatcher)
 
     me, seen, cursor = device_caller(app, phone.token), [], None
