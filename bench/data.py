@@ -3,12 +3,13 @@ services really send."""
 
 import time
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.core.db import make_engine
 from services.identity.principals import ANONYMOUS
 from services.publishing import feed, notice_syndication, notices
+from tests import sql_plans
 
 # Vietnamese words and their normalize()d forms: titles read naturally, content_search is searchable.
 WORDS = [
@@ -128,23 +129,14 @@ def plans(url: str, calls: dict) -> dict[str, list[str]]:
     """EXPLAIN ANALYZE of each SELECT that each call (name: function of a session) sends, captured as the
     services run them, each call in a session of its own."""
     engine = make_engine(url)
-    sent: list[tuple[str, object]] = []
-    event.listen(
-        engine, "before_cursor_execute", lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params))
-    )
     found = {}
     for name, run in calls.items():
-        sent.clear()
-        with Session(engine) as db:
+        with sql_plans.sent_statements(engine) as sent, Session(engine) as db:
             run(db)
         queries = [(sql, params) for sql, params in sent if sql.lstrip().upper().startswith("SELECT")]
         with engine.connect() as connection:
             found[name] = [
-                "\n".join(
-                    row[0]
-                    for row in connection.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
-                )
-                for sql, params in queries
+                sql_plans.explain(connection, sql, params, "ANALYZE", "COSTS OFF") for sql, params in queries
             ]
     engine.dispose()
     return found

@@ -22,12 +22,18 @@ def sent_statements(bind) -> Iterator[list[tuple[str, object]]]:
         event.remove(bind, "before_cursor_execute", record)
 
 
+def explain(connection, statement: str, parameters, *options: str) -> str:
+    """PostgreSQL's plan for a statement as sent, one line a node; `options` such as "ANALYZE"."""
+    how = f"({', '.join(options)}) " if options else ""
+    return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {how}{statement}", parameters))
+
+
 def plans_without_seq_scans(connection, statements) -> dict[str, str]:
     """EXPLAIN of each SELECT, UPDATE and DELETE among `statements` with sequential scans priced out
     (for the rest of the transaction): a "Seq Scan" left in a plan means no index can serve it."""
     connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     return {
-        statement: "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+        statement: explain(connection, statement, parameters)
         for statement, parameters in statements
         if statement.lstrip().startswith(("SELECT", "UPDATE", "DELETE"))
     }

@@ -14,7 +14,7 @@ from werkzeug.test import Client
 from services.models import Alert
 from tests.notice_fixtures import *  # noqa: F403
 from tests.notice_fixtures import DA_NANG, HA_NOI, HAI_CHAU, later
-from tests.sql_plans import copy_rows, sent_statements
+from tests.sql_plans import copy_rows, explain, sent_statements
 from tests.standards import assert_valid_atom
 from tests.test_alerts import ALERTS, published
 from tests.test_cap import back_in_time, cap, text
@@ -126,7 +126,7 @@ def test_the_last_change_is_read_from_the_newest_entries_of_two_indexes(client, 
         feed(client, "/feeds/notices.atom")
     [last_change] = [(statement, parameters) for statement, parameters in sent if "max(notices" in statement]
     statement, parameters = last_change
-    plan = "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+    plan = explain(transaction, statement, parameters)
     assert "Seq Scan" not in plan, plan
     assert "Index Scan Backward using ix_notices_updated" in plan, plan
     assert "Index Scan Backward using ix_notices_listed" in plan, plan

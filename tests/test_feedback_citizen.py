@@ -32,7 +32,7 @@ from tests import notice_fixtures
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, submission, submit
-from tests.sql_plans import copy_rows, plans_without_seq_scans, sent_statements
+from tests.sql_plans import copy_rows, explain, plans_without_seq_scans, sent_statements
 
 statements = notice_fixtures.statements  # the SQL a request sends
 TRACKING_CODE = r"^PA-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$"
@@ -408,7 +408,7 @@ def test_the_public_board_reads_the_public_feedback_alone_newest_answer_first(
         items = client.get(f"{FEEDBACK}/public").get_json()["items"]
     assert [item["tracking_code"] for item in items] == [published["tracking_code"]]
     statement, parameters = next((s, p) for s, p in sent if "FROM feedback" in s and "ORDER BY" in s)
-    plan = "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+    plan = explain(transaction, statement, parameters)
     assert "Seq Scan on feedback" not in plan, plan
     assert "Index Scan Backward using ix_feedback_public_board" in plan, plan
 

@@ -26,7 +26,7 @@ from tests import fake_fcm as fcm
 from tests.conftest import Caller, staff_token
 from tests.push_fixtures import *  # noqa: F403
 from tests.push_fixtures import PROJECT, SETTINGS, make_worker
-from tests.sql_plans import copy_rows, plans_without_seq_scans, sent_statements
+from tests.sql_plans import copy_rows, explain, plans_without_seq_scans, sent_statements
 
 pytestmark = pytest.mark.usefixtures("no_google_traffic", "fresh_rate_limits")
 
@@ -716,7 +716,7 @@ def test_a_new_device_s_inbox_reads_no_other_citizen_s_notifications(app, fake_f
     with sent_statements(transaction) as sent:
         assert device_caller(app, phone.token).get(INBOX).get_json()["items"] == []
     statement, parameters = next((s, p) for s, p in sent if "FROM notifications" in s)
-    plan = "\n".join(row[0] for row in transaction.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+    plan = explain(transaction, statement, parameters)
     assert "ix_notifications_created" not in plan and "Seq Scan on notifications" not in plan, plan
 
 
