@@ -1,42 +1,27 @@
 """The home feed from the database (FEED_CACHE_SECONDS=0) against bench/sql_ceiling.py: the same SQL
-statements run with psycopg directly, the same bytes answered.
-
-`python -m bench.feed_database CAPTURE_FILE URL_PATH` (with the API's environment) records the statements
-one anonymous request sends, as bench/data.py's `explain` does, and the answer's bytes and headers.
+statements (captured by bench/captured.py) run with psycopg directly, the same bytes answered.
 """
 
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
-from sqlalchemy import event
 
 from bench import load
-from tests.reliability.harness import BIN, ROOT, environment, gunicorn
+from tests.reliability.harness import gunicorn
 
 
-def run(server, work: Path, path: str, rounds: int) -> dict:
+def run(server, work: Path, path: str, rounds: int, captured: Path) -> dict:
     """Rounds of (API, ceiling), alternated, like the other feed measurements, with the CPU seconds the
     measured process and PostgreSQL spent in them."""
     url = server.url
     postgres = load.postgres_pid(server)
-    captured = work / "feed-sql.pickle"
-    subprocess.run(
-        [BIN / "python", "-m", "bench.feed_database", captured, path],
-        cwd=ROOT,
-        env=environment(url, FEED_CACHE_SECONDS="0"),
-        stdout=subprocess.DEVNULL,  # the app's request log
-        check=True,
-        timeout=120,
-    )
-    statements = pickle.loads(captured.read_bytes())["statements"]
+    statements = pickle.loads(captured.read_bytes())["feed"]["statements"]
     runs = {"ours": [], "ceiling": []}
     cpu = {name: [0.0, 0.0] for name in runs}  # the process's, PostgreSQL's
     with (
         gunicorn(url, work, FEED_CACHE_SECONDS="0") as api,
-        gunicorn(url, work, app="bench.sql_ceiling:app", BENCH_FEED_SQL=captured) as ceiling,
+        gunicorn(url, work, app="bench.sql_ceiling:app", BENCH_CAPTURED_SQL=captured) as ceiling,
     ):
         ours = httpx.get(api.base + path)
         assert httpx.get(ceiling.base + path).content == ours.content
@@ -73,29 +58,3 @@ def report(report, result: dict, path: str) -> None:
     report.line("</details>")
     report.figures["feed_db"] = load.median(runs["ours"]).rps
     report.figures["feed_db_cpu_ms"], report.figures["feed_db_postgres_ms"] = ours, ours_db
-
-
-def capture(path: str) -> dict:
-    """The statements one anonymous request for `path` sends (after a first request has connected), and
-    the answer's bytes and headers."""
-    from api import create_app  # the API in this process, with the environment it was run with
-
-    app = create_app()
-    sent = []
-    event.listen(
-        app.extensions["database"].engine,
-        "before_cursor_execute",
-        lambda _c, _cur, sql, params, _ctx, _many: sent.append((sql, params)),
-    )
-    client = app.test_client()
-    client.get(path)
-    sent.clear()
-    answer = client.get(path)
-    assert answer.status_code == 200, answer.text
-    kept = ("Content-Type", "ETag", "Cache-Control", "Vary")
-    headers = [(name, value) for name, value in answer.headers.items() if name in kept]
-    return {"statements": list(sent), "body": answer.get_data(), "headers": headers}
-
-
-if __name__ == "__main__":
-    Path(sys.argv[1]).write_bytes(pickle.dumps(capture(sys.argv[2])))

@@ -1,23 +1,58 @@
-"""The database-path ceiling: a bare Flask app under the same gunicorn settings as the API that, for each
-GET /api/v1/feed, runs the statements the API sent for that feed (captured by bench/feed_database.py, with
-their parameters) on a psycopg connection of its thread and answers the API's bytes and headers.
+"""The database-path ceiling: a bare Flask app under the same gunicorn settings as the API that runs the
+statements the API sent for a request (captured by bench/captured.py, with their parameters) on a psycopg
+connection of its thread and answers the API's status, bytes and headers:
 
-What the API does beyond this (the ORM, the schemas, our code) is our cost on the feed's database path.
+- `GET /api/v1/feed`: the home feed's reads, outside a transaction as the API's public reads run;
+- `POST /api/v1/feedback`: a submission's reads and writes in one transaction, each inserted row with new
+  ids and a new tracking code (`CEIL-…`, so that the benchmark can tell its rows from the API's).
+
+What the API does beyond this (the ORM, the schemas, our code) is our cost on that path.
 """
 
+import itertools
 import os
 import pickle
 import threading
+import uuid
 from pathlib import Path
 
 import psycopg
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy.engine import make_url
 
-CAPTURED = pickle.loads(Path(os.environ["BENCH_FEED_SQL"]).read_bytes())
+CAPTURED = pickle.loads(Path(os.environ["BENCH_CAPTURED_SQL"]).read_bytes())
 DSN = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
+CEILING_CODE = "CEIL-"
 app = Flask(__name__)
-local = threading.local()  # one connection per gthread thread, as the API's pool holds one per thread
+local = threading.local()  # connections per gthread thread, as the API's pool holds one per thread
+codes = itertools.count()  # next() is atomic under the GIL
+
+
+def connection(autocommit: bool) -> psycopg.Connection:
+    name = "reads" if autocommit else "writes"
+    if not hasattr(local, name):
+        setattr(local, name, psycopg.connect(DSN, autocommit=autocommit))
+    return getattr(local, name)
+
+
+def replay(captured: dict, renewed: dict | None = None) -> Response:
+    """The captured statements, every row fetched; in one transaction when rows are `renewed` (a
+    submission's writes), else outside one (the public reads)."""
+    database = connection(autocommit=renewed is None)
+    with database.cursor() as cursor:
+        for sql, params in captured["statements"]:
+            if renewed is not None:
+                params = {key: _renew(value, renewed) for key, value in params.items()}
+            cursor.execute(sql, params)
+            if cursor.description:
+                cursor.fetchall()
+    if renewed is not None:
+        database.commit()
+    return Response(captured["body"], status=captured["status"], headers=captured["headers"])
+
+
+def _renew(value, renewed: dict):
+    return renewed.get(value, value) if isinstance(value, uuid.UUID | str) else value
 
 
 @app.get("/healthz")
@@ -27,11 +62,17 @@ def healthz():
 
 @app.get("/api/v1/feed")
 def feed():
-    if not hasattr(local, "connection"):
-        # Outside a transaction, as the API's public reads run (services/core/db.py): no BEGIN, no ROLLBACK.
-        local.connection = psycopg.connect(DSN, autocommit=True)
-    with local.connection.cursor() as cursor:
-        for sql, params in CAPTURED["statements"]:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return Response(CAPTURED["body"], headers=CAPTURED["headers"])
+    return replay(CAPTURED["feed"])
+
+
+@app.post("/api/v1/feedback")
+def feedback():
+    request.get_json()  # read and parsed, as any handler of a submission must
+    renewed = {}
+    for old in CAPTURED["intake"]["fresh"]:
+        if isinstance(old, uuid.UUID):
+            new = uuid.uuid4()
+            renewed |= {old: new, str(old): str(new)}  # the id, and the id as text (events, audit)
+        else:
+            renewed[old] = f"{CEILING_CODE}{os.getpid():x}-{next(codes):x}"
+    return replay(CAPTURED["intake"], renewed)
