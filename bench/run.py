@@ -314,7 +314,7 @@ def feedback_intake(api, server, work: Path, report: "Report", statements: Path)
     # wrk counts the answers it read; requests still in flight when it stopped may have committed too.
     complete = counts[0] == counts[1] == counts[2] >= created
     report.line(
-        f"201s counted by wrk: {created:,}; the API's rows: feedback {counts[0]:,}, `submitted` timeline "
+        f"\n201s counted by wrk: {created:,}; the API's rows: feedback {counts[0]:,}, `submitted` timeline "
         f"events {counts[1]:,}, receipts in the push outbox {counts[2]:,} "
         f"({'every 201 has its row, its event and its outbox row' if complete else 'MISMATCH'})."
     )
