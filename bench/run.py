@@ -280,7 +280,7 @@ def feedback_intake(api, server, work: Path, report: "Report", statements: Path)
                        (SELECT count(*) FROM notifications n JOIN feedback f ON n.source_id = f.id::text
                          WHERE n.source_type = 'feedback' AND f.tracking_code NOT LIKE :ceiling)
             """),
-            {"ceiling": "CEIL-%"},
+            {"ceiling": captured.CEILING_CODE + "%"},
         ).one()
     engine.dispose()
     created = sum(run.requests - run.errors for run in runs["ours"])

@@ -20,9 +20,10 @@ import psycopg
 from flask import Flask, Response, request
 from sqlalchemy.engine import make_url
 
+from bench.captured import CEILING_CODE
+
 CAPTURED = pickle.loads(Path(os.environ["BENCH_CAPTURED_SQL"]).read_bytes())
 DSN = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
-CEILING_CODE = "CEIL-"
 app = Flask(__name__)
 local = threading.local()  # connections per gthread thread, as the API's pool holds one per thread
 codes = itertools.count()  # next() is atomic under the GIL
