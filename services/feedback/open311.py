@@ -289,8 +289,7 @@ def requests(
         if service_code:
             stmt = stmt.join(Feedback.form).where(Form.slug.in_(service_code))
         if status and set(status) != {"open", "closed"}:
-            is_open = Feedback.status.in_(workflow.OPEN)
-            stmt = stmt.where(is_open if status == ["open"] else ~is_open)
+            stmt = stmt.where(workflow.IS_OPEN if status == ["open"] else ~workflow.IS_OPEN)
         if province_code is not None:
             stmt = stmt.where(Feedback.province_code == province_code)
     # Offset paging (the spec's page/page_size extension) stays cheap: a page never looks past 90 days.

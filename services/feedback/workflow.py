@@ -33,9 +33,9 @@ OPEN = OPEN_STATUSES
 IS_OPEN = Feedback.status.in_([literal_column(f"'{status}'") for status in OPEN])
 
 
-def is_late():
-    """SQL: open and past its deadline now."""
-    return IS_OPEN & (Feedback.due_at < utcnow())
+def is_late(now: datetime | None = None):
+    """SQL: open and past its deadline `now` (by default the current time)."""
+    return IS_OPEN & (Feedback.due_at < (now or utcnow()))
 
 
 # Next states from each state. "received" from an open state is a transfer; "answered" comes with a
@@ -371,7 +371,7 @@ def announce_overdue(db: Session, limit: int = 500) -> int:
     """The worker's periodic pass (and `flask --app wsgi sweep-overdue`): `feedback.overdue` once for
     each open feedback past its deadline; a new deadline (renew_deadline) may be announced in turn."""
     now = utcnow()
-    late = select(Feedback).where(IS_OPEN, Feedback.due_at < now, Feedback.overdue_at.is_(None)).limit(limit)
+    late = select(Feedback).where(is_late(now), Feedback.overdue_at.is_(None)).limit(limit)
     if db.get_bind().dialect.name == "postgresql":
         late = late.with_for_update(skip_locked=True, of=Feedback)
     found = list(db.scalars(late))
