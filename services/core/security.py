@@ -1,7 +1,6 @@
 """Secrets: argon2 password hashes, opaque bearer tokens stored as SHA-256, staff JWTs."""
 
 import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -48,10 +47,6 @@ def new_token(prefix: str) -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def same_hash(stored: str, token: str) -> bool:
-    return hmac.compare_digest(stored, token_hash(token))
 
 
 def issue_jwt(secret: str, ttl: int, **claims) -> str:
