@@ -4,12 +4,13 @@ of firebase-admin `send_each_for_multicast` calls sending the same messages to t
 publish-to-FCM latency of a topic alert."""
 
 import copy
+import itertools
 import json
 import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -18,11 +19,13 @@ from sqlalchemy.orm import sessionmaker
 from services import push
 from services.core.db import make_engine
 from services.models import Delivery, Notification
+from services.outbox.worker import Settings
 from tests.fake_fcm import FakeFcm
 from tests.reliability.harness import ROOT, push_worker, wait_until
 
 PROJECT = "bench-project"
 CITIZENS = 1000
+CLAIM = Settings().claim_size  # deliveries a claim takes: one multicast's
 
 
 def add_devices(url: str, count: int) -> list:
@@ -104,6 +107,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
     dispatcher = _rate(fake, devices)
     sent_by_worker = _message(fake)
     rss = worker.peak_rss_kib()[worker.popen.pid]
+    batches = batch_times(worker.log)
     latencies = topic_latency(url, fake, sessions)
     worker.stop()
     engine.dispose()
@@ -117,6 +121,22 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
         "dispatcher_peak_rss_mib": rss / 1024,
         "plain_peak_rss_mib": max(before[1], after[1]) / 1024,
         "latencies": latencies,
+        **batches,
+    }
+
+
+def batch_times(log: Path) -> dict:
+    """From the worker's log (a JSON line per batch of sent deliveries): the median milliseconds its full
+    claims took to send, and from one batch's line to the next (claim, device tokens, send, record,
+    commit). Their difference is what the worker does besides sending, which the plain loop does not."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    batches = [line for line in lines if line.get("count") == CLAIM and line.get("outcome") == "sent"]
+    stamps = [datetime.strptime(line["time"], "%Y-%m-%d %H:%M:%S,%f") for line in batches]
+    # The first batch also waited for the worker to start, so it opens no interval.
+    cycles = [(later - earlier).total_seconds() * 1000 for earlier, later in itertools.pairwise(stamps[1:])]
+    return {
+        "batch_send_ms": statistics.median(line["duration_ms"] for line in batches[2:]),
+        "batch_cycle_ms": statistics.median(cycles),
     }
 
 
