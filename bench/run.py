@@ -373,7 +373,7 @@ def push_run(url: str, work: Path, report: "Report") -> None:
         f"request with the worker "
         f"idle-polling: {push_bench.summary(result['latencies'])} over {len(result['latencies'])} alerts "
         f"— target < 1 s: **{'met' if latency < 1 else 'MISSED'}**.\n\n"
-        f"Per claim of {push_bench.CLAIM} (medians, from the worker's log): sending took "
+        f"Per claim of {push_bench.CLAIM} (means, from the worker's log): sending took "
         f"{result['batch_send_ms']:,.0f} ms (the loop's pace: {loop_ms:,.0f} ms), one batch to the next "
         f"{result['batch_cycle_ms']:,.0f} ms. The {own:,.0f} ms between are the worker's own, which the loop "
         "does not do: the claim, the devices' tokens, recording the outcomes, the commits and the chores' "
