@@ -130,8 +130,11 @@ def batch_times(log: Path) -> dict:
     claims took to send, and from one batch's line to the next (claim, device tokens, send, record,
     commit), whose mean sets the worker's rate. Their difference is what the worker does besides sending,
     which the plain loop does not."""
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    batches = [line for line in lines if line.get("count") == CLAIM and line.get("outcome") == "sent"]
+    batches = [
+        line for line in _json_lines(log) if line.get("count") == CLAIM and line.get("outcome") == "sent"
+    ]
+    if len(batches) < 3:  # a fan-out shrunk by BENCH_DEVICES: too few claims to tell
+        return {}
     stamps = [datetime.strptime(line["time"], "%Y-%m-%d %H:%M:%S,%f") for line in batches]
     # The first batch also waited for the worker to start, so it opens no interval.
     cycles = [(later - earlier).total_seconds() * 1000 for earlier, later in itertools.pairwise(stamps[1:])]
@@ -139,6 +142,14 @@ def batch_times(log: Path) -> dict:
         "batch_send_ms": statistics.mean(line["duration_ms"] for line in batches[2:]),
         "batch_cycle_ms": statistics.mean(cycles),
     }
+
+
+def _json_lines(log: Path):
+    for line in log.read_text().splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:  # a line not in JSON (a warning from a library), or one still being written
+            continue
 
 
 def fcm_env(fake: FakeFcm, credentials: str) -> dict:
