@@ -58,6 +58,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
     engine = make_engine(url)
     sessions = sessionmaker(bind=engine)
     with sessions() as db:
+        started = time.perf_counter()
         notification = push.enqueue(
             db,
             push.Audience.citizens(*citizens),
@@ -66,6 +67,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
             ttl=timedelta(hours=1),
         )
         db.commit()
+        enqueue_seconds = time.perf_counter() - started
         notification_id = notification.id
         # A device's delivery of this fan-out (the bench's alerts left topic deliveries too).
         payload = db.scalar(select(Delivery.payload).where(Delivery.address.startswith(push.DEVICE)).limit(1))
@@ -121,6 +123,7 @@ def fan_out(url: str, fake: FakeFcm, credentials: str, log_dir: Path, devices: i
         "dispatcher_peak_rss_mib": rss / 1024,
         "plain_peak_rss_mib": max(before[1], after[1]) / 1024,
         "latencies": latencies,
+        "enqueue_seconds": enqueue_seconds,
         **batches,
     }
 

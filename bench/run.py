@@ -370,7 +370,9 @@ def push_run(url: str, work: Path, report: "Report") -> None:
         "message the FCM channel builds for the same payload, checked equal). Topic alert, commit to FCM "
         f"request with the worker "
         f"idle-polling: {push_bench.summary(result['latencies'])} over {len(result['latencies'])} alerts "
-        f"— target < 1 s: **{'met' if latency < 1 else 'MISSED'}**."
+        f"— target < 1 s: **{'met' if latency < 1 else 'MISSED'}**. The fan-out's {DEVICES:,} deliveries "
+        f"were written in {result['enqueue_seconds']:.2f} s, in the transaction that made them "
+        "(`push.enqueue`: the database writes them in one INSERT … SELECT)."
     )
     if "batch_cycle_ms" in result:
         own = result["batch_cycle_ms"] - result["batch_send_ms"]

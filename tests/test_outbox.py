@@ -4,19 +4,35 @@ per channel, and that nothing is written when the writing transaction rolls back
 
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from api.worker import aside
-from services import events, outbox
-from services.core.db import transactional, utcnow
-from services.models import Delivery, EventRecord, Feedback, Notification
+from services import events, outbox, push, zalo
+from services.core.db import make_engine, transactional, utcnow
+from services.core.targets import Targets
+from services.models import (
+    Citizen,
+    Delivery,
+    Device,
+    EventRecord,
+    Feedback,
+    Notification,
+    NotificationRecipient,
+    ZaloTemplate,
+)
 from services.outbox.channels.base import Outgoing, Result
 from services.outbox.worker import Settings, Worker
+from services.push import Audience
+from tests import test_alerts
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
+from tests.reliability.harness import scratch_database
+from tests.sql_plans import sent_statements
 
 CHANNEL = "scripted"
 
@@ -255,3 +271,93 @@ def test_a_rolled_back_event_leaves_no_event_notification_or_delivery(db, citize
     with pytest.raises(RuntimeError):
         announce_then_fail(database.session())
     assert [db.scalar(c) for c in counts] == before
+
+
+sqlite_app = test_alerts.sqlite_app  # the fixture: an app on a migrated SQLite file
+
+
+def test_on_sqlite_the_deliveries_the_database_writes_are_addressed_as_python_addresses_them(sqlite_app):
+    """The embedded default writes bulk deliveries too (push.enqueue's INSERT … SELECT): ids are UUIDs
+    and each address is the one the channel resolves, a device's or a Mini App citizen's."""
+    with sqlite_app.app_context():
+        db = sqlite_app.extensions["database"].session()
+        citizen = Citizen(id=uuid.uuid4(), zalo_user_id="zalo-1", zalo_notifications=True)
+        phone = Device(token_hash="a" * 64, platform="android", province_code=48, ward_code=20242)
+        phone.citizen_id, phone.push_token = citizen.id, "fcm-token-1"
+        mini_app = Device(token_hash="b" * 64, platform="zalo", province_code=48, ward_code=20242)
+        mini_app.citizen_id = citizen.id
+        params = [{"name": "tieu_de", "field": "title", "max_length": 50}]
+        template = ZaloTemplate(
+            channel=zalo.MINIAPP, message="alert.published", template_id="77", params=params
+        )
+        db.add_all([citizen, phone, mini_app, template])
+        db.flush()
+        content = {"vi": {"title": "Bão", "body": "Sơ tán."}}
+        area = Audience.place(Targets(ward_codes=(20242,)))
+        push.enqueue(db, area, content, source_type="alert", message="alert.published", values={})
+        push.enqueue(db, Audience.citizens(citizen.id), content, source_type="feedback")
+        db.commit()
+
+        written = {d.channel: d for d in db.scalars(select(Delivery).where(Delivery.channel != "fcm"))}
+        devices = db.scalars(select(Delivery).where(Delivery.address.startswith(push.DEVICE))).all()
+        assert [d.address for d in devices] == [f"device:{phone.id}"]
+        assert push.resolve_many(db, [devices[0].address])[devices[0].address]["token"] == "fcm-token-1"
+        mini_app_delivery = written[zalo.MINIAPP]
+        assert mini_app_delivery.address == f"citizen:{citizen.id}"
+        assert zalo.resolve_miniapp(db, [mini_app_delivery.address]) == {
+            mini_app_delivery.address: {"user_id": "zalo-1"}
+        }
+        assert {devices[0].id.version, mini_app_delivery.id.version} == {4}
+
+
+def test_a_message_to_more_citizens_than_a_statement_takes_parameters_is_written_in_a_few(database_url):
+    """A breach notice to 70,000 citizens (PostgreSQL binds at most 65,535 parameters a statement, which
+    one each had exceeded): each citizen reached on the channel they have, in the same few statements as
+    a message to one, and each in the inbox's recipients. In a database of its own: the shared one's
+    tables would keep the pages of the rolled-back rows, and the plans of later tests would see them."""
+    with scratch_database(database_url, "citizen_crowd") as url:
+        engine = make_engine(url)
+        with Session(engine) as db:
+            _message_to_a_crowd(db)
+        engine.dispose()
+
+
+def _message_to_a_crowd(db: Session) -> None:
+    db.execute(
+        text("""
+            INSERT INTO devices (id, token_hash, platform, locale, province_code, ward_code, push_token,
+                last_seen_at, citizen_id, categories, subscribed_topics, topics_dirty, created_at, updated_at)
+            SELECT gen_random_uuid(), md5('crowd-device' || i) || md5('crowd' || i), 'android', 'vi', 48,
+                20242, CASE WHEN i % 2 = 0 THEN 'crowd-token-' || i END, now(), md5('crowd' || i)::uuid,
+                '[]', '[]', false, now(), now()
+            FROM generate_series(1, 70000) AS i
+        """)
+    )
+    db.execute(  # those without a push token shared their phone
+        text("""
+            INSERT INTO citizens (id, phone, zalo_notifications, created_at)
+            SELECT md5('crowd' || i)::uuid, '+8490' || lpad(i::text, 7, '0'), false, now()
+            FROM generate_series(1, 70000) AS i WHERE i % 2 = 1
+        """)
+    )
+    crowd = db.scalars(text("SELECT md5('crowd' || i)::uuid FROM generate_series(1, 70000) AS i")).all()
+    content = {"vi": {"title": "Sự cố dữ liệu", "body": "Thông báo về dữ liệu của bạn."}}
+    with sent_statements(db.connection()) as sent:
+        notification = push.enqueue(db, Audience.citizens(*crowd), content, source_type="breach")
+        db.flush()
+
+    assert len(sent) <= 10  # devices, citizens, the SMS day and count, then one INSERT each
+    written = db.execute(
+        select(Delivery.channel, Delivery.status, func.count())
+        .where(Delivery.payload["data"]["notification_id"].as_string() == str(notification.id))
+        .group_by(Delivery.channel, Delivery.status)
+    ).all()
+    # The SMS are held: more than the day's budget of segments, for a message that is not an alert.
+    assert sorted(written) == [("fcm", "pending", 35000), ("sms", "held", 35000)]
+    assert notification.outstanding == 35000
+    recipients = db.execute(
+        select(NotificationRecipient.channel, func.count())
+        .where(NotificationRecipient.notification_id == notification.id)
+        .group_by(NotificationRecipient.channel)
+    ).all()
+    assert sorted(recipients) == [("fcm", 35000), ("sms", 35000)]

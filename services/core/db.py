@@ -17,12 +17,24 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Select, any_, bindparam, create_engine, event, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 
@@ -254,6 +266,47 @@ def _in_list(element: InList, compiler, **kw) -> str:
 def _in_array(element: InList, compiler, **kw) -> str:
     array = bindparam(element.name, type_=ARRAY(element.column.type))
     return compiler.process(element.column == any_(array), **kw)
+
+
+class NewUuid(FunctionElement):
+    """A random UUID (version 4) made by the database, for rows an INSERT … SELECT writes."""
+
+    type = Uuid()
+    inherit_cache = True
+
+
+@compiles(NewUuid, "postgresql")
+def _gen_random_uuid(element, compiler, **kw) -> str:
+    return "gen_random_uuid()"
+
+
+@compiles(NewUuid, "sqlite")
+def _random_hex_uuid(element, compiler, **kw) -> str:
+    # 32 hex digits, as SQLAlchemy's Uuid keeps them there, with the version 4 and variant bits set.
+    return (
+        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || "
+        "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+    )
+
+
+class UuidText(FunctionElement):
+    """A UUID column as Python's str() writes it (8-4-4-4-12, lower case): addresses the database
+    composes match those composed in Python."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(UuidText, "postgresql")
+def _uuid_cast(element, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(UuidText, "sqlite")
+def _uuid_dashes(element, compiler, **kw) -> str:
+    column = compiler.process(element.clauses, **kw)
+    parts = [f"substr({column}, {start}, {length})" for start, length in ((1, 8), (9, 4), (13, 4), (17, 4))]
+    return "lower(" + " || '-' || ".join([*parts, f"substr({column}, 21)"]) + ")"
 
 
 def one_at_a_time(db: Session, key: str) -> None:

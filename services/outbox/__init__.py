@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import CompoundSelect, Select, String, case, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from services.core.db import utcnow
+from services.core.db import NewUuid, utcnow
 from services.models import Delivery
 from services.models.outbox import ordering_scope, unfinished
 from services.outbox.channels.base import Result
@@ -88,19 +88,62 @@ def enqueue(
     """
     now = _increasing_now()
     delivery = Delivery(
-        channel=channel,
         address=address,
+        ordering_key=ordering_scope(channel, address, ordering_key) if ordering_key is not None else None,
+        **_new(channel, payload, event_id, send_at, priority, now),
+    )
+    db.add(delivery)
+    return delivery
+
+
+def enqueue_many(
+    db: Session,
+    channel: str,
+    addresses: Select | CompoundSelect,
+    payload: dict,
+    *,
+    event_id=None,
+    send_at: datetime | None = None,
+    priority: int = 0,
+    held: str | None = None,
+) -> int:
+    """One delivery of `payload` to each address `addresses` (a SELECT of one text column) gives, in the
+    caller's transaction; how many. The database writes them in one INSERT … SELECT: an area message to
+    100,000 citizens costs the request one statement, not 100,000 objects (which took it 22 s).
+
+    No ordering key (each address gets one); `held`: the reason they are kept back, never sent."""
+    now = utcnow()
+    values = _new(channel, payload, event_id, send_at, priority, now)
+    if held is not None:
+        values.update(status="held", completed_at=now, last_error=held)
+    table = Delivery.__table__
+    source = addresses.subquery()
+    rows = select(
+        NewUuid(),
+        source.c[0],
+        *(literal(value, table.c[name].type) for name, value in values.items()),
+    )
+    statement = insert(table).from_select(["id", "address", *values], rows)
+    return db.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def these(*addresses: str) -> CompoundSelect:
+    """A few addresses given here, as enqueue_many takes them."""
+    return union_all(*(select(literal(address, String)) for address in addresses))
+
+
+def _new(channel, payload, event_id, send_at, priority, now) -> dict:
+    """A new delivery's columns besides its address and ordering key."""
+    return dict(
+        channel=channel,
         payload=payload,
         event_id=event_id,
-        ordering_key=ordering_scope(channel, address, ordering_key) if ordering_key is not None else None,
         rank=-priority,
         status="pending",
         attempts=0,
         next_attempt_at=send_at or now,
         created_at=now,
     )
-    db.add(delivery)
-    return delivery
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 from sqlalchemy.orm import Session
 
 from services import outbox, sms, zalo
-from services.core.db import one_of, utcnow
+from services.core.db import UuidText, one_of, utcnow
 from services.core.targets import Targets
 from services.core.text import language
 from services.models import Citizen, Delivery, Device, Notification, NotificationPlace, NotificationRecipient
@@ -89,19 +89,16 @@ def enqueue(
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
-    texted: dict = {}  # citizens reached only by a text to the phone they shared
+    texted: list = []  # citizens reached only by a text to the phone they shared
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
-            devices = select(Device.id, Device.citizen_id).where(
-                Device.citizen_id.in_(audience.citizen_ids), Device.push_token.is_not(None)
-            )
-            device_rows = db.execute(devices.order_by(Device.id)).all()
-            pushed = {citizen_id for _, citizen_id in device_rows}
+            pushable = (one_of(db, Device.citizen_id, audience.citizen_ids), Device.push_token.is_not(None))
+            pushed = set(db.scalars(select(Device.citizen_id).distinct().where(*pushable)))
             others = _unpushed(db, [c for c in audience.citizen_ids if c not in pushed])
             best = zalo.personal_channels(db, others, message)
-            texted = sms.personal_numbers(c for c in others if c.id not in best)
+            texted = sms.textable(c for c in others if c.id not in best)
         else:
-            template, zalo_citizens = zalo.place_citizens(db, audience.targets, message)
+            template, zalo_addresses = zalo.place_citizens(db, audience.targets, message)
     notification = Notification(
         id=uuid.uuid4(),
         source_type=source_type,
@@ -123,50 +120,63 @@ def enqueue(
         created_at=now,
     )
     payload = _payload(notification)
+    rank = 1 if priority == "high" else 0  # alerts before a large fan-out
+
+    def many(channel: str, addresses, body: dict) -> int:
+        """Deliveries the database writes itself, however many (services/outbox: enqueue_many)."""
+        with db.no_autoflush:  # before the notification is added: its one INSERT has the count
+            return outbox.enqueue_many(
+                db, channel, addresses, body, event_id=event_id, send_at=notification.send_at, priority=rank
+            )
+
+    outstanding = 0
     if audience.targets is not None:
-        rows = [
+        topic_sends = [(target, {**payload, "language": language}) for _, target, language in sends]
+        for address, body in topic_sends:
+            outbox.enqueue(
+                db, CHANNEL, address, body, event_id=event_id, send_at=notification.send_at, priority=rank
+            )
+        outstanding = len(topic_sends)
+        if zalo_addresses is not None:  # the place's opted-in Mini App citizens
+            body = zalo.payload(template, values or {}, content, payload["data"])
+            outstanding += many(zalo.MINIAPP, zalo_addresses, body)
+    else:
+        if pushed:
+            outstanding += many(
+                CHANNEL, select(literal(DEVICE) + UuidText(Device.id)).where(*pushable), payload
+            )
+        for channel, template in set(best.values()):  # the Mini App's, ZNS's
+            reached = [c for c, (chosen, _) in best.items() if chosen == channel]
+            body = zalo.payload(template, values or {}, content, payload["data"])
+            outstanding += many(channel, zalo.addresses(db, reached), body)
+        if texted:  # the last channel: a text to the phone they shared
+            settings = sms.settings_of(db)
+            body = sms.text([content["vi"]["title"], content["vi"]["body"]], settings)
+            phones = select(Citizen.phone).where(one_of(db, Citizen.id, texted))
+            with db.no_autoflush:
+                outstanding += sms.send(
+                    db, phones, body, settings, kind="personal", event_id=event_id, data=payload["data"]
+                )
+    notification.outstanding = outstanding
+    if not outstanding:  # nothing to send: the inbox is where it arrives
+        notification.status, notification.completed_at = "sent", now
+    db.add(notification)
+    if audience.targets is not None:
+        db.add_all(
             NotificationPlace(notification_id=notification.id, scope=place["scope"], code=place["code"])
             for place in audience.targets.places()
-        ]
-        addresses = [(CHANNEL, target, {**payload, "language": language}) for _, target, language in sends]
-        if zalo_citizens:
-            body = zalo.payload(template, values or {}, content, payload["data"])
-            addresses += [(zalo.MINIAPP, f"{zalo.CITIZEN}{c}", body) for c in zalo_citizens]
-    else:
+        )
+    else:  # a row per citizen (their inbox), as many as they are: Core rows, after the notification's
         channel_of = {c: CHANNEL for c in pushed} | {c: channel for c, (channel, _) in best.items()}
         channel_of |= dict.fromkeys(texted, sms.CHANNEL)
-        rows = [
-            NotificationRecipient(notification_id=notification.id, citizen_id=c, channel=channel_of.get(c))
-            for c in audience.citizen_ids
-        ]
-        addresses = [(CHANNEL, f"{DEVICE}{device_id}", payload) for device_id, _ in device_rows]
-        addresses += [
-            (channel, f"{zalo.CITIZEN}{c}", zalo.payload(template, values or {}, content, payload["data"]))
-            for c, (channel, template) in best.items()
-        ]
-    notification.outstanding = len(addresses)
-    db.add(notification)
-    db.add_all(rows)  # its places or its citizens
-    for channel, address, body in addresses:
-        outbox.enqueue(
-            db,
-            channel,
-            address,
-            body,
-            event_id=event_id,
-            send_at=notification.send_at,
-            priority=1 if priority == "high" else 0,  # alerts before a large fan-out
+        db.flush()
+        db.execute(
+            insert(NotificationRecipient.__table__),
+            [
+                {"notification_id": notification.id, "citizen_id": c, "channel": channel_of.get(c)}
+                for c in audience.citizen_ids
+            ],
         )
-    if audience.targets is None and texted:  # the last channel: a text to the phone they shared
-        settings = sms.settings_of(db)
-        body = sms.text([content["vi"]["title"], content["vi"]["body"]], settings)
-        for phone in texted.values():
-            [delivery] = sms.send(
-                db, [phone], body, settings, kind="personal", event_id=event_id, data=payload["data"]
-            )
-            notification.outstanding += delivery.status != "held"
-    if not notification.outstanding:  # nothing to send: the inbox is where it arrives
-        notification.status, notification.completed_at = "sent", now
     return notification
 
 
@@ -176,7 +186,7 @@ def _unpushed(db: Session, citizen_ids: list) -> list:
         return []
     stmt = select(
         Citizen.id, Citizen.phone, Citizen.zalo_user_id, Citizen.zalo_notifications, sms.OPTED_OUT
-    ).where(Citizen.id.in_(citizen_ids))
+    ).where(one_of(db, Citizen.id, citizen_ids))
     return db.execute(stmt).all()
 
 

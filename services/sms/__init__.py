@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from services import events, outbox
@@ -64,35 +64,38 @@ def text(parts: list[str], settings: Settings) -> str:
 
 def send(
     db: Session,
-    phones: list[str],
+    phones: list[str] | Select,
     body: str,
     settings: Settings,
     *,
     kind: str,
     event_id: uuid.UUID | None = None,
     data: dict | None = None,
-) -> list[Delivery]:
-    """One delivery per phone (E.164). Counted against the day's budget; held when it would exceed it,
-    unless `kind` is a severe or extreme alert or a reply to the citizen's own message."""
-    needed = segments(body, settings.encoding) * len(phones)
+) -> int:
+    """One delivery per number (E.164): a few listed, or a SELECT of them (an area's subscribers, which
+    the database writes without them passing through here). Counted against the day's budget; held when
+    it would exceed it, unless `kind` is a severe or extreme alert or a reply to the citizen's own message.
+    How many go out (0 when held)."""
+    if isinstance(phones, list):
+        count, phones = len(phones), outbox.these(*phones)
+    else:
+        count = db.scalar(select(func.count()).select_from(phones.subquery()))
+    if not count:
+        return 0
+    per_text = segments(body, settings.encoding)
     day = _today(db)
-    hold = kind not in (*NEVER_HELD, "reply") and day.segments + needed > settings.daily_budget
-    payload = {"text": body, "kind": kind, "segments": segments(body, settings.encoding)}
+    hold = kind not in (*NEVER_HELD, "reply") and day.segments + per_text * count > settings.daily_budget
+    payload = {"text": body, "kind": kind, "segments": per_text}
     if data is not None:  # a personal message: its notification's summary is kept (services/push)
         payload["data"] = data
-    made = []
-    for phone in phones:
-        delivery = outbox.enqueue(
-            db, CHANNEL, phone, payload, event_id=event_id, priority=PRIORITY.get(kind, 0)
-        )
-        if hold:
-            delivery.status, delivery.completed_at = "held", utcnow()
-            delivery.last_error = f"Held: today's SMS budget of {settings.daily_budget} segments is spent."
-        made.append(delivery)
+    held = f"Held: today's SMS budget of {settings.daily_budget} segments is spent." if hold else None
+    made = outbox.enqueue_many(
+        db, CHANNEL, phones, payload, event_id=event_id, priority=PRIORITY.get(kind, 0), held=held
+    )
     if hold:
-        day.held += len(phones)
-    else:
-        day.segments += needed
+        day.held += made
+        return 0
+    day.segments += per_text * made
     return made
 
 
@@ -110,10 +113,10 @@ def _today(db: Session) -> SmsDay:
     return day
 
 
-def subscribers(db: Session, targets: Targets) -> list[str]:
+def subscribers(db: Session, targets: Targets) -> Select:
     """The active subscribed numbers of the targeted communes (a province: all its communes), opted-out
     numbers left out, each once."""
-    stmt = select(SmsSubscription.phone).where(SmsSubscription.status == "active")
+    stmt = select(SmsSubscription.phone).distinct().where(SmsSubscription.status == "active")
     if not targets.national:
         stmt = stmt.where(
             or_(
@@ -121,8 +124,7 @@ def subscribers(db: Session, targets: Targets) -> list[str]:
                 SmsSubscription.province_code.in_(targets.province_codes),
             )
         )
-    stmt = stmt.where(SmsSubscription.phone.not_in(select(SmsOptOut.phone)))
-    return sorted(set(db.scalars(stmt)))
+    return stmt.where(SmsSubscription.phone.not_in(select(SmsOptOut.phone)))
 
 
 def alert_text(alert, settings: Settings) -> str:
@@ -140,14 +142,13 @@ def alerts_to_subscribers(db: Session, event: events.Event) -> None:
         return
     alert = event.subject
     phones = subscribers(db, Targets.from_dict(alert.targets))
-    if phones:
-        send(db, phones, alert_text(alert, settings), settings, kind=alert.severity, event_id=event.id)
+    send(db, phones, alert_text(alert, settings), settings, kind=alert.severity, event_id=event.id)
 
 
-def personal_numbers(citizens) -> dict[uuid.UUID, str]:
-    """The consented phone (Citizen.phone) of each of these citizens that has one and did not opt out;
-    `citizens` are rows with their id, phone and `sms_opted_out` (OPTED_OUT)."""
-    return {c.id: c.phone for c in citizens if c.phone and not c.sms_opted_out}
+def textable(citizens) -> list[uuid.UUID]:
+    """Those of these citizens with a consented phone (Citizen.phone) that did not opt out; `citizens`
+    are rows with their id, phone and `sms_opted_out` (OPTED_OUT)."""
+    return [c.id for c in citizens if c.phone and not c.sms_opted_out]
 
 
 # Whether a citizen's phone texted `HUY`: a column of the citizens' rows that services/push reads once.

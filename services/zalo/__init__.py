@@ -9,9 +9,10 @@ each needs a template Zalo approved for that message (services/zalo/templates.py
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.orm import Session
 
+from services.core.db import UuidText, one_of
 from services.core.targets import Targets
 from services.models import Citizen, Delivery, Device
 from services.outbox.channels.base import Result
@@ -20,6 +21,7 @@ from services.zalo import templates
 MINIAPP = "zalo_miniapp"
 ZNS = "zns"
 CITIZEN = "citizen:"
+_ADDRESS = literal(CITIZEN) + UuidText(Citizen.id)  # a citizen's address, as the database writes it
 
 
 def personal_channels(db: Session, citizens, message: str | None) -> dict[uuid.UUID, tuple[str, object]]:
@@ -41,19 +43,25 @@ def personal_channels(db: Session, citizens, message: str | None) -> dict[uuid.U
 
 
 def place_citizens(db: Session, targets: Targets, message: str | None):
-    """(template, ids of the opted-in Mini App citizens with a device in the place) for an area message."""
+    """(template, the addresses of the opted-in Mini App citizens with a device in the place, as a
+    SELECT for outbox.enqueue_many) for an area message; (None, None) when the message has no template."""
     template = templates.active(db, message, MINIAPP).get(MINIAPP) if message else None
     if template is None:
-        return None, []
+        return None, None
     devices = select(Device.citizen_id).where(Device.platform == "zalo")
     if not targets.national:
         devices = devices.where(
             or_(Device.province_code.in_(targets.province_codes), Device.ward_code.in_(targets.ward_codes))
         )
-    stmt = select(Citizen.id).where(
+    stmt = select(_ADDRESS).where(
         Citizen.zalo_notifications.is_(True), Citizen.zalo_user_id.is_not(None), Citizen.id.in_(devices)
     )
-    return template, list(db.scalars(stmt.order_by(Citizen.id)))
+    return template, stmt
+
+
+def addresses(db: Session, citizen_ids: list[uuid.UUID]) -> Select:
+    """These citizens' addresses, as outbox.enqueue_many takes them."""
+    return select(_ADDRESS).where(one_of(db, Citizen.id, citizen_ids))
 
 
 def payload(template, values: dict, content: dict, data: dict) -> dict:
