@@ -311,10 +311,11 @@ def test_on_sqlite_the_deliveries_the_database_writes_are_addressed_as_python_ad
 
 
 def test_a_message_to_more_citizens_than_a_statement_takes_parameters_is_written_in_a_few(database_url):
-    """A breach notice to 70,000 citizens (PostgreSQL binds at most 65,535 parameters a statement, which
-    one each had exceeded): each citizen reached on the channel they have, in the same few statements as
-    a message to one, and each in the inbox's recipients. In a database of its own: the shared one's
-    tables would keep the pages of the rolled-back rows, and the plans of later tests would see them."""
+    """A fact-check told to the 70,000 citizens who asked about a viral claim (PostgreSQL binds at most
+    65,535 parameters a statement, which one per citizen had exceeded): each reached on the channel they
+    have, in the same few statements as a message to one, and each in the inbox's recipients. In a
+    database of its own: the shared one's tables would keep the pages of the rolled-back rows, and the
+    plans of later tests would see them."""
     with scratch_database(database_url, "citizen_crowd") as url:
         engine = make_engine(url)
         with Session(engine) as db:
