@@ -85,18 +85,16 @@ def enqueue(
         raise ValueError(f"priority must be one of {PRIORITIES}")
     if (audience.targets is None) == (not audience.citizen_ids):
         raise ValueError("an audience is either a place or citizens")
-    sends = topics.sends(audience.targets, list(content), audience.category) if audience.targets else []
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
-    texted: list = []  # citizens reached only by a text to the phone they shared
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
             pushable = (one_of(db, Device.citizen_id, audience.citizen_ids), Device.push_token.is_not(None))
             pushed = set(db.scalars(select(Device.citizen_id).distinct().where(*pushable)))
             others = _unpushed(db, [c for c in audience.citizen_ids if c not in pushed])
             best = zalo.personal_channels(db, others, message)
-            texted = sms.textable(c for c in others if c.id not in best)
+            texted = sms.textable(c for c in others if c.id not in best)  # reached by a text only
         else:
             template, zalo_addresses = zalo.place_citizens(db, audience.targets, message)
     notification = Notification(
@@ -131,12 +129,13 @@ def enqueue(
 
     outstanding = 0
     if audience.targets is not None:
-        topic_sends = [(target, {**payload, "language": language}) for _, target, language in sends]
-        for address, body in topic_sends:
+        sends = topics.sends(audience.targets, list(content), audience.category)
+        for _, target, language in sends:
+            body = {**payload, "language": language}
             outbox.enqueue(
-                db, CHANNEL, address, body, event_id=event_id, send_at=notification.send_at, priority=rank
+                db, CHANNEL, target, body, event_id=event_id, send_at=notification.send_at, priority=rank
             )
-        outstanding = len(topic_sends)
+        outstanding = len(sends)
         if zalo_addresses is not None:  # the place's opted-in Mini App citizens
             body = zalo.payload(template, values or {}, content, payload["data"])
             outstanding += many(zalo.MINIAPP, zalo_addresses, body)
