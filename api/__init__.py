@@ -15,6 +15,7 @@ from api.errors import PROBLEM_MIMETYPE, register_errors, render_error
 from api.limits import limiter
 from services import sms
 from services.core import db, speech, storage
+from services.zalo import allowance
 
 API_PREFIX = "/api/v1"
 
@@ -101,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         storage=storage.LocalStorage(app.config["ATTACHMENTS_DIR"]),
         public_base_url=app.config["PUBLIC_BASE_URL"],  # links in staff e-mail (services/staff_mail)
         sms=sms.Settings.from_config(app.config),  # what goes by SMS, and the day's budget (services/sms)
+        zalo_miniapp=allowance.Allowance.from_config(app.config),  # what Zalo allows (services/zalo)
         voice=speech.voice(app.config),  # who reads bulletins and alerts aloud (services/core/speech.py)
     )
     app.extensions["database"] = database

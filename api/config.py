@@ -125,6 +125,12 @@ def from_environment(instance_path: str) -> dict:
         "ZALO_MINIAPP_API_URL": env("ZALO_MINIAPP_API_URL", "https://openapi.mini.zalo.me"),
         "ZALO_ZNS_URL": env("ZALO_ZNS_URL", "https://business.openapi.zalo.me"),
         "ZALO_TIMEOUT": float(env("ZALO_TIMEOUT", "5")),
+        # What Zalo allows the Mini App's notifications (docs/zalo.md): how many a day (Zalo publishes
+        # 1,000; set what Zalo granted the province), the share of them area messages may take (the rest
+        # is kept for citizens' own messages), and the hours Zalo sends them (Việt Nam time).
+        "ZALO_MINIAPP_DAILY_LIMIT": int(env("ZALO_MINIAPP_DAILY_LIMIT", "1000")),
+        "ZALO_MINIAPP_AREA_SHARE": float(env("ZALO_MINIAPP_AREA_SHARE", "0.5")),
+        "ZALO_MINIAPP_HOURS": env("ZALO_MINIAPP_HOURS", "06:00-22:00"),
         # SMS (docs/sms.md): `log` writes each SMS to the log (no SMSC); `smpp` sends through the SMSC of
         # SMS_SMPP_URL (smpp://system_id:password@host:2775) from SMS_SOURCE_ADDR (the brandname or short
         # code), GSM-7 unaccented or UCS-2 (SMS_ENCODING), with SMS_WINDOW submissions outstanding.
@@ -179,6 +185,19 @@ def hour_of_day(name: str, value: str) -> int:
     return int(value)
 
 
+def hours(name: str, value) -> tuple[int, int]:
+    """ "06:00-22:00" (Việt Nam time; the end may be 24:00) as minutes of the day: (360, 1320)."""
+    if not isinstance(value, str):
+        return tuple(value)
+    try:
+        start, end = (int(h) * 60 + int(m) for h, m in (t.strip().split(":") for t in value.split("-")))
+    except ValueError:
+        start = end = -1
+    if not 0 <= start < end <= 24 * 60:
+        raise ConfigError(f"{name} must read like 06:00-22:00 (Việt Nam time), not {value!r}.")
+    return start, end
+
+
 def platforms(names: str) -> tuple[str, ...]:
     """Comma-separated host names, as scam-check compares them (lower case, without `www.`)."""
     return tuple(name.strip().lower().removeprefix("www.") for name in names.split(",") if name.strip())
@@ -207,6 +226,9 @@ def complete(config: dict, instance_path: str) -> None:
         raise ConfigError(
             "CLAIM_DEADLINE_WORKING_DAYS and CLAIM_URGENT_DEVICES are 1 or more; CLAIM_URGENT_HOURS over 0."
         )
+    if config["ZALO_MINIAPP_DAILY_LIMIT"] < 0 or not 0 <= config["ZALO_MINIAPP_AREA_SHARE"] <= 1:
+        raise ConfigError("ZALO_MINIAPP_DAILY_LIMIT is 0 or more; ZALO_MINIAPP_AREA_SHARE from 0 to 1.")
+    config["ZALO_MINIAPP_HOURS"] = hours("ZALO_MINIAPP_HOURS", config["ZALO_MINIAPP_HOURS"])
     if not 0 < config["REPORT_ON_TIME_TARGET"] <= 1:
         raise ConfigError("REPORT_ON_TIME_TARGET is a share: more than 0, at most 1 (0.9 for 90 %).")
     if config["APP_ENV"] == "production":

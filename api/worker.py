@@ -61,7 +61,7 @@ def channels(config: dict, sessions=None) -> dict[str, Channel]:
     if zalo_settings is not None:
         client = ZaloClient(zalo_settings)
         if zalo_settings.miniapp_id and zalo_settings.miniapp_api_key:
-            found.append(MiniAppChannel(client))
+            found.append(MiniAppChannel(client, config["ZALO_MINIAPP_HOURS"]))
         if zalo_settings.oa_id and sessions is not None:
             found.append(ZnsChannel(client, OaTokens(sessions, client, zalo_settings.oa_id)))
     if sessions is not None:

@@ -93,6 +93,9 @@ class _Rule:
     delay: float = 0.0
 
 
+ALL_DAY = "00:00-24:00"
+
+
 @dataclass
 class FakeZalo(ServedLocally):
     app_id: str = "fake-app"
@@ -146,6 +149,8 @@ class FakeZalo(ServedLocally):
             "ZALO_MINIAPP_API_URL": self.url,
             "ZALO_ZNS_URL": self.url,
             "ZALO_TIMEOUT": 1.0,
+            # Any hour (the fake answers whenever a test runs): tests of Zalo's hours set their own.
+            "ZALO_MINIAPP_HOURS": ALL_DAY,
         }
 
     # ---------------------------------------------------------------- scripting

@@ -26,6 +26,9 @@ def settings(**overrides) -> dict:
         "CLAIM_URGENT_HOURS": 6.0,
         "LOG_FORMAT": "",
         "METRICS_ALLOW": "127.0.0.0/8,::1/128",
+        "ZALO_MINIAPP_DAILY_LIMIT": 1000,
+        "ZALO_MINIAPP_AREA_SHARE": 0.5,
+        "ZALO_MINIAPP_HOURS": "06:00-22:00",
         **{f"RATE_LIMIT_{name}": default for name, default in RATE_LIMITS.items()},
         **overrides,
     }
@@ -131,11 +134,23 @@ def test_logs_are_json_in_production_and_text_in_development(tmp_path, app_env, 
         ("REPORT_ON_TIME_TARGET", 90),  # a share, not per cent
         ("CLAIM_DEADLINE_WORKING_DAYS", 0),
         ("CLAIM_URGENT_HOURS", 0.0),
+        ("ZALO_MINIAPP_AREA_SHARE", 50),  # a share, not per cent
+        ("ZALO_MINIAPP_DAILY_LIMIT", -1),
+        ("ZALO_MINIAPP_HOURS", "22:00-06:00"),  # Zalo's hours are one stretch of a day
+        ("ZALO_MINIAPP_HOURS", "6-22"),
+        ("ZALO_MINIAPP_HOURS", "06:00-24:30"),
     ],
 )
 def test_a_setting_that_makes_no_sense_stops_the_start(tmp_path, setting, value):
     with pytest.raises(ConfigError, match=setting):
         complete(settings(**{setting: value}), str(tmp_path))
+
+
+@pytest.mark.parametrize(("hours", "minutes"), [("06:00-22:00", (360, 1320)), ("00:00 - 24:00", (0, 1440))])
+def test_zalos_hours_are_read_as_minutes_of_the_day(tmp_path, hours, minutes):
+    config = settings(ZALO_MINIAPP_HOURS=hours)
+    complete(config, str(tmp_path))
+    assert config["ZALO_MINIAPP_HOURS"] == minutes
 
 
 @pytest.mark.parametrize("hour", ["-1", "24", "7am"])

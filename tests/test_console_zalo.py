@@ -4,13 +4,18 @@ listed. With the Flask test client: the page without JavaScript, the service's r
 field, deleting after confirmation, the audit log, and who is refused."""
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from api.console.admin_zalo import MESSAGE_NAMES
-from services.models import AuditEvent, ZaloTemplate
+from services.core.db import utcnow
+from services.models import AuditEvent, ZaloMiniappSlot, ZaloTemplate
 from services.outbox import texts
+from services.outbox.channels.zalo import LOCAL
+from services.zalo.allowance import Allowance
 from tests.browser import *  # noqa: F403
 from tests.browser import assert_accessible, assert_fits, screenshot, sign_in
 from tests.test_console import sign_in as sign_in_client
@@ -26,6 +31,12 @@ ANSWERED = {
     "param_max_length": ["30", "400", ""],
     "active": "yes",
 }
+
+
+@pytest.fixture
+def zalos_published_allowance(app, monkeypatch):
+    """Zalo's published rules for the Mini App (the tests' app sends at any hour, to the fake Zalo)."""
+    monkeypatch.setitem(app.extensions["database"].sessions.kw["info"], "zalo_miniapp", Allowance())
 
 
 @pytest.fixture
@@ -47,7 +58,9 @@ def stored(db) -> list[tuple]:
     ]
 
 
-def test_an_admin_records_the_zns_template_for_the_answer_and_finds_it_listed(page, staff):
+def test_an_admin_records_the_zns_template_for_the_answer_and_finds_it_listed(
+    page, staff, zalos_published_allowance
+):
     sign_in(page, staff["admin"].principal, path=ADMIN)
     page.get_by_role("link", name="Mẫu tin Zalo").click()
     page.get_by_label("Tin ZNS đến số điện thoại").check()
@@ -75,6 +88,22 @@ def test_an_admin_records_the_zns_template_for_the_answer_and_finds_it_listed(pa
     assert_accessible(page)
     assert_fits(page)
     screenshot(page, "zalo-templates", full_page=True)
+
+
+def test_the_page_says_how_many_of_zalos_mini_app_notifications_today_has_given_out(
+    admin_console, db, zalos_published_allowance
+):
+    today = utcnow().astimezone(LOCAL).date()
+    for day in (today, today, today - timedelta(days=1)):  # yesterday's is not today's
+        db.add(ZaloMiniappSlot(day=day, citizen_id=uuid.uuid4(), notification_id=uuid.uuid4()))
+    db.commit()
+
+    html = admin_console.get(PAGE).get_data(as_text=True)
+
+    said = re.search(r'<p id="miniapp-today">(.*?)</p>', html, re.S)[1]
+    assert said.startswith("Thông báo Mini App hôm nay: 2 trên 1000 thông báo mỗi ngày Zalo cho phép")
+    assert "tin theo khu vực tối đa 500." in said
+    assert "từ 06:00 đến 22:00" in said
 
 
 def test_without_javascript_choose_offers_the_messages_fields_and_the_template_is_recorded_and_audited(

@@ -9,12 +9,22 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from api import worker as outbox_worker
-from services import zalo
+from services import push, zalo
 from services.core.db import utcnow
 from services.identity import consents
-from services.models import Citizen, ConsentRecord, Delivery, Device, Notification, NotificationRecipient
+from services.models import (
+    Citizen,
+    ConsentRecord,
+    Delivery,
+    Device,
+    Notification,
+    NotificationRecipient,
+    ZaloMiniappSlot,
+)
+from services.outbox.channels.zalo import LOCAL, opening
 from services.outbox.channels.zalo_api import appsecret_proof
 from services.reports import deliveries
+from services.zalo.allowance import Allowance
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, submit
@@ -133,6 +143,9 @@ def test_a_mini_app_user_signs_in_shares_their_phone_and_hears_back_in_the_mini_
     assert len(received) == 1 and received[0].headers["x-user-id"] == USER
     assert received[0].body["templateData"] == {"ma_phan_anh": feedback["tracking_code"]}
 
+    # Zalo sends a user one Mini App notification a day: the answer comes the next day.
+    db.execute(update(ZaloMiniappSlot).values(day=ZaloMiniappSlot.day - 1))
+    db.commit()
     answer(
         officer, feedback, "Ngày mai đội duy tu sẽ vá ổ gà trước số 12 đường Bạch Đằng, xin cảm ơn ông bà."
     )
@@ -229,9 +242,27 @@ def test_mini_app_notifications_need_a_zalo_sign_in(citizen):
     assert_problem(response, 409, "zalo_sign_in_required")
 
 
-def zalo_citizen(db, make_device, ward_code, *, opted_in=True, province_code=48) -> Citizen:
-    device = make_device(province_code=province_code, ward_code=ward_code, platform="zalo")
-    citizen = Citizen(id=device.citizen_id, zalo_user_id=f"zalo-{device.id}", zalo_notifications=opted_in)
+@pytest.fixture
+def allow(zalo_app, db, monkeypatch):
+    """allow(daily_limit=…, area_share=…, hours=…): what Zalo allows the Mini App, for this test."""
+
+    def set_allowance(**granted):
+        given = Allowance(**{"hours": (0, 24 * 60), **granted})
+        monkeypatch.setitem(zalo_app.extensions["database"].sessions.kw["info"], "zalo_miniapp", given)
+        monkeypatch.setitem(db.info, "zalo_miniapp", given)
+
+    return set_allowance
+
+
+def zalo_citizen(
+    db, make_device, ward_code, *, opted_in=True, province_code=48, seen=None, phone=None
+) -> Citizen:
+    device = make_device(
+        province_code=province_code, ward_code=ward_code, platform="zalo", last_seen_at=seen or utcnow()
+    )
+    citizen = Citizen(
+        id=device.citizen_id, zalo_user_id=f"zalo-{device.id}", zalo_notifications=opted_in, phone=phone
+    )
     db.add(citizen)
     db.commit()
     return citizen
@@ -275,11 +306,12 @@ def test_an_area_alert_reaches_opted_in_mini_app_citizens_of_the_place_and_waits
 
 
 def test_an_area_alert_to_a_crowd_costs_the_publish_the_same_statements_as_to_a_few(
-    zalo_app, staff, make_device, db
+    zalo_app, staff, make_device, db, allow
 ):
     """The deliveries to an area's Mini App citizens are written by the database (one INSERT … SELECT):
-    an alert to 2,003 of them sends the statements an alert to 3 sends, and every address is the
+    an alert to 2,000 of them sends the statements an alert to 3 sends, and every address is the
     citizen's own (as the channel resolves it). Written one object each, 100,000 took the publish 22 s."""
+    allow(daily_limit=10_000, area_share=1)  # a province Zalo granted more than its published 1,000
     admin = Caller(zalo_app.test_client(), staff["admin"].token)
     params = [{"name": "tieu_de", "field": "headline", "max_length": 50}]
     response = admin.put(
@@ -296,7 +328,8 @@ def test_an_area_alert_to_a_crowd_costs_the_publish_the_same_statements_as_to_a_
         return alert, len(sent)
 
     few = [zalo_citizen(db, make_device, 20242) for _ in range(3)]
-    _, statements_for_few = publish()
+    first, statements_for_few = publish()
+    assert miniapp_addresses(db, first["id"]) == {f"citizen:{c.id}" for c in few}
     crowd = [uuid.uuid4() for _ in range(2000)]
     db.execute(
         insert(Citizen), [{"id": c, "zalo_user_id": f"zalo-{c}", "zalo_notifications": True} for c in crowd]
@@ -325,11 +358,132 @@ def test_an_area_alert_to_a_crowd_costs_the_publish_the_same_statements_as_to_a_
             Delivery.channel == "zalo_miniapp",
         )
     ).all()
-    assert {d.address for d in written} == {f"citizen:{c}" for c in [*(c.id for c in few), *crowd]}
-    assert {d.id.version for d in written} == {4} and len({d.id for d in written}) == 2003
-    assert notification.outstanding == 1 + 2003  # the ward's FCM topic, then each citizen
+    # The first alert's three had their Mini App notification of the day: Zalo sends one a user a day.
+    assert {d.address for d in written} == {f"citizen:{c}" for c in crowd}
+    assert {d.id.version for d in written} == {4} and len({d.id for d in written}) == 2000
+    assert notification.outstanding == 1 + 2000  # the ward's FCM topic, then each citizen
     resolved = zalo.resolve_miniapp(db, [d.address for d in written[:3]])
     assert all(target and target["user_id"].startswith("zalo-") for target in resolved.values())
+
+
+def publish_alert(zalo_app, staff) -> dict:
+    editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
+    alert = editor.post("/api/v1/alerts", json=alert_payload()).get_json()
+    assert editor.post(f"/api/v1/alerts/{alert['id']}/publish").status_code == 200
+    return alert
+
+
+def miniapp_addresses(db, notification_source_id: str) -> set[str]:
+    notification = db.scalar(select(Notification).where(Notification.source_id == notification_source_id))
+    return set(
+        db.scalars(
+            select(Delivery.address).where(
+                Delivery.payload["data"]["notification_id"].as_string() == str(notification.id),
+                Delivery.channel == "zalo_miniapp",
+            )
+        )
+    )
+
+
+@pytest.fixture
+def alert_template(zalo_app, staff):
+    admin = Caller(zalo_app.test_client(), staff["admin"].token)
+    params = [{"name": "tieu_de", "field": "headline", "max_length": 50}]
+    response = admin.put(
+        "/api/v1/zalo/templates/zalo_miniapp/alert.published", json={"template_id": "77", "params": params}
+    )
+    assert response.status_code == 200
+
+
+def test_area_alerts_take_their_share_of_zalos_day_most_recently_seen_first_none_seen_a_week_ago(
+    zalo_app, staff, make_device, db, allow, alert_template, templates
+):
+    """Zalo sends the Mini App's notifications only to users who opened it in the last 7 days, one a
+    user a day, so many a day for the app: area messages take their share of the day (here 2 of 4), the
+    citizens who used the Mini App last first, and leave the rest to citizens' own messages."""
+    allow(daily_limit=4, area_share=0.5)
+    now = utcnow()
+    latest, earlier, earliest = (
+        zalo_citizen(db, make_device, 20242, seen=now - timedelta(hours=hours)) for hours in (1, 2, 3)
+    )
+    zalo_citizen(db, make_device, 20242, seen=now - timedelta(days=8))  # Zalo would refuse: not seen a week
+
+    first = publish_alert(zalo_app, staff)
+    second = publish_alert(zalo_app, staff)
+
+    assert miniapp_addresses(db, first["id"]) == {f"citizen:{latest.id}", f"citizen:{earlier.id}"}
+    assert miniapp_addresses(db, second["id"]) == set()  # the area messages' share of the day is spent
+    slots = db.execute(select(ZaloMiniappSlot.day, ZaloMiniappSlot.citizen_id)).all()
+    assert sorted(slots) == sorted([(zalo_today(), latest.id), (zalo_today(), earlier.id)])
+
+    # The day's other half is the citizens' own: the one left out still hears back on the Mini App.
+    recipients = tell_answered(db, earliest, latest)
+    # The alert's citizen had today's: with no phone shared, the inbox is where it reaches them.
+    assert recipients == {earliest.id: "zalo_miniapp", latest.id: None}
+
+
+def test_a_citizens_own_message_goes_by_zns_when_zalo_will_not_send_it_on_the_mini_app(
+    zalo_app, staff, make_device, db, allow, templates
+):
+    allow(daily_limit=3, area_share=0.5)
+    phone = "+84912345678"
+    had_one_today = zalo_citizen(db, make_device, 20242, phone=phone)
+    not_seen_for_a_week = zalo_citizen(db, make_device, 20242, phone=phone, seen=utcnow() - timedelta(days=8))
+    fresh, also_fresh, last = (zalo_citizen(db, make_device, 20242, phone=p) for p in (phone, phone, None))
+    db.add(ZaloMiniappSlot(day=zalo_today(), citizen_id=had_one_today.id, notification_id=uuid.uuid4()))
+    db.commit()
+
+    recipients = tell_answered(db, had_one_today, not_seen_for_a_week, fresh, also_fresh, last)
+
+    assert recipients == {
+        had_one_today.id: "zns",  # Zalo sends one Mini App notification a user a day
+        not_seen_for_a_week.id: "zns",  # nor to a user who has not opened the Mini App for 7 days
+        fresh.id: "zalo_miniapp",
+        also_fresh.id: "zalo_miniapp",  # the day's third and last
+        last.id: None,  # the day's are spent and no phone was shared: the inbox has it
+    }
+
+
+def test_outside_zalos_hours_mini_app_notifications_are_written_for_when_they_open(
+    zalo_app, staff, make_device, db, allow, alert_template
+):
+    now = utcnow().astimezone(LOCAL)
+    minute = now.hour * 60 + now.minute
+    hours = (minute + 60, minute + 61) if minute + 61 <= 24 * 60 else (0, 1)  # not now, whatever the time
+    allow(daily_limit=10, area_share=1, hours=hours)
+    citizen = zalo_citizen(db, make_device, 20242)
+
+    publish_alert(zalo_app, staff)
+
+    (delivery,) = db.scalars(select(Delivery).where(Delivery.channel == "zalo_miniapp")).all()
+    assert delivery.address == f"citizen:{citizen.id}"
+    opens = opening(hours, now)
+    assert opens > now and abs((delivery.next_attempt_at - opens).total_seconds()) < 2
+    topic_send = db.scalar(select(Delivery).where(Delivery.channel == "fcm"))
+    assert topic_send.next_attempt_at < opens  # app push goes at once
+    slot = db.scalar(select(ZaloMiniappSlot).where(ZaloMiniappSlot.citizen_id == citizen.id))
+    assert slot.day == opens.astimezone(LOCAL).date()  # the day it goes out on
+
+
+def tell_answered(db, *citizens: Citizen) -> dict[uuid.UUID, str | None]:
+    """Tell these citizens their feedback was answered: the channel each is reached on (None: the inbox)."""
+    notification = push.enqueue(
+        db,
+        push.Audience.citizens(*(c.id for c in citizens)),
+        {"vi": {"title": "Đã trả lời", "body": "Phản ánh của bạn đã được trả lời."}},
+        source_type="feedback",
+        message="feedback.answered",
+        values={"code": "PA-2612-0001", "answer": "Đã vá ổ gà."},
+    )
+    db.commit()
+    reached = select(NotificationRecipient.citizen_id, NotificationRecipient.channel).where(
+        NotificationRecipient.notification_id == notification.id
+    )
+    return dict(db.execute(reached).all())
+
+
+def zalo_today():
+    return utcnow().astimezone(LOCAL).date()
 
 
 def alert_payload() -> dict:

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.outbox.channels.base import Outgoing
-from services.outbox.channels.zalo import NO_OA_TOKEN, QUOTA_BACKOFF, MiniAppChannel, ZnsChannel
+from services.outbox.channels.zalo import (
+    LOCAL,
+    NO_OA_TOKEN,
+    QUOTA_BACKOFF,
+    MiniAppChannel,
+    ZnsChannel,
+    opening,
+)
 from services.outbox.channels.zalo_api import (
     ZaloClient,
     ZaloError,
@@ -207,8 +214,46 @@ def test_a_refresh_rotates_the_pair_and_spends_the_old_refresh_token(fake, clien
 # ---------------------------------------------------------------- Mini App notifications
 
 
+def miniapp(client, hours=(0, 24 * 60)) -> MiniAppChannel:
+    """The Mini App channel; at any hour unless a test says otherwise (Zalo's are 06:00-22:00)."""
+    return MiniAppChannel(client, hours)
+
+
+@pytest.mark.parametrize(
+    ("local", "opens"),
+    [
+        ("2026-12-05 05:59:59", "2026-12-05 06:00:00"),
+        ("2026-12-05 06:00:00", "2026-12-05 06:00:00"),
+        ("2026-12-05 21:59:59", "2026-12-05 21:59:59"),
+        ("2026-12-05 22:00:00", "2026-12-06 06:00:00"),
+        ("2026-12-31 23:30:00", "2027-01-01 06:00:00"),
+        ("2026-12-06 00:00:00", "2026-12-06 06:00:00"),
+    ],
+)
+def test_zalos_hours_open_at_six_and_close_at_ten_in_the_evening_vietnam_time(local, opens):
+    at = datetime.fromisoformat(local).replace(tzinfo=LOCAL)
+
+    assert opening((6 * 60, 22 * 60), at.astimezone(UTC)) == datetime.fromisoformat(opens).replace(
+        tzinfo=LOCAL
+    )
+
+
+def test_outside_zalos_hours_a_mini_app_notification_waits_for_them_without_a_call(fake, client):
+    now = datetime.now(LOCAL)
+    minute = now.hour * 60 + now.minute
+    hours = (minute + 60, minute + 61) if minute + 61 <= 24 * 60 else (0, 1)  # not now, whatever the time
+
+    result = miniapp(client, hours).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
+
+    assert result.kind == "retry"
+    expected = (opening(hours, datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
+    assert result.after > 0 and abs(result.after - expected) < 5
+    assert f"Held until {hours[0] // 60:02d}:{hours[0] % 60:02d}" in result.detail
+    assert fake.miniapp_sent() == [] and fake.of("miniapp") == []
+
+
 def test_a_mini_app_notification_is_sent_with_the_api_key_and_ids(fake, client):
-    result = MiniAppChannel(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
+    result = miniapp(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
 
     assert result.kind == "sent"
     (request,) = fake.miniapp_sent()
@@ -222,7 +267,7 @@ def test_a_mini_app_notification_is_sent_with_the_api_key_and_ids(fake, client):
 def test_a_mini_app_quota_answer_is_retried_later_never_at_once(fake, client, kind, retry_after, after):
     fake.fail("miniapp", kind, times=1, retry_after=retry_after)
 
-    result = MiniAppChannel(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
+    result = miniapp(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
 
     assert (result.kind, result.after) == ("retry", after)
     assert fake.miniapp_sent() == []
@@ -231,7 +276,7 @@ def test_a_mini_app_quota_answer_is_retried_later_never_at_once(fake, client, ki
 def test_a_user_who_cannot_receive_mini_app_notifications_is_gone(fake, client):
     fake.fail("miniapp", "refused", times=1)
 
-    result = MiniAppChannel(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
+    result = miniapp(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"}))
 
     assert result.kind == "gone"
     assert "-230" in result.detail
@@ -240,7 +285,7 @@ def test_a_user_who_cannot_receive_mini_app_notifications_is_gone(fake, client):
 def test_a_mini_app_down_is_retried(fake, client):
     fake.fail("miniapp", "5xx", times=1)
 
-    assert MiniAppChannel(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"})).kind == "retry"
+    assert miniapp(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"})).kind == "retry"
 
 
 # ---------------------------------------------------------------- ZNS

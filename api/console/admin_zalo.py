@@ -16,7 +16,8 @@ from schemas.zalo import TEMPLATE_CHANNELS, ZaloTemplateSchema
 from services.core.errors import DomainError
 from services.identity import policy
 from services.outbox import texts
-from services.zalo import templates
+from services.outbox.channels.zalo import clock
+from services.zalo import allowance, templates
 
 CHANNEL_NAMES = {
     "zns": _l("ZNS message to the phone number"),
@@ -160,4 +161,17 @@ def _page(listed, values: dict, errors=None, code=200):
         messages=MESSAGE_NAMES,
         field_names=FIELD_NAMES,
         fields_of={key: templates.fields_of(key) for key in MESSAGE_NAMES},
+        miniapp=_miniapp_today(),
     ), code
+
+
+def _miniapp_today() -> dict:
+    """What Zalo allows the Mini App's notifications, and how many today has given out."""
+    granted = allowance.of(session())
+    return {
+        "given": allowance.given_today(session()),
+        "limit": granted.daily_limit,
+        "area": granted.area_limit,
+        "opens": clock(granted.hours[0]),
+        "closes": clock(granted.hours[1]),
+    }

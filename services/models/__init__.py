@@ -89,7 +89,7 @@ from services.models.sms import (
     SmsSubscription,
 )
 from services.models.webhooks import Webhook
-from services.models.zalo import TEMPLATE_CHANNELS, ZaloOaToken, ZaloTemplate
+from services.models.zalo import TEMPLATE_CHANNELS, ZaloMiniappSlot, ZaloOaToken, ZaloTemplate
 
 __all__ = [
     "CLAIM_GROUP_STATUSES",
@@ -112,6 +112,7 @@ __all__ = [
     "Citizen",
     "ConsentRecord",
     "TEMPLATE_CHANNELS",
+    "ZaloMiniappSlot",
     "ZaloOaToken",
     "ZaloTemplate",
     "MailDigest",

@@ -1,7 +1,8 @@
-"""What the province set up with Zalo: the Official Account's token pair and the approved templates."""
+"""What the province set up with Zalo (the Official Account's token pair, the approved templates) and
+the Mini App notifications each day has given out."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,3 +46,15 @@ class ZaloTemplate(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ZaloMiniappSlot(Base):
+    """A citizen's Mini App notification of one day (Việt Nam time), and the notification it was for:
+    Zalo sends a user at most one a day, and the app a limited number a day (services/zalo/allowance.py).
+    Rows older than yesterday are removed as new ones are taken."""
+
+    __tablename__ = "zalo_miniapp_slots"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    notification_id: Mapped[uuid.UUID]

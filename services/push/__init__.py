@@ -87,18 +87,21 @@ def enqueue(
         raise ValueError("an audience is either a place or citizens")
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
+    notification_id, at = uuid.uuid4(), send_at or now
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
             pushable = (one_of(db, Device.citizen_id, audience.citizen_ids), Device.push_token.is_not(None))
             pushed = set(db.scalars(select(Device.citizen_id).distinct().where(*pushable)))
             others = _unpushed(db, [c for c in audience.citizen_ids if c not in pushed])
-            best = zalo.personal_channels(db, others, message)
+            best, miniapp_at = zalo.personal_channels(db, others, message, notification_id, at)
             texted = sms.textable(c for c in others if c.id not in best)  # reached by a text only
         else:
-            template, zalo_addresses = zalo.place_citizens(db, audience.targets, message)
+            template, zalo_addresses, miniapp_at = zalo.place_citizens(
+                db, audience.targets, message, notification_id, at
+            )
     notification = Notification(
-        id=uuid.uuid4(),
+        id=notification_id,
         source_type=source_type,
         source_id=source_id,
         audience="place" if audience.targets is not None else "citizens",
@@ -110,7 +113,7 @@ def enqueue(
         ttl_seconds=ttl_seconds,
         collapse_key=collapse_key[:64] if collapse_key else None,
         status="pending",
-        send_at=send_at or now,
+        send_at=at,
         success_count=0,
         failure_count=0,
         message_ids=[],
@@ -121,10 +124,12 @@ def enqueue(
     rank = 1 if priority == "high" else 0  # alerts before a large fan-out
 
     def many(channel: str, addresses, body: dict) -> int:
-        """Deliveries the database writes itself, however many (services/outbox: enqueue_many)."""
+        """Deliveries the database writes itself, however many (services/outbox: enqueue_many); the
+        Mini App's when Zalo's hours are open."""
+        due = miniapp_at if channel == zalo.MINIAPP else at
         with db.no_autoflush:  # before the notification is added: its one INSERT has the count
             return outbox.enqueue_many(
-                db, channel, addresses, body, event_id=event_id, send_at=notification.send_at, priority=rank
+                db, channel, addresses, body, event_id=event_id, send_at=due, priority=rank
             )
 
     outstanding = 0
@@ -184,7 +189,12 @@ def _unpushed(db: Session, citizen_ids: list) -> list:
     if not citizen_ids:
         return []
     stmt = select(
-        Citizen.id, Citizen.phone, Citizen.zalo_user_id, Citizen.zalo_notifications, sms.OPTED_OUT
+        Citizen.id,
+        Citizen.phone,
+        Citizen.zalo_user_id,
+        Citizen.zalo_notifications,
+        zalo.allowance.LAST_SEEN,
+        sms.OPTED_OUT,
     ).where(one_of(db, Citizen.id, citizen_ids))
     return db.execute(stmt).all()
 

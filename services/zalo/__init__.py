@@ -2,12 +2,14 @@
 
 The domain side of the two adapters in services/outbox/channels/zalo.py. A personal message goes to the
 best channel a citizen has (services/push chooses: app push, then the Mini App if they opted in, then ZNS
-to the phone they shared), and an area message also goes to every opted-in Mini App citizen of the place;
-each needs a template Zalo approved for that message (services/zalo/templates.py). Addresses are
-`citizen:<id>`, resolved at send time, so a withdrawn opt-in or an erased phone stops what is queued.
+to the phone they shared), and an area message also goes to the opted-in Mini App citizens of the place,
+as far as Zalo allows (services/zalo/allowance.py); each needs a template Zalo approved for that message
+(services/zalo/templates.py). Addresses are `citizen:<id>`, resolved at send time, so a withdrawn opt-in
+or an erased phone stops what is queued.
 """
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from services.core.db import UuidText, one_of
 from services.core.targets import Targets
 from services.models import Citizen, Delivery, Device
 from services.outbox.channels.base import Result
-from services.zalo import templates
+from services.zalo import allowance, templates
 
 MINIAPP = "zalo_miniapp"
 ZNS = "zns"
@@ -24,39 +26,55 @@ CITIZEN = "citizen:"
 _ADDRESS = literal(CITIZEN) + UuidText(Citizen.id)  # a citizen's address, as the database writes it
 
 
-def personal_channels(db: Session, citizens, message: str | None) -> dict[uuid.UUID, tuple[str, object]]:
+def personal_channels(
+    db: Session, citizens, message: str | None, notification_id: uuid.UUID, at: datetime
+) -> tuple[dict[uuid.UUID, tuple[str, object]], datetime | None]:
     """For each citizen that app push cannot reach: (channel, template) of the best Zalo channel they
-    have for `message`; citizens with none are left out (their inbox still has it). `citizens` are rows
-    with their id, phone, zalo_user_id and zalo_notifications (services/push reads them once for Zalo
-    and SMS); the templates are looked up only when one of them has a Zalo channel."""
+    have for `message` (citizens with none are left out: their inbox still has it), and when the Mini App
+    ones go out. `citizens` are rows with their id, phone, zalo_user_id, zalo_notifications and
+    zalo_seen (allowance.LAST_SEEN), which services/push reads once for Zalo and SMS; the templates are
+    looked up only when one of them has a Zalo channel, the allowance only when one may get the Mini App's."""
     if message is None or not any(c.phone or (c.zalo_notifications and c.zalo_user_id) for c in citizens):
-        return {}
+        return {}, None
     found = templates.active(db, message, MINIAPP, ZNS)
     miniapp, zns = found.get(MINIAPP), found.get(ZNS)
+    on_miniapp, send_at = set(), None
+    if miniapp is not None:
+        send_at = allowance.send_time(db, at)
+        reachable = [
+            c.id
+            for c in citizens
+            if c.zalo_notifications and c.zalo_user_id and allowance.seen_recently(c.zalo_seen, send_at)
+        ]
+        if reachable:
+            on_miniapp = allowance.for_citizens(db, reachable, notification_id, at)
     best = {}
     for citizen in citizens:
-        if miniapp is not None and citizen.zalo_notifications and citizen.zalo_user_id:
+        if citizen.id in on_miniapp:
             best[citizen.id] = (MINIAPP, miniapp)
         elif zns is not None and citizen.phone:
             best[citizen.id] = (ZNS, zns)
-    return best
+    return best, send_at
 
 
-def place_citizens(db: Session, targets: Targets, message: str | None):
-    """(template, the addresses of the opted-in Mini App citizens with a device in the place, as a
-    SELECT for outbox.enqueue_many) for an area message; (None, None) when the message has no template."""
+def place_citizens(
+    db: Session, targets: Targets, message: str | None, notification_id: uuid.UUID, at: datetime
+):
+    """(template, the addresses of the Mini App citizens of the place Zalo allows it to, as a SELECT for
+    outbox.enqueue_many, when they go out) for an area message; Nones when the message has no template
+    or the day no Mini App notification left for area messages."""
     template = templates.active(db, message, MINIAPP).get(MINIAPP) if message else None
     if template is None:
-        return None, None
-    devices = select(Device.citizen_id).where(Device.platform == "zalo")
+        return None, None, None
+    in_place = ()
     if not targets.national:
-        devices = devices.where(
-            or_(Device.province_code.in_(targets.province_codes), Device.ward_code.in_(targets.ward_codes))
+        in_place = (
+            or_(Device.province_code.in_(targets.province_codes), Device.ward_code.in_(targets.ward_codes)),
         )
-    stmt = select(_ADDRESS).where(
-        Citizen.zalo_notifications.is_(True), Citizen.zalo_user_id.is_not(None), Citizen.id.in_(devices)
-    )
-    return template, stmt
+    chosen, send_at = allowance.for_place(db, in_place, notification_id, at)
+    if chosen is None:
+        return None, None, None
+    return template, select(_ADDRESS).where(Citizen.id.in_(chosen)), send_at
 
 
 def addresses(db: Session, citizen_ids: list[uuid.UUID]) -> Select:

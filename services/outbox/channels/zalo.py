@@ -12,12 +12,17 @@ asks for a refreshed token and sends again, once.
 """
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from services.outbox.channels.base import Outgoing, Result, ms_since
 from services.outbox.channels.zalo_api import ZaloClient, ZaloError
 
 QUOTA_BACKOFF = 60.0  # seconds, when a quota answer says nothing of when to come back
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+# When Zalo sends Mini App notifications, in minutes of the day (Việt Nam time): 06:00 to 22:00.
+MINIAPP_HOURS = (6 * 60, 22 * 60)
 NO_OA_TOKEN = "The Zalo OA token is not set: run `flask --app wsgi zalo-oa-token REFRESH_TOKEN`."
 OA_TOKEN_REFUSED = (
     "Zalo refused the OA refresh token; set a new one with `flask --app wsgi zalo-oa-token REFRESH_TOKEN`"
@@ -34,15 +39,29 @@ class OaTokenSource(Protocol):
         ZaloError from the refresh."""
 
 
+def opening(hours: tuple[int, int], at: datetime) -> datetime:
+    """`at` when it falls within `hours` (minutes of the day, Việt Nam time), else when they next open."""
+    local = at.astimezone(LOCAL)
+    start, end = hours
+    if start <= local.hour * 60 + local.minute < end:
+        return at
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if local.hour * 60 + local.minute >= end:
+        day += timedelta(days=1)  # Việt Nam keeps no daylight saving time: a day is 24 hours
+    return (day + timedelta(minutes=start)).astimezone(UTC)
+
+
 class MiniAppChannel:
-    """Mini App notifications, one call per citizen. Zalo's quota is the app's, not a citizen's: after a
-    quota answer nothing is sent until it has passed, so an alert to a whole province waits out the
-    quota instead of spending a call per citizen to hear it again."""
+    """Mini App notifications, one call per citizen, within Zalo's sending hours (`hours`): a delivery
+    due outside them waits for them to open without a call. Zalo's quota is the app's, not a citizen's:
+    after a quota answer nothing is sent until it has passed, so an alert to a whole province waits out
+    the quota instead of spending a call per citizen to hear it again."""
 
     name = "zalo_miniapp"
 
-    def __init__(self, client: ZaloClient):
+    def __init__(self, client: ZaloClient, hours: tuple[int, int] = MINIAPP_HOURS):
         self.client = client
+        self.hours = hours
         self.paused_until = 0.0  # time.monotonic() until which Zalo asked us to hold back
 
     def send(self, outgoing: Outgoing) -> Result:
@@ -52,6 +71,12 @@ class MiniAppChannel:
         return [self._send(outgoing) for outgoing in batch]
 
     def _send(self, outgoing: Outgoing) -> Result:
+        now = datetime.now(UTC)
+        opens = opening(self.hours, now)
+        if opens > now:
+            detail = f"Held until {opens.astimezone(LOCAL):%H:%M}: Zalo sends Mini App notifications "
+            detail += f"{clock(self.hours[0])}–{clock(self.hours[1])} (Việt Nam time)."
+            return Result("retry", after=(opens - now).total_seconds(), detail=detail)
         wait = self.paused_until - time.monotonic()
         if wait > 0:
             return Result("retry", after=wait, detail="Holding back: Zalo's quota for the Mini App is spent.")
@@ -93,6 +118,11 @@ class ZnsChannel:
         except ZaloError as error:
             return result_of(error, ms_since(started))
         return Result("sent", latency_ms=ms_since(started), detail=message_id, provider_id=message_id)
+
+
+def clock(minutes: int) -> str:
+    """Minutes of the day as 06:00."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def result_of(error: ZaloError, latency_ms: int) -> Result:
