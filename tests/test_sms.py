@@ -3,7 +3,7 @@ DK, Y and HUY to the short code, subscriptions recorded at the commune office, w
 the day's budget, and a text as the last channel of a citizen's personal messages."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -56,9 +56,12 @@ def test_a_phone_subscribes_by_text_with_double_opt_in_and_gets_severe_alerts_un
     assert keywords.received(db, PHONE, "y") == "confirmed"
     assert db.scalar(select(SmsSubscription.status)) == "active"
 
-    publish(staff["editor_a"])
+    alert = publish(staff["editor_a"])
     alert_text = texts_to(db)[-1]
     assert alert_text.startswith("Gia danh cong an goi dien doi chuyen tien")
+    queued = db.scalar(select(Delivery).where(Delivery.channel == "sms").order_by(Delivery.created_at.desc()))
+    expires_at = datetime.fromisoformat(queued.payload["expires_at"])
+    assert expires_at == datetime.fromisoformat(alert["expires_at"])  # after it, the text is not sent
     assert "congan.danang.gov.vn" in alert_text and segments(alert_text) <= 2
     assert alert_text.isascii()
     publish(staff["editor_a"], severity="moderate")  # not a severity that goes by SMS

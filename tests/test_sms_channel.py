@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from smpplib import consts
@@ -82,8 +83,9 @@ def channel(fake, inbox):
     channel.close()
 
 
-def sms(text: str, phone: str = PHONE) -> Outgoing:
-    return Outgoing(uuid.uuid4(), "sms", phone, {"text": text}, attempts=0, target={"phone": phone})
+def sms(text: str, phone: str = PHONE, expires_at: str | None = None) -> Outgoing:
+    payload = {"text": text, "expires_at": expires_at}
+    return Outgoing(uuid.uuid4(), "sms", phone, payload, attempts=0, target={"phone": phone})
 
 
 def wait_until(predicate, what: str) -> None:
@@ -183,6 +185,22 @@ def test_a_short_sms_arrives_unaccented_from_the_brandname(fake, channel):
     assert fake.messages_to(PHONE) == ["Canh bao: gia danh cong an - goi 113. UBND P. Hai Chau"]
     assert fake.submitted[-1].source == "UBND DN"
     assert fake.binds == [("citizen", consts.SMPP_ESME_ROK)]  # bound once, lazily
+
+
+def test_an_alert_over_while_its_sms_waited_is_not_sent(fake, channel, caplog):
+    over = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+
+    batch = [sms("Lũ đang lên: sơ tán ngay.", expires_at=over), sms("Còn hiệu lực", expires_at=later)]
+
+    results = channel.send_batch(batch)
+
+    assert (results[0].kind, results[0].detail) == ("failed", "Expired before it could be delivered.")
+    assert results[1].kind == "sent" and fake.messages_to(PHONE) == ["Con hieu luc"]
+    log_backend = make_channel(SmsSettings.from_config({}), lambda *a: None, lambda *a: None)
+    with caplog.at_level(logging.INFO, logger="citizen.sms"):
+        assert log_backend.send(sms("Lũ đang lên", expires_at=over)).kind == "failed"
+    assert not [r for r in caplog.records if "log backend) to" in r.getMessage()]
 
 
 def test_a_two_segment_message_arrives_reassembled(fake, channel):

@@ -482,6 +482,25 @@ def tell_answered(db, *citizens: Citizen) -> dict[uuid.UUID, str | None]:
     return dict(db.execute(reached).all())
 
 
+def test_an_alert_over_before_zalos_hours_open_goes_on_no_mini_app(
+    zalo_app, staff, make_device, db, allow, alert_template
+):
+    now = utcnow().astimezone(LOCAL)
+    minute = now.hour * 60 + now.minute
+    hours = (minute + 60, minute + 61) if minute + 61 <= 24 * 60 else (0, 1)  # an hour away or more
+    allow(daily_limit=10, area_share=1, hours=hours)
+    zalo_citizen(db, make_device, 20242)
+    editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
+    payload = {**alert_payload(), "expires_at": (now + timedelta(minutes=30)).isoformat()}
+    alert = editor.post("/api/v1/alerts", json=payload).get_json()
+
+    assert editor.post(f"/api/v1/alerts/{alert['id']}/publish").status_code == 200
+
+    assert miniapp_addresses(db, alert["id"]) == set()
+    assert db.scalar(select(func.count()).select_from(ZaloMiniappSlot)) == 0  # the citizen's day is kept
+    assert db.scalar(select(func.count()).where(Delivery.channel == "fcm")) == 1  # app push goes at once
+
+
 def zalo_today():
     return utcnow().astimezone(LOCAL).date()
 

@@ -73,8 +73,9 @@ class Tokens:
             return self.access
 
 
-def outgoing(channel: str, target: dict) -> Outgoing:
+def outgoing(channel: str, target: dict, expires_at: datetime | None = None) -> Outgoing:
     payload = {"template_id": "tpl-1", "template_data": {"name": "An", "code": "PA-2026-0001"}}
+    payload["expires_at"] = expires_at.isoformat() if expires_at else None
     return Outgoing(uuid.uuid4(), channel, "zalo", payload, attempts=0, target=target)
 
 
@@ -286,6 +287,24 @@ def test_a_mini_app_down_is_retried(fake, client):
     fake.fail("miniapp", "5xx", times=1)
 
     assert miniapp(client).send(outgoing("zalo_miniapp", {"user_id": "zalo-user-1"})).kind == "retry"
+
+
+@pytest.mark.parametrize("channel", ["zalo_miniapp", "zns"])
+def test_a_message_past_its_expiry_fails_without_a_call(fake, client, channel):
+    """An alert over by the time Zalo's hours opened, or a quota or an outage passed, is not sent."""
+    fake.oa_tokens("oa-access-0", "oa-refresh-0")
+    over = datetime.now(UTC) - timedelta(minutes=1)
+    if channel == "zns":
+        sender, target = ZnsChannel(client, Tokens(client, "oa-access-0", "oa-refresh-0")), {"phone": PHONE}
+    else:
+        sender, target = miniapp(client), {"user_id": "zalo-user-1"}
+
+    result = sender.send(outgoing(channel, target, expires_at=over))
+
+    assert (result.kind, result.detail) == ("failed", "Expired before it could be delivered.")
+    assert fake.miniapp_sent() == [] and fake.zns_sent() == []
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert sender.send(outgoing(channel, target, expires_at=later)).kind == "sent"
 
 
 # ---------------------------------------------------------------- ZNS

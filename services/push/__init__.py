@@ -88,17 +88,18 @@ def enqueue(
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
     notification_id, at = uuid.uuid4(), send_at or now
+    until = now + timedelta(seconds=ttl_seconds) if ttl_seconds is not None else None  # as _payload says
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
             pushable = (one_of(db, Device.citizen_id, audience.citizen_ids), Device.push_token.is_not(None))
             pushed = set(db.scalars(select(Device.citizen_id).distinct().where(*pushable)))
             others = _unpushed(db, [c for c in audience.citizen_ids if c not in pushed])
-            best, miniapp_at = zalo.personal_channels(db, others, message, notification_id, at)
+            best, miniapp_at = zalo.personal_channels(db, others, message, notification_id, at, until)
             texted = sms.textable(c for c in others if c.id not in best)  # reached by a text only
         else:
             template, zalo_addresses, miniapp_at = zalo.place_citizens(
-                db, audience.targets, message, notification_id, at
+                db, audience.targets, message, notification_id, at, until
             )
     notification = Notification(
         id=notification_id,
@@ -142,7 +143,7 @@ def enqueue(
             )
         outstanding = len(sends)
         if zalo_addresses is not None:  # the place's opted-in Mini App citizens
-            body = zalo.payload(template, values or {}, content, payload["data"])
+            body = zalo.payload(template, values or {}, content, payload["data"], payload["expires_at"])
             outstanding += many(zalo.MINIAPP, zalo_addresses, body)
     else:
         if pushed:
@@ -151,7 +152,7 @@ def enqueue(
             )
         for channel, template in set(best.values()):  # the Mini App's, ZNS's
             reached = [c for c, (chosen, _) in best.items() if chosen == channel]
-            body = zalo.payload(template, values or {}, content, payload["data"])
+            body = zalo.payload(template, values or {}, content, payload["data"], payload["expires_at"])
             outstanding += many(channel, zalo.addresses(db, reached), body)
         if texted:  # the last channel: a text to the phone they shared
             settings = sms.settings_of(db)
@@ -159,7 +160,14 @@ def enqueue(
             phones = select(Citizen.phone).where(one_of(db, Citizen.id, texted))
             with db.no_autoflush:
                 outstanding += sms.send(
-                    db, phones, body, settings, kind="personal", event_id=event_id, data=payload["data"]
+                    db,
+                    phones,
+                    body,
+                    settings,
+                    kind="personal",
+                    event_id=event_id,
+                    data=payload["data"],
+                    expires_at=payload["expires_at"],
                 )
     notification.outstanding = outstanding
     if not outstanding:  # nothing to send: the inbox is where it arrives

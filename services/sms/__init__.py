@@ -71,11 +71,12 @@ def send(
     kind: str,
     event_id: uuid.UUID | None = None,
     data: dict | None = None,
+    expires_at: str | None = None,
 ) -> int:
     """One delivery per number (E.164): a few listed, or a SELECT of them (an area's subscribers, which
     the database writes without them passing through here). Counted against the day's budget; held when
     it would exceed it, unless `kind` is a severe or extreme alert or a reply to the citizen's own message.
-    How many go out (0 when held)."""
+    One still waiting at `expires_at` (ISO: the alert's end) is not sent. How many go out (0 when held)."""
     if isinstance(phones, list):
         count, phones = len(phones), outbox.these(*phones)
     else:
@@ -85,7 +86,7 @@ def send(
     per_text = segments(body, settings.encoding)
     day = _today(db)
     hold = kind not in (*NEVER_HELD, "reply") and day.segments + per_text * count > settings.daily_budget
-    payload = {"text": body, "kind": kind, "segments": per_text}
+    payload = {"text": body, "kind": kind, "segments": per_text, "expires_at": expires_at}  # after: unsent
     if data is not None:  # a personal message: its notification's summary is kept (services/push)
         payload["data"] = data
     held = f"Held: today's SMS budget of {settings.daily_budget} segments is spent." if hold else None
@@ -142,7 +143,8 @@ def alerts_to_subscribers(db: Session, event: events.Event) -> None:
         return
     alert = event.subject
     phones = subscribers(db, Targets.from_dict(alert.targets))
-    send(db, phones, alert_text(alert, settings), settings, kind=alert.severity, event_id=event.id)
+    body, expires_at = alert_text(alert, settings), alert.expires_at.isoformat()
+    send(db, phones, body, settings, kind=alert.severity, event_id=event.id, expires_at=expires_at)
 
 
 def textable(citizens) -> list[uuid.UUID]:

@@ -27,20 +27,20 @@ _ADDRESS = literal(CITIZEN) + UuidText(Citizen.id)  # a citizen's address, as th
 
 
 def personal_channels(
-    db: Session, citizens, message: str | None, notification_id: uuid.UUID, at: datetime
+    db: Session, citizens, message: str | None, notification_id: uuid.UUID, at: datetime, until=None
 ) -> tuple[dict[uuid.UUID, tuple[str, object]], datetime | None]:
     """For each citizen that app push cannot reach: (channel, template) of the best Zalo channel they
     have for `message` (citizens with none are left out: their inbox still has it), and when the Mini App
     ones go out. `citizens` are rows with their id, phone, zalo_user_id, zalo_notifications and
     zalo_seen (allowance.LAST_SEEN), which services/push reads once for Zalo and SMS; the templates are
-    looked up only when one of them has a Zalo channel, the allowance only when one may get the Mini App's."""
+    looked up only when one of them has a Zalo channel, the allowance only when one may get the Mini App's.
+    A message over `until` (its expiry, or None) before Zalo's hours open goes on no Mini App."""
     if message is None or not any(c.phone or (c.zalo_notifications and c.zalo_user_id) for c in citizens):
         return {}, None
     found = templates.active(db, message, MINIAPP, ZNS)
     miniapp, zns = found.get(MINIAPP), found.get(ZNS)
-    on_miniapp, send_at = set(), None
-    if miniapp is not None:
-        send_at = allowance.send_time(db, at)
+    on_miniapp, send_at = set(), allowance.send_time(db, at)
+    if miniapp is not None and not _past(until, send_at):
         reachable = [
             c.id
             for c in citizens
@@ -58,13 +58,14 @@ def personal_channels(
 
 
 def place_citizens(
-    db: Session, targets: Targets, message: str | None, notification_id: uuid.UUID, at: datetime
+    db: Session, targets: Targets, message: str | None, notification_id: uuid.UUID, at: datetime, until=None
 ):
     """(template, the addresses of the Mini App citizens of the place Zalo allows it to, as a SELECT for
     outbox.enqueue_many, when they go out) for an area message; Nones when the message has no template
-    or the day no Mini App notification left for area messages."""
+    or the day no Mini App notification left for area messages, or it is over (`until`) before Zalo's
+    hours open."""
     template = templates.active(db, message, MINIAPP).get(MINIAPP) if message else None
-    if template is None:
+    if template is None or _past(until, allowance.send_time(db, at)):
         return None, None, None
     in_place = ()
     if not targets.national:
@@ -77,18 +78,23 @@ def place_citizens(
     return template, select(_ADDRESS).where(Citizen.id.in_(chosen)), send_at
 
 
+def _past(until: datetime | None, send_at: datetime) -> bool:
+    return until is not None and send_at > until
+
+
 def addresses(db: Session, citizen_ids: list[uuid.UUID]) -> Select:
     """These citizens' addresses, as outbox.enqueue_many takes them."""
     return select(_ADDRESS).where(one_of(db, Citizen.id, citizen_ids))
 
 
-def payload(template, values: dict, content: dict, data: dict) -> dict:
-    """What a Zalo adapter sends: the template and its filled parameters, and the message's data
-    (its notification id keeps the delivery summary)."""
+def payload(template, values: dict, content: dict, data: dict, expires_at: str | None) -> dict:
+    """What a Zalo adapter sends: the template and its filled parameters, the message's data (its
+    notification id keeps the delivery summary) and when it is past sending (ISO, or None)."""
     return {
         "template_id": template.template_id,
         "template_data": templates.fill(template, values, content),
         "data": data,
+        "expires_at": expires_at,
     }
 
 

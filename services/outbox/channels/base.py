@@ -68,6 +68,15 @@ def retry_after(value: str | None) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+EXPIRED = Result("failed", detail="Expired before it could be delivered.")
+
+
+def expired(payload: dict) -> bool:
+    """Whether the message's `expires_at` (ISO, or None: never) has passed: an alert over, say."""
+    expires_at = payload.get("expires_at")
+    return expires_at is not None and datetime.now(UTC) > datetime.fromisoformat(expires_at)
+
+
 def ms_since(started: float) -> int:
     """Milliseconds since `started` (a time.monotonic()): a Result's latency."""
     return round((time.monotonic() - started) * 1000)

@@ -11,17 +11,15 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 
 import firebase_admin
 from firebase_admin import _http_client, credentials, exceptions, messaging
 from google.auth.exceptions import RefreshError
 from requests.adapters import HTTPAdapter
 
-from services.core.db import utcnow
 from services.core.text import shorten
 from services.outbox.channels import fcm_messages
-from services.outbox.channels.base import Outgoing, Result, retry_after
+from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, retry_after
 
 log = logging.getLogger("citizen.push")
 operators = logging.getLogger("citizen.push.operators")
@@ -252,8 +250,8 @@ class FcmChannel:
         groups = defaultdict(list)
         for outgoing in batch:
             payload = outgoing.payload
-            if _expired(payload):
-                results[outgoing.id] = Result("failed", detail="Expired before it could be delivered.")
+            if expired(payload):
+                results[outgoing.id] = EXPIRED
             elif "token" in outgoing.target:
                 key = (
                     payload["data"].get("notification_id"),
@@ -304,8 +302,3 @@ def _result(outcome: Outcome) -> Result:
     if outcome.kind == "fatal":
         return Result("failed", detail=outcome.error)
     return Result("retry", after=outcome.retry_after, detail=outcome.error)
-
-
-def _expired(payload: dict) -> bool:
-    expires_at = payload.get("expires_at")
-    return expires_at is not None and utcnow() > datetime.fromisoformat(expires_at)

@@ -54,7 +54,7 @@ import smpplib.client
 from smpplib import consts, exceptions, smpp
 
 from services.core.sms_text import as_sent, chunks, decode_gsm7, encode_gsm7
-from services.outbox.channels.base import Outgoing, Result, ms_since
+from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, ms_since
 
 log = logging.getLogger("citizen.sms")
 
@@ -163,6 +163,8 @@ class LogSms:
         log.warning("SMS backend: log (SMS_BACKEND=log); SMS are logged, not sent")
 
     def send(self, outgoing: Outgoing) -> Result:
+        if expired(outgoing.payload):
+            return EXPIRED
         text = as_sent(outgoing.payload["text"], self.encoding)
         count = len(chunks(text, self.encoding))
         log.info("sms (log backend) to %s, %d segment(s): %s", outgoing.target["phone"], count, text)
@@ -242,6 +244,9 @@ class SmppChannel:
         started = time.monotonic()
         submitted: list[tuple[Outgoing, _Progress, list[_Submit]] | Result] = []
         for outgoing in batch:
+            if expired(outgoing.payload):  # an alert over while the SMSC was down, say
+                submitted.append(EXPIRED)
+                continue
             held = self._held_back()
             if held is not None:
                 submitted.append(held)

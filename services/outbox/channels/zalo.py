@@ -1,10 +1,11 @@
 """Zalo's two channels: Mini App notifications (`zalo_miniapp`) and ZNS template messages (`zns`).
 
-Both take `payload = {"template_id", "template_data"}`; the Mini App's target is `{"user_id"}` (the Zalo
-user id of a citizen who opted in), ZNS's is `{"phone": "84…"}` and its `tracking_id` is the delivery's id,
-which the OA webhook's delivery events carry back. Zalo's answers (zalo_api.ZaloError kinds) become
-results: quota → retry after Retry-After or QUOTA_BACKOFF (never at once), unavailable → retry, refused →
-gone (the recipient withdrew or cannot receive), anything else → failed.
+Both take `payload = {"template_id", "template_data", "expires_at"?}` (past it, nothing is sent); the
+Mini App's target is `{"user_id"}` (the Zalo user id of a citizen who opted in), ZNS's is
+`{"phone": "84…"}` and its `tracking_id` is the delivery's id, which the OA webhook's delivery events
+carry back. Zalo's answers (zalo_api.ZaloError kinds) become results: quota → retry after Retry-After or
+QUOTA_BACKOFF (never at once), unavailable → retry, refused → gone (the recipient withdrew or cannot
+receive), anything else → failed.
 
 ZNS needs the Official Account's access token, which expires and whose refresh token rotates: `tokens`
 (an `OaTokenSource`) gives the current one and refreshes it once across workers. On -216/-124 the channel
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from services.outbox.channels.base import Outgoing, Result, ms_since
+from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, ms_since
 from services.outbox.channels.zalo_api import ZaloClient, ZaloError
 
 QUOTA_BACKOFF = 60.0  # seconds, when a quota answer says nothing of when to come back
@@ -71,6 +72,8 @@ class MiniAppChannel:
         return [self._send(outgoing) for outgoing in batch]
 
     def _send(self, outgoing: Outgoing) -> Result:
+        if expired(outgoing.payload):
+            return EXPIRED
         now = datetime.now(UTC)
         opens = opening(self.hours, now)
         if opens > now:
@@ -102,6 +105,8 @@ class ZnsChannel:
         self.tokens = tokens
 
     def send(self, outgoing: Outgoing) -> Result:
+        if expired(outgoing.payload):
+            return EXPIRED
         phone, payload = outgoing.target["phone"], outgoing.payload
         message = (phone, payload["template_id"], payload["template_data"], str(outgoing.id))
         started = time.monotonic()
