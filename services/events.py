@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, update
 from sqlalchemy.orm import Session
 
 from services.core.db import utcnow
@@ -113,6 +113,21 @@ def emit(db: Session, name: str, subject, data: dict | None = None, *, also_conc
     for fn in list(_subscribers):
         fn(db, event)
     return event
+
+
+def withdraw(db: Session, subject, *names: str) -> None:
+    """The subject's events of these names announce what is no longer so (an alert cancelled): their
+    deliveries to people that are still unsent are not sent (the routes that say `withdrawable`)."""
+    db.execute(
+        update(EventRecord)
+        .where(
+            EventRecord.subject_type == subject_type(subject),
+            EventRecord.subject_id == str(subject.id),
+            EventRecord.name.in_(names),
+            EventRecord.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=utcnow())
+    )
 
 
 def subject_type(subject) -> str:

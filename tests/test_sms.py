@@ -2,20 +2,24 @@
 DK, Y and HUY to the short code, subscriptions recorded at the commune office, what goes to subscribers,
 the day's budget, and a text as the last channel of a citizen's personal messages."""
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from api import worker as outbox_worker
 from services.core.db import utcnow
 from services.core.sms_text import segments
-from services.models import Citizen, Delivery, NotificationRecipient, SmsOptOut, SmsSubscription
+from services.models import Citizen, Delivery, EventRecord, NotificationRecipient, SmsOptOut, SmsSubscription
 from services.reports import deliveries
 from services.sms import keywords, resolve_many
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import submit
+from tests.push_fixtures import SETTINGS
+from tests.test_console import sign_in as sign_in_console
 
 PHONE, E164 = "84912345678", "+84912345678"
 HAI_CHAU = 20242
@@ -144,3 +148,47 @@ def test_a_citizen_with_only_a_shared_phone_gets_personal_updates_by_sms(
 def test_every_way_of_writing_stop_is_honoured(db, word):
     keywords.received(db, PHONE, "DK 20242")
     assert keywords.received(db, PHONE, word) == "stop"
+
+
+def test_a_cancelled_alerts_texts_not_yet_sent_are_withdrawn_and_the_console_says_so(
+    app, database, db, staff, caplog
+):
+    """A false alarm cancelled while its texts still stream to a commune's subscribers: the rest never
+    go out (feature phones would get the alarm and no cancellation), and the console counts them."""
+    for n in range(3):
+        phone = f"+8491234560{n}"
+        db.add(
+            SmsSubscription(
+                phone=phone, province_code=48, ward_code=HAI_CHAU, status="active", source="office"
+            )
+        )
+    db.commit()
+    editor = staff["editor_a"]
+    alert = publish(editor)
+    cancelled = editor.post(f"/api/v1/alerts/{alert['id']}/cancel", json={"reason": "Báo nhầm, xin bỏ qua."})
+    assert cancelled.status_code == 200
+
+    worker = outbox_worker.make(
+        database.session, outbox_worker.channels(app.config, database.sessions), SETTINGS
+    )
+    with caplog.at_level(logging.INFO, logger="citizen.sms"):
+        worker.run_once()
+
+    def outcomes(event_name: str) -> set[tuple[str, str]]:
+        event = select(EventRecord.id).where(
+            EventRecord.subject_id == alert["id"], EventRecord.name == event_name
+        )
+        found = db.execute(
+            select(Delivery.channel, Delivery.status).where(Delivery.event_id == event.scalar_subquery())
+        )
+        return set(found.all())
+
+    assert outcomes("alert.published") == {("sms", "withdrawn"), ("fcm", "withdrawn")}
+    assert outcomes("alert.cancelled") == {("fcm", "sent")}  # the cancellation goes to the ward's phones
+    assert not [r for r in caplog.records if "sms (log backend) to" in r.getMessage()]  # no text went out
+    summary = deliveries.by_subject(db, "alert", [uuid.UUID(alert["id"])])[uuid.UUID(alert["id"])]
+    assert summary["sms"] == {"withdrawn": 3}
+    console = app.test_client()
+    sign_in_console(console, staff["admin"].principal.email)
+    page = console.get("/console/alerts").get_data(as_text=True)
+    assert "Tin nhắn SMS: đã gửi 0, đã thu hồi 3 (hủy trước khi gửi đi)" in " ".join(page.split())

@@ -501,6 +501,28 @@ def test_an_alert_over_before_zalos_hours_open_goes_on_no_mini_app(
     assert db.scalar(select(func.count()).where(Delivery.channel == "fcm")) == 1  # app push goes at once
 
 
+def test_a_mini_app_notification_held_for_the_morning_is_withdrawn_when_its_alert_is_cancelled(
+    zalo_app, staff, make_device, db, allow, alert_template, fake, send
+):
+    now = utcnow().astimezone(LOCAL)
+    minute = now.hour * 60 + now.minute
+    hours = (minute + 60, minute + 61) if minute + 61 <= 24 * 60 else (0, 1)  # Zalo's hours: not now
+    allow(daily_limit=10, area_share=1, hours=hours)
+    citizen = zalo_citizen(db, make_device, 20242)
+    alert = publish_alert(zalo_app, staff)
+    editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
+    cancelled = editor.post(f"/api/v1/alerts/{alert['id']}/cancel", json={"reason": "Báo nhầm."})
+    assert cancelled.status_code == 200
+
+    db.execute(update(Delivery).values(next_attempt_at=utcnow()))  # the morning has come
+    db.commit()
+    send()
+
+    (held,) = db.scalars(select(Delivery).where(Delivery.channel == "zalo_miniapp")).all()
+    assert (held.address, held.status) == (f"citizen:{citizen.id}", "withdrawn")
+    assert fake.of("miniapp") == []  # neither the false alarm nor, a second that day, its cancellation
+
+
 def zalo_today():
     return utcnow().astimezone(LOCAL).date()
 

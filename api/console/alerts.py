@@ -32,7 +32,14 @@ STAGE_NAMES = {
     "expired": _l("Expired"),
     "cancelled": _l("Cancelled"),
 }
-CHANNEL_NAMES = {"fcm": _l("Phone notifications"), "webhook": _l("Webhooks"), "email": _l("E-mail")}
+CHANNEL_NAMES = {
+    "fcm": _l("Phone notifications"),
+    "zalo_miniapp": _l("Mini App notifications"),
+    "zns": _l("ZNS messages"),
+    "sms": _l("SMS"),
+    "webhook": _l("Webhooks"),
+    "email": _l("E-mail"),
+}
 PAGE_SIZE = 20
 
 

@@ -11,7 +11,7 @@ from services.core.db import utcnow
 from services.models.base import Base
 
 # held: never sent, kept back by a budget (the day's SMS) and shown as such in the deliveries summary.
-DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone", "held")
+DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "gone", "held", "withdrawn")
 UNFINISHED = ("pending", "retrying")
 
 
@@ -45,6 +45,9 @@ class EventRecord(Base):
     department_id: Mapped[uuid.UUID | None]
     data: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What it announced was withdrawn (a cancelled alert's publication): what is still unsent to people
+    # is not sent (services/outbox/worker.py).
+    withdrawn_at: Mapped[datetime | None]
 
 
 class Delivery(Base):

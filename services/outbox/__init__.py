@@ -34,6 +34,8 @@ class Route:
     recorded: Recorded | None = None
     max_attempts: int | None = None  # None: the worker's setting
     resolve_many: ResolveMany | None = None  # a claim's addresses in one query (FCM: 500 devices)
+    # Deliveries to people: one still unsent when its event is withdrawn (events.withdraw) is not sent.
+    withdrawable: bool = False
 
     def targets(self, db: Session, addresses: list[str]) -> dict[str, dict | None]:
         if self.resolve_many:
@@ -53,12 +55,14 @@ def route(
     recorded: Recorded | None = None,
     max_attempts: int | None = None,
     resolve_many: ResolveMany | None = None,
+    withdrawable: bool = False,
 ) -> None:
     """Declare a channel's resolver, outcome hook and attempt limit (import-time; the last one wins).
 
     `resolve_many(db, addresses)` → {address: target or None} may stand in for `resolve`, for channels
-    whose claims hold many addresses."""
-    _routes[channel] = Route(channel, resolve, recorded, max_attempts, resolve_many)
+    whose claims hold many addresses. `withdrawable`: the channel reaches people, who are not sent what
+    was withdrawn (integrators' webhooks get every event, the withdrawal too)."""
+    _routes[channel] = Route(channel, resolve, recorded, max_attempts, resolve_many, withdrawable)
 
 
 def channels() -> list[str]:

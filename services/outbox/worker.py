@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.core.db import one_of, utcnow
-from services.models import Delivery
+from services.models import Delivery, EventRecord
 from services.models.outbox import unfinished
 from services.outbox import route_of
 from services.outbox.channels.base import Channel, Outgoing, Result
+
+WITHDRAWN = Result("withdrawn", detail="Withdrawn before it was sent: what it announced was cancelled.")
 
 log = logging.getLogger("citizen.outbox")
 
@@ -157,12 +159,15 @@ class Worker:
         limit = route.max_attempts or self.settings.max_attempts
         ready, outcomes = [], []
         targets = route.targets(db, [d.address for d in deliveries])
+        withdrawn = _withdrawn(db, deliveries) if route.withdrawable else set()
         for delivery in deliveries:
             target = targets[delivery.address]
             # Claims count attempts, so a delivery whose workers keep dying mid-send stops here.
             if delivery.attempts > limit:
                 detail = f"Abandoned by workers {delivery.attempts - 1} times."
                 outcomes.append((delivery, Result("failed", detail=detail)))
+            elif delivery.event_id in withdrawn:
+                outcomes.append((delivery, WITHDRAWN))
             elif target is None:
                 outcomes.append((delivery, Result("gone", detail="The address no longer exists.")))
             else:
@@ -237,6 +242,15 @@ class Worker:
             return max(0.0, result.after)
         ceiling = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** max(0, attempts - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+def _withdrawn(db: Session, deliveries: list[Delivery]) -> set[uuid.UUID]:
+    """Which of these deliveries' events were withdrawn (a claim holds one event's or a few)."""
+    event_ids = {d.event_id for d in deliveries if d.event_id is not None}
+    if not event_ids:
+        return set()
+    stmt = select(EventRecord.id).where(EventRecord.id.in_(event_ids), EventRecord.withdrawn_at.is_not(None))
+    return set(db.scalars(stmt))
 
 
 def _write(db: Session, same: dict[tuple, list[uuid.UUID]]) -> None:

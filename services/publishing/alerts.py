@@ -360,6 +360,9 @@ def cancel(db: Session, principal: Principal, alert_id: uuid.UUID, reason: str) 
     alert.status = "cancelled"
     alert.cancel_reason = reason
     alert.cancelled_at = utcnow()
+    # What the alert said and is still on its way to people stops there (an SMS stream, the Mini App's
+    # held for the morning); the cancellation reaches them instead.
+    events.withdraw(db, alert, "alert.published", "alert.updated")
     # An expired alert can still be withdrawn (scam-check stops citing it), without a CAP Cancel or a
     # push: readers dropped it at its expiry, and a Cancel sent after `expires` is refused by them.
     if alert.expires_at > alert.cancelled_at:

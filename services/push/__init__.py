@@ -299,8 +299,8 @@ def _count(notification: Notification, outcomes: list[tuple[Delivery, Result]], 
         if delivery.status == "sent":
             succeeded += 1
             message_ids.append(result.detail)
-        elif not delivery.address.startswith(topics.PREFIXES):  # a recipient, not an FCM topic send
-            failed += 1
+        elif delivery.status != "withdrawn" and not delivery.address.startswith(topics.PREFIXES):
+            failed += 1  # a recipient's (not an FCM topic send's), not withdrawn as its alert was cancelled
         if delivery.status == "failed":
             notification.last_error = delivery.last_error
     notification.outstanding = outstanding
@@ -340,13 +340,14 @@ def _recorded_miniapp(db: Session, outcomes: list[tuple[Delivery, Result]]) -> N
     recorded(db, outcomes)
 
 
-outbox.route(CHANNEL, resolve_many=resolve_many, recorded=recorded)
-outbox.route(zalo.MINIAPP, resolve_many=zalo.resolve_miniapp, recorded=_recorded_miniapp)
-outbox.route(zalo.ZNS, resolve_many=zalo.resolve_zns, recorded=recorded)
+# Channels to people: what a cancelled alert announced and is still unsent is withdrawn (events.withdraw).
+outbox.route(CHANNEL, resolve_many=resolve_many, recorded=recorded, withdrawable=True)
+outbox.route(zalo.MINIAPP, resolve_many=zalo.resolve_miniapp, recorded=_recorded_miniapp, withdrawable=True)
+outbox.route(zalo.ZNS, resolve_many=zalo.resolve_zns, recorded=recorded, withdrawable=True)
 
 
 def _recorded_sms(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
     recorded(db, [(d, r) for d, r in outcomes if "data" in d.payload])  # personal ones: alerts have none
 
 
-outbox.route(sms.CHANNEL, resolve_many=sms.resolve_many, recorded=_recorded_sms)
+outbox.route(sms.CHANNEL, resolve_many=sms.resolve_many, recorded=_recorded_sms, withdrawable=True)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 
-Kind = Literal["sent", "retry", "failed", "gone"]
+# "withdrawn" is the worker's, never an adapter's: what it announced was cancelled before it went out.
+Kind = Literal["sent", "retry", "failed", "gone", "withdrawn"]
 
 
 @dataclass(frozen=True)
