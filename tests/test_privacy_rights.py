@@ -13,9 +13,18 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from services.core.db import utcnow
 from services.identity import consents, personal_data
 from services.identity.principals import Principal
-from services.models import Attachment, Citizen, ConsentRecord, Device, Feedback, SmsSubscription
+from services.models import (
+    Attachment,
+    Citizen,
+    ConsentRecord,
+    Device,
+    Feedback,
+    SmsSubscription,
+    ZaloMiniappSlot,
+)
 from tests.conftest import Caller, assert_problem
 from tests.feedback_fixtures import *  # noqa: F403
 from tests.feedback_fixtures import FEEDBACK, ROAD_FORM, image_file, submit, upload
@@ -283,6 +292,8 @@ def test_after_erasure_no_table_or_file_holds_the_person_and_the_statistics_stay
     assert comment.status_code == 201, comment.get_json()
     db.add(Citizen(id=citizen.principal.citizen_id, zalo_user_id="zalo-8412345", phone=PHONE))
     db.add(SmsSubscription(phone=PHONE, province_code=48, ward_code=20242, status="active", source="office"))
+    today = utcnow().date()  # the day's Mini App notification went to them
+    db.add(ZaloMiniappSlot(day=today, citizen_id=citizen.principal.citizen_id, notification_id=uuid.uuid4()))
     db.commit()
     report = staff["admin"].get("/api/v1/reports/feedback").get_json()
     [key] = db.scalars(select(Attachment.storage_key).where(Attachment.id == uuid.UUID(photo["id"])))

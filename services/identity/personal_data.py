@@ -5,8 +5,9 @@ and erasure.
 Erasure keeps what the province must keep — the feedback rows for its statistics, the department's
 answers and timelines, the audit trail — under a pseudonym no one can trace back, and removes or blanks
 everything that identifies the person: contact details, coordinates, photos (the files too), devices and
-push tokens, the Zalo id and phone, SMS subscriptions of that phone, notification recipients, and the
-device, phone and names wherever a log copied them (audit snapshots, events, outbox deliveries).
+push tokens, the Zalo id and phone, SMS subscriptions of that phone, notification recipients (and the
+days' Mini App notifications), and the device, phone and names wherever a log copied them (audit
+snapshots, events, outbox deliveries).
 """
 
 import io
@@ -43,6 +44,7 @@ from services.models import (
     SmsOptOut,
     SmsSubscription,
     TokenRetirement,
+    ZaloMiniappSlot,
 )
 from services.models.feedback import OPEN_STATUSES
 
@@ -349,6 +351,7 @@ def erase(db: Session, citizen_id: uuid.UUID, principal: Principal) -> uuid.UUID
     )
     db.execute(delete(ClaimInterest).where(ClaimInterest.citizen_id == citizen_id))
     db.execute(delete(NotificationRecipient).where(NotificationRecipient.citizen_id == citizen_id))
+    db.execute(delete(ZaloMiniappSlot).where(ZaloMiniappSlot.citizen_id == citizen_id))
     if phone:
         db.execute(delete(SmsSubscription).where(SmsSubscription.phone == phone))
         db.execute(delete(SmsOptOut).where(SmsOptOut.phone == phone))
