@@ -407,7 +407,9 @@ def test_zns_to_a_phone_without_zalo_is_gone_and_the_phone_never_in_the_detail(f
     assert PHONE not in result.detail
 
 
-def test_zns_daily_quota_is_retried_later(fake, client):
+def test_a_zns_message_over_the_days_quota_waits_for_the_next_morning(fake, client):
+    """-144: the OA's ZNS for the day are spent. Retried a minute later, it would be tried 8 times and
+    given up within the hour; it waits for the next day's quota, and for 06:00 rather than midnight."""
     fake.oa_tokens("oa-access-0", "oa-refresh-0")
     fake.fail("zns", "quota", times=1)
 
@@ -415,7 +417,10 @@ def test_zns_daily_quota_is_retried_later(fake, client):
         outgoing("zns", {"phone": PHONE})
     )
 
-    assert (result.kind, result.after) == ("retry", QUOTA_BACKOFF)
+    assert result.kind == "retry" and "-144" in result.detail
+    due = (datetime.now(UTC) + timedelta(seconds=result.after)).astimezone(LOCAL)
+    tomorrow = datetime.now(LOCAL).date() + timedelta(days=1)
+    assert (due.date(), due.hour, due.minute) == (tomorrow, 6, 0)
 
 
 def test_a_template_parameter_zalo_rejects_fails_for_good(fake, client):

@@ -4,8 +4,8 @@ Both take `payload = {"template_id", "template_data", "expires_at"?}` (past it, 
 Mini App's target is `{"user_id"}` (the Zalo user id of a citizen who opted in), ZNS's is
 `{"phone": "84…"}` and its `tracking_id` is the delivery's id, which the OA webhook's delivery events
 carry back. Zalo's answers (zalo_api.ZaloError kinds) become results: quota → retry after Retry-After or
-QUOTA_BACKOFF (never at once), unavailable → retry, refused → gone (the recipient withdrew or cannot
-receive), anything else → failed.
+QUOTA_BACKOFF (never at once; ZNS's spent daily quota: the next morning), unavailable → retry, refused →
+gone (the recipient withdrew or cannot receive), anything else → failed.
 
 ZNS needs the Official Account's access token, which expires and whose refresh token rotates: `tokens`
 (an `OaTokenSource`) gives the current one and refreshes it once across workers. On -216/-124 the channel
@@ -18,7 +18,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, ms_since
-from services.outbox.channels.zalo_api import ZaloClient, ZaloError
+from services.outbox.channels.zalo_api import ZNS_DAILY_QUOTA, ZaloClient, ZaloError
 
 QUOTA_BACKOFF = 60.0  # seconds, when a quota answer says nothing of when to come back
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -125,6 +125,14 @@ class ZnsChannel:
         return Result("sent", latency_ms=ms_since(started), detail=message_id, provider_id=message_id)
 
 
+def _next_morning() -> float:
+    """Seconds until 06:00 of the next day, Việt Nam time: the day's quota is spent, the next day's opens
+    at midnight, and a message waiting for it goes out when people are up, not at midnight."""
+    now = datetime.now(UTC)
+    midnight = now.astimezone(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return (opening(MINIAPP_HOURS, midnight) - now).total_seconds()
+
+
 def clock(minutes: int) -> str:
     """Minutes of the day as 06:00."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -134,7 +142,7 @@ def result_of(error: ZaloError, latency_ms: int) -> Result:
     """The outbox's result for a classified Zalo failure."""
     detail = str(error)
     if error.kind == "quota":
-        after = error.retry_after or QUOTA_BACKOFF
+        after = error.retry_after or (_next_morning() if error.code in ZNS_DAILY_QUOTA else QUOTA_BACKOFF)
         return Result("retry", after=after, status_code=error.status, latency_ms=latency_ms, detail=detail)
     if error.kind in ("unavailable", "expired_oa_token"):
         after = error.retry_after

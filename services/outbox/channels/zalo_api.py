@@ -55,7 +55,8 @@ from services.outbox.channels.base import retry_after
 TOKEN_ERRORS = {452, -216, -124}  # the user's (Graph) or the OA's (ZNS) token is invalid or expired
 OUTSIDE_VIETNAM = -501
 RATE_LIMITED = {-32}  # OA Open API "exceeded the request limit" (assumed shared by the other APIs)
-ZNS_QUOTA = {-144, -147, -115}  # daily quota of the OA, of the template; out of balance
+ZNS_DAILY_QUOTA = {-144, -147}  # the day's quota of the OA, of the template
+ZNS_QUOTA = {*ZNS_DAILY_QUOTA, -115}  # and out of balance
 ZNS_REFUSED = {-108, -114, -118, -119, -139}  # phone invalid, user inactive/rejecting, no account…
 ZNS_RETRY_LATER = {-100}  # "unknown error, please try again later"
 MINIAPP_REFUSED = {-213, -230}
