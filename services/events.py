@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, inspect, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from services.core.db import utcnow
@@ -115,18 +115,24 @@ def emit(db: Session, name: str, subject, data: dict | None = None, *, also_conc
     return event
 
 
+def ids(db: Session, subject, *names: str) -> list[uuid.UUID]:
+    """The subject's events of these names, oldest first."""
+    stmt = select(EventRecord.id).where(*_of(subject, names)).order_by(EventRecord.created_at)
+    return list(db.scalars(stmt))
+
+
 def withdraw(db: Session, subject, *names: str) -> None:
     """The subject's events of these names announce what is no longer so (an alert cancelled): their
     deliveries to people that are still unsent are not sent (the routes that say `withdrawable`)."""
-    db.execute(
-        update(EventRecord)
-        .where(
-            EventRecord.subject_type == subject_type(subject),
-            EventRecord.subject_id == str(subject.id),
-            EventRecord.name.in_(names),
-            EventRecord.withdrawn_at.is_(None),
-        )
-        .values(withdrawn_at=utcnow())
+    not_yet = EventRecord.withdrawn_at.is_(None)
+    db.execute(update(EventRecord).where(*_of(subject, names), not_yet).values(withdrawn_at=utcnow()))
+
+
+def _of(subject, names: tuple[str, ...]) -> tuple:
+    return (
+        EventRecord.subject_type == subject_type(subject),
+        EventRecord.subject_id == str(subject.id),
+        EventRecord.name.in_(names),
     )
 
 

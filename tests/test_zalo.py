@@ -523,6 +523,42 @@ def test_a_mini_app_notification_held_for_the_morning_is_withdrawn_when_its_aler
     assert fake.of("miniapp") == []  # neither the false alarm nor, a second that day, its cancellation
 
 
+def test_a_cancellation_goes_on_the_mini_app_only_to_the_citizens_the_alert_reached_there(
+    zalo_app, staff, make_device, db, allow, alert_template, fake, send
+):
+    """The Mini App's few notifications a day are not spent telling of a cancelled alarm people never got
+    there (app push tells the whole place): a citizen who joined after the alert gets none."""
+    allow(daily_limit=10, area_share=1)
+    admin = Caller(zalo_app.test_client(), staff["admin"].token)
+    params = [{"name": "tieu_de", "field": "headline", "max_length": 50}]
+    recorded = admin.put(
+        "/api/v1/zalo/templates/zalo_miniapp/alert.cancelled", json={"template_id": "78", "params": params}
+    )
+    assert recorded.status_code == 200
+    heard = zalo_citizen(db, make_device, 20242)
+    alert = publish_alert(zalo_app, staff)
+    send()
+    assert [r.headers["x-user-id"] for r in fake.miniapp_sent()] == [heard.zalo_user_id]
+    zalo_citizen(db, make_device, 20242)  # opened the Mini App for the first time after the alert
+    db.execute(update(ZaloMiniappSlot).values(day=ZaloMiniappSlot.day - 1))  # the cancellation: next day
+    db.commit()
+
+    editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
+    cancelled = editor.post(f"/api/v1/alerts/{alert['id']}/cancel", json={"reason": "Báo nhầm."})
+    assert cancelled.status_code == 200
+
+    cancellation = db.scalars(
+        select(Notification).where(Notification.source_id == alert["id"]).order_by(Notification.created_at)
+    ).all()[-1]
+    told = db.scalars(
+        select(Delivery.address).where(
+            Delivery.payload["data"]["notification_id"].as_string() == str(cancellation.id),
+            Delivery.channel == "zalo_miniapp",
+        )
+    ).all()
+    assert told == [f"citizen:{heard.id}"]
+
+
 def zalo_today():
     return utcnow().astimezone(LOCAL).date()
 

@@ -41,10 +41,13 @@ class Audience:
     citizen_ids: tuple[uuid.UUID, ...] = field(default_factory=tuple)
     # Place messages only: reach only devices that follow this category (`cat-<code>` topic).
     category: str | None = None
+    # Place messages only: the events this one corrects (a cancellation), whose Mini App citizens alone
+    # get it on the Mini App (services/zalo: place_citizens).
+    correcting: tuple[uuid.UUID, ...] = ()
 
     @classmethod
-    def place(cls, targets: Targets, category: str | None = None) -> "Audience":
-        return cls(targets=targets, category=category)
+    def place(cls, targets: Targets, category: str | None = None, correcting=()) -> "Audience":
+        return cls(targets=targets, category=category, correcting=tuple(correcting))
 
     @classmethod
     def citizens(cls, *citizen_ids: uuid.UUID) -> "Audience":
@@ -99,7 +102,7 @@ def enqueue(
             texted = sms.textable(c for c in others if c.id not in best)  # reached by a text only
         else:
             template, zalo_addresses, miniapp_at = zalo.place_citizens(
-                db, audience.targets, message, notification_id, at, until
+                db, audience.targets, message, notification_id, at, until, audience.correcting
             )
     notification = Notification(
         id=notification_id,

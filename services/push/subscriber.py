@@ -108,9 +108,10 @@ def alert_push(alert, event_name: str = "alert.published") -> dict[str, dict[str
 def _alert(db: Session, event: events.Event) -> None:
     alert, now = event.subject, utcnow()
     cancelled = event.name == "alert.cancelled"
+    corrected = events.ids(db, alert, "alert.published", "alert.updated") if cancelled else ()
     push.enqueue(
         db,
-        push.Audience.place(Targets.from_dict(alert.targets)),
+        push.Audience.place(Targets.from_dict(alert.targets), correcting=corrected),
         alert_push(alert, event.name),
         message=event.name,
         values={**alerts.texts(alert)["vi"], "reason": alert.cancel_reason or ""},

@@ -58,12 +58,19 @@ def personal_channels(
 
 
 def place_citizens(
-    db: Session, targets: Targets, message: str | None, notification_id: uuid.UUID, at: datetime, until=None
+    db: Session,
+    targets: Targets,
+    message: str | None,
+    notification_id: uuid.UUID,
+    at: datetime,
+    until=None,
+    correcting: tuple[uuid.UUID, ...] = (),
 ):
     """(template, the addresses of the Mini App citizens of the place Zalo allows it to, as a SELECT for
     outbox.enqueue_many, when they go out) for an area message; Nones when the message has no template
     or the day no Mini App notification left for area messages, or it is over (`until`) before Zalo's
-    hours open."""
+    hours open. A message `correcting` earlier events (a cancellation) goes on the Mini App only to the
+    citizens those reached there: the day's few notifications are not spent on ones who never heard."""
     template = templates.active(db, message, MINIAPP).get(MINIAPP) if message else None
     if template is None or _past(until, allowance.send_time(db, at)):
         return None, None, None
@@ -72,10 +79,20 @@ def place_citizens(
         in_place = (
             or_(Device.province_code.in_(targets.province_codes), Device.ward_code.in_(targets.ward_codes)),
         )
-    chosen, send_at = allowance.for_place(db, in_place, notification_id, at)
+    heard = (Citizen.id.in_(_reached(correcting)),) if correcting else ()
+    chosen, send_at = allowance.for_place(db, in_place, notification_id, at, heard)
     if chosen is None:
         return None, None, None
     return template, select(_ADDRESS).where(Citizen.id.in_(chosen)), send_at
+
+
+def _reached(event_ids: tuple[uuid.UUID, ...]) -> Select:
+    """The citizens these events' Mini App notifications reached."""
+    return (
+        select(Citizen.id)
+        .join(Delivery, Delivery.address == _ADDRESS)
+        .where(Delivery.channel == MINIAPP, Delivery.status == "sent", Delivery.event_id.in_(event_ids))
+    )
 
 
 def _past(until: datetime | None, send_at: datetime) -> bool:

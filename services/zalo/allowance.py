@@ -76,10 +76,12 @@ def seen_recently(seen: datetime | None, send_at: datetime) -> bool:
     return seen is not None and seen >= send_at - RECENT
 
 
-def for_place(db: Session, devices_in_place: tuple, notification_id: uuid.UUID, at: datetime):
+def for_place(
+    db: Session, devices_in_place: tuple, notification_id: uuid.UUID, at: datetime, citizens_where: tuple = ()
+):
     """(the citizens an area message goes to on the Mini App, as a SELECT of their ids, and when it goes
     out), their slots of that day taken now; (None, None) when the day has none left for area messages.
-    `devices_in_place` are conditions on Device."""
+    `devices_in_place` are conditions on Device, `citizens_where` on Citizen."""
     allowance = of(db)
     send_at = opening(allowance.hours, at)
     day, taken = _day(db, send_at)
@@ -95,7 +97,7 @@ def for_place(db: Session, devices_in_place: tuple, notification_id: uuid.UUID, 
     chosen = (
         select(literal(day, Date), Citizen.id, literal(notification_id, Uuid))
         .join(seen, seen.c.citizen_id == Citizen.id)
-        .where(*OPTED_IN, ~_slot_taken(day))
+        .where(*OPTED_IN, ~_slot_taken(day), *citizens_where)
         .order_by(seen.c.seen.desc(), Citizen.id)
         .limit(left)
     )
