@@ -150,27 +150,36 @@ def test_every_way_of_writing_stop_is_honoured(db, word):
     assert keywords.received(db, PHONE, word) == "stop"
 
 
-def test_a_cancelled_alerts_texts_not_yet_sent_are_withdrawn_and_the_console_says_so(
-    app, database, db, staff, caplog
-):
-    """A false alarm cancelled while its texts still stream to a commune's subscribers: the rest never
-    go out (feature phones would get the alarm and no cancellation), and the console counts them."""
-    for n in range(3):
-        phone = f"+8491234560{n}"
+def subscribe(db, *phones: str) -> None:
+    """Numbers the commune office recorded for Hải Châu's alerts."""
+    for phone in phones:
         db.add(
             SmsSubscription(
                 phone=phone, province_code=48, ward_code=HAI_CHAU, status="active", source="office"
             )
         )
     db.commit()
+
+
+def app_worker(app, database):
+    """The outbox worker with the app's channels (SMS through the log backend)."""
+    return outbox_worker.make(
+        database.session, outbox_worker.channels(app.config, database.sessions), SETTINGS
+    )
+
+
+def test_a_cancelled_alerts_texts_not_yet_sent_are_withdrawn_and_the_console_says_so(
+    app, database, db, staff, caplog
+):
+    """A false alarm cancelled while its texts still stream to a commune's subscribers: the rest never
+    go out (feature phones would get the alarm and no cancellation), and the console counts them."""
+    subscribe(db, *(f"+8491234560{n}" for n in range(3)))
     editor = staff["editor_a"]
     alert = publish(editor)
     cancelled = editor.post(f"/api/v1/alerts/{alert['id']}/cancel", json={"reason": "Báo nhầm, xin bỏ qua."})
     assert cancelled.status_code == 200
 
-    worker = outbox_worker.make(
-        database.session, outbox_worker.channels(app.config, database.sessions), SETTINGS
-    )
+    worker = app_worker(app, database)
     with caplog.at_level(logging.INFO, logger="citizen.sms"):
         worker.run_once()
 
@@ -192,3 +201,27 @@ def test_a_cancelled_alerts_texts_not_yet_sent_are_withdrawn_and_the_console_say
     sign_in_console(console, staff["admin"].principal.email)
     page = console.get("/console/alerts").get_data(as_text=True)
     assert "Tin nhắn SMS: đã gửi 0, đã thu hồi 3 (hủy trước khi gửi đi)" in " ".join(page.split())
+
+
+def test_the_numbers_an_alert_reached_are_told_by_sms_when_it_is_cancelled(app, database, db, staff):
+    """A false alarm a feature phone got ("flee") is corrected on the same phone; numbers it never
+    reached (subscribed since, or the alert's text withdrawn before it went) get nothing."""
+    reached = [f"+8491234561{n}" for n in range(2)]
+    subscribe(db, *reached)
+    editor = staff["editor_a"]
+    alert = publish(editor)
+    app_worker(app, database).run_once()  # the alert's texts go out
+    later = "+84912345619"
+    subscribe(db, later)
+
+    cancelled = editor.post(
+        f"/api/v1/alerts/{alert['id']}/cancel", json={"reason": "Thông tin sai, xin bỏ qua."}
+    )
+    assert cancelled.status_code == 200
+
+    for phone in reached:
+        assert (
+            texts_to(db, phone)[-1]
+            == "Da huy: Gia danh cong an goi dien doi chuyen tien Thong tin sai, xin bo qua."
+        )
+    assert texts_to(db, later) == []

@@ -1,11 +1,11 @@
 """SMS for feature phones: the SMS channel's domain side (services/outbox/channels/sms.py sends).
 
 What goes by SMS: area alerts of the configured severities to the numbers subscribed to the targeted
-communes (most severe first), keyword replies (services/sms/keywords.py), and personal updates as the
-last channel a citizen has. Texts are unaccented GSM-7 unless the province chose Unicode, an alert at most
-two segments. A day's budget of segments holds back what is not severe or extreme (status `held`, shown
-in the deliveries summary); a number that texted `HUY` gets nothing more: it is checked again at send
-time, so what was queued before stops too.
+communes (most severe first) and their cancellation to the numbers they reached, keyword replies
+(services/sms/keywords.py), and personal updates as the last channel a citizen has. Texts are unaccented
+GSM-7 unless the province chose Unicode, an alert at most two segments. A day's budget of segments holds
+back what is not severe or extreme (status `held`, shown in the deliveries summary); a number that texted
+`HUY` gets nothing more: it is checked again at send time, so what was queued before stops too.
 """
 
 import uuid
@@ -22,6 +22,7 @@ from services.core.db import utcnow
 from services.core.sms_text import compose, segments, unaccented
 from services.core.targets import Targets
 from services.models import Citizen, Delivery, SmsDay, SmsOptOut, SmsSubscription
+from services.outbox import texts
 
 CHANNEL = "sms"
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -137,13 +138,25 @@ def alert_text(alert, settings: Settings) -> str:
 
 @events.subscriber
 def alerts_to_subscribers(db: Session, event: events.Event) -> None:
-    """A published alert of the configured severities goes to the numbers subscribed to its communes."""
-    settings = settings_of(db)
-    if event.name != "alert.published" or event.subject.severity not in settings.alert_severities:
+    """A published alert of the configured severities goes to the numbers subscribed to its communes; its
+    cancellation to the numbers it reached (a feature phone told to flee is told the alarm was false)."""
+    settings, alert = settings_of(db), event.subject
+    if event.name == "alert.published" and alert.severity in settings.alert_severities:
+        phones = subscribers(db, Targets.from_dict(alert.targets))
+        body = alert_text(alert, settings)
+    elif event.name == "alert.cancelled":
+        told = events.ids(db, alert, "alert.published")
+        phones = (
+            select(Delivery.address)
+            .distinct()
+            .where(Delivery.channel == CHANNEL, Delivery.status == "sent", Delivery.event_id.in_(told))
+        )
+        values = {"headline": alert.headline, "reason": alert.cancel_reason or ""}
+        said = texts.render("alert.cancelled", values, languages=("vi",))["vi"]  # as the push says it
+        body = text([said["title"], said["body"]], settings)
+    else:
         return
-    alert = event.subject
-    phones = subscribers(db, Targets.from_dict(alert.targets))
-    body, expires_at = alert_text(alert, settings), alert.expires_at.isoformat()
+    expires_at = alert.expires_at.isoformat()
     send(db, phones, body, settings, kind=alert.severity, event_id=event.id, expires_at=expires_at)
 
 
