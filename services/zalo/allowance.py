@@ -3,11 +3,11 @@
 Zalo's notification API for Mini Apps (zmp-docs open-apis/notifications/send) sends only to users who
 opened the Mini App in the last 7 days and allowed its notifications, one a user a day, a limited number a
 day for the app (1,000 published: `ZALO_MINIAPP_DAILY_LIMIT`, what Zalo granted the province), between
-06:00 and 22:00 (`ZALO_MINIAPP_HOURS`). A call outside these is refused, and a refused call still costs a
-worker's time and the province's standing with Zalo. So a message goes on the Mini App only to citizens
-whose Zalo device was seen in the 7 days before it goes out and who have no Mini App notification that
-day, while the day has some left, and it goes out when the hours are open (the channel holds back what
-comes due outside them).
+06:00 and 22:00 (`ZALO_MINIAPP_HOURS`). A call outside these is refused: a call for nothing, and a
+citizen's own message lost on the Mini App. So a message goes on the Mini App only to citizens whose Zalo
+device was seen in the 7 days before it goes out and who have no Mini App notification that day, while
+the day has some left, and it goes out when the hours are open (the channel holds back what comes due
+outside them).
 
 Area messages take at most `ZALO_MINIAPP_AREA_SHARE` of a day, the most recently seen citizens first:
 the rest is kept for citizens' own messages (their feedback received, answered), which for a citizen
