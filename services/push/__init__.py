@@ -91,7 +91,7 @@ def enqueue(
     ttl_seconds = max(int(min(ttl, MAX_TTL).total_seconds()), 0) if ttl is not None else None
     now = utcnow()
     notification_id, at = uuid.uuid4(), send_at or now
-    until = now + timedelta(seconds=ttl_seconds) if ttl_seconds is not None else None  # as _payload says
+    until = now + timedelta(seconds=ttl_seconds) if ttl_seconds is not None else None  # past it: unsent
     # Looked up before the notification is added, so it goes in with its final status (one INSERT).
     with db.no_autoflush:  # nothing pending changes devices or citizens
         if audience.targets is None:
@@ -124,7 +124,7 @@ def enqueue(
         created_by_id=created_by_id,
         created_at=now,
     )
-    payload = _payload(notification)
+    payload = _payload(notification, until)
     rank = 1 if priority == "high" else 0  # alerts before a large fan-out
 
     def many(channel: str, addresses, body: dict) -> int:
@@ -210,24 +210,19 @@ def _unpushed(db: Session, citizen_ids: list) -> list:
     return db.execute(stmt).all()
 
 
-def _payload(notification: Notification) -> dict:
+def _payload(notification: Notification, expires: datetime | None) -> dict:
     """What the FCM channel needs to build the message (services/outbox/channels/fcm_messages.py)."""
     data = {str(k): str(v) for k, v in notification.data.items()}
     data.update(type=notification.source_type, notification_id=str(notification.id))
     if notification.source_id:
         data["id"] = notification.source_id
-    expires = (
-        (notification.created_at + timedelta(seconds=notification.ttl_seconds)).isoformat()
-        if notification.ttl_seconds is not None
-        else None
-    )
     return {
         "content": notification.content,
         "data": data,
         "priority": notification.priority,
         "ttl_seconds": notification.ttl_seconds,
         "collapse_key": notification.collapse_key,
-        "expires_at": expires,
+        "expires_at": expires.isoformat() if expires else None,
     }
 
 
