@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import groupby
 
-from sqlalchemy import Select, bindparam, exists, or_, select, update
+from sqlalchemy import Select, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -107,6 +107,12 @@ class Worker:
         """Lease the first due deliveries and count an attempt on each, committed before anything is
         sent. The UPDATE hands back the rows it claimed, so they are not read a second time."""
         now = utcnow()
+        if db.get_bind().dialect.name == "postgresql":
+            # Take them in ix_deliveries_due's order, never by sorting every due row: a fan-out written
+            # into an outbox last analyzed (nearly) empty, as a new deployment's is, was planned as
+            # gathering every due delivery and sorting them, at each claim until autovacuum analyzed the
+            # table (14 ms a claim at 40,000, against 0.3 ms walking the index). Until the commit.
+            db.execute(text("SET LOCAL enable_sort = off"))
         ids = list(db.scalars(self.due(now)))
         if not ids:
             db.commit()
