@@ -268,19 +268,18 @@ def recorded(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
             found = db.get(Device, uuid.UUID(delivery.address.removeprefix(DEVICE)))
             if found is not None:
                 forget_token(found)
-    ids = sorted({uuid.UUID(d.payload["data"]["notification_id"]) for d, _ in outcomes})
+    of_each = defaultdict(list)  # by the notification's id as the payload writes it: parsed once each
+    for delivery, result in outcomes:
+        of_each[delivery.payload["data"]["notification_id"]].append((delivery, result))
     stmt = (
         select(Notification)
-        .where(Notification.id.in_(ids))
+        .where(Notification.id.in_(sorted(uuid.UUID(i) for i in of_each)))
         .order_by(Notification.id)
         .execution_options(populate_existing=True)
     )
     if db.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    summaries = {n.id: n for n in db.scalars(stmt)}
-    of_each = defaultdict(list)
-    for delivery, result in outcomes:
-        of_each[uuid.UUID(delivery.payload["data"]["notification_id"])].append((delivery, result))
+    summaries = {str(n.id): n for n in db.scalars(stmt)}
     for notification_id, counted in of_each.items():
         if (notification := summaries.get(notification_id)) is not None:
             _count(notification, counted, utcnow())
