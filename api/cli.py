@@ -1,6 +1,7 @@
 """Flask CLI: `flask --app wsgi db upgrade|downgrade|revision|check`, `create-user`, `seed-demo`,
 `worker` (alias `push-worker`), `sweep-overdue`, `purge-uploads`, `retention`."""
 
+import gc
 import os
 import secrets
 import signal
@@ -153,6 +154,11 @@ def worker(once):
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    # Start-up's objects (the app and its libraries, half a million) are never garbage: out of the
+    # collector's sight, a full collection walks only what the passes made. Each walked them all with
+    # every sending thread stalled, about 40 ms of each 500-message batch of a fan-out (bench section 5).
+    gc.collect()
+    gc.freeze()
     running.run(stop)
 
 
