@@ -48,9 +48,11 @@ def report(report, result: dict, path: str) -> None:
     report.line(
         f"\nCPU per request in the measured runs: the API's processes {ours:.1f} ms and PostgreSQL "
         f"{ours_db:.1f} ms; the ceiling's {ceiling:.1f} ms and PostgreSQL {ceiling_db:.1f} ms. On 2 shared "
-        "cores the rate follows the CPU: what the API spends beyond the ceiling in its own processes goes "
-        "to SQLAlchemy's execution of the statements (built once, their rows read through its Core), "
-        "Flask's handling of the request and writing the JSON (section 11 has the profile)."
+        "cores the rate follows the CPU: the API sends the statements as the ceiling does (compiled once, "
+        "on psycopg's cursor: `services.core.db.Prepared`); what it spends beyond the ceiling in its own "
+        "processes goes to Flask's handling of the request (its hooks, the request's line in the log), "
+        "the session handing out the connection, building the entries and writing the JSON (section 11 "
+        "has the profile)."
     )
     report.line("\n<details><summary>The statements</summary>\n")
     for sql, _params in result["statements"]:

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import psycopg
 from flask import Flask, Response, request
+from psycopg.types.json import set_json_loads
 from sqlalchemy.engine import make_url
 
 from bench.captured import CEILING_CODE
+from services.core.db import json_loads
 
 CAPTURED = pickle.loads(Path(os.environ["BENCH_CAPTURED_SQL"]).read_bytes())
 DSN = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -32,7 +34,9 @@ codes = itertools.count()  # next() is atomic under the GIL
 def connection(autocommit: bool) -> psycopg.Connection:
     name = "reads" if autocommit else "writes"
     if not hasattr(local, name):
-        setattr(local, name, psycopg.connect(DSN, autocommit=autocommit))
+        connected = psycopg.connect(DSN, autocommit=autocommit)
+        set_json_loads(json_loads, connected)  # the rows' JSON parsed as the API's engine parses it
+        setattr(local, name, connected)
     return getattr(local, name)
 
 

@@ -1,6 +1,7 @@
 """The home feed: what it holds for a place, HTTP caching (ETag/304, Cache-Control, Vary), and a
 fixed number of SQL queries whatever the number of notices."""
 
+import json
 import uuid
 
 import pytest
@@ -81,6 +82,19 @@ def test_etag_and_if_none_match_give_304_until_something_changes(client, write, 
     fresh = client.get(f"{FEED}?ward_code={HAI_CHAU}", headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh.headers["ETag"] != etag
     assert [n["title"] for n in fresh.get_json()["latest_notices"]] == ["Hai", "Một"]
+
+
+def test_the_feed_is_compact_utf8_json_with_its_keys_sorted(staff, client, write, move):
+    """The bytes the API's JSON writes (a release that wrote them otherwise would change every phone's
+    ETag at once, and every phone would fetch the whole feed again), Vietnamese as it is."""
+    from tests.test_alerts import published
+
+    announce(write, move, "Lịch tiếp công dân", document_number="12/TB-UBND")
+    published(staff["editor_a"])
+    body = client.get(f"{FEED}?ward_code={HAI_CHAU}").get_data()
+    home = json.loads(body)
+    assert home["alerts"] and home["latest_notices"]
+    assert body == f"{json.dumps(home, ensure_ascii=False, sort_keys=True, separators=(',', ':'))}\n".encode()
 
 
 def test_cache_headers_public_for_anonymous_private_for_devices(client, citizen):

@@ -34,6 +34,11 @@ class UTCDateTime(TypeDecorator):
                 value = value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect, coltype):
+        # Only SQLite answers naive values; elsewhere the driver's aware datetimes pass as they are, so
+        # their rows need no processing (services.core.db.Prepared reads them straight off the driver).
+        return super().result_processor(dialect, coltype) if dialect.name == "sqlite" else None
+
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services import events, notifications
 from services.core import states, targets
-from services.core.db import read_rows, transactional, utcnow
+from services.core.db import Prepared, transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
@@ -152,7 +152,7 @@ CARD_COLUMNS = (
 )
 # The feed's statement, built once with the place and the time as bind parameters: building it (and keying
 # SQLAlchemy's cache with it) per request cost more than PostgreSQL's work on it.
-FEED = (
+FEED = Prepared(
     select(*CARD_COLUMNS)
     .where(
         live(bindparam("now")),
@@ -165,7 +165,7 @@ FEED = (
 
 def for_feed(db: Session, province_code: int, ward_code: int | None, locale: str) -> list[dict]:
     """Active alerts on the home screen (schemas.feed.FeedAlertSchema), headline in the reader's language."""
-    found = read_rows(db, FEED, {"now": utcnow(), **targets.place_parameters(province_code, ward_code)})
+    found = FEED.rows(db, {"now": utcnow(), **targets.place_parameters(province_code, ward_code)})
     return [feed_card(row, locale) for row in found]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services import events
 from services.core import deadlines
-from services.core.db import read_rows, transactional, utcnow
+from services.core.db import Prepared, transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
 from services.identity import audit, policy
 from services.identity.principals import Principal
@@ -150,7 +150,7 @@ ENTRY_COLUMNS = (
 )
 # The feed's statements, built once with the place as bind parameters (as alerts.FEED): the province's
 # fact-checks, and those of a ward's (its own claims and the province-wide ones).
-_ENTRIES = (
+_IN_PROVINCE = (
     select(*ENTRY_COLUMNS)
     .join(ClaimGroup, ClaimGroup.id == FactCheck.group_id)
     .join(Department, Department.id == FactCheck.department_id)
@@ -158,8 +158,9 @@ _ENTRIES = (
     .order_by(FactCheck.published_at.desc(), FactCheck.id)
     .limit(FEED_ENTRIES)
 )
-_WARD_ENTRIES = _ENTRIES.where(
-    ClaimGroup.ward_code.is_(None) | (ClaimGroup.ward_code == bindparam("ward_code"))
+_ENTRIES = Prepared(_IN_PROVINCE)
+_WARD_ENTRIES = Prepared(
+    _IN_PROVINCE.where(ClaimGroup.ward_code.is_(None) | (ClaimGroup.ward_code == bindparam("ward_code")))
 )
 
 
@@ -167,7 +168,7 @@ def latest(db: Session, province_code: int, ward_code: int | None) -> list[dict]
     """The newest fact-checks on claims reported in the province (in the ward, or province-wide, when a
     ward is given), as FactCheckSchema dumps them: what the commune's home feed shows."""
     stmt = _ENTRIES if ward_code is None else _WARD_ENTRIES
-    found = read_rows(db, stmt, {"province_code": province_code, "ward_code": ward_code})
+    found = stmt.rows(db, {"province_code": province_code, "ward_code": ward_code})
     return [row._asdict() for row in found]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services import events
 from services.core import markup, states, targets
-from services.core.db import read_rows, transactional, utcnow
+from services.core.db import Prepared, transactional, utcnow
 from services.core.errors import Conflict, Forbidden, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.targets import Targets, aim, place, reaching, require_reach
@@ -230,12 +230,12 @@ _IN_FEED = (
     _public(bindparam("now")),
     exists().where(NoticePlace.notice_id == Notice.id, targets.reaching_bound(NoticePlace)),
 )
-LATEST = (
+LATEST = Prepared(
     _SUMMARIES.where(*_IN_FEED, Notice.stage != "archived")
     .order_by(Notice.listed_at.desc(), Notice.id.desc())
     .limit(bindparam("limit"))
 )
-OPEN_CONSULTATIONS = (
+OPEN_CONSULTATIONS = Prepared(
     _SUMMARIES.where(
         *_IN_FEED, Notice.stage == "consultation", Notice.consultation_closes_at > bindparam("now")
     )
@@ -256,9 +256,9 @@ def open_consultations(
     return _summaries(db, OPEN_CONSULTATIONS, province_code, ward_code, languages, limit)
 
 
-def _summaries(db: Session, stmt, province_code: int, ward_code: int | None, languages, limit: int):
+def _summaries(db: Session, stmt: Prepared, province_code: int, ward_code: int | None, languages, limit: int):
     now, place_parameters = utcnow(), targets.place_parameters(province_code, ward_code)
-    found = read_rows(db, stmt, {"now": now, "limit": limit, **place_parameters})
+    found = stmt.rows(db, {"now": now, "limit": limit, **place_parameters})
     return [summary(row, languages, now) for row in found]
 
 
