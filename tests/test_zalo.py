@@ -487,7 +487,8 @@ def test_an_alert_over_before_zalos_hours_open_goes_on_no_mini_app(
 ):
     now = utcnow().astimezone(LOCAL)
     minute = now.hour * 60 + now.minute
-    hours = (minute + 60, minute + 61) if minute + 61 <= 24 * 60 else (0, 1)  # an hour away or more
+    opens = (minute + 60) % (24 * 60)  # an hour from now, tomorrow if that is past midnight
+    hours = (opens, opens + 1)
     allow(daily_limit=10, area_share=1, hours=hours)
     zalo_citizen(db, make_device, 20242)
     editor = Caller(zalo_app.test_client(), staff["editor_a"].token)
