@@ -100,8 +100,11 @@ def paused(replica, primary):
 
 
 def caught_up(replica, primary, timeout=30.0) -> None:
+    # Where the primary's WAL ends as inserted, not as written: the test server commits asynchronously
+    # (synchronous_commit=off), so the write position can lag a commit that has returned (by up to the WAL
+    # writer's 200 ms), and a replica "caught up" with it may lack that commit.
     with primary.connect() as connection:
-        target = connection.execute(text("SELECT pg_current_wal_lsn()")).scalar_one()
+        target = connection.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar_one()
     deadline = time.monotonic() + timeout
     with replica.connect() as connection:
         while connection.execute(text("SELECT pg_last_wal_replay_lsn() < :t"), {"t": target}).scalar_one():
