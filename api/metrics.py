@@ -37,7 +37,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.database import session
 from services import outbox
 from services.feedback import workflow
-from services.models import Delivery
 from services.outbox.channels.base import Result
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ def replica_state(usable: bool, _reason: str) -> None:
         REPLICA_FALLBACKS.inc()
 
 
-def count_delivery(delivery: Delivery, _result: Result) -> None:
+def count_delivery(delivery: outbox.Claimed, _result: Result) -> None:
     """The outbox worker's observer (api/worker.py): one outcome recorded."""
     _outcomes(delivery.channel, delivery.status).inc()
 

@@ -52,7 +52,9 @@ class EventRecord(Base):
 
 class Delivery(Base):
     """One message to one address on one channel, written in the transaction of its event; the worker
-    (services/outbox/worker.py) claims it, sends it through the channel and records each outcome here."""
+    (services/outbox/worker.py) claims it, sends it through the channel and records each outcome here.
+    On PostgreSQL the table's pages are filled half by inserts (fillfactor 50, migration 0032) so that
+    the claim rewrites a row on its own page."""
 
     __tablename__ = "deliveries"
     __table_args__ = (

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import CompoundSelect, Select, String, case, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -21,10 +22,18 @@ from services.models import Delivery
 from services.models.outbox import ordering_scope, unfinished
 from services.outbox.channels.base import Result
 
+
+class Claimed(SimpleNamespace):
+    """A delivery as the worker holds it from its claim: the columns of its row (Delivery's names), then
+    its outcome's. Plain attributes, not an ORM object: the worker reads the rows its claim updated and
+    writes outcomes with UPDATE statements, and making 500 Delivery objects and keeping them in step with
+    those cost a claim of 500 about 7 ms."""
+
+
 Resolve = Callable[[Session, str], dict | None]
 ResolveMany = Callable[[Session, list[str]], dict[str, dict | None]]
 # The outcomes of one claimed batch of the channel, in the worker's transaction.
-Recorded = Callable[[Session, list[tuple[Delivery, Result]]], None]
+Recorded = Callable[[Session, list[tuple[Claimed, Result]]], None]
 
 
 @dataclass(frozen=True)

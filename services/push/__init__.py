@@ -21,7 +21,7 @@ from services import outbox, sms, zalo
 from services.core.db import UuidText, one_of, utcnow
 from services.core.targets import Targets
 from services.core.text import language
-from services.models import Citizen, Delivery, Device, Notification, NotificationPlace, NotificationRecipient
+from services.models import Citizen, Device, Notification, NotificationPlace, NotificationRecipient
 from services.outbox.channels import fcm_topics as topics
 from services.outbox.channels.base import Result
 
@@ -258,7 +258,7 @@ def resolve_many(db: Session, addresses: list[str]) -> dict[str, dict | None]:
     return targets
 
 
-def recorded(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+def recorded(db: Session, outcomes: list[tuple[outbox.Claimed, Result]]) -> None:
     """Keep each notification's summary in step with its deliveries; drop dead tokens from devices.
 
     Two workers may record deliveries of the same notifications at once: each locks them in one
@@ -285,7 +285,7 @@ def recorded(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
             _count(notification, counted, utcnow())
 
 
-def _count(notification: Notification, outcomes: list[tuple[Delivery, Result]], now) -> None:
+def _count(notification: Notification, outcomes: list[tuple[outbox.Claimed, Result]], now) -> None:
     """A batch's outcomes in the summary, each attribute set once (a batch is up to 500 pushes)."""
     outstanding, succeeded, failed, message_ids = notification.outstanding, 0, 0, []
     for delivery, result in outcomes:
@@ -332,7 +332,7 @@ def in_quiet_hours(quiet_hours: dict | None, now=None) -> bool:
     return start <= local < end if start <= end else local >= start or local < end
 
 
-def _recorded_miniapp(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+def _recorded_miniapp(db: Session, outcomes: list[tuple[outbox.Claimed, Result]]) -> None:
     zalo.forget_opt_outs(db, outcomes)
     recorded(db, outcomes)
 
@@ -343,7 +343,7 @@ outbox.route(zalo.MINIAPP, resolve_many=zalo.resolve_miniapp, recorded=_recorded
 outbox.route(zalo.ZNS, resolve_many=zalo.resolve_zns, recorded=recorded, withdrawable=True)
 
 
-def _recorded_sms(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+def _recorded_sms(db: Session, outcomes: list[tuple[outbox.Claimed, Result]]) -> None:
     recorded(db, [(d, r) for d, r in outcomes if "data" in d.payload])  # personal ones: alerts have none
 
 

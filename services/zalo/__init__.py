@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.core.db import UuidText, one_of
 from services.core.targets import Targets
 from services.models import Citizen, Delivery, Device
+from services.outbox import Claimed
 from services.outbox.channels.base import Result
 from services.zalo import allowance, templates
 
@@ -140,7 +141,7 @@ def resolve_zns(db: Session, addresses: list[str]) -> dict[str, dict | None]:
     return {a: {"phone": c.phone.lstrip("+")} if (c := found.get(a)) and c.phone else None for a in addresses}
 
 
-def forget_opt_outs(db: Session, outcomes: list[tuple[Delivery, Result]]) -> None:
+def forget_opt_outs(db: Session, outcomes: list[tuple[Claimed, Result]]) -> None:
     """Zalo says a user no longer accepts the Mini App's notifications: stop sending them any."""
     gone = [uuid.UUID(d.address.removeprefix(CITIZEN)) for d, _ in outcomes if d.status == "gone"]
     for citizen in db.scalars(select(Citizen).where(Citizen.id.in_(gone))) if gone else ():

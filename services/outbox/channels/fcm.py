@@ -8,6 +8,7 @@ send; devices multicast 500 a call) and outcomes into the outbox's `Result`s. Ad
 """
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from requests.adapters import HTTPAdapter
 
 from services.core.text import shorten
 from services.outbox.channels import fcm_messages
-from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, retry_after
+from services.outbox.channels.base import EXPIRED, Outgoing, Result, expired, ms_since, retry_after
 
 log = logging.getLogger("citizen.push")
 operators = logging.getLogger("citizen.push.operators")
@@ -276,7 +277,9 @@ class FcmChannel:
             )
         except ValueError as error:  # a message firebase-admin refuses to build: retrying cannot help
             return Result("failed", detail=str(error))
-        return self._results([self.backend.send(message)])[0]
+        started = time.monotonic()
+        outcome = self.backend.send(message)
+        return self._results([outcome], ms_since(started))[0]
 
     def _multicast(self, chunk: list[Outgoing], language: str, quiet: bool) -> list[Result]:
         tokens = [o.target["token"] for o in chunk]
@@ -284,21 +287,24 @@ class FcmChannel:
             message = fcm_messages.multicast(chunk[0].payload, tokens, language, quiet)
         except ValueError as error:
             return [Result("failed", detail=str(error))] * len(chunk)
-        return self._results(self.backend.send_multicast(message))
+        started = time.monotonic()
+        outcomes = self.backend.send_multicast(message)
+        return self._results(outcomes, ms_since(started))
 
-    def _results(self, outcomes: list[Outcome]) -> list[Result]:
-        """One `Result` per outcome; a refused credential is told to the operators once per call."""
+    def _results(self, outcomes: list[Outcome], latency_ms: int) -> list[Result]:
+        """One `Result` per outcome, with the call's time (a multicast's recipients share it); a refused
+        credential is told to the operators once per call."""
         refused = next((o for o in outcomes if o.kind == "auth"), None)
         if refused:
             operators.critical("FCM refused our credentials or APNs auth: %s", refused.error)
-        return [_result(outcome) for outcome in outcomes]
+        return [_result(outcome, latency_ms) for outcome in outcomes]
 
 
-def _result(outcome: Outcome) -> Result:
+def _result(outcome: Outcome, latency_ms: int) -> Result:
     if outcome.ok:
-        return Result("sent", detail=outcome.message_id)
+        return Result("sent", latency_ms=latency_ms, detail=outcome.message_id)
     if outcome.kind == "dead":
-        return Result("gone", detail=outcome.error)
+        return Result("gone", latency_ms=latency_ms, detail=outcome.error)
     if outcome.kind == "fatal":
-        return Result("failed", detail=outcome.error)
-    return Result("retry", after=outcome.retry_after, detail=outcome.error)
+        return Result("failed", latency_ms=latency_ms, detail=outcome.error)
+    return Result("retry", after=outcome.retry_after, latency_ms=latency_ms, detail=outcome.error)
