@@ -276,6 +276,29 @@ def test_a_rolled_back_event_leaves_no_event_notification_or_delivery(db, citize
 sqlite_app = test_alerts.sqlite_app  # the fixture: an app on a migrated SQLite file
 
 
+def test_on_sqlite_the_worker_claims_sends_and_records_in_order(sqlite_app, channel):
+    """`make run`'s database: the claim's one statement (UPDATE … FROM its due rows … RETURNING) runs on
+    SQLite too; a delivery waits for the earlier one of its key, and every outcome is written."""
+    channel.script["a"] = [Result("retry", after=0, detail="busy")]
+    with sqlite_app.app_context():
+        db = sqlite_app.extensions["database"].session()
+        for address, n in (("a", 1), ("a", 2), ("b", 1)):
+            outbox.enqueue(db, CHANNEL, address, {"n": n}, ordering_key="subject")
+        db.commit()
+        worker = Worker(lambda: db, {CHANNEL: channel}, Settings(backoff_base=0))
+
+        assert worker.run_once() == 2  # a's second waits for its first
+        while worker.run_once():
+            pass
+
+        sent = [(o.address, o.payload["n"], o.attempts) for o in channel.sent]
+        assert sent == [("a", 1, 0), ("b", 1, 0), ("a", 1, 1), ("a", 2, 0)]
+        rows = db.execute(
+            select(Delivery.address, Delivery.status, Delivery.attempts).order_by(Delivery.created_at)
+        )
+        assert rows.all() == [("a", "sent", 2), ("a", "sent", 1), ("b", "sent", 1)]
+
+
 def test_on_sqlite_the_deliveries_the_database_writes_are_addressed_as_python_addresses_them(sqlite_app):
     """The embedded default writes bulk deliveries too (push.enqueue's INSERT … SELECT): ids are UUIDs
     and each address is the one the channel resolves, a device's or a Mini App citizen's."""
