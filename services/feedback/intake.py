@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.core import areas
-from services.core.db import transactional, utcnow
+from services.core.db import insert_now, transactional, utcnow
 from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import Page, keyset_page
 from services.core.phones import to_e164
@@ -80,8 +80,8 @@ def _submit(
             return earlier, False
     feedback, photos = _new_feedback(db, principal, data)
     feedback.idempotency_key, feedback.request_hash = idempotency_key or None, fingerprint
-    db.add(feedback)
     set_committed_value(feedback, "attachments", photos)  # what the answer lists, without reading it back
+    insert_now(db, feedback)
     workflow.step(
         db,
         feedback,
@@ -90,7 +90,7 @@ def _submit(
         None,
         data={"department": feedback.department.name, "needs_triage": feedback.needs_triage},
     )
-    for attachment in photos:  # after the step's flush has inserted the feedback they point to
+    for attachment in photos:
         attachment.feedback_id = feedback.id
     return feedback, True
 

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services import events
 from services.core import states
-from services.core.db import transactional, utcnow
+from services.core.db import insert_now, transactional, utcnow
 from services.core.deadlines import add_working_days, add_working_hours
 from services.core.errors import Invalid
 from services.identity import audit, policy
@@ -156,8 +157,10 @@ def step(
         check_transition(feedback, to)
         feedback.status = to
     actor_type, actor_id, actor_label = principal.actor
-    feedback.events.append(
+    event = insert_now(
+        db,
         FeedbackEvent(
+            feedback_id=feedback.id,
             at=utcnow(),
             kind=kind,
             actor_type=actor_type,
@@ -168,8 +171,10 @@ def step(
             department_id=feedback.department_id,
             note=note,
             data=data or {},
-        )
+        ),
     )
+    if "events" in feedback.__dict__:
+        set_committed_value(feedback, "events", [*feedback.events, event])
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
     if kind in EVENTS:
         events.emit(
