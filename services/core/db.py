@@ -244,8 +244,8 @@ def transactional(fn):
 
 def insert_now(db: Session, obj):
     """Write a new ORM object at once, with one Core INSERT, and attach it to `db` as if loaded from it;
-    `obj`. For rows a request writes once and leaves (a submission, a timeline step): the unit of work
-    spent some 1,200 function calls flushing a new feedback with its first step (its relationships'
+    returns `obj`. For rows a request writes once and leaves (a submission, a timeline step): the unit of
+    work spent some 1,200 function calls flushing a new feedback with its first step (its relationships'
     cascades, the sort), the two INSERTs themselves 150. The columns' Python defaults are applied here;
     a key the database makes (a serial id) is read back. The rows it points to must already be written.
     """

@@ -173,6 +173,8 @@ def step(
             data=data or {},
         ),
     )
+    # The timeline in memory (a new feedback's, or one read with it) shows the step at once; one not read
+    # yet finds it in the database when it is.
     if "events" in feedback.__dict__:
         set_committed_value(feedback, "events", [*feedback.events, event])
     audit.record(db, principal, f"feedback.{AUDIT_ACTIONS[kind]}", feedback, before)
