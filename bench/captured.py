@@ -18,6 +18,9 @@ from tests.reliability.harness import BIN, FEEDBACK, ROOT, environment, register
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
 # How a replayed submission's tracking code starts, so that its rows are told from the API's.
 CEILING_CODE = "CEIL-"
+# Where the ceiling takes a submission's statements in one round trip: what writing fewer, bigger
+# statements could at best save.
+PIPELINED = "/api/v1/feedback/pipelined"
 
 
 def run(url: str, work: Path, feed_path: str) -> Path:

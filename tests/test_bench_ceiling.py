@@ -1,6 +1,6 @@
 """The benchmark's same-SQL ceiling (bench/sql_ceiling.py) replays what the API sent, whole: each replayed
-submission is a new feedback with its timeline event, audit entry, event, notification and delivery, and
-the feed answers the API's bytes. A replay that failed or wrote half a submission would make section 4 of
+submission is a new feedback with its timeline event, audit entry, event, notification and delivery (also
+when its statements go in one round trip), and the feed answers the API's bytes. A replay that failed or wrote half a submission would make section 4 of
 bench/RESULTS.md measure less than the API must do."""
 
 import importlib
@@ -24,8 +24,9 @@ def test_the_ceiling_replays_whole_submissions_and_the_feed(database_url, tmp_pa
         monkeypatch.setenv("BENCH_CAPTURED_SQL", str(file))
         ceiling = importlib.reload(importlib.import_module("bench.sql_ceiling")).app.test_client()
 
-        answers = [ceiling.post("/api/v1/feedback", json=FEEDBACK) for _ in range(3)]
-        assert [answer.status_code for answer in answers] == [201] * 3
+        paths = ["/api/v1/feedback", captured.PIPELINED] * 2
+        answers = [ceiling.post(path, json=FEEDBACK) for path in paths]
+        assert [answer.status_code for answer in answers] == [201] * 4
         assert answers[0].data == statements["intake"]["body"]
         feed = ceiling.get(FEED)
         assert (feed.status_code, feed.data) == (200, statements["feed"]["body"])
@@ -46,5 +47,5 @@ def test_the_ceiling_replays_whole_submissions_and_the_feed(database_url, tmp_pa
                 {"ceiling": captured.CEILING_CODE + "%"},
             ).all()
         engine.dispose()
-        assert len({code for code, *_ in replayed}) == 3
-        assert [tuple(counts) for _, *counts in replayed] == [(1, 1, 1, 1, 1)] * 3
+        assert len({code for code, *_ in replayed}) == 4
+        assert [tuple(counts) for _, *counts in replayed] == [(1, 1, 1, 1, 1)] * 4
