@@ -1,7 +1,7 @@
 """The benchmark's same-SQL ceiling (bench/sql_ceiling.py) replays what the API sent, whole: each replayed
 submission is a new feedback with its timeline event, audit entry, event, notification and delivery (also
-when its statements go in one round trip), and the feed answers the API's bytes. A replay that failed or wrote half a submission would make section 4 of
-bench/RESULTS.md measure less than the API must do."""
+when its statements go in one round trip), and the feed answers the API's bytes. A replay that failed or
+wrote half a submission would make section 4 of bench/RESULTS.md measure less than the API must do."""
 
 import importlib
 import pickle
