@@ -45,7 +45,8 @@ def connection(autocommit: bool) -> psycopg.Connection:
 def replay(captured: dict, renewed: dict | None = None, *, pipelined: bool = False) -> Response:
     """The captured statements, every row fetched; in one transaction when rows are `renewed` (a
     submission's writes), else outside one (the public reads). `pipelined`: all sent before any answer
-    is read (psycopg's pipeline mode), one round trip for the lot."""
+    is read (psycopg's pipeline mode), one round trip for the lot; the COMMIT after them is a trip of its
+    own, as in the other ceilings."""
     database = connection(autocommit=renewed is None)
     with database.pipeline() if pipelined else nullcontext():
         cursors = []
